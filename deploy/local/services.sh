@@ -1,0 +1,437 @@
+#!/usr/bin/env bash
+# Native local services for tsmigrate: a source PostgreSQL 17, a target TimescaleDB (PostgreSQL 17),
+# a Kafka broker (KRaft) and a Kafka Connect distributed worker, all on loopback.
+#
+# PostgreSQL and TimescaleDB come from Debian 13 packages installed once into a minimal Debian 13 chroot
+# (debootstrap), so the same recipe works on Debian 12 and 13 hosts. Kafka and Connect are plain JVMs
+# running Kafka's own jars (laid out by `mvn package` in deploy/local/runtime/target).
+#
+# Usage: deploy/local/services.sh COMMAND
+#   up [--owner-pid PID]   provision if needed, start everything, print the settings; with --owner-pid the
+#                          services stop by themselves when that process ends (the test kit uses this)
+#   down                   stop everything started from this run directory
+#   status                 one line per service
+#   env                    the connection settings, as shell assignments
+#   start|stop|kill NAME   one service: source, target, kafka, connect (kill = SIGKILL, for fault tests)
+#   pg-start NAME PORT [SETTING=VALUE ...]   an extra throwaway PostgreSQL cluster (tests of bad settings)
+#   pg-stop NAME           stop such a cluster and delete its data
+#   provision              only build the Debian 13 chroot with PostgreSQL 17 + TimescaleDB + pgcopydb
+#   bin                    print the folder of wrappers (psql, pg_dump, pg_restore, pgcopydb) that run the chroot's tools
+#
+# Settings (environment):
+#   TSMIGRATE_CACHE     where the chroot is kept between runs   (default: ~/.cache/tsmigrate)
+#   TSMIGRATE_RUN_DIR   logs, pid files, Kafka data              (default: <checkout>/target/services)
+#   TSMIGRATE_SOURCE_PORT, TSMIGRATE_TARGET_PORT, TSMIGRATE_KAFKA_PORT, TSMIGRATE_CONTROLLER_PORT,
+#   TSMIGRATE_CONNECT_PORT   ports (defaults 55432, 55433, 59092, 59093, 58083; a taken port is replaced
+#                            by a free one and the choice is printed by `env`)
+#   TSMIGRATE_CONNECT_PLUGIN_PATH   extra comma-separated plugin.path entries for the Connect worker
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${TSMIGRATE_CACHE:-$HOME/.cache/tsmigrate}
+CHROOT=$CACHE/debian-trixie
+RUN=${TSMIGRATE_RUN_DIR:-$ROOT/target/services}
+RUNTIME=$ROOT/deploy/local/runtime/target
+PGBIN=/usr/lib/postgresql/17/bin
+PG_PACKAGES="postgresql-17 postgresql-17-timescaledb postgresql-client-17 pgcopydb"
+
+# The chroot's PostgreSQL data lives inside the chroot, keyed by the run directory so two checkouts do not
+# share clusters; logs are written from outside the chroot straight into $RUN/logs.
+RUN_KEY=$(printf '%s' "$RUN" | md5sum | cut -c1-10)
+PGDATA_ROOT=/var/lib/tsmigrate/$RUN_KEY
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "the native services run PostgreSQL in a Debian chroot, which needs root. Run as root, or give the test kit your own servers with TSMIGRATE_SOURCE_URL, TSMIGRATE_TARGET_URL, TSMIGRATE_KAFKA_BOOTSTRAP and TSMIGRATE_CONNECT_URL."
+}
+
+in_chroot() { # run a command inside the chroot as the postgres user, with a clean environment
+  chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 PATH=$PGBIN:/usr/bin:/bin HOME=/var/lib/postgresql "$@"
+}
+
+# ---------------------------------------------------------------------------------------------- provision
+provision() {
+  [ -f "$CHROOT/.tsmigrate-ready" ] && return 0
+  need_root
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.provision.lock"
+  flock 9
+  [ -f "$CHROOT/.tsmigrate-ready" ] && return 0
+  if ! command -v debootstrap >/dev/null; then
+    log "installing debootstrap (apt-get)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \
+      || die "could not install debootstrap with apt-get; install it by hand (apt-get install debootstrap)"
+  fi
+  local tmp=$CHROOT.partial
+  rm -rf "$tmp"
+  log "creating a Debian 13 chroot in $CHROOT (debootstrap, about a minute, once)"
+  debootstrap --variant=minbase trixie "$tmp" >"$CACHE/debootstrap.log" 2>&1 \
+    || die "debootstrap failed; see $CACHE/debootstrap.log"
+  log "installing $PG_PACKAGES into the chroot"
+  chroot "$tmp" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PG_PACKAGES" \
+    >"$CACHE/chroot-apt.log" 2>&1 || die "apt-get in the chroot failed; see $CACHE/chroot-apt.log"
+  touch "$tmp/.tsmigrate-ready"
+  mv "$tmp" "$CHROOT"
+  log "chroot ready"
+}
+
+# ------------------------------------------------------------------------------------------------- ports
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() { # pick_port VAR DEFAULT: keep the default unless something else listens there
+  local var=$1 port=$2
+  while port_busy "$port"; do port=$((port + 10)); done
+  [ "$port" = "$2" ] || log "port $2 is taken; $var uses $port"
+  printf '%s' "$port"
+}
+
+choose_ports() {
+  if [ -f "$RUN/ports.env" ]; then . "$RUN/ports.env"; return; fi
+  SOURCE_PORT=$(pick_port TSMIGRATE_SOURCE_PORT "${TSMIGRATE_SOURCE_PORT:-55432}")
+  TARGET_PORT=$(pick_port TSMIGRATE_TARGET_PORT "${TSMIGRATE_TARGET_PORT:-55433}")
+  KAFKA_PORT=$(pick_port TSMIGRATE_KAFKA_PORT "${TSMIGRATE_KAFKA_PORT:-59092}")
+  CONTROLLER_PORT=$(pick_port TSMIGRATE_CONTROLLER_PORT "${TSMIGRATE_CONTROLLER_PORT:-59093}")
+  CONNECT_PORT=$(pick_port TSMIGRATE_CONNECT_PORT "${TSMIGRATE_CONNECT_PORT:-58083}")
+  mkdir -p "$RUN"
+  cat >"$RUN/ports.env" <<EOF
+SOURCE_PORT=$SOURCE_PORT
+TARGET_PORT=$TARGET_PORT
+KAFKA_PORT=$KAFKA_PORT
+CONTROLLER_PORT=$CONTROLLER_PORT
+CONNECT_PORT=$CONNECT_PORT
+EOF
+}
+
+load_ports() {
+  [ -f "$RUN/ports.env" ] || die "services are not set up in $RUN; run: $0 up"
+  . "$RUN/ports.env"
+}
+
+# --------------------------------------------------------------------------------------------- processes
+pidfile() { printf '%s/pids/%s.pid' "$RUN" "$1"; }
+
+running() { # running NAME: the pid file names a live process that is ours
+  local f pid
+  f=$(pidfile "$1")
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  # A pid file can outlive its process and the pid be reused: ours carry the run key in their environment
+  # (Java, the watchdog) or their command line (PostgreSQL's data directory, as it rewrites its environ area).
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] && grep -qa "$RUN_KEY" "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null
+}
+
+spawn() { # spawn NAME COMMAND...: start in its own session, output to $RUN/logs/NAME.log
+  local name=$1; shift
+  mkdir -p "$RUN/logs" "$RUN/pids"
+  printf '\n==== %s starting %s\n' "$(date -Is)" "$name" >>"$RUN/logs/$name.log"
+  TSMIGRATE_SVC="tsmigrate-svc=$RUN_KEY" setsid "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+
+stop_process() { # stop_process NAME SIGNAL
+  local name=$1 sig=$2 pid i
+  running "$name" || { rm -f "$(pidfile "$name")"; return 0; }
+  pid=$(cat "$(pidfile "$name")")
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for i in $(seq 1 300); do
+    [ -d "/proc/$pid" ] || break
+    sleep 0.1
+  done
+  if [ -d "/proc/$pid" ]; then
+    log "$name (pid $pid) did not stop within 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$(pidfile "$name")"
+}
+
+wait_for() { # wait_for NAME SECONDS COMMAND...: poll until COMMAND succeeds, fail early if NAME died
+  local name=$1 secs=$2 i; shift 2
+  for i in $(seq 1 $((secs * 4))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    running "$name" || die "$name exited during start-up; last lines of $RUN/logs/$name.log:
+$(tail -n 25 "$RUN/logs/$name.log")"
+    sleep 0.25
+  done
+  die "$name did not become ready within $secs s; see $RUN/logs/$name.log"
+}
+
+# -------------------------------------------------------------------------------------------- PostgreSQL
+pg_start() { # pg_start NAME PORT [SETTING=VALUE ...]
+  local name=$1 port=$2; shift 2
+  local data=$PGDATA_ROOT/$name
+  running "$name" && return 0
+  port_busy "$port" && die "port $port for $name is taken by another program; stop it or choose another port"
+  if [ ! -f "$CHROOT$data/PG_VERSION" ]; then
+    mkdir -p "$CHROOT$data"
+    chroot "$CHROOT" chown -R postgres:postgres /var/lib/tsmigrate
+    in_chroot initdb -D "$data" --auth=trust --encoding=UTF8 --locale=C.UTF-8 -U postgres \
+      >>"$RUN/logs/$name.log" 2>&1 || die "initdb for $name failed; see $RUN/logs/$name.log"
+    # Loopback only: trust is acceptable because nothing else can reach these ports.
+    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 trust\n' \
+      >"$CHROOT$data/pg_hba.conf"
+  fi
+  local opts=(-c listen_addresses=127.0.0.1 -c "port=$port" -c unix_socket_directories=/tmp
+    -c dynamic_shared_memory_type=sysv -c shared_preload_libraries=timescaledb
+    -c timescaledb.telemetry_level=off -c max_connections=100 -c shared_buffers=256MB
+    -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c log_min_messages=warning
+    -c max_wal_size=4GB)
+  local setting
+  for setting in "$@"; do opts+=(-c "$setting"); done
+  spawn "$name" chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 \
+    "TSMIGRATE_SVC=tsmigrate-svc=$RUN_KEY" "$PGBIN/postgres" -D "$data" "${opts[@]}"
+  wait_for "$name" 60 in_chroot pg_isready -q -h 127.0.0.1 -p "$port"
+  # pg_isready answers before recovery ends on a restart; wait for a real query.
+  wait_for "$name" 60 in_chroot psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc 'select 1'
+}
+
+psql_at() { in_chroot psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -Atqc "$2"; }
+
+check_source() {
+  local wal
+  wal=$(psql_at "$SOURCE_PORT" 'show wal_level')
+  [ "$wal" = logical ] || die "the source PostgreSQL on 127.0.0.1:$SOURCE_PORT has wal_level=$wal, but logical replication needs wal_level=logical: run ALTER SYSTEM SET wal_level = logical and restart it"
+}
+
+start_source() {
+  pg_start source "$SOURCE_PORT" wal_level=logical max_replication_slots=20 max_wal_senders=20
+  check_source
+}
+start_target() { pg_start target "$TARGET_PORT" max_connections=200; }
+
+# ------------------------------------------------------------------------------------------ Kafka/Connect
+java_cmd() { # the JVM with Kafka's own jars only
+  [ -d "$RUNTIME/kafka-libs" ] || die "Kafka's jars are missing in $RUNTIME/kafka-libs; build them first: mvn -q -DskipTests package"
+  local java=java
+  [ -n "${JAVA_HOME:-}" ] && java=$JAVA_HOME/bin/java
+  printf '%s' "$java"
+}
+
+write_log4j() {
+  cat >"$RUN/config/log4j2.properties" <<'EOF'
+status = warn
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.console.ref = console
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.kafkaorg.name = org.apache.kafka
+logger.kafkaorg.level = WARN
+logger.connect.name = org.apache.kafka.connect
+logger.connect.level = INFO
+logger.reflections.name = org.reflections
+logger.reflections.level = ERROR
+logger.tsmigrate.name = io.tsmigrate
+logger.tsmigrate.level = INFO
+logger.debezium.name = io.debezium
+logger.debezium.level = INFO
+EOF
+}
+
+start_kafka() {
+  running kafka && return 0
+  local java
+  java=$(java_cmd)
+  mkdir -p "$RUN/config" "$RUN/kafka"
+  write_log4j
+  cat >"$RUN/config/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$RUN/kafka/data
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=-1
+message.max.bytes=20971520
+EOF
+  local jvm=(-Xms256m -Xmx768m -XX:+UseG1GC "-Dlog4j2.configurationFile=$RUN/config/log4j2.properties"
+    -Djava.awt.headless=true -cp "$RUNTIME/kafka-libs/*")
+  if [ ! -f "$RUN/kafka/data/meta.properties" ]; then
+    "$java" "${jvm[@]}" kafka.tools.StorageTool format -t "$(cluster_id)" -c "$RUN/config/server.properties" \
+      >>"$RUN/logs/kafka.log" 2>&1 || die "formatting Kafka's storage failed; see $RUN/logs/kafka.log"
+  fi
+  spawn kafka "$java" "${jvm[@]}" kafka.Kafka "$RUN/config/server.properties"
+  wait_for kafka 90 port_busy "$KAFKA_PORT"
+}
+
+cluster_id() { # any valid KRaft cluster id will do: the broker is alone and its data local to this run
+  printf 'MkU3OEVBNTcwNTJENDM2Qk'
+}
+
+start_connect() {
+  running connect && return 0
+  local java plugins
+  java=$(java_cmd)
+  mkdir -p "$RUN/config" "$RUN/connect"
+  write_log4j
+  plugins=$RUNTIME/plugins
+  [ -d "$ROOT/sink-timescale/target/connect-plugins" ] && plugins=$plugins,$ROOT/sink-timescale/target/connect-plugins
+  [ -n "${TSMIGRATE_CONNECT_PLUGIN_PATH:-}" ] && plugins=$plugins,$TSMIGRATE_CONNECT_PLUGIN_PATH
+  cat >"$RUN/config/connect.properties" <<EOF
+bootstrap.servers=127.0.0.1:$KAFKA_PORT
+group.id=tsmigrate-connect
+listeners=http://127.0.0.1:$CONNECT_PORT
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=true
+value.converter.schemas.enable=true
+config.storage.topic=_tsmigrate_connect_configs
+offset.storage.topic=_tsmigrate_connect_offsets
+status.storage.topic=_tsmigrate_connect_status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.flush.interval.ms=2000
+scheduled.rebalance.max.delay.ms=5000
+plugin.path=$plugins
+# Every plugin on this path ships ServiceLoader manifests; scanning class files would only slow the start.
+plugin.discovery=service_load
+config.providers=file,env
+config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
+config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
+connector.client.config.override.policy=All
+EOF
+  spawn connect "$java" -Xms256m -Xmx1g -XX:+UseG1GC "-Dlog4j2.configurationFile=$RUN/config/log4j2.properties" \
+    -Djava.awt.headless=true -cp "$RUNTIME/kafka-libs/*" org.apache.kafka.connect.cli.ConnectDistributed \
+    "$RUN/config/connect.properties"
+  wait_for connect 180 curl -sf "http://127.0.0.1:$CONNECT_PORT/connector-plugins"
+}
+
+# ------------------------------------------------------------------------------------------------ wrappers
+write_bin() { # wrappers that run the chroot's client tools, for the bootstrap and for people
+  mkdir -p "$RUN/bin"
+  local tool
+  for tool in psql pg_dump pg_dumpall pg_restore pg_isready; do
+    cat >"$RUN/bin/$tool" <<EOF
+#!/bin/sh
+exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin $PGBIN/$tool "\$@"
+EOF
+    chmod +x "$RUN/bin/$tool"
+  done
+  cat >"$RUN/bin/pgcopydb" <<EOF
+#!/bin/sh
+# pgcopydb reads /proc; mount it for the call and leave it mounted only while another call uses it.
+mountpoint -q "$CHROOT/proc" || mount -t proc proc "$CHROOT/proc"
+exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin /usr/bin/pgcopydb "\$@"
+EOF
+  chmod +x "$RUN/bin/pgcopydb"
+}
+
+# ----------------------------------------------------------------------------------------------- commands
+print_env() {
+  load_ports
+  cat <<EOF
+TSMIGRATE_SOURCE_URL=jdbc:postgresql://127.0.0.1:$SOURCE_PORT/postgres?user=postgres
+TSMIGRATE_TARGET_URL=jdbc:postgresql://127.0.0.1:$TARGET_PORT/postgres?user=postgres
+TSMIGRATE_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+TSMIGRATE_CONNECT_URL=http://127.0.0.1:$CONNECT_PORT
+TSMIGRATE_PG_BIN=$RUN/bin
+TSMIGRATE_RUN_DIR=$RUN
+EOF
+}
+
+watch_owner() { # stop everything when the owner process ends (a killed test JVM leaves nothing behind)
+  local owner=$1
+  spawn watchdog bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; exec \"$0\" down"
+}
+
+up() {
+  local owner=
+  if [ "${1:-}" = --owner-pid ]; then owner=$2; fi
+  need_root
+  provision
+  choose_ports
+  mkdir -p "$RUN/logs" "$RUN/pids"
+  write_bin
+  start_source
+  start_target
+  start_kafka
+  start_connect
+  if [ -n "$owner" ]; then
+    watch_owner "$owner"
+    echo "$owner" >"$RUN/owner"
+  else
+    rm -f "$RUN/owner"
+  fi
+  print_env
+}
+
+down() {
+  [ -d "$RUN/pids" ] || return 0
+  stop_process connect TERM
+  stop_process kafka TERM
+  stop_process target INT
+  stop_process source INT
+  local f name
+  for f in "$RUN"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid)
+    [ "$name" = watchdog ] && continue
+    stop_process "$name" INT
+  done
+  # The watchdog runs `down` itself as its last step; only stop it when someone else calls down.
+  if running watchdog && [ "$(cat "$(pidfile watchdog)")" != "$$" ]; then stop_process watchdog TERM; fi
+  rm -f "$(pidfile watchdog)" "$RUN/owner"
+  if mountpoint -q "$CHROOT/proc" 2>/dev/null; then umount "$CHROOT/proc" 2>/dev/null || true; fi
+  log "stopped"
+}
+
+status() {
+  local name state=0
+  for name in source target kafka connect watchdog; do
+    if running "$name"; then echo "$name running (pid $(cat "$(pidfile "$name")"))"
+    else echo "$name stopped"; [ "$name" = watchdog ] || state=3; fi
+  done
+  return $state
+}
+
+one() { # one ACTION NAME
+  local action=$1 name=$2
+  load_ports
+  case "$action:$name" in
+    start:source) start_source ;;
+    start:target) start_target ;;
+    start:kafka) start_kafka ;;
+    start:connect) start_connect ;;
+    stop:source | stop:target) stop_process "$name" INT ;;
+    stop:kafka | stop:connect) stop_process "$name" TERM ;;
+    kill:*) stop_process "$name" KILL ;;
+    *) die "unknown service '$name'; choose source, target, kafka or connect" ;;
+  esac
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  up) up "$@" ;;
+  down) down ;;
+  status) status ;;
+  env) print_env ;;
+  start | stop | kill) [ $# -ge 1 ] || die "usage: $0 $cmd NAME"; one "$cmd" "$1" ;;
+  pg-start)
+    [ $# -ge 2 ] || die "usage: $0 pg-start NAME PORT [SETTING=VALUE ...]"
+    need_root; provision; mkdir -p "$RUN/logs" "$RUN/pids"; pg_start "$@" ;;
+  pg-stop)
+    [ $# -ge 1 ] || die "usage: $0 pg-stop NAME"
+    stop_process "$1" INT; rm -rf "${CHROOT:?}$PGDATA_ROOT/$1" ;;
+  provision) need_root; provision ;;
+  bin) write_bin; printf '%s\n' "$RUN/bin" ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+esac
