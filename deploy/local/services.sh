@@ -10,7 +10,8 @@
 #   up [--owner-pid PID]   provision if needed, start everything, print the settings; with --owner-pid the
 #                          services stop by themselves when that process ends (the test kit uses this)
 #   down                   stop everything started from this run directory
-#   status                 one line per service
+#   status                 one line per service (exit 0 when all run)
+#   owner                  who started them: a process id (the test kit) or "user"
 #   env                    the connection settings, as shell assignments
 #   start|stop|kill NAME   one service: source, target, kafka, connect (kill = SIGKILL, for fault tests)
 #   pg-start NAME PORT [SETTING=VALUE ...]   an extra throwaway PostgreSQL cluster (tests of bad settings)
@@ -127,7 +128,8 @@ spawn() { # spawn NAME COMMAND...: start in its own session, output to $RUN/logs
   local name=$1; shift
   mkdir -p "$RUN/logs" "$RUN/pids"
   printf '\n==== %s starting %s\n' "$(date -Is)" "$name" >>"$RUN/logs/$name.log"
-  TSMIGRATE_SVC="tsmigrate-svc=$RUN_KEY" setsid "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
+  # Close the lock descriptors: a service holding them would block every later up/down.
+  TSMIGRATE_SVC="tsmigrate-svc=$RUN_KEY" setsid "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 8>&- 9>&- &
   echo $! >"$(pidfile "$name")"
 }
 
@@ -347,16 +349,27 @@ TSMIGRATE_RUN_DIR=$RUN
 EOF
 }
 
-watch_owner() { # stop everything when the owner process ends (a killed test JVM leaves nothing behind)
-  local owner=$1
-  spawn watchdog bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; exec \"$0\" down"
+LOCKED=false
+lock() { # serialise up and down of one run directory (held until this script exits)
+  [ "$LOCKED" = true ] && return 0
+  mkdir -p "$RUN"
+  exec 8>"$RUN/.lock"
+  flock 8
+  LOCKED=true
 }
 
+# Ownership: services started by `up` alone belong to the user and run until `down`. Services started by
+# `up --owner-pid PID` (the test kit) belong to that process: a watchdog stops them when it ends. A later
+# `up --owner-pid` of another process takes them over (consecutive test JVMs reuse one set of services),
+# but never takes over the user's.
 up() {
   local owner=
   if [ "${1:-}" = --owner-pid ]; then owner=$2; fi
   need_root
   provision
+  lock
+  local had_services=false
+  running source && had_services=true
   choose_ports
   mkdir -p "$RUN/logs" "$RUN/pids"
   write_bin
@@ -364,17 +377,27 @@ up() {
   start_target
   start_kafka
   start_connect
-  if [ -n "$owner" ]; then
-    watch_owner "$owner"
-    echo "$owner" >"$RUN/owner"
-  else
+  stop_process watchdog TERM
+  if [ -z "$owner" ]; then
     rm -f "$RUN/owner"
+  elif [ "$had_services" = false ] || [ -f "$RUN/owner" ]; then
+    echo "$owner" >"$RUN/owner"
+    spawn watchdog bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; exec \"$0\" down-if-owner $owner"
   fi
   print_env
 }
 
+owner() { cat "$RUN/owner" 2>/dev/null || printf user; }
+
+down_if_owner() { # called by the watchdog and the test kit: stop only if $1 still owns the services
+  lock
+  [ "$(owner)" = "$1" ] && down
+  return 0
+}
+
 down() {
   [ -d "$RUN/pids" ] || return 0
+  lock
   stop_process connect TERM
   stop_process kafka TERM
   stop_process target INT
@@ -386,9 +409,9 @@ down() {
     [ "$name" = watchdog ] && continue
     stop_process "$name" INT
   done
-  # The watchdog runs `down` itself as its last step; only stop it when someone else calls down.
+  # The watchdog runs down itself as its last step; only stop it when someone else calls down.
   if running watchdog && [ "$(cat "$(pidfile watchdog)")" != "$$" ]; then stop_process watchdog TERM; fi
-  rm -f "$(pidfile watchdog)" "$RUN/owner"
+  rm -f "$(pidfile watchdog)" "$RUN/owner" "$RUN/ports.env"
   if mountpoint -q "$CHROOT/proc" 2>/dev/null; then umount "$CHROOT/proc" 2>/dev/null || true; fi
   log "stopped"
 }
@@ -422,6 +445,8 @@ cmd=${1:-}
 case "$cmd" in
   up) up "$@" ;;
   down) down ;;
+  down-if-owner) [ $# -ge 1 ] || die "usage: $0 down-if-owner PID"; down_if_owner "$1" ;;
+  owner) owner ;;
   status) status ;;
   env) print_env ;;
   start | stop | kill) [ $# -ge 1 ] || die "usage: $0 $cmd NAME"; one "$cmd" "$1" ;;

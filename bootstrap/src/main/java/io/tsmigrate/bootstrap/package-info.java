@@ -1,0 +1,2 @@
+/** Schema copy, hypertable conversion, consistent parallel snapshot and hand-over to streaming. */
+package io.tsmigrate.bootstrap;

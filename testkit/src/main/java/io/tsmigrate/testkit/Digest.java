@@ -1,0 +1,56 @@
+package io.tsmigrate.testkit;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Ordered digests of whole tables, to compare source and target by content rather than by count.
+ * A digest is {@code rows:md5} over every row's text rendering, ordered by that rendering, so it does not
+ * depend on keys or on physical order.
+ */
+public final class Digest {
+
+    private Digest() {
+    }
+
+    /** The digest of one table, its columns in the given order (all columns when {@code columns} is empty). */
+    public static String table(Connection c, String schema, String table, List<String> columns) throws SQLException {
+        String cols = columns.isEmpty() ? "t.*" : String.join(", ", columns.stream().map(col -> "t." + TestDatabases.quote(col)).toList());
+        String sql = "SELECT count(*) || ':' || coalesce(md5(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\")), '') FROM "
+                + "(SELECT ROW(" + cols + ")::text AS r FROM " + TestDatabases.quote(schema) + "." + TestDatabases.quote(table) + " t) x";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    public static String table(Connection c, String schema, String table) throws SQLException {
+        return table(c, schema, table, List.of());
+    }
+
+    /**
+     * Digests of every ordinary table and hypertable in the database's user schemas (TimescaleDB's internal
+     * schemas and tsmigrate's own state schema left out), keyed by {@code schema.table}.
+     */
+    public static Map<String, String> database(Connection c) throws SQLException {
+        Map<String, String> result = new TreeMap<>();
+        String sql = "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                + " AND table_schema NOT IN ('pg_catalog', 'information_schema', 'tsmigrate', 'timescaledb_information', 'timescaledb_experimental')"
+                + " AND table_schema NOT LIKE '\\_timescaledb%' AND table_schema NOT LIKE 'pg\\_toast%'";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                result.put(rs.getString(1) + "." + rs.getString(2), null);
+            }
+        }
+        for (String key : List.copyOf(result.keySet())) {
+            int dot = key.indexOf('.');
+            result.put(key, table(c, key.substring(0, dot), key.substring(dot + 1)));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,48 @@
+package io.tsmigrate.testkit;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/** Reads a topic from the beginning, as strings, for assertions on what a connector produced. */
+public final class TopicReader {
+
+    private TopicReader() {
+    }
+
+    /**
+     * Reads {@code topic} from its beginning until {@code done} holds for the records read so far.
+     *
+     * @throws IllegalStateException when {@code timeout} passes first, with what was read
+     */
+    public static List<ConsumerRecord<String, String>> readUntil(String bootstrap, String topic,
+            Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "tsmigrate-test-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            Instant deadline = Instant.now().plus(timeout);
+            while (!done.test(records)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("topic " + topic + ": condition not met within " + timeout + "; read " + records.size()
+                            + " records: " + records.stream().map(ConsumerRecord::value).toList());
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+}
