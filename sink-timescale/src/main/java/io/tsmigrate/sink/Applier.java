@@ -1,0 +1,153 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies buffered records to the target inside the caller's transaction: locks the partitions' offset
+ * rows, drops what was applied already (redelivery, zombie task), groups the rest per table into
+ * {@link TableBatch}es, evolves the target schema, writes, and records the new offsets. The caller commits
+ * or rolls back. Not thread-safe: one per task.
+ */
+final class Applier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+
+    /** What one apply did. */
+    record Result(int records, Map<TopicPartition, Long> offsets, long lastLsn, long lastSourceTsMs) {
+    }
+
+    private final TimescaleSinkConfig config;
+    private final OffsetStore offsets;
+    private final MetadataCache metadata;
+    private final ValueRenderer renderer = new ValueRenderer();
+    private final Set<String> checkedFields = new HashSet<>();
+    private boolean truncateSkipLogged;
+
+    Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata) {
+        this.config = config;
+        this.offsets = offsets;
+        this.metadata = metadata;
+    }
+
+    Result apply(Connection c, BatchWriter writer, List<Buffered> items) throws SQLException {
+        Set<TopicPartition> partitions = new LinkedHashSet<>();
+        items.forEach(b -> partitions.add(b.partition()));
+        Map<TopicPartition, Long> stored = offsets.read(c, partitions, true);
+        Map<TopicPartition, Long> newOffsets = new HashMap<>();
+        Map<TableId, List<TableBatch>> segments = new LinkedHashMap<>();
+        int applied = 0;
+        long lsn = -1;
+        long ts = -1;
+        for (Buffered b : items) {
+            long done = stored.getOrDefault(b.partition(), -1L);
+            if (b.offset() <= done) {
+                continue;
+            }
+            newOffsets.merge(b.partition(), b.offset(), Math::max);
+            ChangeEvent e = b.event();
+            if (e == null) {
+                continue;
+            }
+            applied++;
+            lsn = Math.max(lsn, e.sourceLsn());
+            ts = Math.max(ts, e.sourceTsMs());
+            add(c, segments, e);
+        }
+        for (List<TableBatch> list : segments.values()) {
+            for (TableBatch batch : list) {
+                writer.write(batch);
+            }
+        }
+        if (!newOffsets.isEmpty()) {
+            offsets.write(c, newOffsets, lsn, ts);
+        }
+        return new Result(applied, newOffsets, lsn, ts);
+    }
+
+    private void add(Connection c, Map<TableId, List<TableBatch>> segments, ChangeEvent e) throws SQLException {
+        List<TableBatch> list = segments.computeIfAbsent(e.table(), k -> new ArrayList<>());
+        TableMeta meta = metadata.get(c, e.table());
+        if (e.op() == Op.TRUNCATE) {
+            if (!config.truncateEnabled()) {
+                if (!truncateSkipLogged) {
+                    LOG.info("Skipping TRUNCATE events (truncate.enabled=false), first at {}", e.position());
+                    truncateSkipLogged = true;
+                }
+                return;
+            }
+            // Everything buffered before the truncate is gone with it.
+            list.clear();
+            list.add(new TableBatch(meta, meta.primaryKey(), renderer, config.placeholder(), true));
+            return;
+        }
+        if (e.after() != null) {
+            meta = evolve(c, meta, e.after());
+        }
+        List<String> key = e.key() != null ? e.key().fields() : meta.primaryKey();
+        TableBatch last = list.isEmpty() ? null : list.get(list.size() - 1);
+        if (last == null || last.meta() != meta || !last.keyColumns().equals(key)) {
+            last = new TableBatch(meta, key, renderer, config.placeholder(), false);
+            list.add(last);
+        }
+        last.add(e);
+    }
+
+    /** Adds columns the events carry and the target lacks; refuses values a column's type cannot hold. */
+    private TableMeta evolve(Connection c, TableMeta meta, Row row) throws SQLException {
+        Map<String, Integer> positions = meta.positions();
+        List<String> missing = new ArrayList<>();
+        for (String field : row.fields()) {
+            Integer p = positions.get(field);
+            if (p == null) {
+                missing.add(field);
+                continue;
+            }
+            org.apache.kafka.connect.data.Schema schema = row.schema(field);
+            if (schema == null) {
+                continue;
+            }
+            String signature = meta.id() + "\u0000" + field + "\u0000" + meta.version() + "\u0000" + schema.type() + "\u0000" + schema.name();
+            if (checkedFields.contains(signature)) {
+                continue;
+            }
+            Column column = meta.columns().get(p);
+            if (!SchemaTypes.compatible(column, schema)) {
+                throw new TargetShapeException("table " + meta.id() + ", column " + field + ": the target column is " + column.sqlType()
+                        + " but the events now carry " + SchemaTypes.describe(schema) + " values (the column's type changed on the source?); "
+                        + "change the target column to a matching type (ALTER TABLE " + meta.id().quoted() + " ALTER COLUMN " + Sql.ident(field)
+                        + " TYPE ...) and restart the task");
+            }
+            checkedFields.add(signature);
+        }
+        if (missing.isEmpty()) {
+            return meta;
+        }
+        if (config.schemaEvolution() == TimescaleSinkConfig.SchemaEvolution.NONE || row.schema(missing.get(0)) == null) {
+            throw new TargetShapeException("table " + meta.id() + " has no column " + String.join(", ", missing) + " that the events carry; add "
+                    + "the column to the target table" + (row.schema(missing.get(0)) == null ? "" : " or set schema.evolution=add_columns"));
+        }
+        try (Statement st = c.createStatement()) {
+            for (String field : missing) {
+                String type = SchemaTypes.sqlType(row.schema(field));
+                LOG.info("Adding column {} {} to {} (it appeared in the events)", field, type, meta.id());
+                st.execute(SqlBuilder.addColumn(meta.id(), field, type));
+            }
+        }
+        metadata.invalidate(meta.id());
+        return metadata.get(c, meta.id());
+    }
+}

@@ -1,0 +1,230 @@
+package io.tsmigrate.sink;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Writes {@link TableBatch}es inside the caller's transaction, with COPY:
+ * <ul>
+ *   <li>append path: a batch of new rows only goes straight into the table with one COPY (if a row turns out
+ *       to exist already, say after a re-snapshot, the COPY is rolled back to a savepoint and the batch takes
+ *       the staged path);</li>
+ *   <li>staged path: rows are copied into a session-local staging table; kept cells are filled from the
+ *       target; every staged key is deleted from the target; the new row versions are inserted in time
+ *       order. Deleting by the source key, then inserting, moves a row whose time value changed on a
+ *       hypertable whose unique key is wider than the source key.</li>
+ * </ul>
+ * Not thread-safe: one per task connection.
+ */
+final class BatchWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+    private static final int CHUNK_CHARS = 1 << 16;
+
+    private final Connection connection;
+    private final CopyManager copy;
+    private final Set<String> stagesInTransaction = new HashSet<>();
+    private long rowsWritten;
+
+    BatchWriter(Connection connection) throws SQLException {
+        this.connection = connection;
+        this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
+    }
+
+    /** Rows written (inserted or deleted) since this writer was made. */
+    long rowsWritten() {
+        return rowsWritten;
+    }
+
+    /** Forget per-transaction state; call after every commit and rollback. */
+    void endTransaction() {
+        stagesInTransaction.clear();
+    }
+
+    void write(TableBatch batch) throws SQLException {
+        TableMeta meta = batch.meta();
+        if (batch.truncate()) {
+            execute(SqlBuilder.truncate(meta.id()));
+        }
+        List<TableBatch.Pending> rows = sorted(batch.rows(), meta);
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<Integer> appendColumns = appendColumns(rows, meta);
+        if (appendColumns != null) {
+            if (batch.keyColumns().isEmpty() || batch.truncate()) {
+                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, false);
+                return;
+            }
+            Savepoint sp = connection.setSavepoint();
+            try {
+                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, false);
+                connection.releaseSavepoint(sp);
+                return;
+            } catch (PSQLException e) {
+                if (!"23505".equals(e.getSQLState())) {
+                    throw e;
+                }
+                connection.rollback(sp);
+                LOG.info("Rows of {} already exist in the target (a re-snapshot?); writing this batch as upserts", meta.id());
+            }
+        }
+        writeStaged(batch, rows);
+    }
+
+    private void writeStaged(TableBatch batch, List<TableBatch.Pending> rows) throws SQLException {
+        TableMeta meta = batch.meta();
+        if (!meta.hasIndexFor(batch.keyColumns())) {
+            throw new MissingIndexException(meta, batch.keyColumns());
+        }
+        String stage = "tsm_stage_" + meta.version();
+        if (stagesInTransaction.add(stage)) {
+            execute(SqlBuilder.createStage(stage, meta));
+        } else {
+            execute("TRUNCATE " + Sql.ident(stage));
+        }
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < meta.columns().size(); i++) {
+            all.add(i);
+        }
+        copyRows(SqlBuilder.copyStage(stage, meta), rows, all, true);
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < meta.columns().size(); i++) {
+            final int p = i;
+            if (rows.stream().anyMatch(r -> !r.delete && r.cells[p] == TableBatch.KEEP)) {
+                kept.add(i);
+            }
+        }
+        if (!kept.isEmpty()) {
+            execute(SqlBuilder.fillKept(stage, meta, batch.keyColumns(), kept));
+        }
+        rowsWritten += execute(SqlBuilder.deleteStaged(stage, meta, batch.keyColumns()));
+        rowsWritten += execute(SqlBuilder.insertStaged(stage, meta));
+    }
+
+    /**
+     * The columns an append COPY writes, or null when the batch cannot be appended: it has deletes or
+     * updates, or some column is kept in some rows but not in others. A column kept in every row is left out
+     * (the target's default applies).
+     */
+    private static List<Integer> appendColumns(List<TableBatch.Pending> rows, TableMeta meta) {
+        List<Integer> cols = new ArrayList<>();
+        for (int i = 0; i < meta.columns().size(); i++) {
+            int keeps = 0;
+            for (TableBatch.Pending r : rows) {
+                if (r.delete || !r.fresh) {
+                    return null;
+                }
+                if (r.cells[i] == TableBatch.KEEP) {
+                    keeps++;
+                }
+            }
+            if (keeps == 0) {
+                cols.add(i);
+            } else if (keeps != rows.size()) {
+                return null;
+            }
+        }
+        return cols;
+    }
+
+    private void copyRows(String sql, List<TableBatch.Pending> rows, List<Integer> columns, boolean staged) throws SQLException {
+        CopyIn in = copy.copyIn(sql);
+        try {
+            StringBuilder sb = new StringBuilder(CHUNK_CHARS + 4096);
+            for (TableBatch.Pending r : rows) {
+                boolean first = true;
+                StringBuilder keep = staged ? new StringBuilder() : null;
+                for (int p : columns) {
+                    if (!first) {
+                        sb.append('\t');
+                    }
+                    first = false;
+                    String cell = r.cells[p];
+                    if (cell == TableBatch.KEEP) {
+                        if (keep != null) {
+                            keep.append(keep.length() == 0 ? "{" : ",").append(p);
+                        }
+                        cell = null;
+                    }
+                    CopyText.appendCell(sb, cell);
+                }
+                if (staged) {
+                    sb.append('\t').append(r.delete ? 'd' : 'u').append('\t');
+                    sb.append(keep.length() == 0 ? "\\N" : keep.append('}'));
+                }
+                sb.append('\n');
+                if (sb.length() >= CHUNK_CHARS) {
+                    flush(in, sb);
+                }
+            }
+            flush(in, sb);
+            long n = in.endCopy();
+            if (!staged) {
+                rowsWritten += n;
+            }
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
+    }
+
+    private static void flush(CopyIn in, StringBuilder sb) throws SQLException {
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        in.writeToCopy(bytes, 0, bytes.length);
+        sb.setLength(0);
+    }
+
+    private int execute(String sql) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            return st.executeUpdate(sql);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<TableBatch.Pending> sorted(Collection<TableBatch.Pending> rows, TableMeta meta) {
+        List<TableBatch.Pending> list = new ArrayList<>(rows);
+        if (meta.timeColumn() != null) {
+            list.sort(Comparator.comparing(r -> (Comparable<Object>) r.sortKey, Comparator.nullsLast(Comparator.naturalOrder())));
+        }
+        return list;
+    }
+
+    private static List<String> names(TableMeta meta, List<Integer> positions) {
+        return positions.stream().map(p -> meta.columns().get(p).name()).toList();
+    }
+
+    /** Updates or deletes need an index to find rows by key; without one every batch would scan the table. */
+    static final class MissingIndexException extends TargetShapeException {
+        MissingIndexException(TableMeta meta, List<String> key) {
+            super("target table " + meta.id() + " has no index that finds rows by (" + String.join(", ", key) + "), which updates and deletes "
+                    + "match on; add one, for example: CREATE " + (meta.timeColumn() != null ? "UNIQUE INDEX ON " + meta.id().quoted() + " ("
+                    + Sql.idents(withTime(key, meta.timeColumn())) + ")" : "UNIQUE INDEX ON " + meta.id().quoted() + " (" + Sql.idents(key) + ")"));
+        }
+
+        private static List<String> withTime(List<String> key, String time) {
+            List<String> cols = new ArrayList<>(key);
+            if (!cols.contains(time)) {
+                cols.add(time);
+            }
+            return cols;
+        }
+    }
+}

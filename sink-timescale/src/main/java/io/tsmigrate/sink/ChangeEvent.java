@@ -1,0 +1,23 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.sink.SinkRecord;
+
+/**
+ * A record read into what the sink applies: the target table, the operation, the key image and the new
+ * row image. Immutable.
+ *
+ * @param record    the Kafka record it came from (for offsets and the dead letter queue)
+ * @param table     the target table
+ * @param op        what it does
+ * @param key       the key image (record key, or null when the record has none)
+ * @param after     the new row (null for DELETE and TRUNCATE)
+ * @param before    the old row when the event carries one (null otherwise)
+ * @param sourceLsn the source LSN, or -1 when unknown
+ * @param sourceTsMs the source commit time in ms since the epoch, or -1 when unknown
+ */
+record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, Row before, long sourceLsn, long sourceTsMs) {
+
+    String position() {
+        return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();
+    }
+}

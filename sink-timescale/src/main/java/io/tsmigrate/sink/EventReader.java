@@ -1,0 +1,92 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+import java.util.Map;
+
+/**
+ * Reads Kafka Connect records into {@link ChangeEvent}s: Debezium envelopes ({@code before}, {@code after},
+ * {@code op}, {@code source}) and flat rows (treated as inserts-or-updates), with or without schemas.
+ * Stateless and thread-safe.
+ */
+final class EventReader {
+
+    private final TableRouter router;
+
+    EventReader(TableRouter router) {
+        this.router = router;
+    }
+
+    /**
+     * @return the event, or null for a record the sink skips: a tombstone (null value, which Debezium
+     *         sends after a delete for log compaction), a heartbeat or a logical decoding message
+     * @throws DataException naming the record when it is neither an envelope nor a row
+     */
+    ChangeEvent read(SinkRecord record) {
+        Object value = record.value();
+        if (value == null) {
+            return null;
+        }
+        Schema schema = record.valueSchema();
+        if (schema != null && schema.name() != null && schema.name().endsWith(".Heartbeat")) {
+            return null;
+        }
+        Row key = record.key() instanceof Struct || record.key() instanceof Map ? Row.of(record.key()) : null;
+        if (!(value instanceof Struct) && !(value instanceof Map)) {
+            throw new DataException("record at topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset "
+                    + record.kafkaOffset() + " is neither a Debezium change event nor a row: its value is a "
+                    + value.getClass().getSimpleName() + "; use a converter that produces structured values (JsonConverter, Avro)");
+        }
+        Row envelope = Row.of(value);
+        if (!isEnvelope(envelope)) {
+            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1);
+        }
+        String opCode = String.valueOf(envelope.value("op"));
+        Object sourceValue = envelope.value("source");
+        Row source = sourceValue == null ? null : Row.of(sourceValue);
+        String srcSchema = source == null ? null : str(source.value("schema"));
+        String srcTable = source == null ? null : str(source.value("table"));
+        TableId table = router.route(record.topic(), srcSchema, srcTable);
+        long lsn = source == null ? -1 : num(source.value("lsn"));
+        long tsMs = source == null ? -1 : num(source.value("ts_ms"));
+        Object before = envelope.value("before");
+        Object after = envelope.value("after");
+        Row beforeRow = before == null ? null : Row.of(before);
+        Row afterRow = after == null ? null : Row.of(after);
+        Op op = switch (opCode) {
+            case "c", "r" -> Op.INSERT;
+            case "u" -> Op.UPDATE;
+            case "d" -> Op.DELETE;
+            case "t" -> Op.TRUNCATE;
+            case "m" -> null;
+            default -> throw new DataException("unknown Debezium operation '" + opCode + "' at topic " + record.topic() + ", partition "
+                    + record.kafkaPartition() + ", offset " + record.kafkaOffset());
+        };
+        if (op == null) {
+            return null;
+        }
+        if ((op == Op.INSERT || op == Op.UPDATE) && afterRow == null) {
+            throw new DataException("Debezium '" + opCode + "' event without an after image at topic " + record.topic() + ", partition "
+                    + record.kafkaPartition() + ", offset " + record.kafkaOffset());
+        }
+        if (op == Op.DELETE && key == null) {
+            key = beforeRow;
+        }
+        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs);
+    }
+
+    private static boolean isEnvelope(Row row) {
+        return row.has("op") && row.has("source") && (row.has("after") || row.has("before"));
+    }
+
+    private static String str(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    private static long num(Object o) {
+        return o instanceof Number n ? n.longValue() : -1;
+    }
+}

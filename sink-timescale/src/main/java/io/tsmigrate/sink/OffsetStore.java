@@ -1,0 +1,106 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The consumed Kafka offsets, kept in the target in the same transaction as the rows they produced:
+ * {@code <state schema>.sink_offsets(connector, topic, kafka_partition, kafka_offset)}. The offset is the last
+ * applied one (-1: none yet). Rows are created when a partition is opened, so that a flush can lock its
+ * partitions' rows ({@code FOR UPDATE}) and a zombie task holding the same partition waits, then sees what
+ * the other applied. Not thread-safe.
+ */
+final class OffsetStore {
+
+    private final String connector;
+    private final String table;
+    private final String schema;
+
+    OffsetStore(String connector, String stateSchema) {
+        this.connector = connector;
+        this.schema = Sql.ident(stateSchema);
+        this.table = schema + ".sink_offsets";
+    }
+
+    void createIfMissing(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+            st.execute("CREATE TABLE IF NOT EXISTS " + table + " (connector text NOT NULL, topic text NOT NULL, kafka_partition int NOT NULL, "
+                    + "kafka_offset bigint NOT NULL, source_lsn bigint, source_ts_ms bigint, updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "PRIMARY KEY (connector, topic, kafka_partition))");
+        }
+    }
+
+    /** Makes sure every partition has a row, then returns the stored offsets. */
+    Map<TopicPartition, Long> open(Connection c, Collection<TopicPartition> partitions) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (connector, topic, kafka_partition, kafka_offset) "
+                + "VALUES (?, ?, ?, -1) ON CONFLICT DO NOTHING")) {
+            for (TopicPartition tp : partitions) {
+                ps.setString(1, connector);
+                ps.setString(2, tp.topic());
+                ps.setInt(3, tp.partition());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return read(c, partitions, false);
+    }
+
+    /** The stored offsets of these partitions; with {@code lock}, their rows stay locked until the transaction ends. */
+    Map<TopicPartition, Long> read(Connection c, Collection<TopicPartition> partitions, boolean lock) throws SQLException {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        if (partitions.isEmpty()) {
+            return out;
+        }
+        String[] topics = partitions.stream().map(TopicPartition::topic).toArray(String[]::new);
+        Integer[] parts = partitions.stream().map(TopicPartition::partition).toArray(Integer[]::new);
+        try (PreparedStatement ps = c.prepareStatement("SELECT o.topic, o.kafka_partition, o.kafka_offset FROM " + table + " o "
+                + "JOIN unnest(?::text[], ?::int[]) AS p(topic, kafka_partition) USING (topic, kafka_partition) WHERE o.connector = ?"
+                + " ORDER BY o.topic, o.kafka_partition" + (lock ? " FOR UPDATE OF o" : ""))) {
+            ps.setArray(1, c.createArrayOf("text", topics));
+            ps.setArray(2, c.createArrayOf("int4", parts));
+            ps.setString(3, connector);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Records the last applied offset (and source position) of each partition, in the caller's transaction. */
+    void write(Connection c, Map<TopicPartition, Long> offsets, long sourceLsn, long sourceTsMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " AS o (connector, topic, kafka_partition, kafka_offset, "
+                + "source_lsn, source_ts_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT (connector, topic, kafka_partition) "
+                + "DO UPDATE SET kafka_offset = excluded.kafka_offset, source_lsn = coalesce(excluded.source_lsn, o.source_lsn), "
+                + "source_ts_ms = coalesce(excluded.source_ts_ms, o.source_ts_ms), updated_at = now()")) {
+            for (Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
+                ps.setString(1, connector);
+                ps.setString(2, e.getKey().topic());
+                ps.setInt(3, e.getKey().partition());
+                ps.setLong(4, e.getValue());
+                if (sourceLsn >= 0) {
+                    ps.setLong(5, sourceLsn);
+                } else {
+                    ps.setNull(5, java.sql.Types.BIGINT);
+                }
+                if (sourceTsMs >= 0) {
+                    ps.setLong(6, sourceTsMs);
+                } else {
+                    ps.setNull(6, java.sql.Types.BIGINT);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.tsmigrate.sink;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Quoting for SQL text. Every identifier the sink writes goes through {@link #ident}. */
+final class Sql {
+
+    private Sql() {
+    }
+
+    /** A quoted identifier: double quotes around, inner double quotes doubled. */
+    static String ident(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    /** A quoted string literal (standard_conforming_strings is on in every supported PostgreSQL). */
+    static String literal(String value) {
+        return '\'' + value.replace("'", "''") + '\'';
+    }
+
+    static String idents(List<String> names) {
+        return names.stream().map(Sql::ident).collect(Collectors.joining(", "));
+    }
+
+    static String prefixed(String alias, List<String> names) {
+        return names.stream().map(n -> alias + "." + ident(n)).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,80 @@
+package io.tsmigrate.sink;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL statements the sink runs, built as text with every identifier quoted. Pure functions, so each
+ * statement is checked against a golden file.
+ */
+final class SqlBuilder {
+
+    static final String OP = "__tsm_op";
+    static final String KEEP = "__tsm_keep";
+
+    private SqlBuilder() {
+    }
+
+    static String copyInto(TableId table, List<String> columns) {
+        return "COPY " + table.quoted() + " (" + Sql.idents(columns) + ") FROM STDIN";
+    }
+
+    /** A session-local staging table with the target's columns (no constraints), emptied at every commit. */
+    static String createStage(String stage, TableMeta meta) {
+        return "CREATE TEMP TABLE IF NOT EXISTS " + Sql.ident(stage) + " ON COMMIT DELETE ROWS AS SELECT "
+                + Sql.idents(names(meta)) + ", NULL::\"char\" AS " + Sql.ident(OP) + ", NULL::int2[] AS " + Sql.ident(KEEP)
+                + " FROM " + meta.id().quoted() + " WITH NO DATA";
+    }
+
+    static String copyStage(String stage, TableMeta meta) {
+        List<String> cols = new ArrayList<>(names(meta));
+        cols.add(OP);
+        cols.add(KEEP);
+        return "COPY " + Sql.ident(stage) + " (" + Sql.idents(cols) + ") FROM STDIN";
+    }
+
+    /**
+     * Fills the staged cells marked to keep with the target row's current value (unchanged TOAST values,
+     * columns the event lacks). Runs before the old rows are deleted.
+     *
+     * @param kept positions (in {@code meta.columns()}) that are marked in at least one staged row
+     */
+    static String fillKept(String stage, TableMeta meta, List<String> key, List<Integer> kept) {
+        String sets = kept.stream().map(p -> {
+            String col = Sql.ident(meta.columns().get(p).name());
+            return col + " = CASE WHEN " + p + " = ANY(s." + Sql.ident(KEEP) + ") THEN t." + col + " ELSE s." + col + " END";
+        }).collect(Collectors.joining(", "));
+        return "UPDATE " + Sql.ident(stage) + " s SET " + sets + " FROM " + meta.id().quoted() + " t WHERE s." + Sql.ident(KEEP)
+                + " IS NOT NULL AND s." + Sql.ident(OP) + " = 'u' AND " + keyMatch(key);
+    }
+
+    /** Deletes every target row whose key is staged: rows deleted, and old versions of rows written again. */
+    static String deleteStaged(String stage, TableMeta meta, List<String> key) {
+        return "DELETE FROM " + meta.id().quoted() + " t USING " + Sql.ident(stage) + " s WHERE " + keyMatch(key);
+    }
+
+    /** Inserts the staged new row versions, in time order for a hypertable (chunk locality). */
+    static String insertStaged(String stage, TableMeta meta) {
+        List<String> cols = names(meta);
+        String order = meta.timeColumn() == null ? "" : " ORDER BY " + Sql.ident(meta.timeColumn());
+        return "INSERT INTO " + meta.id().quoted() + " (" + Sql.idents(cols) + ") OVERRIDING SYSTEM VALUE SELECT " + Sql.idents(cols)
+                + " FROM " + Sql.ident(stage) + " WHERE " + Sql.ident(OP) + " = 'u'" + order;
+    }
+
+    static String truncate(TableId table) {
+        return "TRUNCATE " + table.quoted();
+    }
+
+    static String addColumn(TableId table, String column, String sqlType) {
+        return "ALTER TABLE " + table.quoted() + " ADD COLUMN IF NOT EXISTS " + Sql.ident(column) + " " + sqlType;
+    }
+
+    private static String keyMatch(List<String> key) {
+        return key.stream().map(k -> "t." + Sql.ident(k) + " = s." + Sql.ident(k)).collect(Collectors.joining(" AND "));
+    }
+
+    static List<String> names(TableMeta meta) {
+        return meta.columns().stream().map(Column::name).toList();
+    }
+}

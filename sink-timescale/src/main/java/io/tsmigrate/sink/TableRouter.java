@@ -1,0 +1,63 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.common.config.ConfigException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Maps a record to its target table with a format such as {@code ${source.schema}.${source.table}}.
+ * The format is split into schema and table at its top-level dot before the placeholders are filled, so a
+ * dot inside a name is just a character. Immutable and thread-safe.
+ */
+final class TableRouter {
+
+    private final String schemaPart;
+    private final String tablePart;
+
+    TableRouter(String format) {
+        List<String> parts = splitTopLevel(format);
+        if (parts.size() > 2) {
+            throw new ConfigException(TimescaleSinkConfig.TABLE_NAME_FORMAT, format, "has more than one dot outside placeholders; use schema.table");
+        }
+        this.schemaPart = parts.size() == 2 ? parts.get(0) : "public";
+        this.tablePart = parts.get(parts.size() - 1);
+        if (schemaPart.isEmpty() || tablePart.isEmpty()) {
+            throw new ConfigException(TimescaleSinkConfig.TABLE_NAME_FORMAT, format, "needs a schema and a table name around its dot");
+        }
+    }
+
+    /** The target table; {@code sourceSchema}/{@code sourceTable} may be null (then taken from the topic's last two parts). */
+    TableId route(String topic, String sourceSchema, String sourceTable) {
+        String[] topicParts = topic.split("\\.");
+        String schema = sourceSchema != null ? sourceSchema : topicParts.length >= 2 ? topicParts[topicParts.length - 2] : "public";
+        String table = sourceTable != null ? sourceTable : topicParts[topicParts.length - 1];
+        return new TableId(fill(schemaPart, topic, schema, table), fill(tablePart, topic, schema, table));
+    }
+
+    private static String fill(String part, String topic, String schema, String table) {
+        return part.replace("${topic}", topic).replace("${source.schema}", schema).replace("${source.table}", table);
+    }
+
+    private static List<String> splitTopLevel(String format) {
+        List<String> parts = new ArrayList<>();
+        int depth = 0;
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char ch = format.charAt(i);
+            if (ch == '$' && i + 1 < format.length() && format.charAt(i + 1) == '{') {
+                depth++;
+            } else if (ch == '}' && depth > 0) {
+                depth--;
+            }
+            if (ch == '.' && depth == 0) {
+                parts.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(ch);
+            }
+        }
+        parts.add(current.toString());
+        return parts;
+    }
+}

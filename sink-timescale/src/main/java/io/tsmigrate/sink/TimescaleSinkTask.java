@@ -1,0 +1,350 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The sink task: buffers records, applies them in one target transaction per flush together with their
+ * Kafka offsets, and owns the error policy (retry transient errors, isolate and dead-letter bad records).
+ * Offsets live in the target ({@link OffsetStore}): on {@link #open} the task seeks to them, every flush
+ * skips what is already applied, and {@link #preCommit} reports what the target has committed, so every
+ * record takes effect exactly once. Called by one Connect thread.
+ */
+public final class TimescaleSinkTask extends SinkTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TimescaleSinkTask.class);
+
+    private TimescaleSinkConfig config;
+    private String connectorName;
+    private EventReader reader;
+    private OffsetStore offsetStore;
+    private final MetadataCache metadata = new MetadataCache();
+    private final SinkMetrics metrics = new SinkMetrics();
+    private Applier applier;
+    private Connection connection;
+    private BatchWriter writer;
+    private final List<Buffered> buffer = new ArrayList<>();
+    private final Map<TopicPartition, Long> bufferedMax = new HashMap<>();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private long lastFlushAt = System.currentTimeMillis();
+    private int retries;
+    private boolean replicationRoleWarned;
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new TimescaleSinkConfig(props);
+        connectorName = props.getOrDefault("name", "tsmigrate-sink");
+        reader = new EventReader(new TableRouter(config.tableNameFormat()));
+        offsetStore = new OffsetStore(connectorName, config.stateSchema());
+        applier = new Applier(config, offsetStore, metadata);
+        metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
+        LOG.info("Starting the Timescale sink {} against {}", connectorName, Redact.url(config.url()));
+    }
+
+    private static int taskId(Map<String, String> props) {
+        try {
+            return Integer.parseInt(props.getOrDefault("task.id", "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ensureConnection();
+                Map<TopicPartition, Long> stored = offsetStore.open(connection, partitions);
+                connection.commit();
+                for (TopicPartition tp : partitions) {
+                    long offset = stored.getOrDefault(tp, -1L);
+                    committed.put(tp, offset);
+                    if (offset >= 0) {
+                        context.offset(tp, offset + 1);
+                    }
+                }
+                LOG.info("Opened {} partition(s); resuming after the offsets stored in the target: {}", partitions.size(), stored);
+                return;
+            } catch (SQLException e) {
+                closeConnection();
+                if (!ErrorClassifier.isTransient(e) || attempt > config.maxRetries()) {
+                    throw new ConnectException("cannot read the stored offsets from the target: " + e.getMessage(), e);
+                }
+                LOG.warn("Reading stored offsets failed (attempt {}), retrying: {}", attempt, e.getMessage());
+                sleep(backoff(attempt));
+            }
+        }
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        for (SinkRecord r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
+            long floor = Math.max(committed.getOrDefault(tp, -1L), bufferedMax.getOrDefault(tp, -1L));
+            if (r.kafkaOffset() <= floor) {
+                continue;
+            }
+            ChangeEvent event;
+            try {
+                event = reader.read(r);
+            } catch (DataException e) {
+                flush();
+                reportBadRecord(new Buffered(r, null), e);
+                skipRecord(new Buffered(r, null));
+                continue;
+            }
+            buffer.add(new Buffered(r, event));
+            bufferedMax.put(tp, r.kafkaOffset());
+        }
+        if (buffer.size() >= config.batchSize() || System.currentTimeMillis() - lastFlushAt >= config.flushInterval().toMillis()) {
+            flush();
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        try {
+            flush();
+        } catch (RetriableException e) {
+            LOG.debug("Flush before offset commit deferred: {}", e.getMessage());
+        }
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        for (TopicPartition tp : currentOffsets.keySet()) {
+            Long offset = committed.get(tp);
+            if (offset != null && offset >= 0) {
+                out.put(tp, new OffsetAndMetadata(offset + 1));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        buffer.removeIf(b -> partitions.contains(b.partition()));
+        partitions.forEach(tp -> {
+            bufferedMax.remove(tp);
+            committed.remove(tp);
+        });
+    }
+
+    @Override
+    public void stop() {
+        closeConnection();
+        metrics.unregister();
+    }
+
+    /** Applies everything buffered, or throws {@link RetriableException} with the buffer kept. */
+    private void flush() {
+        lastFlushAt = System.currentTimeMillis();
+        if (buffer.isEmpty()) {
+            return;
+        }
+        try {
+            ensureConnection();
+            applyIsolating(new ArrayList<>(buffer));
+            buffer.clear();
+            bufferedMax.clear();
+            retries = 0;
+        } catch (SQLException | RuntimeException e) {
+            if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {
+                throw e instanceof ConnectException ce ? ce : new ConnectException(e.getMessage(), e);
+            }
+            closeConnection();
+            retries++;
+            metrics.retried();
+            if (retries > config.maxRetries()) {
+                throw new ConnectException("the target database kept failing, giving up after " + config.maxRetries() + " retries: " + e.getMessage(), e);
+            }
+            long wait = backoff(retries);
+            LOG.warn("Transient error from the target (retry {} of {} in {} ms): {}", retries, config.maxRetries(), wait, e.getMessage());
+            context.timeout(wait);
+            throw new RetriableException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies {@code items} in one transaction. On a data error, splits them in halves (each a prefix or
+     * suffix of every partition's records, so offsets stay exact) until the bad record is alone, then
+     * reports it and applies the rest.
+     */
+    private void applyIsolating(List<Buffered> items) throws SQLException {
+        try {
+            applyInTransaction(items);
+        } catch (SQLException | DataException e) {
+            rollback();
+            if (ErrorClassifier.isTransient(e)) {
+                throw e;
+            }
+            if (items.size() == 1) {
+                reportBadRecord(items.get(0), e);
+                skipRecord(items.get(0));
+                return;
+            }
+            int half = items.size() / 2;
+            applyIsolating(items.subList(0, half));
+            applyIsolating(items.subList(half, items.size()));
+        } catch (RuntimeException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    private void applyInTransaction(List<Buffered> items) throws SQLException {
+        long t0 = System.nanoTime();
+        Applier.Result result = applier.apply(connection, writer, items);
+        connection.commit();
+        writer.endTransaction();
+        committed.putAll(result.offsets());
+        metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+    }
+
+    /** Marks a record consumed without applying it (after it was reported). */
+    private void skipRecord(Buffered b) {
+        try {
+            ensureConnection();
+            applyInTransaction(List.of(new Buffered(b.record(), null)));
+        } catch (SQLException e) {
+            rollback();
+            throw new RetriableException("cannot record the offset of a dead-lettered record: " + e.getMessage(), e);
+        }
+    }
+
+    private void reportBadRecord(Buffered b, Exception error) {
+        SinkRecord r = b.record();
+        String where = "record at topic " + r.topic() + ", partition " + r.kafkaPartition() + ", offset " + r.kafkaOffset()
+                + (b.event() == null ? "" : " for table " + b.event().table());
+        ErrantRecordReporter reporter = null;
+        try {
+            reporter = context.errantRecordReporter();
+        } catch (NoSuchMethodError | NoClassDefFoundError old) {
+            // Workers before Kafka 2.6 have no dead letter queue for sinks.
+        }
+        if (reporter == null) {
+            throw new ConnectException("cannot apply the " + where + ": " + error.getMessage()
+                    + " (to send such records to a dead letter queue instead, set errors.tolerance=all and errors.deadletterqueue.topic.name)", error);
+        }
+        LOG.warn("Sending the {} to the dead letter queue: {}", where, error.getMessage());
+        try {
+            reporter.report(r, new DataException(where + ": " + error.getMessage(), error)).get();
+            metrics.deadLettered();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("interrupted while reporting a bad record", e);
+        } catch (ExecutionException e) {
+            throw new ConnectException("cannot report the " + where + " to the dead letter queue: " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private void ensureConnection() throws SQLException {
+        if (connection != null && !connection.isClosed()) {
+            return;
+        }
+        Properties props = new Properties();
+        if (config.user() != null) {
+            props.setProperty("user", config.user());
+        }
+        if (config.password() != null) {
+            props.setProperty("password", config.password().value());
+        }
+        props.setProperty("ApplicationName", "tsmigrate-sink " + connectorName);
+        props.setProperty("tcpKeepAlive", "true");
+        Connection c = new org.postgresql.Driver().connect(config.url(), props);
+        if (c == null) {
+            throw new ConnectException("connection.url is not a PostgreSQL JDBC URL: " + Redact.url(config.url()));
+        }
+        c.setAutoCommit(false);
+        setReplicationRole(c);
+        offsetStore.createIfMissing(c);
+        c.commit();
+        connection = c;
+        writer = new BatchWriter(c);
+        metadata.invalidateAll();
+    }
+
+    private void setReplicationRole(Connection c) throws SQLException {
+        if (config.replicationRole() == TimescaleSinkConfig.ReplicationRole.ORIGIN) {
+            return;
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if (config.replicationRole() == TimescaleSinkConfig.ReplicationRole.REPLICA) {
+                throw new ConnectException("session.replication.role=replica, but the target role may not set session_replication_role ("
+                        + e.getMessage() + "); grant it (superuser, or on PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role) "
+                        + "or use session.replication.role=auto", e);
+            }
+            if (!replicationRoleWarned) {
+                LOG.warn("The target role may not set session_replication_role=replica: foreign keys and triggers on the target fire, and "
+                        + "because tables are applied per topic, not in source transaction order, a foreign key may be violated transiently. "
+                        + "Drop or defer foreign keys on the target during the migration, or grant SET ON PARAMETER session_replication_role.");
+                replicationRoleWarned = true;
+            }
+        }
+    }
+
+    private void rollback() {
+        metadata.invalidateAll();
+        if (writer != null) {
+            writer.endTransaction();
+        }
+        try {
+            if (connection != null && !connection.isClosed()) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("Closing the connection failed", e);
+            }
+        }
+        connection = null;
+        writer = null;
+    }
+
+    private long backoff(int attempt) {
+        long base = Math.max(1, config.retryBackoff().toMillis());
+        return Math.min(30_000L, base << Math.min(attempt - 1, 15));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders Connect values as PostgreSQL text input for a target column. A registry from the Connect or
+ * Debezium logical type name to a small renderer; values without a logical name are rendered by their
+ * Connect type. Output is the value's text form (not yet escaped for COPY); null means SQL NULL.
+ * Stateless and thread-safe.
+ */
+final class ValueRenderer {
+
+    /** Renders one non-null value of a logical type. */
+    @FunctionalInterface
+    interface Renderer {
+        String render(Object value, Schema schema, Column target);
+    }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSSSSS");
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    private final Map<String, Renderer> logical = new HashMap<>();
+
+    ValueRenderer() {
+        logical.put("org.apache.kafka.connect.data.Decimal", (v, s, c) -> ((BigDecimal) v).toPlainString());
+        logical.put("io.debezium.data.VariableScaleDecimal", (v, s, c) -> variableScaleDecimal((Struct) v));
+        logical.put("org.apache.kafka.connect.data.Date", (v, s, c) -> date(Math.floorDiv(((java.util.Date) v).getTime(), 86_400_000L)));
+        logical.put("io.debezium.time.Date", (v, s, c) -> date(((Number) v).longValue()));
+        logical.put("org.apache.kafka.connect.data.Time", (v, s, c) -> timeOfDayMicros(((java.util.Date) v).getTime() * 1000));
+        logical.put("io.debezium.time.Time", (v, s, c) -> timeOfDayMicros(((Number) v).longValue() * 1000));
+        logical.put("io.debezium.time.MicroTime", (v, s, c) -> timeOfDayMicros(((Number) v).longValue()));
+        logical.put("io.debezium.time.NanoTime", (v, s, c) -> timeOfDayNanos(((Number) v).longValue()));
+        logical.put("org.apache.kafka.connect.data.Timestamp", (v, s, c) -> timestampMicros(((java.util.Date) v).getTime() * 1000, c));
+        logical.put("io.debezium.time.Timestamp", (v, s, c) -> timestampMicros(((Number) v).longValue() * 1000, c));
+        logical.put("io.debezium.time.MicroTimestamp", (v, s, c) -> timestampMicros(((Number) v).longValue(), c));
+        logical.put("io.debezium.time.NanoTimestamp", (v, s, c) -> timestampNanos(((Number) v).longValue(), c));
+        logical.put("io.debezium.time.MicroDuration", (v, s, c) -> ((Number) v).longValue() + " microseconds");
+        logical.put("io.debezium.data.Bits", (v, s, c) -> bits(bytes(v), s));
+        logical.put("io.debezium.data.geometry.Point", (v, s, c) -> point((Struct) v));
+        logical.put("io.debezium.data.geometry.Geometry", (v, s, c) -> ewkbHex((Struct) v));
+        logical.put("io.debezium.data.geometry.Geography", (v, s, c) -> ewkbHex((Struct) v));
+        logical.put("io.debezium.data.Json", (v, s, c) -> "hstore".equals(c.typeName()) ? Hstore.fromJson(v.toString()) : v.toString());
+    }
+
+    /**
+     * @param value  the value (null gives null)
+     * @param schema its Connect schema, or null for schemaless records
+     * @param target the column it goes into
+     * @throws DataException naming the column and the type when the value cannot be rendered
+     */
+    String render(Object value, Schema schema, Column target) {
+        if (value == null) {
+            return null;
+        }
+        if (schema == null) {
+            return schemaless(value, target);
+        }
+        if (schema.name() != null) {
+            Renderer r = logical.get(schema.name());
+            if (r != null) {
+                return r.render(value, schema, target);
+            }
+        }
+        return switch (schema.type()) {
+            case INT8, INT16, INT32, INT64 -> target.category() == 'B' ? Boolean.toString(((Number) value).longValue() != 0) : value.toString();
+            case FLOAT32 -> floating(((Number) value).floatValue());
+            case FLOAT64 -> floating(((Number) value).doubleValue());
+            case BOOLEAN -> "bit".equals(target.typeName()) || "varbit".equals(target.typeName()) ? ((Boolean) value ? "1" : "0")
+                    : ((Boolean) value ? "t" : "f");
+            case STRING -> value.toString();
+            case BYTES -> bytea(bytes(value));
+            case ARRAY -> array((List<?>) value, schema.valueSchema(), target);
+            case MAP -> "hstore".equals(target.typeName()) ? Hstore.fromMap((Map<?, ?>) value) : Json.write(value);
+            case STRUCT -> throw new DataException("column " + target.name() + " (" + target.sqlType() + "): values of Connect type "
+                    + (schema.name() == null ? "STRUCT" : schema.name()) + " are not supported");
+        };
+    }
+
+    private String schemaless(Object value, Column target) {
+        if (value instanceof List<?> list) {
+            return array(list, null, target);
+        }
+        if (value instanceof Map<?, ?> map) {
+            return "hstore".equals(target.typeName()) ? Hstore.fromMap(map) : Json.write(map);
+        }
+        if (value instanceof Boolean b) {
+            return b ? "t" : "f";
+        }
+        if (value instanceof Double d) {
+            return floating(d);
+        }
+        if (value instanceof Float f) {
+            return floating(f);
+        }
+        if (value instanceof BigDecimal d) {
+            return d.toPlainString();
+        }
+        if (value instanceof byte[] || value instanceof ByteBuffer) {
+            return bytea(bytes(value));
+        }
+        if (value instanceof String s && "bytea".equals(target.typeName())) {
+            return bytea(Base64.getDecoder().decode(s));
+        }
+        return value.toString();
+    }
+
+    private String array(List<?> list, Schema elementSchema, Column target) {
+        Column element = new Column(target.name(), target.sqlType(), target.typeName(), target.category(), false, false, false);
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            String item = render(list.get(i), elementSchema, element);
+            if (item == null) {
+                sb.append("NULL");
+            } else {
+                sb.append('"').append(item.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    static String floating(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "Infinity" : "-Infinity";
+        }
+        return Double.toString(d);
+    }
+
+    static String floating(float f) {
+        if (Float.isNaN(f)) {
+            return "NaN";
+        }
+        if (Float.isInfinite(f)) {
+            return f > 0 ? "Infinity" : "-Infinity";
+        }
+        return Float.toString(f);
+    }
+
+    private static String variableScaleDecimal(Struct s) {
+        byte[] unscaled = bytes(s.get("value"));
+        int scale = s.getInt32("scale");
+        return new BigDecimal(new BigInteger(unscaled), scale).toPlainString();
+    }
+
+    static byte[] bytes(Object v) {
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        ByteBuffer buf = ((ByteBuffer) v).duplicate();
+        byte[] out = new byte[buf.remaining()];
+        buf.get(out);
+        return out;
+    }
+
+    static String bytea(byte[] b) {
+        return "\\x" + HexFormat.of().formatHex(b);
+    }
+
+    /** Days since 1970-01-01 as a PostgreSQL date, including years before 1 (BC) and after 9999. */
+    static String date(long epochDay) {
+        LocalDate d = LocalDate.ofEpochDay(epochDay);
+        return isoDate(d.getYear(), d.getMonthValue(), d.getDayOfMonth());
+    }
+
+    private static String isoDate(int year, int month, int day) {
+        String md = String.format("-%02d-%02d", month, day);
+        if (year <= 0) {
+            // ISO year 0 is 1 BC.
+            return String.format("%04d", 1 - year) + md + " BC";
+        }
+        return String.format("%04d", year) + md;
+    }
+
+    static String timeOfDayMicros(long micros) {
+        if (micros == MICROS_PER_DAY) {
+            return "24:00:00";
+        }
+        return TIME.format(LocalTime.ofNanoOfDay(micros * 1000));
+    }
+
+    static String timeOfDayNanos(long nanos) {
+        if (nanos == MICROS_PER_DAY * 1000) {
+            return "24:00:00";
+        }
+        return TIME.format(LocalTime.ofNanoOfDay(nanos));
+    }
+
+    static String timestampMicros(long micros, Column target) {
+        long seconds = Math.floorDiv(micros, 1_000_000L);
+        int nanos = (int) Math.floorMod(micros, 1_000_000L) * 1000;
+        return timestamp(LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC), target);
+    }
+
+    static String timestampNanos(long nanos, Column target) {
+        long seconds = Math.floorDiv(nanos, 1_000_000_000L);
+        int rest = (int) Math.floorMod(nanos, 1_000_000_000L);
+        return timestamp(LocalDateTime.ofEpochSecond(seconds, rest, ZoneOffset.UTC), target);
+    }
+
+    private static String timestamp(LocalDateTime t, Column target) {
+        String s = isoDate(t.getYear(), t.getMonthValue(), t.getDayOfMonth());
+        String bc = "";
+        if (s.endsWith(" BC")) {
+            s = s.substring(0, s.length() - 3);
+            bc = " BC";
+        }
+        // A Debezium timestamp without time zone is the wall-clock time encoded as if UTC; for a
+        // timestamptz target column say so, or the session time zone would shift it.
+        String zone = target.category() == 'D' && "timestamptz".equals(target.typeName()) ? "+00" : "";
+        return s + " " + TIME.format(t.toLocalTime()) + zone + bc;
+    }
+
+    private static String bits(byte[] littleEndian, Schema schema) {
+        String lengthParam = schema.parameters() == null ? null : schema.parameters().get("length");
+        int length = lengthParam == null ? littleEndian.length * 8 : Integer.parseInt(lengthParam);
+        StringBuilder sb = new StringBuilder(length);
+        // Debezium encodes bit strings as java.util.BitSet bytes: bit i of the value is bit (i % 8) of byte i / 8,
+        // counted from the right end of the string.
+        for (int i = length - 1; i >= 0; i--) {
+            int b = i / 8 < littleEndian.length ? littleEndian[i / 8] : 0;
+            sb.append(((b >> (i % 8)) & 1) == 1 ? '1' : '0');
+        }
+        return sb.toString();
+    }
+
+    private static String point(Struct p) {
+        return "(" + floating(p.getFloat64("x")) + "," + floating(p.getFloat64("y")) + ")";
+    }
+
+    private static String ewkbHex(Struct g) {
+        byte[] wkb = bytes(g.get("wkb"));
+        Integer srid = g.getInt32("srid");
+        String hex = HexFormat.of().formatHex(wkb);
+        return srid == null ? hex : "SRID=" + srid + ";" + hex;
+    }
+}

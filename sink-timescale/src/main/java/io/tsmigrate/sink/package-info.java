@@ -1,2 +1,0 @@
-/** The Timescale sink connector: applies Debezium change events to TimescaleDB exactly once. */
-package io.tsmigrate.sink;
