@@ -1,0 +1,161 @@
+package io.tsmigrate.sink;
+
+import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.TestDatabases;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real pipeline for one test class: Debezium's PostgreSQL connector on the class's source database
+ * and this project's sink on its target database, both registered through the Connect REST API.
+ */
+final class Pipeline {
+
+    final TestDatabases dbs;
+    final String prefix;
+    final String sourceName;
+    final String sinkName;
+
+    Pipeline(TestDatabases dbs, String suffix) {
+        this.dbs = dbs;
+        this.prefix = "p" + suffix + "_" + dbs.name();
+        this.sourceName = "src-" + suffix + "-" + dbs.name();
+        this.sinkName = "sink-" + suffix + "-" + dbs.name();
+    }
+
+    /** Settings for exact values: numeric as strings (NaN and Infinity survive), intervals as ISO strings. */
+    Map<String, String> sourceConfig() {
+        Map<String, String> c = dbs.debeziumSource(prefix, "slot_" + prefix.replaceAll("[^a-z0-9_]", "_"));
+        c.put("decimal.handling.mode", "string");
+        c.put("interval.handling.mode", "string");
+        c.put("hstore.handling.mode", "json");
+        c.put("time.precision.mode", "adaptive_time_microseconds");
+        c.put("publication.autocreate.mode", "all_tables");
+        c.put("schema.include.list", "public");
+        // Debezium skips TRUNCATE events unless told otherwise.
+        c.put("skipped.operations", "none");
+        return c;
+    }
+
+    Map<String, String> sinkConfig() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", TimescaleSinkConnector.class.getName());
+        c.put("tasks.max", "1");
+        c.put("topics.regex", java.util.regex.Pattern.quote(prefix) + "\\.public\\..*");
+        c.put("connection.url", dbs.target().jdbcUrl());
+        c.put("flush.interval.ms", "200");
+        c.put("consumer.override.auto.offset.reset", "earliest");
+        c.put("consumer.override.max.poll.records", "5000");
+        return c;
+    }
+
+    void startSource(Map<String, String> config) {
+        dbs.registerConnector(sourceName, config);
+        dbs.services().connect().awaitRunning(sourceName, Duration.ofSeconds(120));
+    }
+
+    void startSink(Map<String, String> config) {
+        dbs.registerConnector(sinkName, config);
+        dbs.services().connect().awaitRunning(sinkName, Duration.ofSeconds(120));
+    }
+
+    void start() {
+        startSource(sourceConfig());
+        startSink(sinkConfig());
+    }
+
+    void stop() {
+        dbs.services().connect().delete(sinkName);
+        dbs.services().connect().delete(sourceName);
+    }
+
+    /** Runs statements on the source, each in its own transaction. */
+    void source(String... statements) throws SQLException {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    void target(String... statements) throws SQLException {
+        try (Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    /** Runs DDL on both sides (the bootstrap's job in a real migration). */
+    void both(String... statements) throws SQLException {
+        source(statements);
+        target(statements);
+    }
+
+    /**
+     * Waits until each table's ordered digest on the target equals the source's, then asserts it, so a
+     * failure shows both digests. Columns are compared in the source's order.
+     */
+    void awaitEqual(Duration timeout, String... tables) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        Map<String, String> src = Map.of();
+        Map<String, String> tgt = Map.of();
+        while (Instant.now().isBefore(deadline)) {
+            src = digests(true, tables);
+            try {
+                tgt = digests(false, tables);
+            } catch (SQLException notYet) {
+                // A column the sink has yet to add, say.
+                tgt = Map.of("error", String.valueOf(notYet.getMessage()));
+            }
+            if (src.equals(tgt)) {
+                break;
+            }
+            assertSinkNotFailed();
+            Thread.sleep(500);
+        }
+        assertThat(tgt).as("target digests (rows:md5) equal the source's").isEqualTo(src);
+    }
+
+    void assertSinkNotFailed() {
+        var status = dbs.services().connect().status(sinkName);
+        for (var task : status.path("tasks")) {
+            if ("FAILED".equals(task.path("state").asText())) {
+                throw new AssertionError("sink task failed: " + task.path("trace").asText());
+            }
+        }
+    }
+
+    Map<String, String> digests(boolean source, String... tables) throws SQLException {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Connection s = dbs.openSource(); Connection c = source ? s : dbs.openTarget()) {
+            for (String t : tables) {
+                List<String> cols = columns(s, t);
+                out.put(t, Digest.table(c, "public", t, cols));
+            }
+        }
+        return out;
+    }
+
+    static List<String> columns(Connection c, String table) throws SQLException {
+        List<String> cols = new java.util.ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+            ps.setString(1, TestDatabases.quote("public") + "." + TestDatabases.quote(table));
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    cols.add(rs.getString(1));
+                }
+            }
+        }
+        return cols;
+    }
+}
