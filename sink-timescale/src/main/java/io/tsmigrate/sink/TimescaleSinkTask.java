@@ -129,7 +129,8 @@ public final class TimescaleSinkTask extends SinkTask {
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         try {
             flush();
-        } catch (RetriableException e) {
+        } catch (RuntimeException e) {
+            // put() raises the same error on its next call; here only report what the target holds.
             LOG.debug("Flush before offset commit deferred: {}", e.getMessage());
         }
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
@@ -244,12 +245,12 @@ public final class TimescaleSinkTask extends SinkTask {
             // Workers before Kafka 2.6 have no dead letter queue for sinks.
         }
         if (reporter == null) {
-            throw new ConnectException("cannot apply the " + where + ": " + error.getMessage()
+            throw new ConnectException("cannot apply the " + where + ": " + describe(error)
                     + " (to send such records to a dead letter queue instead, set errors.tolerance=all and errors.deadletterqueue.topic.name)", error);
         }
-        LOG.warn("Sending the {} to the dead letter queue: {}", where, error.getMessage());
+        LOG.warn("Sending the {} to the dead letter queue: {}", where, describe(error));
         try {
-            reporter.report(r, new DataException(where + ": " + error.getMessage(), error)).get();
+            reporter.report(r, new DataException(where + ": " + describe(error), error)).get();
             metrics.deadLettered();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -257,6 +258,25 @@ public final class TimescaleSinkTask extends SinkTask {
         } catch (ExecutionException e) {
             throw new ConnectException("cannot report the " + where + " to the dead letter queue: " + e.getCause().getMessage(), e);
         }
+    }
+
+    /** The error's message, with the server's context (for COPY: the line and the column) when it has one. */
+    private static String describe(Exception error) {
+        if (error instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
+            var m = p.getServerErrorMessage();
+            StringBuilder sb = new StringBuilder(String.valueOf(m.getMessage()));
+            if (m.getColumn() != null) {
+                sb.append(" (column ").append(m.getColumn()).append(')');
+            }
+            if (m.getWhere() != null) {
+                sb.append(" [").append(m.getWhere()).append(']');
+            }
+            if (m.getDetail() != null) {
+                sb.append(" ").append(m.getDetail());
+            }
+            return sb.toString();
+        }
+        return error.getMessage();
     }
 
     private void ensureConnection() throws SQLException {

@@ -35,6 +35,20 @@ final class ValueRenderer {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSSSSS");
     private static final long MICROS_PER_DAY = 86_400_000_000L;
 
+    // Debezium 3.6 passes PostgreSQL's infinite dates and timestamps through pgjdbc's stand-ins
+    // (PGStatement.DATE_POSITIVE_INFINITY = 9223372036825200000, DATE_NEGATIVE_INFINITY = -9223372036832400000,
+    // milliseconds) without recognising them, so they arrive as these values; observed with Debezium 3.6.1
+    // on a worker in UTC. Days are the overflowed int conversion of those milliseconds.
+    private static final Map<Long, String> INFINITE_DAYS = Map.of(-622191234L, "infinity", -622191233L, "infinity",
+            -625821272L, "-infinity", -625821273L, "-infinity");
+    private static final Map<Long, String> INFINITE_MILLIS = Map.of(9223372036825200L, "infinity", -9223372036832400L, "-infinity");
+    private static final Map<Long, String> INFINITE_MICROS = Map.of(9223372036825200000L, "infinity", -9223372036832400000L, "-infinity");
+    private static final Map<String, String> INFINITE_ISO = Map.of("+294247-01-10T04:00:25.2Z", "infinity", "-290308-12-21T19:59:27.6Z",
+            "-infinity", "+292278994-08-16Z", "infinity", "+292269055-12-02Z", "-infinity");
+    // decimal.handling.mode=string spells numeric's special values as Java's enum-like names.
+    private static final Map<String, String> NUMERIC_SPECIALS = Map.of("NAN", "NaN", "POSITIVE_INFINITY", "Infinity",
+            "NEGATIVE_INFINITY", "-Infinity");
+
     private final Map<String, Renderer> logical = new HashMap<>();
 
     ValueRenderer() {
@@ -42,16 +56,22 @@ final class ValueRenderer {
         logical.put("io.debezium.data.VariableScaleDecimal", (v, s, c) -> variableScaleDecimal((Struct) v));
         logical.put("org.apache.kafka.connect.data.Date", (v, s, c) -> date(Math.floorDiv(((java.util.Date) v).getTime(), 86_400_000L)));
         logical.put("io.debezium.time.Date", (v, s, c) -> date(((Number) v).longValue()));
+        logical.put("io.debezium.time.IsoDate", (v, s, c) -> iso(v.toString(), c));
+        logical.put("io.debezium.time.IsoTime", (v, s, c) -> iso(v.toString(), c));
+        logical.put("io.debezium.time.IsoTimestamp", (v, s, c) -> iso(v.toString(), c));
         logical.put("org.apache.kafka.connect.data.Time", (v, s, c) -> timeOfDayMicros(((java.util.Date) v).getTime() * 1000));
         logical.put("io.debezium.time.Time", (v, s, c) -> timeOfDayMicros(((Number) v).longValue() * 1000));
         logical.put("io.debezium.time.MicroTime", (v, s, c) -> timeOfDayMicros(((Number) v).longValue()));
         logical.put("io.debezium.time.NanoTime", (v, s, c) -> timeOfDayNanos(((Number) v).longValue()));
-        logical.put("org.apache.kafka.connect.data.Timestamp", (v, s, c) -> timestampMicros(((java.util.Date) v).getTime() * 1000, c));
-        logical.put("io.debezium.time.Timestamp", (v, s, c) -> timestampMicros(((Number) v).longValue() * 1000, c));
-        logical.put("io.debezium.time.MicroTimestamp", (v, s, c) -> timestampMicros(((Number) v).longValue(), c));
+        logical.put("org.apache.kafka.connect.data.Timestamp", (v, s, c) -> timestampMillis(((java.util.Date) v).getTime(), c));
+        logical.put("io.debezium.time.Timestamp", (v, s, c) -> timestampMillis(((Number) v).longValue(), c));
+        logical.put("io.debezium.time.MicroTimestamp", (v, s, c) -> {
+            long micros = ((Number) v).longValue();
+            return INFINITE_MICROS.getOrDefault(micros, timestampMicros(micros, c));
+        });
         logical.put("io.debezium.time.NanoTimestamp", (v, s, c) -> timestampNanos(((Number) v).longValue(), c));
-        logical.put("io.debezium.time.MicroDuration", (v, s, c) -> ((Number) v).longValue() + " microseconds");
-        logical.put("io.debezium.data.Bits", (v, s, c) -> bits(bytes(v), s));
+        logical.put("io.debezium.time.MicroDuration", (v, s, c) -> interval(((Number) v).longValue()));
+        logical.put("io.debezium.data.Bits", (v, s, c) -> bits(bytes(v), s, "varbit".equals(c.typeName())));
         logical.put("io.debezium.data.geometry.Point", (v, s, c) -> point((Struct) v));
         logical.put("io.debezium.data.geometry.Geometry", (v, s, c) -> ewkbHex((Struct) v));
         logical.put("io.debezium.data.geometry.Geography", (v, s, c) -> ewkbHex((Struct) v));
@@ -79,11 +99,11 @@ final class ValueRenderer {
         }
         return switch (schema.type()) {
             case INT8, INT16, INT32, INT64 -> target.category() == 'B' ? Boolean.toString(((Number) value).longValue() != 0) : value.toString();
-            case FLOAT32 -> floating(((Number) value).floatValue());
-            case FLOAT64 -> floating(((Number) value).doubleValue());
+            case FLOAT32 -> target.category() == 'N' ? numeric(((Number) value).floatValue()) : floating(((Number) value).floatValue());
+            case FLOAT64 -> target.category() == 'N' ? numeric(((Number) value).doubleValue()) : floating(((Number) value).doubleValue());
             case BOOLEAN -> "bit".equals(target.typeName()) || "varbit".equals(target.typeName()) ? ((Boolean) value ? "1" : "0")
                     : ((Boolean) value ? "t" : "f");
-            case STRING -> value.toString();
+            case STRING -> target.category() == 'N' ? NUMERIC_SPECIALS.getOrDefault(value.toString(), value.toString()) : value.toString();
             case BYTES -> bytea(bytes(value));
             case ARRAY -> array((List<?>) value, schema.valueSchema(), target);
             case MAP -> "hstore".equals(target.typeName()) ? Hstore.fromMap((Map<?, ?>) value) : Json.write(value);
@@ -157,6 +177,15 @@ final class ValueRenderer {
         return Float.toString(f);
     }
 
+    /** A double (decimal.handling.mode=double) for a numeric column: its shortest decimal form, 4.0 as 4. */
+    private static String numeric(double d) {
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            return floating(d);
+        }
+        BigDecimal b = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        return (b.scale() < 0 ? b.setScale(0) : b).toPlainString();
+    }
+
     private static String variableScaleDecimal(Struct s) {
         byte[] unscaled = bytes(s.get("value"));
         int scale = s.getInt32("scale");
@@ -179,6 +208,10 @@ final class ValueRenderer {
 
     /** Days since 1970-01-01 as a PostgreSQL date, including years before 1 (BC) and after 9999. */
     static String date(long epochDay) {
+        String infinite = INFINITE_DAYS.get(epochDay);
+        if (infinite != null) {
+            return infinite;
+        }
         LocalDate d = LocalDate.ofEpochDay(epochDay);
         return isoDate(d.getYear(), d.getMonthValue(), d.getDayOfMonth());
     }
@@ -206,6 +239,35 @@ final class ValueRenderer {
         return TIME.format(LocalTime.ofNanoOfDay(nanos));
     }
 
+    private static String timestampMillis(long millis, Column target) {
+        String infinite = INFINITE_MILLIS.get(millis);
+        return infinite != null ? infinite : timestampMicros(millis * 1000, target);
+    }
+
+    /**
+     * An isostring-mode value: ISO 8601 text with a trailing Z. A column without time zone takes the wall
+     * clock as it is, so the Z is dropped for it.
+     */
+    private static String iso(String value, Column target) {
+        String infinite = INFINITE_ISO.get(value);
+        if (infinite != null) {
+            return infinite;
+        }
+        boolean zoned = "timestamptz".equals(target.typeName()) || "timetz".equals(target.typeName());
+        return !zoned && value.endsWith("Z") ? value.substring(0, value.length() - 1) : value;
+    }
+
+    /** Microseconds as days and time, as PostgreSQL prints an interval without months ({@code -1 days -00:00:01.5}). */
+    static String interval(long micros) {
+        long days = micros / MICROS_PER_DAY;
+        long rest = micros % MICROS_PER_DAY;
+        String sign = rest < 0 ? "-" : "";
+        rest = Math.abs(rest);
+        String time = String.format("%s%02d:%02d:%02d.%06d", sign, rest / 3_600_000_000L, rest / 60_000_000L % 60, rest / 1_000_000L % 60,
+                rest % 1_000_000L);
+        return days == 0 ? time : days + " days " + time;
+    }
+
     static String timestampMicros(long micros, Column target) {
         long seconds = Math.floorDiv(micros, 1_000_000L);
         int nanos = (int) Math.floorMod(micros, 1_000_000L) * 1000;
@@ -231,7 +293,11 @@ final class ValueRenderer {
         return s + " " + TIME.format(t.toLocalTime()) + zone + bc;
     }
 
-    private static String bits(byte[] littleEndian, Schema schema) {
+    /**
+     * For bit(n) Debezium's length parameter is n and the value is exact. For varbit(n) it is n as well, not
+     * the value's own length, so leading zero bits cannot be told from padding; they are dropped.
+     */
+    private static String bits(byte[] littleEndian, Schema schema, boolean varying) {
         String lengthParam = schema.parameters() == null ? null : schema.parameters().get("length");
         int length = lengthParam == null ? littleEndian.length * 8 : Integer.parseInt(lengthParam);
         StringBuilder sb = new StringBuilder(length);
@@ -240,6 +306,10 @@ final class ValueRenderer {
         for (int i = length - 1; i >= 0; i--) {
             int b = i / 8 < littleEndian.length ? littleEndian[i / 8] : 0;
             sb.append(((b >> (i % 8)) & 1) == 1 ? '1' : '0');
+        }
+        if (varying) {
+            int first = sb.indexOf("1");
+            return first < 0 ? "" : sb.substring(first);
         }
         return sb.toString();
     }

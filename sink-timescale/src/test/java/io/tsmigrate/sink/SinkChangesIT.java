@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,10 +30,7 @@ class SinkChangesIT {
     @BeforeAll
     void start(TestDatabases dbs) {
         p = new Pipeline(dbs, "chg");
-        Map<String, String> sink = p.sinkConfig();
-        sink.put("consumer.override.metadata.max.age.ms", "1000");
-        p.startSource(p.sourceConfig());
-        p.startSink(sink);
+        p.start();
     }
 
     @AfterAll
