@@ -27,7 +27,7 @@ final class Applier {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
     /** What one apply did. */
-    record Result(int records, Map<TopicPartition, Long> offsets, long lastLsn, long lastSourceTsMs) {
+    record Result(int records, Map<TopicPartition, Position> positions, long lastLsn, long lastSourceTsMs) {
     }
 
     private final TimescaleSinkConfig config;
@@ -46,20 +46,25 @@ final class Applier {
     Result apply(Connection c, BatchWriter writer, List<Buffered> items) throws SQLException {
         Set<TopicPartition> partitions = new LinkedHashSet<>();
         items.forEach(b -> partitions.add(b.partition()));
-        Map<TopicPartition, Long> stored = offsets.read(c, partitions, true);
-        Map<TopicPartition, Long> newOffsets = new HashMap<>();
+        Map<TopicPartition, Position> stored = offsets.read(c, partitions, true);
+        Map<TopicPartition, Position> positions = new HashMap<>();
         Map<TableId, List<TableBatch>> segments = new LinkedHashMap<>();
         int applied = 0;
+        int replays = 0;
         long lsn = -1;
         long ts = -1;
         for (Buffered b : items) {
-            long done = stored.getOrDefault(b.partition(), -1L);
-            if (b.offset() <= done) {
+            Position done = positions.getOrDefault(b.partition(), stored.getOrDefault(b.partition(), Position.NONE));
+            if (b.offset() <= done.offset()) {
                 continue;
             }
-            newOffsets.merge(b.partition(), b.offset(), Math::max);
             ChangeEvent e = b.event();
+            positions.put(b.partition(), done.advance(b.offset(), e));
             if (e == null) {
+                continue;
+            }
+            if (done.covers(e)) {
+                replays++;
                 continue;
             }
             applied++;
@@ -72,10 +77,13 @@ final class Applier {
                 writer.write(batch);
             }
         }
-        if (!newOffsets.isEmpty()) {
-            offsets.write(c, newOffsets, lsn, ts);
+        if (replays > 0) {
+            LOG.info("Skipped {} change(s) that Debezium sent again after a restart (their source position is already applied)", replays);
         }
-        return new Result(applied, newOffsets, lsn, ts);
+        if (!positions.isEmpty()) {
+            offsets.write(c, positions, ts);
+        }
+        return new Result(applied, positions, lsn, ts);
     }
 
     private void add(Connection c, Map<TableId, List<TableBatch>> segments, ChangeEvent e) throws SQLException {

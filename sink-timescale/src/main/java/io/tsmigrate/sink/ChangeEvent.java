@@ -14,8 +14,11 @@ import org.apache.kafka.connect.sink.SinkRecord;
  * @param before    the old row when the event carries one (null otherwise)
  * @param sourceLsn the source LSN, or -1 when unknown
  * @param sourceTsMs the source commit time in ms since the epoch, or -1 when unknown
+ * @param commitLsn  first part of Debezium's source.sequence (the previous transaction's commit LSN), or -1
+ * @param changeLsn  second part of source.sequence (this change's LSN), or -1
  */
-record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, Row before, long sourceLsn, long sourceTsMs) {
+record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, Row before, long sourceLsn, long sourceTsMs,
+                   long commitLsn, long changeLsn) {
 
     String position() {
         return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();

@@ -42,7 +42,7 @@ final class EventReader {
         }
         Row envelope = Row.of(value);
         if (!isEnvelope(envelope)) {
-            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1);
+            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1);
         }
         String opCode = String.valueOf(envelope.value("op"));
         Object sourceValue = envelope.value("source");
@@ -52,6 +52,7 @@ final class EventReader {
         TableId table = router.route(record.topic(), srcSchema, srcTable);
         long lsn = source == null ? -1 : num(source.value("lsn"));
         long tsMs = source == null ? -1 : num(source.value("ts_ms"));
+        long[] sequence = Position.parseSequence(source == null || !source.has("sequence") ? null : str(source.value("sequence")));
         Object before = envelope.value("before");
         Object after = envelope.value("after");
         Row beforeRow = before == null ? null : Row.of(before);
@@ -75,7 +76,7 @@ final class EventReader {
         if (op == Op.DELETE && key == null) {
             key = beforeRow;
         }
-        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs);
+        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1]);
     }
 
     private static boolean isEnvelope(Row row) {

@@ -34,13 +34,14 @@ final class OffsetStore {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
             st.execute("CREATE TABLE IF NOT EXISTS " + table + " (connector text NOT NULL, topic text NOT NULL, kafka_partition int NOT NULL, "
-                    + "kafka_offset bigint NOT NULL, source_lsn bigint, source_ts_ms bigint, updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "kafka_offset bigint NOT NULL, source_commit_lsn bigint, source_change_lsn bigint, source_ts_ms bigint, "
+                    + "updated_at timestamptz NOT NULL DEFAULT now(), "
                     + "PRIMARY KEY (connector, topic, kafka_partition))");
         }
     }
 
     /** Makes sure every partition has a row, then returns the stored offsets. */
-    Map<TopicPartition, Long> open(Connection c, Collection<TopicPartition> partitions) throws SQLException {
+    Map<TopicPartition, Position> open(Connection c, Collection<TopicPartition> partitions) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (connector, topic, kafka_partition, kafka_offset) "
                 + "VALUES (?, ?, ?, -1) ON CONFLICT DO NOTHING")) {
             for (TopicPartition tp : partitions) {
@@ -55,14 +56,14 @@ final class OffsetStore {
     }
 
     /** The stored offsets of these partitions; with {@code lock}, their rows stay locked until the transaction ends. */
-    Map<TopicPartition, Long> read(Connection c, Collection<TopicPartition> partitions, boolean lock) throws SQLException {
-        Map<TopicPartition, Long> out = new HashMap<>();
+    Map<TopicPartition, Position> read(Connection c, Collection<TopicPartition> partitions, boolean lock) throws SQLException {
+        Map<TopicPartition, Position> out = new HashMap<>();
         if (partitions.isEmpty()) {
             return out;
         }
         String[] topics = partitions.stream().map(TopicPartition::topic).toArray(String[]::new);
         Integer[] parts = partitions.stream().map(TopicPartition::partition).toArray(Integer[]::new);
-        try (PreparedStatement ps = c.prepareStatement("SELECT o.topic, o.kafka_partition, o.kafka_offset FROM " + table + " o "
+        try (PreparedStatement ps = c.prepareStatement("SELECT o.topic, o.kafka_partition, o.kafka_offset, coalesce(o.source_commit_lsn, -1), coalesce(o.source_change_lsn, -1) FROM " + table + " o "
                 + "JOIN unnest(?::text[], ?::int[]) AS p(topic, kafka_partition) USING (topic, kafka_partition) WHERE o.connector = ?"
                 + " ORDER BY o.topic, o.kafka_partition" + (lock ? " FOR UPDATE OF o" : ""))) {
             ps.setArray(1, c.createArrayOf("text", topics));
@@ -70,37 +71,37 @@ final class OffsetStore {
             ps.setString(3, connector);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                    out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), new Position(rs.getLong(3), rs.getLong(4), rs.getLong(5)));
                 }
             }
         }
         return out;
     }
 
-    /** Records the last applied offset (and source position) of each partition, in the caller's transaction. */
-    void write(Connection c, Map<TopicPartition, Long> offsets, long sourceLsn, long sourceTsMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " AS o (connector, topic, kafka_partition, kafka_offset, "
-                + "source_lsn, source_ts_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?, now()) ON CONFLICT (connector, topic, kafka_partition) "
-                + "DO UPDATE SET kafka_offset = excluded.kafka_offset, source_lsn = coalesce(excluded.source_lsn, o.source_lsn), "
-                + "source_ts_ms = coalesce(excluded.source_ts_ms, o.source_ts_ms), updated_at = now()")) {
-            for (Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
-                ps.setString(1, connector);
-                ps.setString(2, e.getKey().topic());
-                ps.setInt(3, e.getKey().partition());
-                ps.setLong(4, e.getValue());
-                if (sourceLsn >= 0) {
-                    ps.setLong(5, sourceLsn);
-                } else {
-                    ps.setNull(5, java.sql.Types.BIGINT);
-                }
-                if (sourceTsMs >= 0) {
-                    ps.setLong(6, sourceTsMs);
-                } else {
-                    ps.setNull(6, java.sql.Types.BIGINT);
-                }
+    /** Records how far each partition is applied, in the caller's transaction. */
+    void write(Connection c, Map<TopicPartition, Position> positions, long sourceTsMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET kafka_offset = ?, source_commit_lsn = ?, source_change_lsn = ?, "
+                + "source_ts_ms = coalesce(?, source_ts_ms), updated_at = now() WHERE connector = ? AND topic = ? AND kafka_partition = ?")) {
+            for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
+                Position p = e.getValue();
+                ps.setLong(1, p.offset());
+                setNullable(ps, 2, p.commitLsn());
+                setNullable(ps, 3, p.changeLsn());
+                setNullable(ps, 4, sourceTsMs);
+                ps.setString(5, connector);
+                ps.setString(6, e.getKey().topic());
+                ps.setInt(7, e.getKey().partition());
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+    }
+
+    private static void setNullable(PreparedStatement ps, int index, long value) throws SQLException {
+        if (value >= 0) {
+            ps.setLong(index, value);
+        } else {
+            ps.setNull(index, java.sql.Types.BIGINT);
         }
     }
 }

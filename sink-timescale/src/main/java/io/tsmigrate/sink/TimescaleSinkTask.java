@@ -78,10 +78,10 @@ public final class TimescaleSinkTask extends SinkTask {
         for (int attempt = 1; ; attempt++) {
             try {
                 ensureConnection();
-                Map<TopicPartition, Long> stored = offsetStore.open(connection, partitions);
+                Map<TopicPartition, Position> stored = offsetStore.open(connection, partitions);
                 connection.commit();
                 for (TopicPartition tp : partitions) {
-                    long offset = stored.getOrDefault(tp, -1L);
+                    long offset = stored.getOrDefault(tp, Position.NONE).offset();
                     committed.put(tp, offset);
                     if (offset >= 0) {
                         context.offset(tp, offset + 1);
@@ -219,7 +219,7 @@ public final class TimescaleSinkTask extends SinkTask {
         Applier.Result result = applier.apply(connection, writer, items);
         connection.commit();
         writer.endTransaction();
-        committed.putAll(result.offsets());
+        result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
         metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
     }
 

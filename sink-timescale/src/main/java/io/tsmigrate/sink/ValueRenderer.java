@@ -99,8 +99,8 @@ final class ValueRenderer {
         }
         return switch (schema.type()) {
             case INT8, INT16, INT32, INT64 -> target.category() == 'B' ? Boolean.toString(((Number) value).longValue() != 0) : value.toString();
-            case FLOAT32 -> target.category() == 'N' ? numeric(((Number) value).floatValue()) : floating(((Number) value).floatValue());
-            case FLOAT64 -> target.category() == 'N' ? numeric(((Number) value).doubleValue()) : floating(((Number) value).doubleValue());
+            case FLOAT32 -> "numeric".equals(target.typeName()) ? numeric(((Number) value).floatValue()) : floating(((Number) value).floatValue());
+            case FLOAT64 -> "numeric".equals(target.typeName()) ? numeric(((Number) value).doubleValue()) : floating(((Number) value).doubleValue());
             case BOOLEAN -> "bit".equals(target.typeName()) || "varbit".equals(target.typeName()) ? ((Boolean) value ? "1" : "0")
                     : ((Boolean) value ? "t" : "f");
             case STRING -> target.category() == 'N' ? NUMERIC_SPECIALS.getOrDefault(value.toString(), value.toString()) : value.toString();

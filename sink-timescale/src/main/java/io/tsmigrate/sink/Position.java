@@ -1,0 +1,53 @@
+package io.tsmigrate.sink;
+
+/**
+ * How far one topic partition is applied: the last Kafka offset, and the source position of the last
+ * applied streamed change (Debezium's {@code source.sequence}: the previous transaction's commit LSN and the
+ * change's LSN, which grow in the order Debezium emits changes). -1 where unknown. Immutable.
+ */
+record Position(long offset, long commitLsn, long changeLsn) {
+
+    static final Position NONE = new Position(-1, -1, -1);
+
+    /**
+     * Whether the event was applied already although its Kafka offset is new: after a crash Debezium resends
+     * changes from its last flushed LSN, as new records. Snapshot events carry no such position and are
+     * never taken for replays.
+     */
+    boolean covers(ChangeEvent e) {
+        if (e.commitLsn() < 0 || e.changeLsn() < 0 || commitLsn < 0) {
+            return false;
+        }
+        return e.commitLsn() < commitLsn || (e.commitLsn() == commitLsn && e.changeLsn() <= changeLsn);
+    }
+
+    /** This position moved past a record at {@code kafkaOffset} holding event {@code e} (null for a skipped record). */
+    Position advance(long kafkaOffset, ChangeEvent e) {
+        long o = Math.max(offset, kafkaOffset);
+        if (e == null || e.commitLsn() < 0 || e.changeLsn() < 0) {
+            return new Position(o, commitLsn, changeLsn);
+        }
+        boolean later = e.commitLsn() > commitLsn || (e.commitLsn() == commitLsn && e.changeLsn() > changeLsn);
+        return later ? new Position(o, e.commitLsn(), e.changeLsn()) : new Position(o, commitLsn, changeLsn);
+    }
+
+    /** Parses Debezium's sequence, a JSON array of two decimal strings or nulls: {@code ["22927424","22927560"]}. */
+    static long[] parseSequence(String sequence) {
+        long[] out = {-1, -1};
+        if (sequence == null || sequence.length() < 2) {
+            return out;
+        }
+        String[] parts = sequence.substring(1, sequence.length() - 1).split(",");
+        for (int i = 0; i < 2 && i < parts.length; i++) {
+            String p = parts[i].trim().replace("\"", "");
+            if (!p.isEmpty() && !p.equals("null")) {
+                try {
+                    out[i] = Long.parseLong(p);
+                } catch (NumberFormatException e) {
+                    return new long[] {-1, -1};
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,97 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Envelope reading, flat rows, table routing, positions, error classes, configuration. */
+class ReaderAndRoutingTest {
+
+    private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema SOURCE = SchemaBuilder.struct().field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
+            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA).field("sequence", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ENVELOPE = SchemaBuilder.struct().name("x.Envelope").field("before", ROW).field("after", ROW)
+            .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
+
+    private final EventReader reader = new EventReader(new TableRouter("${source.schema}.${source.table}"));
+
+    private SinkRecord envelope(String op, Integer before, Integer after) {
+        Struct source = new Struct(SOURCE).put("schema", "public").put("table", "Orders").put("lsn", 42L).put("ts_ms", 1000L)
+                .put("sequence", "[\"100\",\"120\"]");
+        Struct v = new Struct(ENVELOPE).put("op", op).put("source", source)
+                .put("before", before == null ? null : new Struct(ROW).put("id", before))
+                .put("after", after == null ? null : new Struct(ROW).put("id", after));
+        return new SinkRecord("prefix.public.Orders", 0, null, null, ENVELOPE, v, 5);
+    }
+
+    @Test
+    void reads_debezium_operations() {
+        assertThat(reader.read(envelope("c", null, 1)).op()).isEqualTo(Op.INSERT);
+        assertThat(reader.read(envelope("r", null, 1)).op()).isEqualTo(Op.INSERT);
+        assertThat(reader.read(envelope("u", 1, 1)).op()).isEqualTo(Op.UPDATE);
+        ChangeEvent d = reader.read(envelope("d", 1, null));
+        assertThat(d.op()).isEqualTo(Op.DELETE);
+        assertThat(d.key().value("id")).isEqualTo(1);
+        ChangeEvent c = reader.read(envelope("c", null, 7));
+        assertThat(c.table()).isEqualTo(new TableId("public", "Orders"));
+        assertThat(c.sourceLsn()).isEqualTo(42);
+        assertThat(c.commitLsn()).isEqualTo(100);
+        assertThat(c.changeLsn()).isEqualTo(120);
+    }
+
+    @Test
+    void skips_tombstones_and_reads_flat_rows_as_inserts() {
+        assertThat(reader.read(new SinkRecord("a.b.c", 0, null, null, null, null, 1))).isNull();
+        ChangeEvent flat = reader.read(new SinkRecord("prefix.sales.items", 0, null, null, ROW, new Struct(ROW).put("id", 3), 1));
+        assertThat(flat.op()).isEqualTo(Op.INSERT);
+        assertThat(flat.table()).isEqualTo(new TableId("sales", "items"));
+        ChangeEvent schemaless = reader.read(new SinkRecord("t", 0, null, null, null, Map.of("id", 1), 1));
+        assertThat(schemaless.table()).isEqualTo(new TableId("public", "t"));
+    }
+
+    @Test
+    void routes_with_placeholders_keeping_dots_inside_names() {
+        assertThat(new TableRouter("archive.${source.table}_copy").route("t", "s", "a.b")).isEqualTo(new TableId("archive", "a.b_copy"));
+        assertThat(new TableRouter("${topic}").route("x.y", null, null)).isEqualTo(new TableId("public", "x.y"));
+        assertThatThrownBy(() -> new TableRouter("a.b.c")).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
+    void positions_detect_changes_resent_after_a_restart() {
+        Position p = Position.NONE.advance(10, reader.read(envelope("c", null, 1)));
+        assertThat(p).isEqualTo(new Position(10, 100, 120));
+        assertThat(p.covers(reader.read(envelope("c", null, 1)))).isTrue();
+        assertThat(Position.parseSequence("[null,\"5\"]")).containsExactly(-1, 5);
+        assertThat(Position.parseSequence(null)).containsExactly(-1, -1);
+    }
+
+    @Test
+    void classifies_transient_sql_errors() {
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "08006"))).isTrue();
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "40P01"))).isTrue();
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "57P01"))).isTrue();
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "53300"))).isTrue();
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "22003"))).isFalse();
+        assertThat(ErrorClassifier.isTransient(new SQLException("x", "23505"))).isFalse();
+    }
+
+    @Test
+    void configuration_is_strict_and_keeps_passwords_out_of_errors() {
+        assertThatThrownBy(() -> new TimescaleSinkConfig(Map.of("connection.url", "jdbc:postgresql://h/db", "schema.evolution", "sometimes")))
+                .hasMessageContaining("schema.evolution").hasMessageContaining("add_columns, none");
+        assertThatThrownBy(() -> new TimescaleSinkConfig(Map.of("connection.url", "jdbc:mysql://h/db?password=hunter2")))
+                .hasMessageContaining("jdbc:postgresql://").hasMessageNotContaining("hunter2");
+        TimescaleSinkConfig c = new TimescaleSinkConfig(Map.of("connection.url", "jdbc:postgresql://h/db", "connection.password", "s3cret"));
+        assertThat(c.password().toString()).doesNotContain("s3cret");
+        assertThat(c.schemaEvolution()).isEqualTo(TimescaleSinkConfig.SchemaEvolution.ADD_COLUMNS);
+    }
+}

@@ -1,0 +1,103 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Reduction of a batch to the last state of every key. */
+class TableBatchTest {
+
+    private static final Schema ROW = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("body", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("n", Schema.OPTIONAL_INT32_SCHEMA).build();
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final TableMeta META = new TableMeta(new TableId("public", "t"), 1,
+            List.of(new Column("id", "integer", "int4", 'N', false, true, false), new Column("body", "text", "text", 'S', false, false, false),
+                    new Column("n", "integer", "int4", 'N', false, false, false)),
+            List.of("id"), List.of(List.of("id")), null);
+    private static final String PLACEHOLDER = "__debezium_unavailable_value";
+
+    private long offset;
+
+    private ChangeEvent event(Op op, int id, String body, Integer n) {
+        Struct key = new Struct(KEY).put("id", id);
+        Struct after = op == Op.DELETE ? null : new Struct(ROW).put("id", id).put("body", body).put("n", n);
+        SinkRecord r = new SinkRecord("topic", 0, KEY, key, ROW, after, offset++);
+        return new ChangeEvent(r, META.id(), op, Row.of(key), after == null ? null : Row.of(after), null, -1, -1, -1, -1);
+    }
+
+    private TableBatch batch() {
+        return new TableBatch(META, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
+    }
+
+    @Test
+    void insert_then_update_is_one_fresh_row() {
+        TableBatch b = batch();
+        b.add(event(Op.INSERT, 1, "a", 1));
+        b.add(event(Op.UPDATE, 1, "b", 2));
+        assertThat(b.rows()).singleElement().satisfies(r -> {
+            assertThat(r.cells).containsExactly("1", "b", "2");
+            assertThat(r.fresh).isTrue();
+            assertThat(r.delete).isFalse();
+        });
+    }
+
+    @Test
+    void update_then_delete_is_a_delete() {
+        TableBatch b = batch();
+        b.add(event(Op.UPDATE, 1, "b", 2));
+        b.add(event(Op.DELETE, 1, null, null));
+        assertThat(b.rows()).singleElement().satisfies(r -> assertThat(r.delete).isTrue());
+    }
+
+    @Test
+    void delete_then_insert_replaces_the_row_and_is_not_fresh() {
+        TableBatch b = batch();
+        b.add(event(Op.DELETE, 1, null, null));
+        b.add(event(Op.INSERT, 1, "new", 3));
+        assertThat(b.rows()).singleElement().satisfies(r -> {
+            assertThat(r.delete).isFalse();
+            assertThat(r.fresh).isFalse();
+            assertThat(r.cells).containsExactly("1", "new", "3");
+        });
+    }
+
+    @Test
+    void unchanged_toast_value_is_taken_from_an_earlier_event_in_the_batch_or_kept() {
+        TableBatch b = batch();
+        b.add(event(Op.INSERT, 1, "long text", 1));
+        b.add(event(Op.UPDATE, 1, PLACEHOLDER, 2));
+        b.add(event(Op.UPDATE, 2, PLACEHOLDER, 5));
+        List<TableBatch.Pending> rows = List.copyOf(b.rows());
+        assertThat(rows.get(0).cells).containsExactly("1", "long text", "2");
+        assertThat(rows.get(1).cells[1]).isSameAs(TableBatch.KEEP);
+        assertThat(rows.get(1).hasKeep()).isTrue();
+    }
+
+    @Test
+    void keys_are_written_once_per_batch() {
+        TableBatch b = batch();
+        for (int i = 0; i < 100; i++) {
+            b.add(event(Op.UPDATE, i % 10, "v" + i, i));
+        }
+        assertThat(b.rows()).hasSize(10);
+        assertThat(b.events()).isEqualTo(100);
+    }
+
+    @Test
+    void a_table_without_key_refuses_updates_with_a_clear_message() {
+        TableBatch b = new TableBatch(META, List.of(), new ValueRenderer(), PLACEHOLDER, false);
+        b.add(event(Op.INSERT, 1, "a", 1));
+        b.add(event(Op.INSERT, 1, "a", 1));
+        assertThat(b.rows()).hasSize(2);
+        assertThatThrownBy(() -> b.add(event(Op.UPDATE, 1, "b", 1))).isInstanceOf(DataException.class)
+                .hasMessageContaining("public.t").hasMessageContaining("primary key");
+    }
+}

@@ -1,0 +1,87 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Values rendered as PostgreSQL text input, type by type. */
+class ValueRendererTest {
+
+    private final ValueRenderer r = new ValueRenderer();
+
+    private static Column col(String type, char category) {
+        return new Column("c", type, type, category, false, false, false);
+    }
+
+    private static Schema named(Schema.Type type, String name) {
+        return new SchemaBuilder(type).name(name).build();
+    }
+
+    @Test
+    void numbers() {
+        assertThat(r.render(42, Schema.INT32_SCHEMA, col("int4", 'N'))).isEqualTo("42");
+        assertThat(r.render(Double.NaN, Schema.FLOAT64_SCHEMA, col("float8", 'N'))).isEqualTo("NaN");
+        assertThat(r.render(Double.NEGATIVE_INFINITY, Schema.FLOAT64_SCHEMA, col("float8", 'N'))).isEqualTo("-Infinity");
+        assertThat(r.render(4.0, Schema.FLOAT64_SCHEMA, col("numeric", 'N'))).isEqualTo("4");
+        assertThat(r.render(1e-7, Schema.FLOAT64_SCHEMA, col("numeric", 'N'))).isEqualTo("0.0000001");
+        assertThat(r.render(0.1f, Schema.FLOAT32_SCHEMA, col("float4", 'N'))).isEqualTo("0.1");
+        assertThat(r.render(new BigDecimal("1E+3"), Decimal.schema(0), col("numeric", 'N'))).isEqualTo("1000");
+        assertThat(r.render("POSITIVE_INFINITY", Schema.STRING_SCHEMA, col("numeric", 'N'))).isEqualTo("Infinity");
+        Schema vsd = SchemaBuilder.struct().name("io.debezium.data.VariableScaleDecimal").field("scale", Schema.INT32_SCHEMA)
+                .field("value", Schema.BYTES_SCHEMA).build();
+        Struct v = new Struct(vsd).put("scale", 3).put("value", new BigInteger("-123456").toByteArray());
+        assertThat(r.render(v, vsd, col("numeric", 'N'))).isEqualTo("-123.456");
+    }
+
+    @Test
+    void dates_and_times() {
+        assertThat(r.render(0, named(Schema.Type.INT32, "io.debezium.time.Date"), col("date", 'D'))).isEqualTo("1970-01-01");
+        assertThat(r.render(-719162, named(Schema.Type.INT32, "io.debezium.time.Date"), col("date", 'D'))).isEqualTo("0001-01-01");
+        assertThat(r.render(-622191234, named(Schema.Type.INT32, "io.debezium.time.Date"), col("date", 'D'))).isEqualTo("infinity");
+        assertThat(r.render(86_400_000_000L, named(Schema.Type.INT64, "io.debezium.time.MicroTime"), col("time", 'D'))).isEqualTo("24:00:00");
+        assertThat(r.render(3_723_456_789L, named(Schema.Type.INT64, "io.debezium.time.MicroTime"), col("time", 'D'))).isEqualTo("01:02:03.456789000");
+        assertThat(r.render(-62_135_596_799_999_999L, named(Schema.Type.INT64, "io.debezium.time.MicroTimestamp"), col("timestamp", 'D')))
+                .isEqualTo("0001-01-01 00:00:00.000001000");
+        assertThat(r.render(9223372036825200000L, named(Schema.Type.INT64, "io.debezium.time.MicroTimestamp"), col("timestamp", 'D')))
+                .isEqualTo("infinity");
+        assertThat(r.render(0L, named(Schema.Type.INT64, "io.debezium.time.MicroTimestamp"), col("timestamptz", 'D')))
+                .isEqualTo("1970-01-01 00:00:00.000000000+00");
+        assertThat(r.render("2026-01-01T10:00:00.5Z", named(Schema.Type.STRING, "io.debezium.time.IsoTimestamp"), col("timestamp", 'D')))
+                .isEqualTo("2026-01-01T10:00:00.5");
+        assertThat(r.render(-86_401_500_000L, named(Schema.Type.INT64, "io.debezium.time.MicroDuration"), col("interval", 'T')))
+                .isEqualTo("-1 days -00:00:01.500000");
+    }
+
+    @Test
+    void binary_bits_arrays_and_maps() {
+        assertThat(r.render(new byte[] {(byte) 0xde, (byte) 0xad}, Schema.BYTES_SCHEMA, col("bytea", 'U'))).isEqualTo("\\xdead");
+        Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "4").build();
+        assertThat(r.render(new byte[] {0b1010}, bits, col("bit", 'V'))).isEqualTo("1010");
+        assertThat(r.render(new byte[] {0b0101}, bits, col("varbit", 'V'))).isEqualTo("101");
+        Schema arr = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build();
+        assertThat(r.render(Arrays.asList("a b", null, "q\"x", "back\\slash", ""), arr, new Column("c", "text[]", "text", 'S', true, false, false)))
+                .isEqualTo("{\"a b\",NULL,\"q\\\"x\",\"back\\\\slash\",\"\"}");
+        assertThat(r.render("{\"k\":\"v\",\"n\":null}", named(Schema.Type.STRING, "io.debezium.data.Json"), col("hstore", 'U')))
+                .isEqualTo("\"k\"=>\"v\", \"n\"=>NULL");
+        assertThat(r.render(Map.of("a", "1"), SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build(), col("hstore", 'U')))
+                .isEqualTo("\"a\"=>\"1\"");
+    }
+
+    @Test
+    void copy_text_escapes_what_copy_would_misread() {
+        StringBuilder sb = new StringBuilder();
+        CopyText.appendCell(sb, "a\tb\nc\\d\re");
+        sb.append('|');
+        CopyText.appendCell(sb, null);
+        assertThat(sb.toString()).isEqualTo("a\\tb\\nc\\\\d\\re|\\N");
+    }
+}
