@@ -319,21 +319,25 @@ EOF
 # ------------------------------------------------------------------------------------------------ wrappers
 write_bin() { # wrappers that run the chroot's client tools, for the bootstrap and for people
   mkdir -p "$RUN/bin"
-  local tool
-  for tool in psql pg_dump pg_dumpall pg_restore pg_isready; do
+  local tool exe mount
+  for tool in psql pg_dump pg_dumpall pg_restore pg_isready pgcopydb; do
+    exe=$PGBIN/$tool
+    mount=
+    if [ "$tool" = pgcopydb ]; then
+      exe=/usr/bin/pgcopydb
+      # pgcopydb reads /proc.
+      mount="mountpoint -q '$CHROOT/proc' || mount -t proc proc '$CHROOT/proc'"
+    fi
     cat >"$RUN/bin/$tool" <<EOF
-#!/bin/sh
-exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin $PGBIN/$tool "\$@"
+#!/usr/bin/env bash
+# Runs $tool of the Debian 13 chroot; libpq's PG* variables (PGHOST, PGPASSWORD, ...) pass through.
+pass=()
+while IFS= read -r -d '' kv; do case "\$kv" in PG*=*) pass+=("\$kv") ;; esac; done </proc/self/environ
+$mount
+exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin "\${pass[@]}" $exe "\$@"
 EOF
     chmod +x "$RUN/bin/$tool"
   done
-  cat >"$RUN/bin/pgcopydb" <<EOF
-#!/bin/sh
-# pgcopydb reads /proc; mount it for the call and leave it mounted only while another call uses it.
-mountpoint -q "$CHROOT/proc" || mount -t proc proc "$CHROOT/proc"
-exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin /usr/bin/pgcopydb "\$@"
-EOF
-  chmod +x "$RUN/bin/pgcopydb"
 }
 
 # ----------------------------------------------------------------------------------------------- commands

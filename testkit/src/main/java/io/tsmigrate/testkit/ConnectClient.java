@@ -33,6 +33,13 @@ public final class ConnectClient {
         return send("PUT", "/connectors/" + enc(name) + "/config", config, 200, 201);
     }
 
+    /** Names of the connectors on the cluster. */
+    public java.util.List<String> list() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        send("GET", "/connectors", null, 200).forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
     public JsonNode status(String name) {
         return send("GET", "/connectors/" + enc(name) + "/status", null, 200);
     }

@@ -1,0 +1,32 @@
+package io.tsmigrate.bench;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Bar charts of benchmark medians (XChart). */
+final class Charts {
+
+    private Charts() {
+    }
+
+    static void sink(Map<String, List<SinkBenchmark.Run>> results, Path png) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(800).height(450).title("Sink: time to apply (median of runs, lower is better)")
+                .xAxisTitle("workload").yAxisTitle("seconds").build();
+        List<String> workloads = new ArrayList<>(results.keySet());
+        for (String contender : List.of("tsmigrate", "debezium-jdbc")) {
+            List<Double> medians = new ArrayList<>();
+            for (String w : workloads) {
+                medians.add(Stats.median(results.get(w).stream().filter(r -> r.contender().equals(contender)).map(SinkBenchmark.Run::seconds).toList()));
+            }
+            chart.addSeries(contender, workloads, medians);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,376 @@
+package io.tsmigrate.bench;
+
+import io.tsmigrate.testkit.ConnectClient;
+import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.Services;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The sink benchmark: this project's sink against the Debezium JDBC sink (tuned as the issue says), on the
+ * same Connect worker, the same topics (preloaded by the real Debezium source with JsonConverter), fresh
+ * consumer groups, alternating, several runs each. Measures the time from the connector's creation to the
+ * last row visible in the target, and the CPU seconds of the Connect worker and the target database.
+ * Every run must end with the target's digest equal to the source's.
+ *
+ * <p>Workloads: W1, rows appended in time order into a hypertable with 1-hour chunks; W3, a keyed table
+ * snapshotted, then 70% updates, 20% inserts, 10% deletes.
+ *
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --w1-rows N --w3-rows N --out DIR}.
+ */
+public final class SinkBenchmark {
+
+    private static final String OURS = "tsmigrate";
+    private static final String PEER = "debezium-jdbc";
+
+    private final Services services;
+    private final ConnectClient connect;
+    private final PgEndpoint source;
+    private final PgEndpoint target;
+    private final Path runDir;
+    private final Map<String, List<Run>> results = new LinkedHashMap<>();
+
+    record Run(String workload, String contender, int round, double seconds, double connectCpu, double targetCpu, long records, boolean equal) {
+    }
+
+    private SinkBenchmark(Services services) {
+        this.services = services;
+        this.connect = services.connect();
+        this.source = services.source().withDatabase("bench_sink");
+        this.target = services.target().withDatabase("bench_sink");
+        this.runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>(Map.of("--runs", "3", "--w1-rows", "1000000", "--w3-rows", "200000",
+                "--out", "bench/target/results", "--only", "W1,W3"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i], args[i + 1]);
+        }
+        SinkBenchmark b = new SinkBenchmark(Services.get());
+        b.requirePeerPlugin();
+        b.createDatabases();
+        int runs = Integer.parseInt(opts.get("--runs"));
+        List<String> only = List.of(opts.get("--only").split(","));
+        if (only.contains("W1")) {
+            b.workloadW1(Integer.parseInt(opts.get("--w1-rows")), runs);
+        }
+        if (only.contains("W3")) {
+            b.workloadW3(Integer.parseInt(opts.get("--w3-rows")), runs);
+        }
+        Path out = Path.of(opts.get("--out"));
+        Files.createDirectories(out);
+        String report = b.report();
+        Files.writeString(out.resolve("sink-benchmark.md"), report);
+        Charts.sink(b.results, out.resolve("sink-benchmark.png"));
+        System.out.println(report);
+        System.exit(0);
+    }
+
+    private void requirePeerPlugin() {
+        if (!connect.plugins().findValuesAsText("class").contains("io.debezium.connector.jdbc.JdbcSinkConnector")) {
+            throw new IllegalStateException("the Connect worker lacks the Debezium JDBC sink; run the benchmark as docs/benchmarks.md says "
+                    + "(TSMIGRATE_CONNECT_PLUGIN_PATH=bench/target/peer-plugins)");
+        }
+    }
+
+    private void createDatabases() throws Exception {
+        // Connectors of an earlier run restart with the worker and would hold the slots.
+        for (String name : connect.list()) {
+            if (name.startsWith("bench-")) {
+                connect.delete(name);
+            }
+        }
+        Thread.sleep(2000);
+        for (PgEndpoint server : List.of(services.source(), services.target())) {
+            try (Connection c = Services.open(server); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = 'bench_sink'");
+                st.execute("DROP DATABASE IF EXISTS bench_sink WITH (FORCE)");
+                st.execute("CREATE DATABASE bench_sink");
+            }
+        }
+        sql(target, "CREATE EXTENSION IF NOT EXISTS timescaledb");
+    }
+
+    // ------------------------------------------------------------------------------------------- workloads
+
+    private void workloadW1(int rows, int runs) throws Exception {
+        log("W1: %,d rows, append-only, time-ordered, into a hypertable with 1-hour chunks", rows);
+        sql(source, "CREATE TABLE w1 (ts timestamptz NOT NULL, device_id int NOT NULL, v1 double precision, v2 double precision, "
+                + "v3 double precision, v4 double precision, tag text, PRIMARY KEY (device_id, ts))");
+        // About 150 bytes a row; 100 devices, one reading a second each, in time order.
+        sql(source, "INSERT INTO w1 SELECT '2026-01-01'::timestamptz + (i / 100) * INTERVAL '1 second', i % 100, random() * 100, "
+                + "random() * 1000, random(), i * 0.5, 'tag-' || (i % 37) FROM generate_series(0, " + (rows - 1) + ") i");
+        String topic = preload("w1", rows);
+        String targetDdl = "DROP TABLE IF EXISTS w1; CREATE TABLE w1 (ts timestamptz NOT NULL, device_id int NOT NULL, v1 double precision, "
+                + "v2 double precision, v3 double precision, v4 double precision, tag text, PRIMARY KEY (device_id, ts)); "
+                + "SELECT create_hypertable('w1', by_range('ts', INTERVAL '1 hour'))";
+        String expected = digest(source, "w1");
+        for (int round = 1; round <= runs; round++) {
+            for (String contender : round % 2 == 1 ? List.of(OURS, PEER) : List.of(PEER, OURS)) {
+                sql(target, targetDdl);
+                record(measure("W1", contender, round, topic, "w1", "SELECT count(*) = " + rows + " FROM w1", expected));
+            }
+        }
+    }
+
+    private void workloadW3(int rows, int runs) throws Exception {
+        log("W3: %,d-row keyed table, then %,d changes: 70%% updates, 20%% inserts, 10%% deletes", rows, rows);
+        sql(source, "CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), status text, updated_at timestamptz)");
+        sql(source, "INSERT INTO w3 SELECT i, i % 1000, i * 1.01, 'new', '2026-01-01' FROM generate_series(1, " + rows + ") i");
+        String topic = topicFor("w3");
+        startSource("w3");
+        waitForTopic(topic, rows);
+        // The changes, in source transactions of 1,000 changes, interleaved.
+        int changes = rows;
+        long nextId = rows + 1L;
+        try (Connection c = Services.open(source); Statement st = c.createStatement()) {
+            java.util.Random random = new java.util.Random(42);
+            StringBuilder tx = new StringBuilder("BEGIN;");
+            for (int i = 0; i < changes; i++) {
+                int dice = random.nextInt(10);
+                long id = 1 + random.nextInt(rows);
+                if (dice < 7) {
+                    tx.append("UPDATE w3 SET amount = amount + 1, status = 'upd").append(i % 5).append("', updated_at = now() WHERE id = ").append(id).append(';');
+                } else if (dice < 9) {
+                    tx.append("INSERT INTO w3 VALUES (").append(nextId++).append(", 7, 1.5, 'ins', now());");
+                } else {
+                    tx.append("DELETE FROM w3 WHERE id = ").append(id).append(';');
+                }
+                if (i % 1000 == 999) {
+                    st.execute(tx.append("COMMIT;").toString());
+                    tx = new StringBuilder("BEGIN;");
+                }
+            }
+            st.execute(tx.append("COMMIT;").toString());
+            // The last change: a marker row that tells a run it has seen everything.
+            st.execute("INSERT INTO w3 VALUES (0, 0, 0, 'marker', now())");
+        }
+        long events = endOffset(topic);
+        log("W3 topic holds %,d records", events);
+        String targetDdl = "DROP TABLE IF EXISTS w3; CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), "
+                + "status text, updated_at timestamptz)";
+        String expected = digest(source, "w3");
+        for (int round = 1; round <= runs; round++) {
+            for (String contender : round % 2 == 1 ? List.of(OURS, PEER) : List.of(PEER, OURS)) {
+                sql(target, targetDdl);
+                record(measure("W3", contender, round, topic, "w3", "SELECT EXISTS (SELECT 1 FROM w3 WHERE id = 0)", expected));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- measuring
+
+    private Run measure(String workload, String contender, int round, String topic, String table, String doneQuery, String expected)
+            throws Exception {
+        String name = "bench-" + workload.toLowerCase(Locale.ROOT) + "-" + contender + "-" + round;
+        double connect0 = Cpu.seconds(pid("connect"), false);
+        double target0 = Cpu.seconds(pid("target"), true);
+        long t0 = System.nanoTime();
+        connect.putConfig(name, contender.equals(OURS) ? ours(topic) : peer(topic, table));
+        try (Connection c = Services.open(target); Statement st = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery(doneQuery)) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        break;
+                    }
+                } catch (java.sql.SQLException notYet) {
+                    // The JDBC sink may lock the table while it writes; ask again.
+                }
+                failIfFailed(name);
+                if (System.nanoTime() - t0 > Duration.ofMinutes(20).toNanos()) {
+                    throw new IllegalStateException(name + " did not finish within 20 minutes");
+                }
+                Thread.sleep(250);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double connectCpu = Cpu.seconds(pid("connect"), false) - connect0;
+        double targetCpu = Cpu.seconds(pid("target"), true) - target0;
+        connect.delete(name);
+        String actual = digest(target, table);
+        Run run = new Run(workload, contender, round, seconds, connectCpu, targetCpu, endOffset(topic), actual.equals(expected));
+        log("%s %-13s round %d: %6.1f s, Connect CPU %5.1f s, target CPU %5.1f s, %,d records, digest %s", workload, contender, round, seconds,
+                connectCpu, targetCpu, run.records(), run.equal() ? "equal" : "DIFFERENT (" + actual + " vs " + expected + ")");
+        return run;
+    }
+
+    private Map<String, String> ours(String topic) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", "io.tsmigrate.sink.TimescaleSinkConnector");
+        c.put("topics", topic);
+        c.put("connection.url", target.jdbcUrl());
+        c.put("batch.size", "50000");
+        c.put("consumer.override.max.poll.records", "10000");
+        c.put("consumer.override.fetch.max.bytes", "104857600");
+        c.put("consumer.override.max.partition.fetch.bytes", "52428800");
+        c.put("consumer.override.auto.offset.reset", "earliest");
+        return c;
+    }
+
+    private Map<String, String> peer(String topic, String table) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector");
+        c.put("topics", topic);
+        c.put("connection.url", target.jdbcUrl().replace("?user=", "?reWriteBatchedInserts=true&user="));
+        c.put("connection.username", target.user());
+        c.put("connection.password", target.password());
+        c.put("insert.mode", "upsert");
+        c.put("primary.key.mode", "record_key");
+        c.put("delete.enabled", "true");
+        c.put("use.reduction.buffer", "true");
+        c.put("batch.size", "5000");
+        c.put("schema.evolution", "none");
+        c.put("collection.name.format", table);
+        c.put("consumer.override.max.poll.records", "5000");
+        c.put("consumer.override.auto.offset.reset", "earliest");
+        return c;
+    }
+
+    // --------------------------------------------------------------------------------------------- helpers
+
+    private String preload(String table, long rows) throws Exception {
+        String topic = topicFor(table);
+        startSource(table);
+        waitForTopic(topic, rows);
+        return topic;
+    }
+
+    private String topicFor(String table) {
+        return "benchsink.public." + table;
+    }
+
+    private void startSource(String table) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        c.put("database.hostname", source.host());
+        c.put("database.port", Integer.toString(source.port()));
+        c.put("database.user", source.user());
+        c.put("database.password", source.password());
+        c.put("database.dbname", source.database());
+        c.put("topic.prefix", "benchsink");
+        c.put("plugin.name", "pgoutput");
+        c.put("slot.name", "bench_" + table);
+        c.put("publication.name", "bench_" + table);
+        c.put("publication.autocreate.mode", "filtered");
+        c.put("table.include.list", "public." + table);
+        c.put("decimal.handling.mode", "string");
+        c.put("snapshot.fetch.size", "20000");
+        c.put("max.batch.size", "20480");
+        c.put("max.queue.size", "81920");
+        connect.putConfig("bench-source-" + table, c);
+        connect.awaitRunning("bench-source-" + table, Duration.ofMinutes(2));
+    }
+
+    private void waitForTopic(String topic, long records) throws Exception {
+        long t0 = System.nanoTime();
+        while (endOffset(topic) < records) {
+            if (System.nanoTime() - t0 > Duration.ofMinutes(20).toNanos()) {
+                throw new IllegalStateException("topic " + topic + " did not reach " + records + " records");
+            }
+            Thread.sleep(1000);
+        }
+        log("topic %s preloaded with %,d records in %.0f s", topic, endOffset(topic), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private long endOffset(String topic) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrap());
+        try (Admin admin = Admin.create(p)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            try {
+                return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+            } catch (java.util.concurrent.ExecutionException noTopicYet) {
+                return 0;
+            }
+        }
+    }
+
+    private void failIfFailed(String name) {
+        com.fasterxml.jackson.databind.JsonNode status;
+        try {
+            status = connect.status(name);
+        } catch (IllegalStateException notStartedYet) {
+            return;
+        }
+        for (var task : status.path("tasks")) {
+            if ("FAILED".equals(task.path("state").asText())) {
+                throw new IllegalStateException(name + " failed: " + task.path("trace").asText());
+            }
+        }
+    }
+
+    private long pid(String service) throws Exception {
+        return Long.parseLong(Files.readString(runDir.resolve("pids/" + service + ".pid")).trim());
+    }
+
+    private static String digest(PgEndpoint db, String table) throws Exception {
+        try (Connection c = Services.open(db)) {
+            return Digest.table(c, "public", table, columns(table));
+        }
+    }
+
+    private static List<String> columns(String table) {
+        return switch (table) {
+            case "w1" -> List.of("ts", "device_id", "v1", "v2", "v3", "v4", "tag");
+            case "w3" -> List.of("id", "account", "amount", "status", "updated_at");
+            default -> List.of();
+        };
+    }
+
+    private static void sql(PgEndpoint db, String statement) throws Exception {
+        try (Connection c = Services.open(db); Statement st = c.createStatement()) {
+            st.execute(statement);
+        }
+    }
+
+    private void record(Run run) {
+        results.computeIfAbsent(run.workload(), k -> new ArrayList<>()).add(run);
+        if (!run.equal()) {
+            throw new IllegalStateException(run + ": the target differs from the source");
+        }
+    }
+
+    private String report() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| workload | contender | runs (s) | median (s) | records/s | Connect CPU (s, median) | target CPU (s, median) | digest |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        for (var e : results.entrySet()) {
+            Map<String, Double> medians = new LinkedHashMap<>();
+            for (String contender : List.of(OURS, PEER)) {
+                List<Run> runs = e.getValue().stream().filter(r -> r.contender().equals(contender)).toList();
+                double median = Stats.median(runs.stream().map(Run::seconds).toList());
+                medians.put(contender, median);
+                long rows = runs.isEmpty() ? 0 : runs.get(0).records();
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %,.0f | %.1f | %.1f | %s |%n", e.getKey(), contender,
+                        String.join(", ", runs.stream().map(r -> String.format(Locale.ROOT, "%.1f", r.seconds())).toList()), median,
+                        rows / median, Stats.median(runs.stream().map(Run::connectCpu).toList()),
+                        Stats.median(runs.stream().map(Run::targetCpu).toList()), runs.stream().allMatch(Run::equal) ? "equal" : "DIFFERENT"));
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | ratio | %s is %.1f× faster (median) | | | | | |%n", e.getKey(), OURS,
+                    medians.get(PEER) / medians.get(OURS)));
+        }
+        return sb.toString();
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "[bench] " + format + "%n", args);
+    }
+}

@@ -1,0 +1,250 @@
+package io.tsmigrate.bootstrap;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The bootstrap: schema copy, hypertables, a replication slot with an exported snapshot, a parallel copy of
+ * that snapshot, indexes and constraints, sequences, and the hand-over to Debezium. Resumable: every step
+ * records its end in the target's state, and a rerun continues where the last run stopped.
+ */
+public final class Bootstrap {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BootstrapPlan plan;
+    private final boolean restart;
+    private final PrintStream out;
+    private final boolean terminal;
+
+    public Bootstrap(BootstrapPlan plan, boolean restart, PrintStream out, boolean terminal) {
+        this.plan = plan;
+        this.restart = restart;
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /**
+     * Runs (or resumes) the bootstrap.
+     *
+     * @throws BootstrapException for anything the user must fix, with the fix
+     */
+    public HandOver run() throws Exception {
+        try (Connection src = plan.source().open("tsmigrate-bootstrap"); Connection tgt = plan.target().open("tsmigrate-bootstrap")) {
+            StateStore.State state = StateStore.load(tgt);
+            if (restart && state != null) {
+                restart(src, tgt, state);
+                state = StateStore.load(tgt);
+            }
+            List<TableInfo> tables = SourceCatalog.tables(src, plan);
+            BootstrapPlan effective = withSourceHypertables(plan, tables);
+            Preflight.Result pf = Preflight.check(src, tgt, effective, tables, state != null && state.slotName() != null);
+            pf.warnings().forEach(w -> say("WARN " + w));
+            if (!pf.failures().isEmpty()) {
+                throw new BootstrapException(String.join("\n", pf.failures()));
+            }
+            Set<String> extend = HypertablePlan.check(effective, tables);
+            if (state != null && state.phase() == StateStore.Phase.DONE) {
+                say("The bootstrap is already complete; streaming can start from slot " + state.slotName() + " (use --restart to copy again).");
+                return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), 0);
+            }
+            PgTools tools = PgTools.locate(plan.pgBin(), src.getMetaData().getDatabaseMajorVersion());
+            if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
+                StateStore.create(tgt);
+                StateStore.phase(tgt, StateStore.Phase.SCHEMA);
+                new SchemaCopier(effective, tools, src, tgt, this::say).preData(tables);
+                state = StateStore.load(tgt);
+            }
+            if (state.phase() == StateStore.Phase.SLOT) {
+                createPublication(src, tables, effective);
+                startKeeper();
+                state = awaitSnapshot(tgt);
+                say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
+            }
+            long copied = 0;
+            Map<String, TableInfo> byId = tables.stream().collect(Collectors.toMap(TableInfo::id, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+            if (state.phase() == StateStore.Phase.COPYING) {
+                copied = copy(src, tgt, state, tables, byId, effective);
+                StateStore.phase(tgt, StateStore.Phase.COPIED);
+            }
+            SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
+            schema.postData(tables, extend);
+            schema.sequences();
+            schema.analyze(tables);
+            StateStore.phase(tgt, StateStore.Phase.DONE);
+            say("Bootstrap complete: " + copied + " rows copied. Start Debezium from slot " + state.slotName() + " with publication "
+                    + state.publicationName() + " and snapshot.mode=no_data.");
+            return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), copied);
+        }
+    }
+
+    private long copy(Connection src, Connection tgt, StateStore.State state, List<TableInfo> tables, Map<String, TableInfo> byId,
+            BootstrapPlan effective) throws Exception {
+        List<Piece> pieces;
+        try (Connection snap = plan.source().open("tsmigrate-bootstrap-plan")) {
+            DataCopier.importSnapshot(snap, state.snapshotName());
+            if (state.pieces() == null) {
+                Map<String, String> times = new LinkedHashMap<>();
+                effective.hypertables().forEach(h -> times.put(h.schemaName() + "." + h.tableName(), h.timeColumn()));
+                pieces = PiecePlanner.plan(snap, tables, times, effective.jobs());
+                StateStore.pieces(tgt, JSON.writeValueAsString(pieces));
+            } else {
+                pieces = JSON.readValue(state.pieces(), new TypeReference<List<Piece>>() { });
+            }
+            snap.commit();
+        }
+        Set<String> done = StateStore.donePieces(tgt);
+        List<Piece> todo = pieces.stream().filter(p -> !done.contains(p.key())).toList();
+        if (!done.isEmpty()) {
+            say("Resuming the copy: " + done.size() + " of " + pieces.size() + " pieces were copied by an earlier run");
+        }
+        long bytes = todo.stream().mapToLong(Piece::bytes).sum();
+        boolean binary = src.getMetaData().getDatabaseMajorVersion() == tgt.getMetaData().getDatabaseMajorVersion();
+        try (Progress progress = new Progress(bytes, out, terminal)) {
+            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, progress).copy(todo, effective.jobs());
+            return progress.totalRows();
+        }
+    }
+
+    /** Source hypertables become target hypertables with the same time column and chunk interval, unless the plan says otherwise. */
+    private static BootstrapPlan withSourceHypertables(BootstrapPlan plan, List<TableInfo> tables) {
+        List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(plan.hypertables());
+        for (TableInfo t : tables) {
+            if (t.sourceTime() != null && specs.stream().noneMatch(h -> (h.schemaName() + "." + h.tableName()).equals(t.id()))) {
+                specs.add(new BootstrapPlan.HypertableSpec(t.id(), t.sourceTime(), t.sourceInterval(), null, null, null));
+            }
+        }
+        return plan.withHypertables(specs);
+    }
+
+    private void createPublication(Connection src, List<TableInfo> tables, BootstrapPlan effective) throws SQLException {
+        if ("1".equals(Preflight.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(plan.publicationName())))) {
+            return;
+        }
+        // The publication must exist before the slot: pgoutput decodes with the catalog as of each change.
+        String list = tables.stream().map(TableInfo::qualified).collect(Collectors.joining(", "));
+        boolean timescaleSource = tables.stream().anyMatch(t -> t.sourceTime() != null);
+        StringBuilder sql = new StringBuilder("CREATE PUBLICATION " + Ident.quote(plan.publicationName()));
+        if (list.isEmpty() && !timescaleSource) {
+            throw new BootstrapException("no table to migrate: check include_schemas and exclude_tables");
+        }
+        sql.append(" FOR TABLE ").append(list);
+        if (timescaleSource) {
+            // New chunks of source hypertables are tables in this schema; Debezium's TimescaleDb transform routes them.
+            sql.append(", TABLES IN SCHEMA _timescaledb_internal");
+        }
+        try (Statement st = src.createStatement()) {
+            st.execute(sql.toString());
+        }
+    }
+
+    private void startKeeper() throws Exception {
+        Path log = Path.of(System.getProperty("java.io.tmpdir"), "tsmigrate-snapshot-keeper-" + plan.slotName() + ".log");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SnapshotKeeper.class.getName(),
+                plan.source().url(), nullToEmpty(plan.source().user()), plan.target().url(), nullToEmpty(plan.target().user()), plan.slotName(),
+                plan.publicationName());
+        pb.environment().put("TSMIGRATE_SOURCE_PASSWORD", nullToEmpty(plan.source().password()));
+        pb.environment().put("TSMIGRATE_TARGET_PASSWORD", nullToEmpty(plan.target().password()));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        keeper = pb.start();
+        keeperLog = log;
+    }
+
+    private Process keeper;
+    private Path keeperLog;
+
+    private StateStore.State awaitSnapshot(Connection tgt) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        while (Instant.now().isBefore(deadline)) {
+            StateStore.State s = StateStore.load(tgt);
+            if (s != null && s.phase() == StateStore.Phase.COPYING && s.snapshotName() != null) {
+                return s;
+            }
+            if (keeper != null && !keeper.isAlive()) {
+                throw new BootstrapException("creating the replication slot failed: " + Files.readString(keeperLog).strip());
+            }
+            Thread.sleep(200);
+        }
+        throw new BootstrapException("the replication slot was not created within 2 minutes (long-running transactions on the source delay it); "
+                + "see " + keeperLog);
+    }
+
+    private void restart(Connection src, Connection tgt, StateStore.State state) throws SQLException {
+        if (state.phase() == StateStore.Phase.DONE || state.phase() == StateStore.Phase.COPIED) {
+            throw new BootstrapException("the earlier bootstrap got past the copy, so its indexes and constraints exist already; to start over, "
+                    + "run tsmigrate clean and recreate the target database");
+        }
+        say("Restarting: dropping slot " + state.slotName() + ", publication " + state.publicationName() + " and the copied data");
+        try (Statement st = src.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + SnapshotKeeper.APPLICATION_NAME + "'");
+            if (state.slotName() != null) {
+                waitSlotInactive(src, state.slotName());
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(state.slotName()));
+            }
+            if (state.publicationName() != null) {
+                st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(state.publicationName()));
+            }
+        }
+        if (state.phase() == StateStore.Phase.SCHEMA) {
+            StateStore.drop(tgt);
+            return;
+        }
+        List<TableInfo> tables = SourceCatalog.tables(src, plan);
+        try (Statement st = tgt.createStatement()) {
+            if (!tables.isEmpty()) {
+                st.execute("TRUNCATE " + tables.stream().map(TableInfo::qualified).collect(Collectors.joining(", ")));
+            }
+            st.execute("DELETE FROM tsmigrate.bootstrap_pieces");
+            st.execute("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', snapshot_name = NULL, consistent_lsn = NULL, pieces = NULL");
+        }
+    }
+
+    private static void waitSlotInactive(Connection src, String slot) throws SQLException {
+        for (int i = 0; i < 50; i++) {
+            try (PreparedStatement ps = src.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void say(String line) {
+        if (out != null) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,93 @@
+package io.tsmigrate.bootstrap;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a bootstrap does: which tables, which become hypertables and how, how many jobs. Read from a YAML
+ * or JSON file (snake_case keys) and/or built by the command line. Immutable.
+ *
+ * @param source          the live source database
+ * @param target          the target TimescaleDB database
+ * @param includeSchemas  schemas to migrate (empty: every user schema)
+ * @param excludeTables   {@code schema.table} names to leave out
+ * @param hypertables     tables to convert, with their time column and chunk interval
+ * @param jobs            parallel copy workers (default: the number of cores)
+ * @param indexJobs       parallel index builds (default: the number of cores)
+ * @param slotName        the logical replication slot handed to Debezium
+ * @param publicationName the publication handed to Debezium
+ * @param pgBin           folder with pg_dump and psql (null: from PATH)
+ * @param extendKeys      when a hypertable's primary key or unique index lacks the time column, add it
+ * @param copyRoles       also copy roles (without passwords) with pg_dumpall --roles-only
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, List<String> excludeTables, List<HypertableSpec> hypertables,
+                            Integer jobs, Integer indexJobs, String slotName, String publicationName, String pgBin, Boolean extendKeys,
+                            Boolean copyRoles) {
+
+    public BootstrapPlan {
+        includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
+        excludeTables = excludeTables == null ? List.of() : List.copyOf(excludeTables);
+        hypertables = hypertables == null ? List.of() : List.copyOf(hypertables);
+        int cores = Runtime.getRuntime().availableProcessors();
+        jobs = jobs == null ? cores : jobs;
+        indexJobs = indexJobs == null ? cores : indexJobs;
+        slotName = slotName == null ? "tsmigrate" : slotName;
+        publicationName = publicationName == null ? "tsmigrate" : publicationName;
+        extendKeys = extendKeys != null && extendKeys;
+        copyRoles = copyRoles != null && copyRoles;
+        if (jobs < 1 || indexJobs < 1) {
+            throw new BootstrapException("jobs and index_jobs must be at least 1");
+        }
+        if (!slotName.matches("[a-z0-9_]{1,63}")) {
+            throw new BootstrapException("slot name '" + slotName + "' is not valid: use 1 to 63 lower-case letters, digits and underscores");
+        }
+    }
+
+    /**
+     * One table to convert into a hypertable.
+     *
+     * @param table           {@code schema.table} (or {@code table} in public)
+     * @param timeColumn      the time dimension column
+     * @param chunkInterval   e.g. {@code 1 day}, or an integer for integer time columns; null: derived from the data
+     * @param partitionColumn optional space partitioning column (hash)
+     * @param partitions      number of hash partitions for it
+     * @param extendKeys      per-table override of the plan's extend_keys
+     */
+    public record HypertableSpec(String table, String timeColumn, String chunkInterval, String partitionColumn, Integer partitions,
+                                 Boolean extendKeys) {
+        public String schemaName() {
+            int dot = table.indexOf('.');
+            return dot < 0 ? "public" : table.substring(0, dot);
+        }
+
+        public String tableName() {
+            int dot = table.indexOf('.');
+            return dot < 0 ? table : table.substring(dot + 1);
+        }
+    }
+
+    public BootstrapPlan withHypertables(List<HypertableSpec> specs) {
+        return new BootstrapPlan(source, target, includeSchemas, excludeTables, specs, jobs, indexJobs, slotName, publicationName, pgBin,
+                extendKeys, copyRoles);
+    }
+
+    /** Reads a plan file, YAML or JSON, with snake_case keys. */
+    public static BootstrapPlan read(Path file) throws IOException {
+        ObjectMapper m = new ObjectMapper(new YAMLFactory()).setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        try {
+            return m.readValue(file.toFile(), BootstrapPlan.class);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw new BootstrapException("plan file " + file + ": unknown setting '" + e.getPropertyName() + "'; known settings: "
+                    + e.getKnownPropertyIds(), e);
+        }
+    }
+}

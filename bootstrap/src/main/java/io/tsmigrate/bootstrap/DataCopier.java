@@ -1,0 +1,145 @@
+package io.tsmigrate.bootstrap;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * Copies pieces database to database with parallel workers. Each worker imports the exported snapshot once
+ * ({@code SET TRANSACTION SNAPSHOT}) and streams {@code COPY ... TO STDOUT} from the source into
+ * {@code COPY ... FROM STDIN} on the target through pgjdbc's CopyManager, a buffer at a time, never holding
+ * a table in memory. A piece's rows and its done-mark commit in one target transaction.
+ */
+final class DataCopier {
+
+    private final Db source;
+    private final Db target;
+    private final String snapshot;
+    private final Map<String, TableInfo> tables;
+    private final boolean binary;
+    private final Progress progress;
+
+    DataCopier(Db source, Db target, String snapshot, Map<String, TableInfo> tables, boolean binary, Progress progress) {
+        this.source = source;
+        this.target = target;
+        this.snapshot = snapshot;
+        this.tables = tables;
+        this.binary = binary;
+        this.progress = progress;
+    }
+
+    void copy(List<Piece> pieces, int jobs) throws Exception {
+        Queue<Piece> queue = new ConcurrentLinkedQueue<>(pieces);
+        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "tsmigrate-copy");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.min(jobs, pieces.size()); i++) {
+                futures.add(pool.submit(() -> {
+                    worker(queue);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof Exception ex ? ex : new RuntimeException(cause);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void worker(Queue<Piece> queue) throws SQLException {
+        try (Connection src = source.open("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy")) {
+            importSnapshot(src, snapshot);
+            tgt.setAutoCommit(false);
+            Piece piece;
+            while ((piece = queue.poll()) != null) {
+                copyPiece(src, tgt, piece);
+            }
+            src.commit();
+        }
+    }
+
+    /**
+     * Joins the exported snapshot; fails with the bootstrap's message when it is gone.
+     *
+     * @throws BootstrapException when the snapshot no longer exists
+     */
+    static void importSnapshot(Connection src, String snapshot) throws SQLException {
+        src.setAutoCommit(false);
+        src.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        src.setReadOnly(true);
+        try (Statement st = src.createStatement()) {
+            st.execute("SET TRANSACTION SNAPSHOT " + Ident.literal(snapshot));
+        } catch (SQLException e) {
+            if ("22023".equals(e.getSQLState()) || String.valueOf(e.getMessage()).contains("snapshot")) {
+                throw new BootstrapException("the exported snapshot " + snapshot + " of the earlier run is gone (the process that held it ended), "
+                        + "so the copy cannot resume without mixing data from two points in time; rerun with --restart to drop the slot and "
+                        + "start over", e);
+            }
+            throw e;
+        }
+    }
+
+    private void copyPiece(Connection src, Connection tgt, Piece piece) throws SQLException {
+        TableInfo t = tables.get(piece.table());
+        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
+        String format = binary ? " WITH (FORMAT binary)" : "";
+        String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
+        String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
+        CopyOut reader = src.unwrap(PGConnection.class).getCopyAPI().copyOut(out);
+        CopyIn writer;
+        try {
+            writer = tgt.unwrap(PGConnection.class).getCopyAPI().copyIn(in);
+        } catch (SQLException e) {
+            reader.cancelCopy();
+            throw e;
+        }
+        long bytes = 0;
+        try {
+            byte[] buf;
+            while ((buf = reader.readFromCopy()) != null) {
+                writer.writeToCopy(buf, 0, buf.length);
+                bytes += buf.length;
+                if (bytes > (8 << 20)) {
+                    progress.bytes(piece.table(), bytes);
+                    bytes = 0;
+                }
+            }
+            long rows = writer.endCopy();
+            progress.bytes(piece.table(), bytes);
+            progress.rows(piece.table(), rows);
+            StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
+            tgt.commit();
+        } catch (SQLException e) {
+            if (writer.isActive()) {
+                writer.cancelCopy();
+            }
+            if (reader.isActive()) {
+                reader.cancelCopy();
+            }
+            tgt.rollback();
+            throw new SQLException("copying " + piece.table() + " (piece " + piece.no() + ") failed: " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.tsmigrate.bootstrap;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A database to connect to: a JDBC URL ({@code jdbc:postgresql://host:port/db}), a user and a password
+ * (never printed). Immutable.
+ */
+public record Db(String url, String user, String password) {
+
+    public Db {
+        if (url == null || !url.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("a database URL must look like jdbc:postgresql://host:port/database, got: "
+                    + (url == null ? "nothing" : url.replaceAll("(?i)password=[^&]*", "password=****")));
+        }
+    }
+
+    public Connection open(String applicationName) throws SQLException {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("ApplicationName", applicationName);
+        Connection c = new org.postgresql.Driver().connect(url, p);
+        if (c == null) {
+            throw new SQLException("not a PostgreSQL JDBC URL: " + this);
+        }
+        return c;
+    }
+
+    /** A replication connection (walsender in database mode) for CREATE_REPLICATION_SLOT. */
+    Connection openReplication(String applicationName) throws SQLException {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("ApplicationName", applicationName);
+        p.setProperty("replication", "database");
+        p.setProperty("assumeMinServerVersion", "10");
+        p.setProperty("preferQueryMode", "simple");
+        return new org.postgresql.Driver().connect(url, p);
+    }
+
+    @JsonIgnore
+    public String host() {
+        return uri().getHost();
+    }
+
+    @JsonIgnore
+    public int port() {
+        int port = uri().getPort();
+        return port < 0 ? 5432 : port;
+    }
+
+    @JsonIgnore
+    public String database() {
+        String path = uri().getPath();
+        return path == null || path.length() <= 1 ? "postgres" : path.substring(1);
+    }
+
+    /** The effective user: the user field, or the URL's user parameter. */
+    @JsonIgnore
+    public String effectiveUser() {
+        if (user != null) {
+            return user;
+        }
+        String q = uri().getQuery();
+        if (q != null) {
+            for (String kv : q.split("&")) {
+                if (kv.startsWith("user=")) {
+                    return kv.substring(5);
+                }
+            }
+        }
+        return System.getProperty("user.name");
+    }
+
+    /** Environment for libpq tools (pg_dump, psql) so that no secret appears on a command line. */
+    Map<String, String> libpqEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("PGHOST", host());
+        env.put("PGPORT", Integer.toString(port()));
+        env.put("PGUSER", effectiveUser());
+        env.put("PGDATABASE", database());
+        if (password != null && !password.isEmpty()) {
+            env.put("PGPASSWORD", password);
+        }
+        return env;
+    }
+
+    private URI uri() {
+        return URI.create(url.substring("jdbc:".length()));
+    }
+
+    @Override
+    public String toString() {
+        return effectiveUser() + "@" + host() + ":" + port() + "/" + database();
+    }
+}

@@ -1,0 +1,82 @@
+package io.tsmigrate.bootstrap;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The bootstrap's preconditions, each failure one sentence with the fix; warnings do not stop it. */
+final class Preflight {
+
+    record Result(List<String> failures, List<String> warnings) {
+    }
+
+    private Preflight() {
+    }
+
+    static Result check(Connection source, Connection target, BootstrapPlan plan, List<TableInfo> tables, boolean slotExpected) throws SQLException {
+        List<String> fail = new ArrayList<>();
+        List<String> warn = new ArrayList<>();
+        String wal = one(source, "SHOW wal_level");
+        if (!"logical".equals(wal)) {
+            fail.add("the source has wal_level=" + wal + "; logical replication needs wal_level=logical: ALTER SYSTEM SET wal_level = logical, then restart it"
+                    + " (on Amazon RDS: set rds.logical_replication=1 in the parameter group and reboot)");
+        }
+        int slots = Integer.parseInt(one(source, "SHOW max_replication_slots"));
+        int used = Integer.parseInt(one(source, "SELECT count(*) FROM pg_replication_slots"));
+        boolean slotExists = "1".equals(one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(plan.slotName())));
+        if (!slotExists && used >= slots) {
+            fail.add("the source has no free replication slot (" + used + " of max_replication_slots=" + slots + " in use); drop an unused one or "
+                    + "raise max_replication_slots and restart");
+        }
+        int senders = Integer.parseInt(one(source, "SHOW max_wal_senders"));
+        int sending = Integer.parseInt(one(source, "SELECT count(*) FROM pg_stat_replication"));
+        if (sending + 2 > senders) {
+            fail.add("the source has too few WAL senders free (" + sending + " of max_wal_senders=" + senders + " in use; the bootstrap and Debezium "
+                    + "need one each); raise max_wal_senders and restart");
+        }
+        String replication = one(source, "SELECT rolreplication OR rolsuper OR pg_has_role(current_user, 'rds_replication', 'member') "
+                + "FROM pg_roles WHERE rolname = current_user AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication') "
+                + "UNION ALL SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user LIMIT 1");
+        if (!"t".equals(replication)) {
+            fail.add("the source user lacks the REPLICATION privilege needed for the replication slot: ALTER ROLE <user> REPLICATION "
+                    + "(on Amazon RDS: GRANT rds_replication TO <user>)");
+        }
+        if (slotExists && !slotExpected) {
+            fail.add("the source already has a replication slot named " + plan.slotName() + " that no bootstrap state on the target explains; "
+                    + "drop it (SELECT pg_drop_replication_slot('" + plan.slotName() + "')) or choose another slot name");
+        }
+        int maxConnections = Integer.parseInt(one(target, "SHOW max_connections"));
+        int inUse = Integer.parseInt(one(target, "SELECT count(*) FROM pg_stat_activity"));
+        int needed = Math.max(plan.jobs(), plan.indexJobs()) + 2;
+        if (maxConnections - inUse < needed) {
+            fail.add("the target has " + (maxConnections - inUse) + " free connections (max_connections=" + maxConnections + ") but the bootstrap "
+                    + "needs " + needed + " with jobs=" + plan.jobs() + "; lower --jobs or raise max_connections");
+        }
+        if (!"t".equals(one(target, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
+            if ("t".equals(one(target, "SELECT count(*) > 0 FROM pg_available_extensions WHERE name = 'timescaledb'"))) {
+                warn.add("the target database has no timescaledb extension yet; the bootstrap creates it");
+            } else {
+                fail.add("the target server has no TimescaleDB installed; install it and add timescaledb to shared_preload_libraries");
+            }
+        }
+        for (TableInfo t : tables) {
+            if (!t.streamable()) {
+                warn.add("table " + t.id() + " has no primary key or replica identity: its updates and deletes cannot be streamed (inserts can); "
+                        + "add a primary key or ALTER TABLE " + t.qualified() + " REPLICA IDENTITY FULL");
+            }
+            if (!t.generated().isEmpty()) {
+                warn.add("table " + t.id() + " has generated columns " + t.generated() + ": they are not copied as data; the target computes them");
+            }
+        }
+        return new Result(fail, warn);
+    }
+
+    static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}

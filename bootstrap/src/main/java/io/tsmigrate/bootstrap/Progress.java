@@ -1,0 +1,92 @@
+package io.tsmigrate.bootstrap;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Copy progress: rows and bytes per table and in total, rate and ETA. On a terminal a progress bar;
+ * otherwise one JSON line per interval. Thread-safe.
+ */
+final class Progress implements AutoCloseable {
+
+    private final Map<String, AtomicLong> rows = new ConcurrentHashMap<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong totalRows = new AtomicLong();
+    private final long expectedBytes;
+    private final PrintStream out;
+    private final ProgressBar bar;
+    private final long started = System.currentTimeMillis();
+    private final Thread ticker;
+
+    Progress(long expectedBytes, PrintStream out, boolean terminal) {
+        this.expectedBytes = Math.max(1, expectedBytes);
+        this.out = out;
+        this.bar = terminal ? new ProgressBarBuilder().setTaskName("copy").setInitialMax(this.expectedBytes >> 20).setUnit(" MiB", 1)
+                .setStyle(ProgressBarStyle.ASCII).showSpeed().build() : null;
+        this.ticker = terminal || out == null ? null : new Thread(this::tick, "tsmigrate-progress");
+        if (ticker != null) {
+            ticker.setDaemon(true);
+            ticker.start();
+        }
+    }
+
+    void bytes(String table, long n) {
+        long now = bytes.addAndGet(n);
+        if (bar != null) {
+            bar.stepTo(Math.min(now, expectedBytes) >> 20);
+        }
+    }
+
+    void rows(String table, long n) {
+        rows.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
+        totalRows.addAndGet(n);
+        if (bar != null) {
+            bar.setExtraMessage(totalRows.get() + " rows");
+        }
+    }
+
+    long totalRows() {
+        return totalRows.get();
+    }
+
+    Map<String, AtomicLong> perTable() {
+        return rows;
+    }
+
+    private void tick() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(2000);
+                line();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void line() {
+        double secs = Math.max(0.001, (System.currentTimeMillis() - started) / 1000.0);
+        double rate = bytes.get() / secs;
+        long eta = rate <= 0 ? -1 : Math.max(0, Math.round((expectedBytes - bytes.get()) / rate));
+        out.printf(java.util.Locale.ROOT, "{\"event\":\"copy-progress\",\"rows\":%d,\"bytes\":%d,\"expected_bytes\":%d,\"bytes_per_s\":%.0f,\"eta_s\":%d}%n",
+                totalRows.get(), bytes.get(), expectedBytes, rate, eta);
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.interrupt();
+            line();
+        }
+        if (bar != null) {
+            bar.close();
+        }
+    }
+}

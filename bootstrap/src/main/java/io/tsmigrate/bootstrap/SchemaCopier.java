@@ -1,0 +1,186 @@
+package io.tsmigrate.bootstrap;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Schema steps with PostgreSQL's own pg_dump: pre-data (types, tables, sequences, functions, views) and the
+ * hypertables in one target transaction; after the data, post-data (indexes and constraints in parallel,
+ * then foreign keys, triggers and the rest), sequence values and ANALYZE.
+ */
+final class SchemaCopier {
+
+    private final BootstrapPlan plan;
+    private final PgTools tools;
+    private final Connection src;
+    private final Connection tgt;
+    private final Consumer<String> say;
+
+    SchemaCopier(BootstrapPlan plan, PgTools tools, Connection src, Connection tgt, Consumer<String> say) {
+        this.plan = plan;
+        this.tools = tools;
+        this.src = src;
+        this.tgt = tgt;
+        this.say = say;
+    }
+
+    void preData(List<TableInfo> tables) throws SQLException {
+        List<String> extensions = extensions();
+        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=pre-data", "--no-owner", "--no-privileges", "--no-publications",
+                "--no-subscriptions"));
+        for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
+            args.add("--exclude-schema=" + pattern);
+        }
+        plan.includeSchemas().forEach(s -> args.add("--schema=" + s));
+        plan.excludeTables().forEach(t -> args.add("--exclude-table=" + t));
+        extensions.forEach(e -> args.add("--extension=" + e));
+        String dump = tools.dump(plan.source(), args);
+        StringBuilder script = new StringBuilder(dump);
+        script.append("\nSET search_path = public, pg_catalog;\n");
+        for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
+            String interval = h.chunkInterval() != null ? h.chunkInterval() : ChunkInterval.derive(src, h);
+            String by = interval.matches("\\d+") ? interval : "INTERVAL " + Ident.literal(interval);
+            script.append("SELECT create_hypertable(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+                    .append("::regclass, by_range(").append(Ident.literal(h.timeColumn())).append(", ").append(by).append("), create_default_indexes => false);\n");
+            if (h.partitionColumn() != null) {
+                script.append("SELECT add_dimension(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+                        .append("::regclass, by_hash(").append(Ident.literal(h.partitionColumn())).append(", ")
+                        .append(h.partitions() == null ? 4 : h.partitions()).append("));\n");
+            }
+            say.accept("Hypertable " + h.table() + ": time column " + h.timeColumn() + ", chunk interval " + interval);
+        }
+        // The phase moves in the same transaction: a crash leaves either nothing or all of it.
+        script.append("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', updated_at = now();\n");
+        if (plan.copyRoles()) {
+            tools.psql(plan.target(), tools.dumpRoles(plan.source()));
+        }
+        tools.psql(plan.target(), "\\set ON_ERROR_STOP 1\nBEGIN;\n" + script + "\nCOMMIT;\n");
+        say.accept("Schema copied: " + tables.size() + " tables");
+    }
+
+    /** Creates on the target the source's extensions it has; returns their names (pg_dump's --extension list). */
+    private List<String> extensions() throws SQLException {
+        List<String> wanted = new ArrayList<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")) {
+            while (rs.next()) {
+                wanted.add(rs.getString(1));
+            }
+        }
+        List<String> present = new ArrayList<>();
+        for (String ext : wanted) {
+            if ("1".equals(Preflight.one(tgt, "SELECT count(*) FROM pg_available_extensions WHERE name = " + Ident.literal(ext)))) {
+                try (Statement st = tgt.createStatement()) {
+                    st.execute("CREATE EXTENSION IF NOT EXISTS " + Ident.quote(ext) + " CASCADE");
+                }
+                present.add(ext);
+            } else {
+                say.accept("WARN extension " + ext + " of the source is not available on the target; objects that use it will fail to copy");
+            }
+        }
+        return present;
+    }
+
+    void postData(List<TableInfo> tables, Set<String> extend) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=post-data", "--no-owner", "--no-privileges", "--no-publications",
+                "--no-subscriptions"));
+        for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
+            args.add("--exclude-schema=" + pattern);
+        }
+        plan.includeSchemas().forEach(s -> args.add("--schema=" + s));
+        plan.excludeTables().forEach(t -> args.add("--exclude-table=" + t));
+        Map<String, String> hypertables = new HashMap<>();
+        Set<String> extendSpelled = new HashSet<>();
+        for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
+            String spelled = Preflight.one(src, "SELECT quote_ident(" + Ident.literal(h.schemaName()) + ") || '.' || quote_ident("
+                    + Ident.literal(h.tableName()) + ")");
+            hypertables.put(spelled, Preflight.one(src, "SELECT quote_ident(" + Ident.literal(h.timeColumn()) + ")"));
+            if (extend.contains(h.schemaName() + "." + h.tableName())) {
+                extendSpelled.add(spelled);
+            }
+        }
+        List<PostData.Entry> entries = PostData.adapt(PostData.parse(tools.dump(plan.source(), args)), hypertables, extendSpelled);
+        List<PostData.Entry> parallel = entries.stream().filter(PostData.Entry::parallel).toList();
+        List<PostData.Entry> serial = entries.stream().filter(e -> !e.parallel()).toList();
+        long t0 = System.nanoTime();
+        inParallel(parallel.stream().map(PostData.Entry::sql).toList(), plan.indexJobs());
+        for (PostData.Entry e : serial) {
+            execute(tgt, e.sql());
+        }
+        say.accept(String.format(java.util.Locale.ROOT, "Indexes and constraints built: %d entries in %.1f s", entries.size(), (System.nanoTime() - t0) / 1e9));
+    }
+
+    void sequences() throws SQLException {
+        List<String[]> values = new ArrayList<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+                + "last_value FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname NOT IN ('tsmigrate') AND schemaname NOT LIKE '\\_timescaledb%'")) {
+            while (rs.next()) {
+                values.add(new String[] {rs.getString(1), rs.getString(2)});
+            }
+        }
+        try (Statement st = tgt.createStatement()) {
+            for (String[] v : values) {
+                st.execute("SELECT setval(" + Ident.literal(v[0]) + ", " + Long.parseLong(v[1]) + ", true) WHERE to_regclass(" + Ident.literal(v[0])
+                        + ") IS NOT NULL");
+            }
+        }
+    }
+
+    void analyze(List<TableInfo> tables) throws Exception {
+        inParallel(tables.stream().map(t -> "ANALYZE " + t.qualified()).toList(), plan.indexJobs());
+    }
+
+    private void inParallel(List<String> statements, int jobs) throws Exception {
+        if (statements.isEmpty()) {
+            return;
+        }
+        Queue<String> queue = new ConcurrentLinkedQueue<>(statements);
+        ExecutorService pool = Executors.newFixedThreadPool(jobs);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < Math.min(jobs, statements.size()); i++) {
+                futures.add(pool.submit(() -> {
+                    try (Connection c = plan.target().open("tsmigrate-bootstrap-index")) {
+                        String sql;
+                        while ((sql = queue.poll()) != null) {
+                            execute(c, sql);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ex ? ex : new RuntimeException(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_catalog.set_config('search_path', '', false)");
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new SQLException("on the target: " + e.getMessage() + " in: " + (sql.length() > 300 ? sql.substring(0, 300) + "..." : sql),
+                    e.getSQLState(), e);
+        }
+    }
+}

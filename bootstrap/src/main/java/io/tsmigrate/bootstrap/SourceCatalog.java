@@ -1,0 +1,121 @@
+package io.tsmigrate.bootstrap;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Reads the source's tables, keys, indexes and hypertables. Stateless. */
+final class SourceCatalog {
+
+    /** Schemas never migrated as such: the catalogs, TimescaleDB's internals and tsmigrate's own state. */
+    static final String INTERNAL_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate', 'timescaledb_information', "
+            + "'timescaledb_experimental', '_timescaledb_catalog', '_timescaledb_internal', '_timescaledb_config', '_timescaledb_cache', "
+            + "'_timescaledb_functions', '_timescaledb_debug') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+    private SourceCatalog() {
+    }
+
+    static List<TableInfo> tables(Connection c, BootstrapPlan plan) throws SQLException {
+        boolean timescale = hasExtension(c, "timescaledb");
+        String sql = "SELECT n.nspname, cl.relname, cl.oid, pg_total_relation_size(cl.oid), pg_relation_size(cl.oid) / current_setting('block_size')::int, "
+                + "greatest(cl.reltuples, 0)::bigint, cl.relreplident FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
+                + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + INTERNAL_SCHEMAS
+                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e') ORDER BY pg_total_relation_size(cl.oid) DESC";
+        List<TableInfo> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String schema = rs.getString(1);
+                String name = rs.getString(2);
+                if (!plan.includeSchemas().isEmpty() && !plan.includeSchemas().contains(schema)) {
+                    continue;
+                }
+                if (plan.excludeTables().contains(schema + "." + name)) {
+                    continue;
+                }
+                long oid = rs.getLong(3);
+                List<String> cols = new ArrayList<>();
+                List<String> generated = new ArrayList<>();
+                columns(c, oid, cols, generated);
+                String[] hyper = timescale ? sourceHypertable(c, schema, name) : null;
+                out.add(new TableInfo(schema, name, rs.getLong(4), rs.getLong(5), rs.getLong(6), cols, generated, primaryKey(c, oid),
+                        rs.getString(7).charAt(0), uniqueIndexes(c, oid), indexedColumns(c, oid), hyper == null ? null : hyper[0],
+                        hyper == null ? null : hyper[1]));
+            }
+        }
+        return out;
+    }
+
+    static boolean hasExtension(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_extension WHERE extname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static void columns(Connection c, long oid, List<String> cols, List<String> generated) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = ? AND attnum > 0 "
+                + "AND NOT attisdropped ORDER BY attnum")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    (rs.getBoolean(2) ? generated : cols).add(rs.getString(1));
+                }
+            }
+        }
+    }
+
+    private static List<String> primaryKey(Connection c, long oid) throws SQLException {
+        for (TableInfo.UniqueIndex u : uniqueIndexes(c, oid)) {
+            if (u.primary()) {
+                return u.columns();
+            }
+        }
+        return List.of();
+    }
+
+    static List<TableInfo.UniqueIndex> uniqueIndexes(Connection c, long oid) throws SQLException {
+        List<TableInfo.UniqueIndex> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ic.relname, i.indisprimary, array(SELECT a.attname FROM unnest(i.indkey) "
+                + "WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) "
+                + "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = ? AND i.indisunique ORDER BY 1")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableInfo.UniqueIndex(rs.getString(1), Arrays.asList((String[]) rs.getArray(3).getArray()), rs.getBoolean(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> indexedColumns(Connection c, long oid) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                + "AND a.attnum = i.indkey[0] WHERE i.indrelid = ?")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String[] sourceHypertable(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name, coalesce(time_interval::text, integer_interval::text) "
+                + "FROM timescaledb_information.dimensions WHERE hypertable_schema = ? AND hypertable_name = ? AND dimension_number = 1")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.tsmigrate.bootstrap;
+
+import java.util.List;
+
+/**
+ * A source table as the bootstrap sees it. Immutable.
+ *
+ * @param schema         schema name
+ * @param name           table name
+ * @param bytes          total size (heap, TOAST, indexes)
+ * @param heapPages      heap pages now
+ * @param rowEstimate    the planner's row estimate
+ * @param columns        copied columns (generated columns left out: the target computes them)
+ * @param generated      generated columns
+ * @param primaryKey     primary key columns (empty: none)
+ * @param replicaIdentity pg_class.relreplident: d default, f full, i index, n nothing
+ * @param uniqueIndexes  unique indexes and constraints: name and columns
+ * @param indexedColumns columns that lead some index
+ * @param sourceTime     the time dimension column when the table is a hypertable on the source, else null
+ * @param sourceInterval the source hypertable's chunk interval as SQL text, else null
+ */
+public record TableInfo(String schema, String name, long bytes, long heapPages, long rowEstimate, List<String> columns, List<String> generated,
+                        List<String> primaryKey, char replicaIdentity, List<UniqueIndex> uniqueIndexes, List<String> indexedColumns,
+                        String sourceTime, String sourceInterval) {
+
+    /** A unique index or constraint. */
+    public record UniqueIndex(String name, List<String> columns, boolean primary) {
+    }
+
+    public String qualified() {
+        return Ident.table(schema, name);
+    }
+
+    public String id() {
+        return schema + "." + name;
+    }
+
+    /** Updates and deletes of this table can be streamed: it has a primary key or a replica identity. */
+    public boolean streamable() {
+        return !primaryKey.isEmpty() || replicaIdentity == 'f' || replicaIdentity == 'i';
+    }
+}

@@ -1,2 +1,0 @@
-/** Schema copy, hypertable conversion, consistent parallel snapshot and hand-over to streaming. */
-package io.tsmigrate.bootstrap;

@@ -1,0 +1,193 @@
+package io.tsmigrate.bootstrap;
+
+import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The bootstrap against a live source: schema fidelity, hypertables, and no gap and no duplicate between
+ * the copied snapshot and the changes Debezium streams from the handed-over slot into the sink.
+ */
+@ExtendWith(ServicesExtension.class)
+class BootstrapIT {
+
+    static final String SCHEMA = """
+            CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+            CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL UNIQUE, mood mood DEFAULT 'ok', created timestamptz DEFAULT now());
+            CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL REFERENCES customers(id), total numeric(12,2) CHECK (total >= 0),
+                                 note text, doubled numeric GENERATED ALWAYS AS (total * 2) STORED);
+            CREATE INDEX orders_customer_idx ON orders (customer);
+            CREATE TABLE metrics (ts timestamptz NOT NULL, device int NOT NULL, value double precision, PRIMARY KEY (device, ts));
+            CREATE INDEX metrics_ts_idx ON metrics (ts DESC);
+            CREATE TABLE events (id bigserial PRIMARY KEY, ts timestamptz NOT NULL, kind text);
+            CREATE INDEX events_ts_idx ON events (ts);
+            CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
+            CREATE FUNCTION order_count(c int) RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM orders WHERE customer = c';
+            INSERT INTO customers (name, mood) SELECT 'customer ' || i, (ARRAY['sad','ok','happy'])[1 + i % 3]::mood FROM generate_series(1, 200) i;
+            INSERT INTO orders (customer, total, note) SELECT 1 + i % 200, (i % 500) * 1.5, repeat('x', i % 50) FROM generate_series(1, 20000) i;
+            INSERT INTO metrics SELECT '2026-01-01'::timestamptz + (i / 10) * INTERVAL '1 minute', i % 10, i * 0.1 FROM generate_series(1, 60000) i;
+            INSERT INTO events (ts, kind) SELECT '2026-01-01'::timestamptz + i * INTERVAL '10 s', 'k' || (i % 7) FROM generate_series(1, 5000) i;
+            """;
+
+    static BootstrapPlan plan(TestDatabases dbs, String slot, List<BootstrapPlan.HypertableSpec> hypertables, boolean extendKeys) {
+        PgEndpoint s = dbs.source();
+        PgEndpoint t = dbs.target();
+        return new BootstrapPlan(new Db(s.jdbcUrl(), null, null), new Db(t.jdbcUrl(), null, null), null, null, hypertables, 2, 2, slot, slot,
+                dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false);
+    }
+
+    static final List<BootstrapPlan.HypertableSpec> HYPERTABLES = List.of(
+            new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null),
+            new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
+
+    @Test
+    @DisplayName("a unique key without the time column stops the plan with the table, the index and the choices")
+    void hypertable_plan_checks(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS plan_check (id bigint PRIMARY KEY, ts timestamptz NOT NULL, code text UNIQUE)");
+        }
+        BootstrapPlan p = plan(dbs, "plan_check", List.of(new BootstrapPlan.HypertableSpec("plan_check", "ts", "1 day", null, null, null)), false);
+        List<TableInfo> tables;
+        try (Connection c = dbs.openSource()) {
+            tables = SourceCatalog.tables(c, p);
+        }
+        assertThatThrownBy(() -> HypertablePlan.check(p, tables)).isInstanceOf(BootstrapException.class)
+                .hasMessageContaining("public.plan_check").hasMessageContaining("primary key plan_check_pkey (id)")
+                .hasMessageContaining("unique index plan_check_code_key (code)").hasMessageContaining("--extend-keys")
+                .hasMessageContaining("plain table").hasMessageContaining("change the key on the source");
+        assertThat(HypertablePlan.check(plan(dbs, "plan_check", p.hypertables(), true), tables)).containsExactly("public.plan_check");
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE plan_check");
+        }
+    }
+
+    @Test
+    @DisplayName("bootstrap under a live write load, then Debezium from the handed-over slot into the sink: every table equal, schema equal")
+    void no_gap_no_duplicate(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute(SCHEMA);
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        HandOver handOver;
+        try (Writer writer = new Writer(dbs)) {
+            Thread.sleep(500);
+            handOver = new Bootstrap(plan(dbs, "boot_gap", HYPERTABLES, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), false).run();
+            Thread.sleep(1500);
+            assertThat(writer.changes.get()).isGreaterThan(0);
+            // Keep writing while the stream starts.
+            Map<String, String> source = dbs.debeziumSource("boot_" + dbs.name(), handOver.slotName());
+            source.putAll(handOver.debeziumSettings());
+            source.put("decimal.handling.mode", "string");
+            source.put("skipped.operations", "none");
+            dbs.registerConnector("boot-src-" + dbs.name(), source);
+            Map<String, String> sink = new LinkedHashMap<>();
+            sink.put("connector.class", "io.tsmigrate.sink.TimescaleSinkConnector");
+            sink.put("topics.regex", "boot_" + dbs.name() + "\\.public\\..*");
+            sink.put("connection.url", dbs.target().jdbcUrl());
+            sink.put("flush.interval.ms", "200");
+            sink.put("consumer.override.auto.offset.reset", "earliest");
+            sink.put("consumer.override.metadata.max.age.ms", "1000");
+            dbs.registerConnector("boot-sink-" + dbs.name(), sink);
+            dbs.services().connect().awaitRunning("boot-src-" + dbs.name(), Duration.ofSeconds(60));
+            dbs.services().connect().awaitRunning("boot-sink-" + dbs.name(), Duration.ofSeconds(60));
+            Thread.sleep(2000);
+        }
+        String output = log.toString(StandardCharsets.UTF_8);
+        assertThat(output).contains("Hypertable events: time column ts, chunk interval").contains("Bootstrap complete");
+        awaitEqual(dbs, Duration.ofSeconds(120));
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement();
+             var rs = st.executeQuery("SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1")) {
+            List<String> names = new java.util.ArrayList<>();
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+            assertThat(names).containsExactly("events", "metrics");
+        }
+        String target = SchemaDump.normalized(dbs, false).replace("PRIMARY KEY (id, ts)", "PRIMARY KEY (id)");
+        String source = SchemaDump.normalized(dbs, true);
+        assertThat(target).as("schema of the target; lines only on one side: %s", SchemaDump.difference(source, target)).isEqualTo(source);
+    }
+
+    static void awaitEqual(TestDatabases dbs, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        Map<String, String> src = Map.of();
+        Map<String, String> tgt = Map.of();
+        while (Instant.now().isBefore(deadline)) {
+            try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+                src = Digest.database(s);
+                tgt = Digest.database(t);
+            }
+            if (src.equals(tgt)) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertThat(tgt).as("every table's ordered digest on the target").isEqualTo(src);
+    }
+
+    /** Inserts, updates and deletes on every table until closed. */
+    static final class Writer implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong changes = new AtomicLong();
+        final Thread thread;
+        volatile Exception failure;
+
+        Writer(TestDatabases dbs) {
+            thread = new Thread(() -> {
+                try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+                    int n = 0;
+                    while (running.get()) {
+                        int r = ThreadLocalRandom.current().nextInt(1, 20000);
+                        st.execute("BEGIN;"
+                                + "INSERT INTO orders (customer, total, note) VALUES (" + (1 + r % 200) + ", " + (r % 90) + ", 'live');"
+                                + "UPDATE orders SET total = total + 1, note = 'upd' WHERE id = " + r + ";"
+                                + "DELETE FROM orders WHERE id = " + (r + 7) + ";"
+                                + "INSERT INTO metrics VALUES ('2026-03-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 10) + ", " + n + ");"
+                                + "UPDATE metrics SET value = -value WHERE device = " + (n % 10) + " AND ts = (SELECT min(ts) FROM metrics WHERE device = "
+                                + (n % 10) + ");"
+                                + "INSERT INTO events (ts, kind) VALUES (now(), 'live');"
+                                + "UPDATE events SET ts = ts + INTERVAL '1 day' WHERE id = " + (1 + r % 5000) + ";"
+                                + "UPDATE customers SET mood = 'happy' WHERE id = " + (1 + r % 200) + ";"
+                                + "COMMIT");
+                        changes.addAndGet(8);
+                        n++;
+                        Thread.sleep(2);
+                    }
+                } catch (Exception e) {
+                    failure = e;
+                }
+            }, "source-writer");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            thread.join(30_000);
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+}
