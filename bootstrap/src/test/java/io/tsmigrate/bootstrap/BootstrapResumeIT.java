@@ -1,0 +1,138 @@
+package io.tsmigrate.bootstrap;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bootstrap killed (SIGKILL) in the middle of the copy: a rerun resumes from the copied pieces against the
+ * same snapshot and ends equal; with the snapshot gone, a rerun refuses and --restart starts over.
+ */
+@ExtendWith(ServicesExtension.class)
+class BootstrapResumeIT {
+
+    @Test
+    @DisplayName("kill -9 mid-copy, rerun resumes and ends equal; with the snapshot gone it refuses, and --restart starts over")
+    void resume_after_kill(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE big (id bigint PRIMARY KEY, payload text, n int)");
+            st.execute("INSERT INTO big SELECT i, md5(i::text) || repeat('p', 200), i % 100 FROM generate_series(1, 150000) i");
+            st.execute("CREATE TABLE other (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO other SELECT i, 'v' || i FROM generate_series(1, 20000) i");
+            st.execute("ANALYZE");
+        }
+        Path planFile = Files.createTempFile("plan", ".json");
+        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, "resume_slot", List.of(), false));
+
+        // First run: killed once some pieces are in.
+        Process first = start(planFile, false);
+        waitForPieces(dbs, 3, first);
+        first.destroyForcibly().waitFor();
+        int doneAtKill = pieces(dbs);
+        assertThat(doneAtKill).isGreaterThanOrEqualTo(3);
+
+        // Rerun: resumes on the same snapshot.
+        Result second = run(planFile, false);
+        assertThat(second.code).as(second.output).isZero();
+        assertThat(second.output).contains("Resuming the copy: ").contains("Bootstrap complete");
+        BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
+
+        // Again, but the snapshot's holder is gone before the rerun.
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            st.execute("DROP TABLE big, other");
+            st.execute("DROP SCHEMA tsmigrate CASCADE");
+        }
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot('resume_slot')");
+            st.execute("DROP PUBLICATION resume_slot");
+        }
+        Process third = start(planFile, false);
+        waitForPieces(dbs, 2, third);
+        third.destroyForcibly().waitFor();
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+        }
+        Thread.sleep(500);
+        Result refused = run(planFile, false);
+        assertThat(refused.code).isEqualTo(2);
+        assertThat(refused.output).contains("snapshot").contains("is gone").contains("--restart");
+        Result restarted = run(planFile, true);
+        assertThat(restarted.code).as(restarted.output).isZero();
+        BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static Process start(Path plan, boolean restart) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = restart
+                ? new ProcessBuilder(java, "-Dtsmigrate.bootstrap.min-piece-bytes=262144", "-cp", System.getProperty("java.class.path"),
+                BootstrapMain.class.getName(), plan.toString(), "--restart")
+                : new ProcessBuilder(java, "-Dtsmigrate.bootstrap.min-piece-bytes=262144", "-cp", System.getProperty("java.class.path"),
+                BootstrapMain.class.getName(), plan.toString());
+        File log = Files.createTempFile("bootstrap", ".log").toFile();
+        pb.redirectErrorStream(true).redirectOutput(log);
+        Process p = pb.start();
+        logs.put(p, log.toPath());
+        return p;
+    }
+
+    private static final java.util.Map<Process, Path> logs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Result run(Path plan, boolean restart) throws Exception {
+        Process p = start(plan, restart);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), Files.readString(logs.get(p), StandardCharsets.UTF_8));
+    }
+
+    private static void waitForPieces(TestDatabases dbs, int n, Process p) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            if (pieces(dbs) >= n) {
+                return;
+            }
+            if (!p.isAlive()) {
+                throw new AssertionError("the bootstrap ended before the copy was under way: " + Files.readString(logs.get(p)));
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no pieces copied within 2 minutes: " + Files.readString(logs.get(p)));
+    }
+
+    private static int pieces(TestDatabases dbs) throws Exception {
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.bootstrap_pieces') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return 0;
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM tsmigrate.bootstrap_pieces")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (java.sql.SQLException droppedMeanwhile) {
+            return 0;
+        }
+    }
+}
