@@ -1,0 +1,184 @@
+package io.tsmigrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tsmigrate.bootstrap.Db;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tsmigrate check}: the preflight report. */
+@Command(name = "check", mixinStandardHelpOptions = true, description = {"Checks the source, the target and Kafka Connect before a migration.",
+        "One line per check: OK, WARN or FAIL with the fix. Exit code 1 when anything FAILs."},
+        footer = {"%nExample:%n  TSMIGRATE_SOURCE_PASSWORD=... tsmigrate check --source-url jdbc:postgresql://db1/app --source-user migrator \\",
+                "      --target-url jdbc:postgresql://tsdb/app --connect http://connect:8083"})
+final class CheckCommand implements Callable<Integer> {
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Option(names = "--flavour", defaultValue = "postgres", description = "Source flavour: postgres, timescaledb, rds (default: ${DEFAULT-VALUE})")
+    String flavour;
+
+    @Option(names = "--jobs", defaultValue = "2", description = "Planned copy jobs, checked against the target's max_connections")
+    int jobs;
+
+    @Option(names = "--json", description = "Print the report as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Check> checks = new ArrayList<>();
+        SourceRules.Flavour f;
+        try {
+            f = SourceRules.Flavour.valueOf(flavour.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("unknown --flavour '" + flavour + "': use postgres, timescaledb or rds");
+        }
+        int sourceVersion = 0;
+        try (Connection c = endpoints.source().open("tsmigrate-check")) {
+            Map<String, String> facts = sourceFacts(c);
+            sourceVersion = Integer.parseInt(facts.get("server_version_num"));
+            checks.addAll(SourceRules.evaluate(f, facts));
+        } catch (SQLException e) {
+            checks.add(Check.fail("source", "connection", "cannot connect to " + endpoints.source() + ": " + e.getMessage(),
+                    "check --source-url, the user and the password variable"));
+        }
+        if (endpoints.targetUrl != null) {
+            checks.addAll(target(endpoints.target(), sourceVersion));
+        }
+        if (endpoints.connect != null) {
+            checks.addAll(connect(endpoints.connectRest()));
+        }
+        print(checks);
+        return checks.stream().anyMatch(c -> c.status() == Check.Status.FAIL) ? 1 : 0;
+    }
+
+    private void print(List<Check> checks) throws Exception {
+        if (json) {
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(checks));
+            return;
+        }
+        for (Check c : checks) {
+            System.out.printf("%-4s %-8s %-28s %s%s%n", c.status(), c.area(), c.name(), c.detail(), c.fix() == null ? "" : " -> fix: " + c.fix());
+        }
+    }
+
+    static Map<String, String> sourceFacts(Connection c) throws SQLException {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("server_version_num", one(c, "SHOW server_version_num"));
+        f.put("wal_level", one(c, "SHOW wal_level"));
+        f.put("rds.logical_replication", one(c, "SELECT current_setting('rds.logical_replication', true)"));
+        f.put("max_replication_slots", one(c, "SHOW max_replication_slots"));
+        f.put("slots_used", one(c, "SELECT count(*) FROM pg_replication_slots"));
+        f.put("max_wal_senders", one(c, "SHOW max_wal_senders"));
+        f.put("senders_used", one(c, "SELECT count(*) FROM pg_stat_replication"));
+        f.put("rolreplication", one(c, "SELECT rolreplication FROM pg_roles WHERE rolname = current_user"));
+        f.put("rolsuper", one(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"));
+        f.put("rds_replication_member", one(c, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication') "
+                + "AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'rds_replication'), 'member')"));
+        String userTables = "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition "
+                + "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate') AND n.nspname NOT LIKE '\\_timescaledb%' "
+                + "AND n.nspname NOT LIKE 'timescaledb\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'";
+        f.put("tables_without_key", lines(c, "SELECT n.nspname || '.' || cl.relname " + userTables + " AND cl.relreplident IN ('d', 'n') "
+                + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
+        f.put("generated_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",
+                "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.attgenerated <> '' AND NOT a.attisdropped ORDER BY 1"));
+        f.put("timestamp_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",
+                "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.atttypid = 'timestamp'::regtype AND NOT a.attisdropped ORDER BY 1"));
+        f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
+        f.put("numeric_specials", numericSpecials(c, userTables));
+        return f;
+    }
+
+    private static String numericSpecials(Connection c, String userTables) throws SQLException {
+        List<String> found = new ArrayList<>();
+        String cols = lines(c, "SELECT quote_ident(n.nspname) || '.' || quote_ident(cl.relname) || ' ' || quote_ident(a.attname) "
+                + userTables.replace("FROM pg_class cl", "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid")
+                + " AND a.atttypid = 'numeric'::regtype AND NOT a.attisdropped AND pg_relation_size(cl.oid) < 1073741824 ORDER BY 1");
+        for (String line : cols.isEmpty() ? new String[0] : cols.split("\n")) {
+            int sp = line.lastIndexOf(' ');
+            String table = line.substring(0, sp);
+            String col = line.substring(sp + 1);
+            if ("t".equals(one(c, "SELECT EXISTS (SELECT 1 FROM " + table + " WHERE " + col + " IN ('NaN', 'Infinity', '-Infinity'))"))) {
+                found.add(table + "." + col);
+            }
+        }
+        return String.join("\n", found);
+    }
+
+    private static List<Check> target(Db target, int sourceVersion) {
+        List<Check> out = new ArrayList<>();
+        try (Connection c = target.open("tsmigrate-check")) {
+            int version = Integer.parseInt(one(c, "SHOW server_version_num"));
+            out.add(version / 10000 >= sourceVersion / 10000 ? Check.ok("target", "version", "PostgreSQL " + version / 10000)
+                    : Check.fail("target", "version", "target PostgreSQL " + version / 10000 + " is older than the source (" + sourceVersion / 10000 + ")",
+                            "use a target at least as new as the source"));
+            String ts = one(c, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
+            String available = one(c, "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'");
+            if (ts == null && available == null) {
+                out.add(Check.fail("target", "TimescaleDB", "not installed", "install TimescaleDB and add it to shared_preload_libraries"));
+            } else {
+                out.add(Check.ok("target", "TimescaleDB", ts != null ? ts : available + " (available; the bootstrap creates the extension)"));
+                String license = one(c, "SELECT current_setting('timescaledb.license', true)");
+                if ("apache".equals(license)) {
+                    out.add(Check.warn("target", "TimescaleDB license", "Apache-licensed edition: hypertables yes; compression, continuous aggregates "
+                            + "and their policies are unavailable", "use the Community (TSL) edition to have them"));
+                } else {
+                    out.add(Check.ok("target", "TimescaleDB license", String.valueOf(license)));
+                }
+            }
+            int max = Integer.parseInt(one(c, "SHOW max_connections"));
+            int used = Integer.parseInt(one(c, "SELECT count(*) FROM pg_stat_activity"));
+            out.add(max - used >= 4 ? Check.ok("target", "max_connections", (max - used) + " free of " + max)
+                    : Check.fail("target", "max_connections", "only " + (max - used) + " free connections", "raise max_connections"));
+        } catch (SQLException e) {
+            out.add(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(), "check --target-url"));
+        }
+        return out;
+    }
+
+    private static List<Check> connect(ConnectRest rest) {
+        List<Check> out = new ArrayList<>();
+        try {
+            JsonNode root = rest.root();
+            out.add(Check.ok("connect", "REST API", rest.url() + " (Kafka " + root.path("version").asText() + ")"));
+            Map<String, String> versions = new LinkedHashMap<>();
+            rest.plugins().forEach(p -> versions.put(p.path("class").asText(), p.path("version").asText()));
+            for (String cls : List.of("io.debezium.connector.postgresql.PostgresConnector", "io.tsmigrate.sink.TimescaleSinkConnector")) {
+                out.add(versions.containsKey(cls) ? Check.ok("connect", cls.substring(cls.lastIndexOf('.') + 1), "version " + versions.get(cls))
+                        : Check.fail("connect", cls.substring(cls.lastIndexOf('.') + 1), "plugin not installed on the worker",
+                                "unpack the plugin into the worker's plugin.path and restart it"));
+            }
+        } catch (CliException e) {
+            out.add(Check.fail("connect", "REST API", e.getMessage(), "start the worker or fix --connect"));
+        }
+        return out;
+    }
+
+    static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static String lines(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return String.join("\n", out);
+    }
+}

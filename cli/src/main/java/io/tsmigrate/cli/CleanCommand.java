@@ -1,0 +1,72 @@
+package io.tsmigrate.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.concurrent.Callable;
+
+/** {@code tsmigrate clean}: removes the connectors, the slot, the publication and tsmigrate's state tables. */
+@Command(name = "clean", mixinStandardHelpOptions = true, description = "Deletes the connectors, drops the replication slot and the publication on "
+        + "the source, and removes tsmigrate's state tables on the target. Migrated data stays.",
+        footer = {"%nExample:%n  tsmigrate clean --yes --source-url ... --target-url ... --connect http://connect:8083"})
+final class CleanCommand implements Callable<Integer> {
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Option(names = "--name", defaultValue = "tsmigrate", description = "Connector name prefix (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--slot", defaultValue = "tsmigrate", description = "Replication slot (default: ${DEFAULT-VALUE})")
+    String slot;
+
+    @Option(names = "--publication", defaultValue = "tsmigrate", description = "Publication (default: ${DEFAULT-VALUE})")
+    String publication;
+
+    @Option(names = "--yes", description = "Do not ask for confirmation")
+    boolean yes;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!yes) {
+            System.out.print("Delete connectors " + name + "-source/-sink, slot " + slot + ", publication " + publication
+                    + " and tsmigrate's state on the target? [y/N] ");
+            System.out.flush();
+            String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+                System.out.println("Nothing changed.");
+                return 1;
+            }
+        }
+        if (endpoints.connect != null) {
+            ConnectRest rest = endpoints.connectRest();
+            rest.delete(name + "-sink");
+            rest.delete(name + "-source");
+        }
+        try (Connection s = endpoints.source().open("tsmigrate-clean"); Statement st = s.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''")
+                    + "' AND active_pid IS NOT NULL");
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+            for (int i = 0; i < 50; i++) {
+                try {
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''") + "'");
+                    break;
+                } catch (java.sql.SQLException stillActive) {
+                    Thread.sleep(200);
+                }
+            }
+            st.execute("DROP PUBLICATION IF EXISTS " + VerifyCommand.q(publication));
+        }
+        try (Connection t = endpoints.target().open("tsmigrate-clean"); Statement st = t.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS tsmigrate CASCADE");
+        }
+        System.out.println("OK   cleaned: connectors, slot " + slot + ", publication " + publication + ", state on the target");
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+package io.tsmigrate.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The source checks as rules over facts read from the server, per source flavour, so that flavours that
+ * cannot run here (Amazon RDS) are checked by the same code, tested with facts. Pure functions.
+ */
+final class SourceRules {
+
+    /** Where the source runs. */
+    enum Flavour { POSTGRES, TIMESCALEDB, RDS }
+
+    private SourceRules() {
+    }
+
+    /**
+     * @param facts setting and catalog values: server_version_num, wal_level, rds.logical_replication,
+     *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
+     *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
+     *              large_objects, numeric_specials
+     */
+    static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
+        List<Check> out = new ArrayList<>();
+        int version = Integer.parseInt(facts.getOrDefault("server_version_num", "0"));
+        out.add(version >= 100000 ? Check.ok("source", "version", "PostgreSQL " + version / 10000)
+                : Check.fail("source", "version", "PostgreSQL " + version / 10000 + " is too old for pgoutput", "upgrade the source to PostgreSQL 10 or later"));
+        String wal = facts.get("wal_level");
+        if (flavour == Flavour.RDS) {
+            boolean on = "on".equals(facts.get("rds.logical_replication")) || "1".equals(facts.get("rds.logical_replication"));
+            out.add(on ? Check.ok("source", "rds.logical_replication", "on")
+                    : Check.fail("source", "rds.logical_replication", "rds.logical_replication is " + facts.get("rds.logical_replication"),
+                            "set rds.logical_replication=1 in the DB parameter group and reboot the instance"));
+        } else {
+            out.add("logical".equals(wal) ? Check.ok("source", "wal_level", "logical")
+                    : Check.fail("source", "wal_level", "wal_level is " + wal, "ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL"));
+        }
+        int slots = num(facts, "max_replication_slots");
+        int used = num(facts, "slots_used");
+        out.add(slots - used >= 1 ? Check.ok("source", "replication slots", (slots - used) + " of " + slots + " free")
+                : Check.fail("source", "replication slots", "no free replication slot (" + used + " of " + slots + " used)",
+                        "drop an unused slot or raise max_replication_slots and restart"));
+        int senders = num(facts, "max_wal_senders");
+        int sending = num(facts, "senders_used");
+        out.add(senders - sending >= 2 ? Check.ok("source", "WAL senders", (senders - sending) + " of " + senders + " free")
+                : Check.fail("source", "WAL senders", (senders - sending) + " WAL senders free, 2 needed (bootstrap and Debezium)",
+                        "raise max_wal_senders and restart"));
+        boolean replication = "t".equals(facts.get("rolsuper")) || "t".equals(facts.get("rolreplication"))
+                || (flavour == Flavour.RDS && "t".equals(facts.get("rds_replication_member")));
+        out.add(replication ? Check.ok("source", "REPLICATION privilege", "granted")
+                : Check.fail("source", "REPLICATION privilege", "the user may not create replication slots",
+                        flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : "ALTER ROLE <user> REPLICATION"));
+        list(facts, "tables_without_key").forEach(t -> out.add(Check.warn("source", "key of " + t,
+                "table " + t + " has no primary key or replica identity: its updates and deletes cannot be streamed",
+                "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL")));
+        list(facts, "generated_columns").forEach(c -> out.add(Check.warn("source", "generated column " + c,
+                c + " is a generated column: not copied as data, the target computes it", null)));
+        list(facts, "numeric_specials").forEach(c -> out.add(Check.warn("source", "NaN/Infinity in " + c,
+                c + " holds NaN or Infinity: stream it with decimal.handling.mode=string (the templates do)", null)));
+        list(facts, "timestamp_columns").forEach(c -> out.add(Check.warn("source", "timestamp without time zone " + c,
+                c + " is timestamp without time zone: values are copied as wall-clock times; if it is a hypertable's time column, "
+                        + "consider timestamptz on the target", null)));
+        int largeObjects = num(facts, "large_objects");
+        if (largeObjects > 0) {
+            out.add(Check.warn("source", "large objects", largeObjects + " large objects (pg_largeobject) are not migrated by logical replication",
+                    "move them to bytea columns before the migration, or copy them at cutover"));
+        }
+        return out;
+    }
+
+    private static int num(Map<String, String> facts, String key) {
+        String v = facts.get(key);
+        return v == null || v.isBlank() ? 0 : Integer.parseInt(v);
+    }
+
+    private static List<String> list(Map<String, String> facts, String key) {
+        String v = facts.get(key);
+        return v == null || v.isBlank() ? List.of() : List.of(v.split("\n"));
+    }
+}

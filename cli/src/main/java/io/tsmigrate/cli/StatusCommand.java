@@ -1,0 +1,122 @@
+package io.tsmigrate.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tsmigrate status}: slot lag, connector states, sink progress and lag on one screen. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the slot's lag and retained WAL, the connectors' states, and the "
+        + "sink's applied position and lag.", footer = {"%nExample:%n  tsmigrate status --watch --source-url ... --target-url ... --connect http://connect:8083"})
+final class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Option(names = "--name", defaultValue = "tsmigrate", description = "Connector name prefix (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--slot", defaultValue = "tsmigrate", description = "Replication slot (default: ${DEFAULT-VALUE})")
+    String slot;
+
+    @Option(names = "--watch", description = "Refresh every 2 seconds until interrupted")
+    boolean watch;
+
+    @Option(names = "--json", description = "Print as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        do {
+            Map<String, Object> s = snapshot();
+            if (json) {
+                System.out.println(new ObjectMapper().writeValueAsString(s));
+            } else {
+                if (watch && System.console() != null) {
+                    System.out.print("\033[H\033[2J");
+                }
+                s.forEach((k, v) -> System.out.printf("%-28s %s%n", k, v));
+            }
+            if (watch) {
+                Thread.sleep(2000);
+            }
+        } while (watch);
+        return 0;
+    }
+
+    Map<String, Object> snapshot() throws Exception {
+        Map<String, Object> s = new LinkedHashMap<>();
+        try (Connection c = endpoints.source().open("tsmigrate-status"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+                     + "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, current_setting('max_slot_wal_keep_size') "
+                     + "FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''") + "'")) {
+            if (rs.next()) {
+                s.put("slot", slot + (rs.getBoolean(1) ? " (active)" : " (inactive)"));
+                s.put("slot lag (bytes)", rs.getLong(2));
+                s.put("WAL retained (bytes)", rs.getLong(3));
+                s.put("max_slot_wal_keep_size", rs.getString(4));
+                String keep = rs.getString(4);
+                if (!"-1".equals(keep)) {
+                    long limit = parseSize(keep);
+                    if (limit > 0 && rs.getLong(3) > limit * 0.8) {
+                        s.put("WARNING", "retained WAL is above 80% of max_slot_wal_keep_size: the slot may be invalidated");
+                    }
+                }
+            } else {
+                s.put("slot", slot + " (missing)");
+            }
+        }
+        if (endpoints.connect != null) {
+            ConnectRest rest = endpoints.connectRest();
+            for (String c : List.of(name + "-source", name + "-sink")) {
+                try {
+                    var st = rest.status(c);
+                    List<String> tasks = new ArrayList<>();
+                    st.path("tasks").forEach(t -> tasks.add(t.path("id").asText() + ":" + t.path("state").asText()));
+                    s.put("connector " + c, st.path("connector").path("state").asText() + " tasks " + tasks);
+                } catch (CliException e) {
+                    s.put("connector " + c, "absent");
+                }
+            }
+        }
+        try (Connection t = endpoints.target().open("tsmigrate-status"); Statement st = t.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    try (ResultSet r2 = st.executeQuery("SELECT count(*), coalesce(sum(kafka_offset + 1), 0), "
+                            + "(extract(epoch FROM max(updated_at)) * 1000 - max(source_ts_ms))::bigint, max(updated_at) FROM tsmigrate.sink_offsets")) {
+                        r2.next();
+                        s.put("sink partitions", r2.getLong(1));
+                        s.put("sink records applied", r2.getLong(2));
+                        s.put("sink lag (ms)", r2.getObject(3));
+                        s.put("sink last commit", r2.getString(4));
+                    }
+                }
+            }
+        }
+        return s;
+    }
+
+    private static long parseSize(String s) {
+        try {
+            if (s.endsWith("GB")) {
+                return Long.parseLong(s.substring(0, s.length() - 2)) << 30;
+            }
+            if (s.endsWith("MB")) {
+                return Long.parseLong(s.substring(0, s.length() - 2)) << 20;
+            }
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

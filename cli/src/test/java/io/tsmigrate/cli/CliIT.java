@@ -1,0 +1,168 @@
+package io.tsmigrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tsmigrate.testkit.NativeServices;
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The command line against the real services. */
+@ExtendWith(ServicesExtension.class)
+class CliIT {
+
+    record Run(int code, String out) {
+    }
+
+    static synchronized Run tsmigrate(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        System.setOut(ps);
+        System.setErr(ps);
+        try {
+            var cl = Tsmigrate.commandLine(args);
+            cl.setOut(new java.io.PrintWriter(ps, true));
+            cl.setErr(new java.io.PrintWriter(ps, true));
+            int code = cl.execute(args);
+            return new Run(code, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static List<String> endpoints(TestDatabases dbs) {
+        return List.of("--source-url", dbs.source().jdbcUrl(), "--target-url", dbs.target().jdbcUrl(), "--connect", dbs.services().connectUrl());
+    }
+
+    static String[] args(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    @DisplayName("check on a misconfigured source lists each problem with its fix and exits non-zero")
+    void check_reports_a_misconfigured_source(TestDatabases dbs) throws Exception {
+        assumeTrue(dbs.services().natives().isPresent());
+        NativeServices natives = dbs.services().natives().orElseThrow();
+        PgEndpoint bad = natives.startExtraPostgres("clicheck", dbs.services().source().port() + 7, "wal_level=replica");
+        try {
+            try (Connection c = io.tsmigrate.testkit.Services.open(bad); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE nokey (a int, b text)");
+                st.execute("CREATE ROLE plain LOGIN");
+            }
+            String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
+            Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
+                    "--connect", dbs.services().connectUrl());
+            assertThat(r.code()).as(r.out()).isEqualTo(1);
+            assertThat(r.out()).contains("FAIL source   wal_level").contains("ALTER SYSTEM SET wal_level = logical")
+                    .contains("FAIL source   REPLICATION privilege").contains("ALTER ROLE <user> REPLICATION")
+                    .contains("WARN source   key of public.nokey").contains("REPLICA IDENTITY FULL")
+                    .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
+            Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");
+            assertThat(json.out()).contains("\"status\" : \"FAIL\"");
+        } finally {
+            natives.stopExtraPostgres("clicheck");
+        }
+    }
+
+    @Test
+    @DisplayName("every rendered connector template validates against the real plugins without errors")
+    void templates_validate_against_the_plugins(TestDatabases dbs) {
+        StartCommand start = new StartCommand();
+        start.endpoints = new Endpoints();
+        start.endpoints.sourcePasswordEnv = "TSMIGRATE_SOURCE_PASSWORD";
+        start.endpoints.targetPasswordEnv = "TSMIGRATE_TARGET_PASSWORD";
+        start.secrets = "env";
+        start.sslmode = "prefer";
+        start.name = "tsmigrate";
+        start.slot = "tsmigrate";
+        start.publication = "tsmigrate";
+        start.replicationFactor = 1;
+        start.sinkTasks = 1;
+        Map<String, String> vars = start.variables(new io.tsmigrate.bootstrap.Db(dbs.source().jdbcUrl(), null, null),
+                new io.tsmigrate.bootstrap.Db(dbs.target().jdbcUrl(), null, null));
+        assertThat(vars.get("SOURCE_PASSWORD")).isEqualTo("${env:TSMIGRATE_SOURCE_PASSWORD}");
+        ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
+        for (String template : List.of("source-postgres", "source-timescaledb", "source-rds", "sink-timescale")) {
+            Map<String, String> config = new java.util.LinkedHashMap<>(Templates.render(template, vars));
+            config.put("name", template);
+            JsonNode result = rest.validate(config.get("connector.class"), config);
+            List<String> errors = new ArrayList<>();
+            result.path("configs").forEach(c -> c.path("value").path("errors").forEach(e -> errors.add(c.path("value").path("name").asText() + ": " + e.asText())));
+            assertThat(errors).as(template).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("bootstrap, start, cutover under a write load: target ready with the downtime printed; verify finds a corrupted row")
+    void migrate_end_to_end(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE accounts (id serial PRIMARY KEY, owner text NOT NULL, balance numeric(14,2) NOT NULL)");
+            st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, sensor int NOT NULL, value double precision, PRIMARY KEY (sensor, ts))");
+            st.execute("INSERT INTO accounts (owner, balance) SELECT 'owner ' || i, i FROM generate_series(1, 1000) i");
+            st.execute("INSERT INTO readings SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i % 5, i FROM generate_series(1, 20000) i");
+        }
+        List<String> ep = endpoints(dbs);
+        String prefix = "cli" + Integer.toHexString(dbs.name().hashCode());
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+                int n = 0;
+                while (writing.get()) {
+                    st.execute("INSERT INTO accounts (owner, balance) VALUES ('live', " + n + ")");
+                    st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = " + (1 + n % 1000));
+                    st.execute("INSERT INTO readings VALUES ('2026-02-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 5) + ", " + n + ")");
+                    n++;
+                    Thread.sleep(5);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        Run boot = tsmigrate(args(ep, "bootstrap", "--hypertable", "public.readings:ts:1day", "--slot", prefix, "--publication", prefix, "--jobs", "2",
+                "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+        assertThat(boot.code()).as(boot.out()).isZero();
+        Run start = tsmigrate(args(ep, "start", "--name", prefix, "--slot", prefix, "--publication", prefix));
+        assertThat(start.code()).as(start.out()).isZero();
+        Thread.sleep(3000);
+        Run status = tsmigrate(args(ep, "status", "--name", prefix, "--slot", prefix, "--json"));
+        assertThat(status.out()).contains("\"connector " + prefix + "-source\":\"RUNNING").contains("sink records applied");
+        writing.set(false);
+        writer.join();
+        Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
+        assertThat(cutover.code()).as(cutover.out()).isZero();
+        assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s");
+        double downtime = Double.parseDouble(cutover.out().replaceAll("(?s).*downtime (\\d+\\.\\d) s.*", "$1"));
+        assertThat(downtime).isBetween(0.0, 60.0);
+        // A corrupted row is found and localised to its time bucket.
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            st.execute("UPDATE readings SET value = -1 WHERE sensor = 3 AND ts = (SELECT min(ts) FROM readings WHERE sensor = 3 AND ts >= '2026-01-05')");
+        }
+        Run verify = tsmigrate(args(ep, "verify"));
+        assertThat(verify.code()).as(verify.out()).isEqualTo(1);
+        assertThat(verify.out()).contains("public.accounts").contains("equal").contains("public.readings")
+                .contains("DIFFERENT: from 2026-01-05 00:00:00: same count, different rows");
+        Run clean = tsmigrate(args(ep, "clean", "--yes", "--name", prefix, "--slot", prefix, "--publication", prefix));
+        assertThat(clean.code()).as(clean.out()).isZero();
+    }
+}

@@ -1,0 +1,11 @@
+#!/bin/sh
+# The compose demo: preflight, bootstrap, stream, cutover, verify; exits with the result.
+set -eu
+common="--source-url jdbc:postgresql://source:5432/app --source-user postgres --target-url jdbc:postgresql://target:5432/app --target-user postgres"
+tsmigrate check $common --connect http://connect:8083 --flavour postgres || true
+tsmigrate bootstrap $common --hypertable public.readings:ts:1day --jobs 2
+tsmigrate start $common --connect http://connect:8083
+sleep 20
+tsmigrate status $common --connect http://connect:8083
+tsmigrate cutover $common --connect http://connect:8083 --kafka kafka:9092
+tsmigrate verify $common
