@@ -100,6 +100,8 @@ final class StatusCommand implements Callable<Integer> {
                         s.put("sink lag (ms)", r2.getObject(3));
                         s.put("sink last commit", r2.getString(4));
                     }
+                } else {
+                    s.put("sink records applied", "0 (the sink has not opened a topic yet)");
                 }
             }
         }

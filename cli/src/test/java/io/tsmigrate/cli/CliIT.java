@@ -52,8 +52,9 @@ class CliIT {
         return List.of("--source-url", dbs.source().jdbcUrl(), "--target-url", dbs.target().jdbcUrl(), "--connect", dbs.services().connectUrl());
     }
 
-    static String[] args(List<String> head, String... tail) {
-        List<String> all = new ArrayList<>(head);
+    static String[] args(List<String> endpoints, String command, String... tail) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(endpoints);
         all.addAll(List.of(tail));
         return all.toArray(String[]::new);
     }

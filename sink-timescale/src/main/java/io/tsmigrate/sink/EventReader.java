@@ -41,6 +41,10 @@ final class EventReader {
                     + value.getClass().getSimpleName() + "; use a converter that produces structured values (JsonConverter, Avro)");
         }
         Row envelope = Row.of(value);
+        if (envelope.has("op") && "m".equals(String.valueOf(envelope.value("op")))) {
+            // A logical decoding message (pg_logical_emit_message), such as tsmigrate's cutover marker: no row.
+            return null;
+        }
         if (!isEnvelope(envelope)) {
             return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1);
         }

@@ -49,8 +49,13 @@ class ReaderAndRoutingTest {
     }
 
     @Test
-    void skips_tombstones_and_reads_flat_rows_as_inserts() {
+    void skips_tombstones_and_logical_decoding_messages_and_reads_flat_rows_as_inserts() {
         assertThat(reader.read(new SinkRecord("a.b.c", 0, null, null, null, null, 1))).isNull();
+        Schema message = SchemaBuilder.struct().field("op", Schema.STRING_SCHEMA).field("source", SOURCE)
+                .field("message", SchemaBuilder.struct().field("prefix", Schema.STRING_SCHEMA).build()).build();
+        Struct m = new Struct(message).put("op", "m").put("source", new Struct(SOURCE).put("schema", "").put("table", "").put("ts_ms", 1L))
+                .put("message", new Struct(message.field("message").schema()).put("prefix", "tsmigrate"));
+        assertThat(reader.read(new SinkRecord("p.message", 0, null, null, message, m, 1))).isNull();
         ChangeEvent flat = reader.read(new SinkRecord("prefix.sales.items", 0, null, null, ROW, new Struct(ROW).put("id", 3), 1));
         assertThat(flat.op()).isEqualTo(Op.INSERT);
         assertThat(flat.table()).isEqualTo(new TableId("sales", "items"));
