@@ -162,7 +162,13 @@ public final class SinkBenchmark {
             // The last change: a marker row that tells a run it has seen everything.
             st.execute("INSERT INTO w3 VALUES (0, 0, 0, 'marker', now())");
         }
+        // Measure only once Debezium has put every change in the topic.
         long events = endOffset(topic);
+        for (long previous = -1; previous != events; ) {
+            Thread.sleep(5000);
+            previous = events;
+            events = endOffset(topic);
+        }
         log("W3 topic holds %,d records", events);
         String targetDdl = "DROP TABLE IF EXISTS w3; CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), "
                 + "status text, updated_at timestamptz)";

@@ -152,6 +152,7 @@ class CliIT {
         writer.join();
         Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
         assertThat(cutover.code()).as(cutover.out()).isZero();
+        System.out.println(cutover.out());
         assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s");
         double downtime = Double.parseDouble(cutover.out().replaceAll("(?s).*downtime (\\d+\\.\\d) s.*", "$1"));
         assertThat(downtime).isBetween(0.0, 60.0);
