@@ -18,7 +18,15 @@ record Position(long offset, long commitLsn, long changeLsn) {
         if (e.commitLsn() < 0 || e.changeLsn() < 0 || commitLsn < 0) {
             return false;
         }
-        return e.commitLsn() < commitLsn || (e.commitLsn() == commitLsn && e.changeLsn() <= changeLsn);
+        if (e.commitLsn() != commitLsn) {
+            return e.commitLsn() < commitLsn;
+        }
+        if (e.changeLsn() != changeLsn) {
+            return e.changeLsn() < changeLsn;
+        }
+        // The same position twice: a primary key change gives a delete and a create from one WAL record (keyed,
+        // and applying them again is harmless); in a table without a key it can only be a resent change.
+        return e.key() == null;
     }
 
     /** This position moved past a record at {@code kafkaOffset} holding event {@code e} (null for a skipped record). */

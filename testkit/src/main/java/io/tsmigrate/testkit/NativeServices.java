@@ -39,6 +39,41 @@ public final class NativeServices {
                 env.get("TSMIGRATE_KAFKA_BOOTSTRAP"), env.get("TSMIGRATE_CONNECT_URL"), natives);
     }
 
+    /**
+     * Only a Connect worker, as a native process, against a broker that runs elsewhere (a container).
+     * Stopped when this JVM ends.
+     */
+    static NativeServices connectOnly(String kafkaBootstrap) {
+        NativeServices natives = new NativeServices(findRoot());
+        String port = kafkaBootstrap.substring(kafkaBootstrap.lastIndexOf(':') + 1);
+        try {
+            java.nio.file.Files.createDirectories(natives.runDir);
+            java.nio.file.Files.writeString(natives.runDir.resolve("ports.env"), "SOURCE_PORT=0\nTARGET_PORT=0\nKAFKA_PORT=" + port
+                    + "\nCONTROLLER_PORT=0\nCONNECT_PORT=" + freePort() + "\n");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + natives.runDir + ": " + e.getMessage(), e);
+        }
+        natives.run(Duration.SHORT, "start", "connect");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> natives.run(Duration.SHORT, "stop", "connect"), "tsmigrate-connect-down"));
+        return natives;
+    }
+
+    /** The Connect REST URL of a worker started by {@link #connectOnly}. */
+    String connectUrl() {
+        try {
+            String ports = java.nio.file.Files.readString(runDir.resolve("ports.env"));
+            return "http://127.0.0.1:" + ports.replaceAll("(?s).*CONNECT_PORT=(\\d+).*", "$1");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     /** The checkout's root: the {@code tsmigrate.root} system property (set by the build) or a parent of the working directory. */
     public static Path findRoot() {
         String prop = System.getProperty("tsmigrate.root");

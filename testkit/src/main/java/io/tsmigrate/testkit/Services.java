@@ -13,7 +13,8 @@ import java.util.Properties;
  *
  * <p>Chosen once per JVM, in this order: the user's own servers from environment variables
  * ({@code TSMIGRATE_SOURCE_URL}, {@code TSMIGRATE_TARGET_URL}, {@code TSMIGRATE_KAFKA_BOOTSTRAP},
- * {@code TSMIGRATE_CONNECT_URL}); otherwise the native services of {@code deploy/local/services.sh},
+ * {@code TSMIGRATE_CONNECT_URL}); otherwise, where a Docker engine answers, containers (see {@link DockerServices});
+ * otherwise the native services of {@code deploy/local/services.sh},
  * started on demand and stopped when the JVM ends (unless someone had started them before). Thread-safe.
  */
 public final class Services {
@@ -37,7 +38,7 @@ public final class Services {
     /** The services for this JVM, started on first use. */
     public static synchronized Services get() {
         if (instance == null) {
-            instance = fromEnvironment().orElseGet(NativeServices::start);
+            instance = fromEnvironment().or(DockerServices::startIfDockerAvailable).orElseGet(NativeServices::start);
             Preflight.requireLogicalSource(instance.source);
         }
         return instance;
