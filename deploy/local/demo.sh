@@ -13,7 +13,7 @@ was_running=false
 "$SERVICES" status >/dev/null 2>&1 && was_running=true
 eval "$("$SERVICES" up | sed 's/^/export /')"
 cleanup() {
-  kill "${writer:-0}" 2>/dev/null || true
+  if [ -n "${writer:-}" ]; then kill "$writer" 2>/dev/null || true; fi
   [ "$was_running" = true ] || "$SERVICES" down
 }
 trap cleanup EXIT
@@ -30,7 +30,8 @@ for run in src tgt; do
   "psql_$run" -d postgres -c "DROP DATABASE IF EXISTS demo" -c "CREATE DATABASE demo"
 done
 psql_tgt -d demo -c "CREATE EXTENSION timescaledb" >/dev/null
-psql_src -d demo -f "$ROOT/deploy/compose/seed.sql"
+# psql runs in the chroot: the script comes on standard input.
+psql_src -d demo <"$ROOT/deploy/compose/seed.sql"
 
 echo "== a write load on the source (inserts, updates, deletes) for the whole run"
 (
