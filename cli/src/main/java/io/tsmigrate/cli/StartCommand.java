@@ -49,6 +49,13 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--sink-tasks", defaultValue = "1", description = "Sink tasks")
     int sinkTasks;
 
+    @Option(names = "--converter", defaultValue = "json", description = "Record format in Kafka: json (JsonConverter; the sink reads with "
+            + "ExactJsonConverter) or avro (Apicurio Registry's AvroConverter, needs --registry-url) (default: ${DEFAULT-VALUE})")
+    String converter;
+
+    @Option(names = "--registry-url", description = "Schema registry for --converter avro, e.g. http://registry:8080/apis/registry/v2")
+    String registryUrl;
+
     @Override
     public Integer call() {
         ConnectRest rest = endpoints.connectRest();
@@ -59,12 +66,38 @@ final class StartCommand implements Callable<Integer> {
             case "rds" -> "source-rds";
             default -> throw new CliException("unknown --flavour '" + flavour + "': use postgres, timescaledb or rds");
         };
-        rest.put(name + "-source", Templates.render(template, vars));
-        rest.put(name + "-sink", Templates.render("sink-timescale", vars));
+        Map<String, String> source = Templates.render(template, vars);
+        Map<String, String> sink = Templates.render("sink-timescale", vars);
+        Map<String, String> converters = converterSettings();
+        source.putAll(converters);
+        sink.putAll(converters);
+        rest.put(name + "-source", source);
+        rest.put(name + "-sink", sink);
         rest.awaitRunning(name + "-source", Duration.ofMinutes(2));
         rest.awaitRunning(name + "-sink", Duration.ofMinutes(2));
         System.out.println("OK   connectors " + name + "-source and " + name + "-sink are RUNNING on " + rest.url());
         return 0;
+    }
+
+    /** Converter settings for both connectors; empty for JSON (the templates' and the worker's defaults). */
+    Map<String, String> converterSettings() {
+        Map<String, String> c = new LinkedHashMap<>();
+        switch (converter) {
+            case "json" -> { }
+            case "avro" -> {
+                if (registryUrl == null) {
+                    throw new CliException("--converter avro needs --registry-url, e.g. http://registry:8080/apis/registry/v2");
+                }
+                for (String side : new String[] {"key", "value"}) {
+                    c.put(side + ".converter", "io.apicurio.registry.utils.converter.AvroConverter");
+                    c.put(side + ".converter.apicurio.registry.url", registryUrl);
+                    c.put(side + ".converter.apicurio.registry.auto-register", "true");
+                    c.put(side + ".converter.apicurio.registry.find-latest", "true");
+                }
+            }
+            default -> throw new CliException("unknown --converter '" + converter + "': use json or avro");
+        }
+        return c;
     }
 
     Map<String, String> variables(Db source, Db target) {

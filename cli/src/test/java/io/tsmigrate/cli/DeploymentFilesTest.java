@@ -105,16 +105,23 @@ class DeploymentFilesTest {
             Matcher built = Pattern.compile("COPY --from=build /src/(\\S+) ").matcher(text);
             while (built.find()) {
                 String module = built.group(1).split("/target/")[0];
-                assertThat(ROOT.resolve(module).resolve("pom.xml")).as(dockerfile + " builds " + built.group(1) + " with Maven").isRegularFile();
+                Path dir = ROOT.resolve(module);
+                boolean maven = Files.isRegularFile(dir.resolve("pom.xml")) || Files.isRegularFile(dir.resolve("avro-converter.pom.xml"));
+                assertThat(maven).as(dockerfile + " builds " + built.group(1) + " with Maven").isTrue();
             }
         }
-        assertThat(Files.readString(ROOT.resolve("deploy/connect/Dockerfile"))).contains("USER appuser").contains("jmx_prometheus_javaagent");
+        String connect = Files.readString(ROOT.resolve("deploy/connect/Dockerfile"));
+        assertThat(connect).contains("USER appuser").contains("jmx_prometheus_javaagent").contains("apicurio-avro-converter");
+        assertThat(ROOT.resolve("deploy/connect/avro-converter.pom.xml")).isRegularFile();
     }
 
     @Test
     void the_demo_uses_the_tested_connector_templates_through_the_command_line() throws IOException {
         String demo = Files.readString(ROOT.resolve("deploy/compose/demo.sh"));
         assertThat(demo).contains("tsmigrate start").contains("tsmigrate bootstrap").contains("tsmigrate cutover").contains("tsmigrate verify");
+        // The avro profile's registry switches the demo's connectors to Avro.
+        assertThat(demo).contains("getent hosts schema-registry").contains("--converter avro --registry-url http://schema-registry:8080");
+        assertThat(compose().path("services").path("schema-registry").path("profiles").toString()).contains("avro");
         for (String t : List.of("source-postgres", "source-timescaledb", "source-rds", "sink-timescale")) {
             assertThat(ROOT.resolve("connectors/" + t + ".json")).isRegularFile();
         }
