@@ -221,6 +221,11 @@ public final class SinkBenchmark {
     private Map<String, String> ours(String topic) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.class", "io.tsmigrate.sink.TimescaleSinkConnector");
+        if (Boolean.getBoolean("bench.fast-converter")) {
+            c.put("key.converter", "io.tsmigrate.sink.ExactJsonConverter");
+            c.put("value.converter", "io.tsmigrate.sink.ExactJsonConverter");
+            c.put("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        }
         c.put("topics", topic);
         c.put("connection.url", target.jdbcUrl());
         c.put("batch.size", "50000");

@@ -54,6 +54,8 @@ final class Pipeline {
         c.put("connection.url", dbs.target().jdbcUrl());
         c.put("value.converter", ExactJsonConverter.class.getName());
         c.put("key.converter", ExactJsonConverter.class.getName());
+        // The sink reads no headers: do not parse them.
+        c.put("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         c.put("flush.interval.ms", "200");
         c.put("consumer.override.auto.offset.reset", "earliest");
         c.put("consumer.override.max.poll.records", "5000");

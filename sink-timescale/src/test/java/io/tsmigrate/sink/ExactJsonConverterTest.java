@@ -1,0 +1,65 @@
+package io.tsmigrate.sink;
+
+import org.apache.kafka.connect.data.Date;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fast reader gives what JsonConverter gives, except that float NaN and infinities survive. */
+class ExactJsonConverterTest {
+
+    private static final Schema ROW = SchemaBuilder.struct().name("row").optional()
+            .field("i8", Schema.INT8_SCHEMA).field("i16", Schema.INT16_SCHEMA).field("i32", Schema.INT32_SCHEMA).field("i64", Schema.INT64_SCHEMA)
+            .field("f32", Schema.FLOAT32_SCHEMA).field("f64", Schema.FLOAT64_SCHEMA).field("nan", Schema.FLOAT64_SCHEMA)
+            .field("b", Schema.BOOLEAN_SCHEMA).field("s", Schema.OPTIONAL_STRING_SCHEMA).field("bytes", Schema.BYTES_SCHEMA)
+            .field("dec", Decimal.schema(3)).field("date", Date.SCHEMA).field("ts", Timestamp.SCHEMA)
+            .field("arr", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build())
+            .field("map", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build())
+            .field("imap", SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.STRING_SCHEMA).build())
+            .field("nested", SchemaBuilder.struct().field("x", Schema.FLOAT32_SCHEMA).optional().build())
+            .field("named", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build())
+            .build();
+
+    @Test
+    void reads_what_json_converter_writes() {
+        Struct row = new Struct(ROW).put("i8", (byte) -1).put("i16", (short) 300).put("i32", 70000).put("i64", Long.MIN_VALUE)
+                .put("f32", 1.5f).put("f64", 0.1).put("nan", Double.NaN).put("b", true).put("s", "q\"u\\o\nte ü").put("bytes", new byte[] {0, -1, 7})
+                .put("dec", new BigDecimal("-12.345")).put("date", new java.util.Date(86_400_000L * 3)).put("ts", new java.util.Date(1234567L))
+                .put("arr", Arrays.asList("a", null, "c")).put("map", Map.of("k", 1)).put("imap", Map.of(5, "five"))
+                .put("nested", new Struct(ROW.field("nested").schema()).put("x", Float.NEGATIVE_INFINITY)).put("named", 42L);
+        JsonConverter writer = new JsonConverter();
+        writer.configure(Map.of("schemas.enable", "true"), false);
+        byte[] json = writer.fromConnectData("t", ROW, row);
+        ExactJsonConverter reader = new ExactJsonConverter();
+        reader.configure(Map.of("schemas.enable", "true"), false);
+        for (int i = 0; i < 2; i++) {
+            SchemaAndValue read = reader.toConnectData("t", json);
+            Struct s = (Struct) read.value();
+            assertThat(read.schema()).isEqualTo(ROW);
+            assertThat(Double.isNaN(s.getFloat64("nan"))).isTrue();
+            assertThat(s.getStruct("nested").getFloat32("x")).isEqualTo(Float.NEGATIVE_INFINITY);
+            assertThat(s.getBytes("bytes")).containsExactly(0, -1, 7);
+            // Everything else as JsonConverter reads it.
+            Struct expected = (Struct) writer.toConnectData("t", json).value();
+            for (String f : List.of("i8", "i16", "i32", "i64", "f32", "f64", "b", "s", "dec", "date", "ts", "arr", "map", "imap", "named")) {
+                assertThat(s.get(f)).as(f).isEqualTo(expected.get(f));
+            }
+        }
+        assertThat(reader.toConnectData("t", null)).isEqualTo(SchemaAndValue.NULL);
+        byte[] schemaless = "{\"schema\":null,\"payload\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(reader.toConnectData("t", schemaless).value()).isEqualTo(Map.of("a", 1L));
+    }
+}
