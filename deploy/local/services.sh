@@ -374,6 +374,10 @@ up() {
   lock
   local had_services=false
   running source && had_services=true
+  if [ -n "$owner" ] && [ "$had_services" = false ]; then
+    # Services for a test run start from an empty broker: no connector or topic of an earlier run comes back.
+    rm -rf "$RUN/kafka" "$RUN/ports.env"
+  fi
   choose_ports
   mkdir -p "$RUN/logs" "$RUN/pids"
   write_bin

@@ -27,7 +27,8 @@ public final class NativeServices {
         this.root = root;
         this.script = root.resolve("deploy/local/services.sh");
         String run = System.getenv("TSMIGRATE_RUN_DIR");
-        this.runDir = run == null || run.isBlank() ? root.resolve("target/services") : Path.of(run);
+        // Apart from the user's services (target/services), so tests never meet a user's connectors and vice versa.
+        this.runDir = run == null || run.isBlank() ? root.resolve("target/test-services") : Path.of(run);
     }
 
     /** Starts (or takes over) the native services and returns their settings. */
