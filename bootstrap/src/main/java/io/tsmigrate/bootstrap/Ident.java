@@ -1,20 +1,20 @@
 package io.tsmigrate.bootstrap;
 
-/** Quoting for SQL text. */
-final class Ident {
+/** Quoting for SQL text; the command line uses it too. */
+public final class Ident {
 
     private Ident() {
     }
 
-    static String quote(String name) {
+    public static String quote(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
-    static String literal(String value) {
+    public static String literal(String value) {
         return '\'' + value.replace("'", "''") + '\'';
     }
 
-    static String table(String schema, String table) {
+    public static String table(String schema, String table) {
         return quote(schema) + "." + quote(table);
     }
 }

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Ident;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,18 +51,18 @@ final class CleanCommand implements Callable<Integer> {
             rest.delete(name + "-source");
         }
         try (Connection s = endpoints.source().open("tsmigrate-clean"); Statement st = s.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''")
-                    + "' AND active_pid IS NOT NULL");
+            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot)
+                    + " AND active_pid IS NOT NULL");
             st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
             for (int i = 0; i < 50; i++) {
                 try {
-                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''") + "'");
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot));
                     break;
                 } catch (java.sql.SQLException stillActive) {
                     Thread.sleep(200);
                 }
             }
-            st.execute("DROP PUBLICATION IF EXISTS " + VerifyCommand.q(publication));
+            st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
         }
         try (Connection t = endpoints.target().open("tsmigrate-clean"); Statement st = t.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS tsmigrate CASCADE");

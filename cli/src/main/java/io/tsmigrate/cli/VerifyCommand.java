@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Ident;
 import io.tsmigrate.bootstrap.Db;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,17 +94,17 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private Result compare(Db source, Db target, String schema, String table, String time) throws SQLException {
-        String qualified = q(schema) + "." + q(table);
+        String qualified = Ident.quote(schema) + "." + Ident.quote(table);
         List<String> cols;
         try (Connection s = source.open("tsmigrate-verify")) {
             cols = columns(s, schema, table);
         }
-        String row = "ROW(" + cols.stream().map(VerifyCommand::q).collect(Collectors.joining(", ")) + ")::text";
+        String row = "ROW(" + cols.stream().map(Ident::quote).collect(Collectors.joining(", ")) + ")::text";
         String hash = "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
         String sql;
         if (time != null) {
             String[] tc = time.split("\u0000");
-            String col = q(tc[0]);
+            String col = Ident.quote(tc[0]);
             boolean integer = tc[1].matches("(smallint|integer|bigint)");
             String b = integer ? "(" + col + " / 100000) * 100000" : "date_bin(INTERVAL '" + bucket.replace("'", "''") + "', " + col
                     + "::timestamp, TIMESTAMP '2000-01-01')";
@@ -164,7 +165,7 @@ final class VerifyCommand implements Callable<Integer> {
     private static List<String> columns(Connection c, String schema, String table) throws SQLException {
         List<String> out = new ArrayList<>();
         try (var ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
-            ps.setString(1, q(schema) + "." + q(table));
+            ps.setString(1, Ident.quote(schema) + "." + Ident.quote(table));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
@@ -172,9 +173,5 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    static String q(String ident) {
-        return '"' + ident.replace("\"", "\"\"") + '"';
     }
 }
