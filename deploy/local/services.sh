@@ -9,6 +9,8 @@
 # Usage: deploy/local/services.sh COMMAND
 #   up [--owner-pid PID]   provision if needed, start everything, print the settings; with --owner-pid the
 #                          services stop by themselves when that process ends (the test kit uses this)
+#   streaming-up           only the Kafka broker and the Connect worker (no root needed): tsmigrate's embedded
+#                          mode; they run until `down` and resume from the run directory's data when started again
 #   down                   stop everything started from this run directory
 #   status                 one line per service (exit 0 when all run)
 #   owner                  who started them: a process id (the test kit) or "user"
@@ -395,6 +397,16 @@ up() {
   print_env
 }
 
+streaming_up() {
+  lock
+  choose_ports
+  mkdir -p "$RUN/logs" "$RUN/pids"
+  start_kafka
+  start_connect
+  touch "$RUN/streaming-only"
+  print_env | grep -E '^TSMIGRATE_(KAFKA_BOOTSTRAP|CONNECT_URL|RUN_DIR)='
+}
+
 owner() { cat "$RUN/owner" 2>/dev/null || printf user; }
 
 down_if_owner() { # called by the watchdog and the test kit: stop only if $1 still owns the services
@@ -420,13 +432,14 @@ down() {
   # The watchdog runs down itself as its last step; only stop it when someone else calls down.
   if running watchdog && [ "$(cat "$(pidfile watchdog)")" != "$$" ]; then stop_process watchdog TERM; fi
   rm -f "$(pidfile watchdog)" "$RUN/owner" "$RUN/ports.env"
-  if mountpoint -q "$CHROOT/proc" 2>/dev/null; then umount "$CHROOT/proc" 2>/dev/null || true; fi
+  if [ ! -f "$RUN/streaming-only" ] && mountpoint -q "$CHROOT/proc" 2>/dev/null; then umount "$CHROOT/proc" 2>/dev/null || true; fi
   log "stopped"
 }
 
 status() {
-  local name state=0
-  for name in source target kafka connect watchdog; do
+  local name state=0 names="source target kafka connect watchdog"
+  [ -f "$RUN/streaming-only" ] && names="kafka connect"
+  for name in $names; do
     if running "$name"; then echo "$name running (pid $(cat "$(pidfile "$name")"))"
     else echo "$name stopped"; [ "$name" = watchdog ] || state=3; fi
   done
@@ -452,6 +465,7 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   up) up "$@" ;;
+  streaming-up) streaming_up ;;
   down) down ;;
   down-if-owner) [ $# -ge 1 ] || die "usage: $0 down-if-owner PID"; down_if_owner "$1" ;;
   owner) owner ;;

@@ -71,6 +71,13 @@ public record Db(String url, String user, String password) {
         return path == null || path.length() <= 1 ? "postgres" : path.substring(1);
     }
 
+    /** The same server and credentials, another database. */
+    public Db withDatabase(String name) {
+        URI u = uri();
+        String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
+        return new Db("jdbc:postgresql://" + u.getRawAuthority() + "/" + name + query, user, password);
+    }
+
     /** The effective user: the user field, or the URL's user parameter. */
     @JsonIgnore
     public String effectiveUser() {

@@ -58,7 +58,9 @@ final class CheckCommand implements Callable<Integer> {
             checks.addAll(target(endpoints.target(), sourceVersion));
         }
         if (endpoints.connect != null) {
-            checks.addAll(connect(endpoints.connectRest()));
+            checks.addAll(connect(new ConnectRest(endpoints.connect)));
+        } else {
+            checks.add(embedded());
         }
         print(checks);
         return checks.stream().anyMatch(c -> c.status() == Check.Status.FAIL) ? 1 : 0;
@@ -164,6 +166,26 @@ final class CheckCommand implements Callable<Integer> {
             out.add(Check.fail("connect", "REST API", e.getMessage(), "start the worker or fix --connect"));
         }
         return out;
+    }
+
+    /** Without --connect the commands run their own broker and worker: their runtime must be installed. */
+    private static Check embedded() {
+        try {
+            java.nio.file.Path root = Embedded.launcher().getParent().getParent().getParent();
+            for (String part : List.of("deploy/local/runtime/target/kafka-libs", "deploy/local/runtime/target/plugins", "sink-timescale/target/connect-plugins")) {
+                if (!java.nio.file.Files.isDirectory(root.resolve(part))) {
+                    return Check.fail("connect", "embedded", root.resolve(part) + " is missing", "build the runtime: mvn -DskipTests package");
+                }
+            }
+            return Check.ok("connect", "embedded", "no --connect: tsmigrate runs its own Kafka " + kafkaVersion() + " broker and Connect worker "
+                    + "with Debezium and the sink (from " + root + ")");
+        } catch (CliException e) {
+            return Check.fail("connect", "embedded", e.getMessage(), "give --connect URL --kafka HOST:PORT");
+        }
+    }
+
+    private static String kafkaVersion() {
+        return org.apache.kafka.common.utils.AppInfoParser.getVersion();
     }
 
     static String one(Connection c, String sql) throws SQLException {

@@ -21,22 +21,20 @@ final class CleanCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
-    @Option(names = "--name", defaultValue = "tsmigrate", description = "Connector name prefix (default: ${DEFAULT-VALUE})")
-    String name;
-
-    @Option(names = "--slot", defaultValue = "tsmigrate", description = "Replication slot (default: ${DEFAULT-VALUE})")
-    String slot;
-
-    @Option(names = "--publication", defaultValue = "tsmigrate", description = "Publication (default: ${DEFAULT-VALUE})")
-    String publication;
+    @Mixin
+    Names names = new Names();
 
     @Option(names = "--yes", description = "Do not ask for confirmation")
     boolean yes;
 
     @Override
     public Integer call() throws Exception {
+        String slot = names.slot();
+        String publication = names.publication();
+        Embedded embedded = endpoints.isEmbedded() ? endpoints.embedded(names) : null;
         if (!yes) {
-            System.out.print("Delete connectors " + name + "-source/-sink, slot " + slot + ", publication " + publication
+            System.out.print("Delete connectors " + names.sourceConnector() + "/" + names.sinkConnector() + ", slot " + slot + ", publication "
+                    + publication + (embedded != null && embedded.exists() ? ", the embedded Kafka/Connect in " + embedded.dataDir() : "")
                     + " and tsmigrate's state on the target? [y/N] ");
             System.out.flush();
             String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
@@ -45,10 +43,13 @@ final class CleanCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        if (endpoints.connect != null) {
-            ConnectRest rest = endpoints.connectRest();
-            rest.delete(name + "-sink");
-            rest.delete(name + "-source");
+        if (embedded == null) {
+            ConnectRest rest = endpoints.connectRest(names);
+            rest.delete(names.sinkConnector());
+            rest.delete(names.sourceConnector());
+        } else {
+            // The connectors live in the embedded cluster's topics: stopping it and deleting its data removes them.
+            embedded.delete();
         }
         try (Connection s = endpoints.source().open("tsmigrate-clean"); Statement st = s.createStatement()) {
             st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot)
@@ -65,9 +66,13 @@ final class CleanCommand implements Callable<Integer> {
             st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
         }
         try (Connection t = endpoints.target().open("tsmigrate-clean"); Statement st = t.createStatement()) {
+            for (String grant : WriteBlock.pendingGrants(t)) {
+                System.out.println("NOTE writes stay blocked on the source; to restore them there: " + grant);
+            }
             st.execute("DROP SCHEMA IF EXISTS tsmigrate CASCADE");
         }
-        System.out.println("OK   cleaned: connectors, slot " + slot + ", publication " + publication + ", state on the target");
+        System.out.println("OK   cleaned: connectors, slot " + slot + ", publication " + publication + ", state on the target"
+                + (embedded != null ? ", embedded Kafka/Connect stopped and deleted" : ""));
         return 0;
     }
 }

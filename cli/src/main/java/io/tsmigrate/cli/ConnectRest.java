@@ -49,6 +49,31 @@ final class ConnectRest {
         return send("PUT", "/connectors/" + enc(name) + "/config", config, 200, 201);
     }
 
+    boolean exists(String name) {
+        return !send("GET", "/connectors/" + enc(name), null, 200, 404).has("error_code");
+    }
+
+    /**
+     * Creates a connector that starts from nothing: created STOPPED, its stored offsets (an earlier connector of
+     * the same name leaves them in the worker's offsets topic, or as a consumer group) deleted, then resumed.
+     */
+    void createFresh(String name, Map<String, String> config) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("name", name);
+        body.put("config", config);
+        body.put("initial_state", "STOPPED");
+        send("POST", "/connectors", body, 201);
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!"STOPPED".equals(send("GET", "/connectors/" + enc(name) + "/status", null, 200, 404).path("connector").path("state").asText())) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new CliException("connector " + name + " was created but is not STOPPED after 60 s; see GET " + base + "/connectors/" + name + "/status");
+            }
+            sleep(200);
+        }
+        send("DELETE", "/connectors/" + enc(name) + "/offsets", null, 200);
+        send("PUT", "/connectors/" + enc(name) + "/resume", null, 202, 204);
+    }
+
     JsonNode status(String name) {
         return send("GET", "/connectors/" + enc(name) + "/status", null, 200);
     }
@@ -59,6 +84,21 @@ final class ConnectRest {
 
     JsonNode validate(String connectorClass, Map<String, String> config) {
         return send("PUT", "/connector-plugins/" + enc(connectorClass) + "/config/validate", config, 200);
+    }
+
+    /** Throws with the task's error when the connector or one of its tasks FAILED. */
+    void failIfFailed(String name) {
+        JsonNode s = status(name);
+        if ("FAILED".equals(s.path("connector").path("state").asText())) {
+            throw new CliException("connector " + name + " failed: " + firstLine(s.path("connector").path("trace").asText())
+                    + " (full trace: GET " + base + "/connectors/" + name + "/status)");
+        }
+        for (JsonNode t : s.path("tasks")) {
+            if ("FAILED".equals(t.path("state").asText())) {
+                throw new CliException("connector " + name + " task " + t.path("id").asInt() + " failed: " + firstLine(t.path("trace").asText())
+                        + " (full trace: GET " + base + "/connectors/" + name + "/status)");
+            }
+        }
     }
 
     /** Waits until the connector and every task run; fails with the task's trace when one FAILED. */

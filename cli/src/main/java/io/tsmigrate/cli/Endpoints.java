@@ -28,8 +28,18 @@ final class Endpoints {
     @Option(names = "--target-password-env", defaultValue = "TSMIGRATE_TARGET_PASSWORD", description = "Environment variable holding the target password (default: ${DEFAULT-VALUE})")
     String targetPasswordEnv;
 
-    @Option(names = "--connect", description = "Kafka Connect REST URL, e.g. http://connect:8083")
+    @Option(names = "--connect", description = "Kafka Connect REST URL, e.g. http://connect:8083. Without it, tsmigrate runs its own "
+            + "Kafka broker and Connect worker (embedded mode)")
     String connect;
+
+    @Option(names = "--kafka", description = "Kafka bootstrap servers of the --connect cluster, to read the topics' end offsets")
+    String kafka;
+
+    @Option(names = "--data-dir", description = "Embedded mode: where the broker and worker keep their data and logs "
+            + "(default: ~/.local/share/tsmigrate/NAME)")
+    java.nio.file.Path dataDir;
+
+    private Embedded embedded;
 
     Db source() {
         if (sourceUrl == null) {
@@ -45,10 +55,35 @@ final class Endpoints {
         return new Db(targetUrl, targetUser, System.getenv(targetPasswordEnv));
     }
 
-    ConnectRest connectRest() {
+    /** The user's Connect cluster, or the embedded one of this migration (started, or resumed, when needed). */
+    ConnectRest connectRest(Names names) {
         if (connect == null) {
-            throw new CliException("no Kafka Connect cluster given: use --connect http://host:8083 (embedded mode is not available yet)");
+            embedded(names).ensureRunning();
+            return new ConnectRest(embedded.connectUrl());
         }
         return new ConnectRest(connect);
+    }
+
+    /** Kafka's bootstrap servers: --kafka, or the embedded broker. */
+    String kafka(Names names) {
+        if (connect == null) {
+            embedded(names).ensureRunning();
+            return embedded.kafkaBootstrap();
+        }
+        if (kafka == null) {
+            throw new CliException("with --connect, also give the cluster's Kafka bootstrap servers: --kafka host:9092");
+        }
+        return kafka;
+    }
+
+    boolean isEmbedded() {
+        return connect == null;
+    }
+
+    Embedded embedded(Names names) {
+        if (embedded == null) {
+            embedded = new Embedded(dataDir != null ? dataDir : Embedded.defaultDataDir(names.name()));
+        }
+        return embedded;
     }
 }

@@ -22,11 +22,8 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
-    @Option(names = "--name", defaultValue = "tsmigrate", description = "Connector name prefix (default: ${DEFAULT-VALUE})")
-    String name;
-
-    @Option(names = "--slot", defaultValue = "tsmigrate", description = "Replication slot (default: ${DEFAULT-VALUE})")
-    String slot;
+    @Mixin
+    Names names = new Names();
 
     @Option(names = "--watch", description = "Refresh every 2 seconds until interrupted")
     boolean watch;
@@ -53,14 +50,21 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One plain status screen (for migrate and demo). */
+    void printOnce(Endpoints endpoints, Names names) throws Exception {
+        this.endpoints = endpoints;
+        this.names = names;
+        snapshot().forEach((k, v) -> System.out.printf("%-28s %s%n", k, v));
+    }
+
     Map<String, Object> snapshot() throws Exception {
         Map<String, Object> s = new LinkedHashMap<>();
         try (Connection c = endpoints.source().open("tsmigrate-status"); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
                      + "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, current_setting('max_slot_wal_keep_size') "
-                     + "FROM pg_replication_slots WHERE slot_name = '" + slot.replace("'", "''") + "'")) {
+                     + "FROM pg_replication_slots WHERE slot_name = " + io.tsmigrate.bootstrap.Ident.literal(names.slot()))) {
             if (rs.next()) {
-                s.put("slot", slot + (rs.getBoolean(1) ? " (active)" : " (inactive)"));
+                s.put("slot", names.slot() + (rs.getBoolean(1) ? " (active)" : " (inactive)"));
                 s.put("slot lag (bytes)", rs.getLong(2));
                 s.put("WAL retained (bytes)", rs.getLong(3));
                 s.put("max_slot_wal_keep_size", rs.getString(4));
@@ -72,12 +76,12 @@ final class StatusCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                s.put("slot", slot + " (missing)");
+                s.put("slot", names.slot() + " (missing)");
             }
         }
-        if (endpoints.connect != null) {
-            ConnectRest rest = endpoints.connectRest();
-            for (String c : List.of(name + "-source", name + "-sink")) {
+        if (!endpoints.isEmbedded() || endpoints.embedded(names).running()) {
+            ConnectRest rest = endpoints.connectRest(names);
+            for (String c : List.of(names.sourceConnector(), names.sinkConnector())) {
                 try {
                     var st = rest.status(c);
                     List<String> tasks = new ArrayList<>();

@@ -11,7 +11,7 @@ import java.util.Properties;
 /** The {@code tsmigrate} command line. */
 @Command(name = "tsmigrate", mixinStandardHelpOptions = true, versionProvider = Tsmigrate.Versions.class,
         description = "Low-downtime migration of a live PostgreSQL database into TimescaleDB, built on Kafka Connect.",
-        subcommands = {CheckCommand.class, BootstrapCommand.class, StartCommand.class, StatusCommand.class, VerifyCommand.class,
+        subcommands = {CheckCommand.class, BootstrapCommand.class, StartCommand.class, StatusCommand.class, VerifyCommand.class, MigrateCommand.class, DemoCommand.class,
                 CutoverCommand.class, CleanCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nA migration: check, bootstrap, start, (wait until status shows little lag), stop writes, cutover, clean.",
                 "Options can also come from a YAML file: --config FILE (keys are the long option names without dashes)."})

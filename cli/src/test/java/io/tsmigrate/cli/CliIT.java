@@ -88,18 +88,10 @@ class CliIT {
     @Test
     @DisplayName("every rendered connector template validates against the real plugins without errors")
     void templates_validate_against_the_plugins(TestDatabases dbs) {
-        StartCommand start = new StartCommand();
-        start.endpoints = new Endpoints();
-        start.endpoints.sourcePasswordEnv = "TSMIGRATE_SOURCE_PASSWORD";
-        start.endpoints.targetPasswordEnv = "TSMIGRATE_TARGET_PASSWORD";
-        start.secrets = "env";
-        start.sslmode = "prefer";
-        start.name = "tsmigrate";
-        start.slot = "tsmigrate";
-        start.publication = "tsmigrate";
-        start.replicationFactor = 1;
-        start.sinkTasks = 1;
-        Map<String, String> vars = start.variables(new io.tsmigrate.bootstrap.Db(dbs.source().jdbcUrl(), null, null),
+        Endpoints endpoints = new Endpoints();
+        endpoints.sourcePasswordEnv = "TSMIGRATE_SOURCE_PASSWORD";
+        endpoints.targetPasswordEnv = "TSMIGRATE_TARGET_PASSWORD";
+        Map<String, String> vars = new StartOptions().variables(endpoints, Names.of("tsmigrate"), new io.tsmigrate.bootstrap.Db(dbs.source().jdbcUrl(), null, null),
                 new io.tsmigrate.bootstrap.Db(dbs.target().jdbcUrl(), null, null));
         assertThat(vars.get("SOURCE_PASSWORD")).isEqualTo("${env:TSMIGRATE_SOURCE_PASSWORD}");
         ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
@@ -166,5 +158,134 @@ class CliIT {
                 .contains("DIFFERENT: from 2026-01-05 00:00:00: same count, different rows");
         Run clean = tsmigrate(args(ep, "clean", "--yes", "--name", prefix, "--slot", prefix, "--publication", prefix));
         assertThat(clean.code()).as(clean.out()).isZero();
+    }
+
+    @Test
+    @DisplayName("embedded mode: migrate a TimescaleDB source (new chunks during the run) with no --connect; cutover --block-writes; rollback; "
+            + "clean leaves no process")
+    void migrate_embedded_from_a_timescaledb_source(TestDatabases dbs) throws Exception {
+        String role = "app_" + Integer.toHexString(dbs.name().hashCode());
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            st.execute("CREATE TABLE devices (id int PRIMARY KEY, name text NOT NULL, seen bigint NOT NULL DEFAULT 0)");
+            st.execute("CREATE TABLE metrics (ts timestamptz NOT NULL, device int NOT NULL REFERENCES devices (id), value double precision, "
+                    + "PRIMARY KEY (device, ts))");
+            st.execute("SELECT create_hypertable('metrics', by_range('ts', INTERVAL '1 day'))");
+            st.execute("INSERT INTO devices SELECT i, 'device ' || i FROM generate_series(1, 50) i");
+            st.execute("INSERT INTO metrics SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 minute', 1 + i % 50, i FROM generate_series(1, 20000) i");
+            st.execute("DROP ROLE IF EXISTS " + role);
+            st.execute("CREATE ROLE " + role + " LOGIN");
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON devices, metrics TO " + role);
+        }
+        java.nio.file.Path dataDir = java.nio.file.Path.of("target", "embedded-it").toAbsolutePath();
+        Embedded leftover = new Embedded(dataDir);
+        leftover.delete();
+        try {
+            migrateEmbedded(dbs, role, dataDir);
+        } finally {
+            leftover.delete();
+        }
+    }
+
+    private void migrateEmbedded(TestDatabases dbs, String role, java.nio.file.Path dataDir) throws Exception {
+        List<String> ep = List.of("--source-url", dbs.source().jdbcUrl(), "--target-url", dbs.target().jdbcUrl(), "--data-dir", dataDir.toString(),
+                "--name", "emb");
+        // The application writes as its own role: rows in new days (new chunks on the source) and updates, until cutover blocks it.
+        AtomicBoolean writing = new AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<String> blockedWith = new java.util.concurrent.atomic.AtomicReference<>();
+        PgEndpoint src = dbs.source();
+        String appUrl = new PgEndpoint(src.host(), src.port(), role, null, src.database()).jdbcUrl();
+        Thread writer = new Thread(() -> {
+            try (Connection c = java.sql.DriverManager.getConnection(appUrl);
+                 Statement st = c.createStatement()) {
+                int n = 0;
+                while (writing.get()) {
+                    try {
+                        st.execute("INSERT INTO metrics VALUES ('2026-04-01'::timestamptz + " + n + " * INTERVAL '1 hour', " + (1 + n % 50) + ", " + n + ")");
+                        st.execute("UPDATE devices SET seen = seen + 1 WHERE id = " + (1 + n % 50));
+                    } catch (java.sql.SQLException e) {
+                        blockedWith.set(e.getMessage());
+                        break;
+                    }
+                    n++;
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        try {
+            Run migrate = tsmigrate(args(ep, "migrate", "--flavour", "timescaledb", "--jobs", "2", "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+            System.out.println(migrate.out());
+            assertThat(migrate.code()).as(migrate.out()).isZero();
+            assertThat(migrate.out()).contains("OK   connect  embedded").contains("READY for cutover").contains("embedded Kafka/Connect");
+            assertThat(migrate.out()).contains("public.metrics").doesNotContain("_hyper_");
+            Thread.sleep(2000);
+            Run cutover = tsmigrate(args(ep, "cutover", "--block-writes", role, "--timeout", "120"));
+            System.out.println(cutover.out());
+            assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).containsPattern("Writes blocked: \\d+ privileges of " + role).containsPattern("target ready: \\d+ tables equal");
+            writing.set(false);
+            writer.join();
+            assertThat(blockedWith.get()).contains("permission denied");
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        try (Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
+            var rs = st.executeQuery("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'metrics'");
+            rs.next();
+            assertThat(rs.getInt(1)).as("metrics is a hypertable on the target").isEqualTo(1);
+            rs = st.executeQuery("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND range_start >= '2026-04-01'");
+            rs.next();
+            assertThat(rs.getInt(1)).as("chunks created during the migration").isPositive();
+        }
+        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+            assertThat(io.tsmigrate.testkit.Digest.table(t, "public", "metrics")).isEqualTo(io.tsmigrate.testkit.Digest.table(s, "public", "metrics"));
+            assertThat(io.tsmigrate.testkit.Digest.table(t, "public", "devices")).isEqualTo(io.tsmigrate.testkit.Digest.table(s, "public", "devices"));
+        }
+        Run rollback = tsmigrate(args(ep, "cutover", "--rollback"));
+        assertThat(rollback.code()).as(rollback.out()).isZero();
+        assertThat(rollback.out()).contains("4 revoked privileges granted back");
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            var rs = st.executeQuery("SELECT has_table_privilege('" + role + "', 'metrics', 'INSERT') AND has_table_privilege('" + role + "', 'devices', 'UPDATE')");
+            rs.next();
+            assertThat(rs.getBoolean(1)).isTrue();
+        }
+        List<Long> pids = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(dataDir.resolve("pids"))) {
+            for (java.nio.file.Path f : files.toList()) {
+                pids.add(Long.parseLong(java.nio.file.Files.readString(f).trim()));
+            }
+        }
+        assertThat(pids).hasSizeGreaterThanOrEqualTo(2);
+        Run clean = tsmigrate(args(ep, "clean", "--yes"));
+        assertThat(clean.code()).as(clean.out()).isZero();
+        assertThat(clean.out()).contains("embedded Kafka/Connect stopped and deleted");
+        assertThat(pids).allMatch(pid -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        assertThat(dataDir).doesNotExist();
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("REVOKE ALL ON devices, metrics FROM " + role);
+            st.execute("DROP ROLE " + role);
+        }
+    }
+
+    @Test
+    @DisplayName("demo against given servers and a Connect cluster: migrate, cutover under load, verify equal, downtime printed")
+    void demo_runs_a_whole_migration(TestDatabases dbs) throws Exception {
+        String server = dbs.source().withDatabase("postgres").jdbcUrl();
+        String targetServer = dbs.target().withDatabase("postgres").jdbcUrl();
+        Run demo = tsmigrate("demo", "--source-url", server, "--target-url", targetServer, "--connect", dbs.services().connectUrl(),
+                "--kafka", dbs.services().kafkaBootstrap(), "--database", "demo_" + Integer.toHexString(dbs.name().hashCode()), "--load-seconds", "3",
+                "--pg-bin", dbs.services().pgBin().orElseThrow().toString());
+        System.out.println(demo.out());
+        assertThat(demo.code()).as(demo.out()).isZero();
+        assertThat(demo.out()).contains("READY for cutover").contains("All 3 tables equal").containsPattern("Demo done: .* downtime \\d+\\.\\d s");
+        for (PgEndpoint db : List.of(dbs.source(), dbs.target())) {
+            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE demo_" + Integer.toHexString(dbs.name().hashCode()) + " WITH (FORCE)");
+            }
+        }
     }
 }

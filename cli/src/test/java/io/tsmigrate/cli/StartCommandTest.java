@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StartCommandTest {
 
-    private static StartCommand start(String converter, String registry) {
-        StartCommand s = new StartCommand();
+    private static StartOptions start(String converter, String registry) {
+        StartOptions s = new StartOptions();
         s.converter = converter;
         s.registryUrl = registry;
         return s;

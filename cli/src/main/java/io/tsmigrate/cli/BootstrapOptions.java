@@ -1,0 +1,54 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.BootstrapPlan;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The options of {@code bootstrap} (and {@code migrate}), and the plan they make with the plan file. */
+final class BootstrapOptions {
+
+    @Option(names = "--plan", description = "Plan file (YAML or JSON, snake_case keys); flags given here override it")
+    Path planFile;
+
+    @Option(names = "--hypertable", description = "TABLE:TIME_COLUMN[:INTERVAL] to convert, e.g. public.metrics:ts:1day (repeatable)")
+    List<String> hypertables = new ArrayList<>();
+
+    @Option(names = "--jobs", description = "Parallel copy workers (default: number of cores)")
+    Integer jobs;
+
+    @Option(names = "--index-jobs", description = "Parallel index builds (default: number of cores)")
+    Integer indexJobs;
+
+    @Option(names = "--pg-bin", description = "Folder with pg_dump and psql (default: PATH)")
+    String pgBin;
+
+    @Option(names = "--extend-keys", description = "Add a hypertable's time column to its primary key and unique indexes when they lack it")
+    boolean extendKeys;
+
+    @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
+    boolean restart;
+
+    BootstrapPlan plan(Endpoints endpoints, Names names) throws Exception {
+        BootstrapPlan base = planFile != null ? BootstrapPlan.read(planFile) : null;
+        List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(base == null ? List.of() : base.hypertables());
+        for (String h : hypertables) {
+            String[] p = h.split(":");
+            if (p.length < 2) {
+                throw new CliException("--hypertable " + h + " needs TABLE:TIME_COLUMN[:INTERVAL], for example public.metrics:ts:1day");
+            }
+            String interval = p.length > 2 ? p[2].replaceAll("^(\\d+)([a-z]+)$", "$1 $2") : null;
+            specs.add(new BootstrapPlan.HypertableSpec(p[0], p[1], interval, null, null, null));
+        }
+        return new BootstrapPlan(endpoints.sourceUrl != null || base == null ? endpoints.source() : base.source(),
+                endpoints.targetUrl != null || base == null ? endpoints.target() : base.target(),
+                base == null ? null : base.includeSchemas(), base == null ? null : base.excludeTables(), specs,
+                jobs != null ? jobs : base == null ? null : base.jobs(), indexJobs != null ? indexJobs : base == null ? null : base.indexJobs(),
+                names.slot != null || base == null || base.slotName() == null ? names.slot() : base.slotName(),
+                names.publication != null || base == null || base.publicationName() == null ? names.publication() : base.publicationName(),
+                pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
+                base != null && base.copyRoles());
+    }
+}

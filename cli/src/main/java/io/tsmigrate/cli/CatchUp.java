@@ -1,0 +1,179 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Ident;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Waiting for the stream to reach a point: Debezium's confirmed position in the slot past a WAL marker, then the
+ * sink's committed offsets (in the target, with the data) at the change topics' end offsets. Shared by
+ * {@code migrate} (caught up with the moment it asked) and {@code cutover} (caught up with everything).
+ */
+final class CatchUp implements AutoCloseable {
+
+    private final Names names;
+    private final Admin admin;
+    private ConnectRest connect;
+    private Instant lastTaskCheck = Instant.EPOCH;
+    private final boolean terminal = System.console() != null;
+
+    CatchUp(Names names, String kafkaBootstrap) {
+        this.names = names;
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name());
+        this.admin = Admin.create(p);
+    }
+
+    /** Also watch the connectors while waiting: a failed task ends the wait with its error. */
+    CatchUp watching(ConnectRest rest) {
+        this.connect = rest;
+        return this;
+    }
+
+    /** A transactional WAL message: the WAL moves past everything committed before it, even when the tables are idle. */
+    static String emitMarker(Connection source, String what) throws SQLException {
+        try (Statement st = source.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_logical_emit_message(true, 'tsmigrate', " + Ident.literal(what) + ")::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Waits until the slot's confirmed position (what Debezium has read and had stored in Kafka) passes {@code lsn}. */
+    void awaitSlot(Connection source, String lsn, Instant deadline) throws SQLException, InterruptedException {
+        try (Statement st = source.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= " + Ident.literal(lsn) + "::pg_lsn, "
+                        + "pg_wal_lsn_diff(" + Ident.literal(lsn) + "::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = "
+                        + Ident.literal(names.slot()))) {
+                    if (!rs.next()) {
+                        throw new CliException("replication slot " + names.slot() + " does not exist on the source; was the migration started?");
+                    }
+                    if (rs.getBoolean(1)) {
+                        return;
+                    }
+                    waitOrFail(deadline, "Debezium did not read up to " + lsn + " (" + rs.getLong(2) + " bytes behind)");
+                }
+            }
+        }
+    }
+
+    /** Deletes this migration's change topics and waits until they are gone; returns their names. */
+    java.util.Set<String> deleteTopics() throws Exception {
+        java.util.Set<String> topics = new java.util.TreeSet<>(changeTopics());
+        if (!topics.isEmpty()) {
+            admin.deleteTopics(topics).all().get();
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!changeTopics().isEmpty() && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+            }
+        }
+        return topics;
+    }
+
+    private List<String> changeTopics() throws Exception {
+        return admin.listTopics().names().get().stream().filter(t -> t.startsWith(names.name() + ".")).toList();
+    }
+
+    /** The change topics' current end offsets. */
+    Map<TopicPartition, Long> endOffsets() throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (String topic : admin.listTopics().names().get()) {
+            if (topic.startsWith(names.name() + ".")) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                        .forEach(pi -> request.put(new TopicPartition(topic, pi.partition()), OffsetSpec.latest()));
+            }
+        }
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(request).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /**
+     * Waits until the sink has committed every record before {@code ends} (null: the topics' ends, read again each
+     * time, for when writes have stopped). Shows a progress bar on a terminal.
+     */
+    void awaitSink(Connection target, Map<TopicPartition, Long> ends, Instant deadline) throws Exception {
+        ProgressBar bar = null;
+        try {
+            while (true) {
+                long behind = behind(target, ends != null ? ends : endOffsets());
+                if (behind == 0) {
+                    if (bar != null) {
+                        bar.stepTo(bar.getMax());
+                    }
+                    return;
+                }
+                if (bar == null && terminal) {
+                    bar = new ProgressBarBuilder().setTaskName("sink catching up").setInitialMax(behind).setUnit(" records", 1)
+                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build();
+                }
+                if (bar != null) {
+                    bar.maxHint(Math.max(bar.getMax(), bar.getCurrent() + behind));
+                    bar.stepTo(bar.getMax() - behind);
+                }
+                waitOrFail(deadline, "the sink still has " + behind + " records to apply");
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+
+    /** Records in the topics before {@code ends} that the sink has not committed in the target. */
+    long behind(Connection target, Map<TopicPartition, Long> ends) throws SQLException {
+        Map<TopicPartition, Long> applied = new HashMap<>();
+        try (Statement st = target.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    try (ResultSet r2 = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM tsmigrate.sink_offsets WHERE connector = "
+                            + Ident.literal(names.sinkConnector()))) {
+                        while (r2.next()) {
+                            applied.put(new TopicPartition(r2.getString(1), r2.getInt(2)), r2.getLong(3));
+                        }
+                    }
+                }
+            }
+        }
+        long behind = 0;
+        for (var e : ends.entrySet()) {
+            behind += Math.max(0, e.getValue() - (applied.getOrDefault(e.getKey(), -1L) + 1));
+        }
+        return behind;
+    }
+
+    private void waitOrFail(Instant deadline, String what) throws InterruptedException {
+        if (connect != null && Instant.now().isAfter(lastTaskCheck.plusSeconds(2))) {
+            lastTaskCheck = Instant.now();
+            connect.failIfFailed(names.sourceConnector());
+            connect.failIfFailed(names.sinkConnector());
+        }
+        if (Instant.now().isAfter(deadline)) {
+            throw new CliException(what + " within --timeout; check tsmigrate status");
+        }
+        Thread.sleep(200);
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+    }
+}

@@ -1,0 +1,192 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.bootstrap.Ident;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code tsmigrate demo}: a whole live migration on one machine. Starts the local native services (or uses the
+ * servers given), creates a demo database on both, keeps a write load running on the source, runs migrate, stops
+ * the load, runs cutover, verify and clean, and prints a summary with the measured downtime.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, description = {"A first look on one machine: a demo source (a time-series table that becomes "
+        + "a hypertable, ordinary tables with keys, a foreign key and sequences) under a write load, migrated live into TimescaleDB: migrate, "
+        + "cutover (downtime measured), verify, clean.",
+        "Without --source-url/--target-url it starts the local services (deploy/local/services.sh up; needs root for their chroot)."},
+        footer = {"%nExamples:%n  tsmigrate demo",
+                "  tsmigrate demo --source-url jdbc:postgresql://127.0.0.1:15432/postgres --target-url jdbc:postgresql://127.0.0.1:15433/postgres"})
+final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Option(names = "--database", defaultValue = "tsmigrate_demo", description = "Demo database, created (again) on both servers (default: ${DEFAULT-VALUE})")
+    String database;
+
+    @Option(names = "--load-seconds", defaultValue = "10", description = "How long the write load goes on after migrate is ready (default: ${DEFAULT-VALUE})")
+    int loadSeconds;
+
+    @Option(names = "--pg-bin", description = "Folder with pg_dump and psql of the source's version (default: the local services' or PATH)")
+    Path pgBinOption;
+
+    @Option(names = "--keep", description = "Keep the demo databases, connectors and services afterwards")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean startedServices = false;
+        Path pgBin = pgBinOption;
+        if (endpoints.sourceUrl == null || endpoints.targetUrl == null) {
+            Embedded services = Embedded.localServices();
+            startedServices = !services.running();
+            Map<String, String> env = services.up();
+            endpoints.sourceUrl = env.get("TSMIGRATE_SOURCE_URL");
+            endpoints.targetUrl = env.get("TSMIGRATE_TARGET_URL");
+            if (endpoints.connect == null) {
+                endpoints.connect = env.get("TSMIGRATE_CONNECT_URL");
+                endpoints.kafka = env.get("TSMIGRATE_KAFKA_BOOTSTRAP");
+            }
+            if (pgBin == null) {
+                pgBin = Path.of(env.get("TSMIGRATE_PG_BIN"));
+            }
+        }
+        try {
+            return run(pgBin);
+        } finally {
+            if (startedServices && !keep) {
+                Embedded.localServices().stop();
+            }
+        }
+    }
+
+    private int run(Path pgBin) throws Exception {
+        Db source = endpoints.source().withDatabase(database);
+        Db target = endpoints.target().withDatabase(database);
+        System.out.println("== creating the demo database " + database + " on the source " + endpoints.source() + " and the target " + endpoints.target());
+        recreate(endpoints.source(), false);
+        recreate(endpoints.target(), true);
+        try (Connection c = source.open("tsmigrate-demo"); Statement st = c.createStatement()) {
+            st.execute(seed());
+        }
+        endpoints.sourceUrl = source.url();
+        endpoints.targetUrl = target.url();
+        Names names = Names.of("demo");
+
+        System.out.println("== a write load on the source (inserts, updates, deletes) for the whole run");
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong transactions = new AtomicLong();
+        List<Throwable> writerErrors = new ArrayList<>();
+        Thread writer = new Thread(() -> load(source, writing, transactions, writerErrors), "demo-writer");
+        writer.start();
+        int code;
+        double downtime;
+        try {
+            MigrateCommand migrate = new MigrateCommand();
+            migrate.endpoints = endpoints;
+            migrate.names = names;
+            migrate.bootstrap.hypertables.add("public.readings:ts:1day");
+            migrate.bootstrap.pgBin = pgBin == null ? null : pgBin.toString();
+            code = migrate.call();
+            if (code != 0) {
+                return code;
+            }
+            System.out.println("== the load goes on for " + loadSeconds + " s while the stream follows");
+            Thread.sleep(loadSeconds * 1000L);
+            new StatusCommand().printOnce(endpoints, names);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        if (!writerErrors.isEmpty()) {
+            throw new CliException("the demo's write load failed: " + writerErrors.get(0).getMessage());
+        }
+        System.out.println("== writes stopped (" + transactions.get() + " write transactions ran); cutover");
+        CutoverCommand cutover = new CutoverCommand();
+        cutover.endpoints = endpoints;
+        cutover.names = names;
+        cutover.timeout = 300;
+        code = cutover.call();
+        downtime = cutover.downtimeSeconds;
+        if (code != 0) {
+            return code;
+        }
+        System.out.println("== verify");
+        VerifyCommand verify = new VerifyCommand();
+        verify.endpoints = endpoints;
+        verify.jobs = 2;
+        verify.bucket = "1 day";
+        code = verify.call();
+        if (!keep) {
+            System.out.println("== clean");
+            CleanCommand clean = new CleanCommand();
+            clean.endpoints = endpoints;
+            clean.names = names;
+            clean.yes = true;
+            clean.call();
+        }
+        System.out.printf("%nDemo %s: 601,000 rows copied by the bootstrap, %d write transactions streamed live, readings became a hypertable; "
+                + "downtime %.1f s.%n", code == 0 ? "done" : "FAILED", transactions.get(), downtime);
+        return code;
+    }
+
+    /** Drops and creates the demo database (ending its sessions and dropping its slots first). */
+    private void recreate(Db server, boolean timescale) throws SQLException {
+        try (Connection c = server.withDatabase("postgres").open("tsmigrate-demo"); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " + Ident.literal(database) + " AND pid <> pg_backend_pid()");
+            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = " + Ident.literal(database)
+                    + " AND active_pid IS NOT NULL");
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = " + Ident.literal(database));
+            st.execute("DROP DATABASE IF EXISTS " + Ident.quote(database) + " WITH (FORCE)");
+            st.execute("CREATE DATABASE " + Ident.quote(database));
+        }
+        if (timescale) {
+            try (Connection c = server.withDatabase(database).open("tsmigrate-demo"); Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            }
+        }
+    }
+
+    private static String seed() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo/seed.sql")) {
+            if (in == null) {
+                throw new CliException("the demo's seed.sql is missing from the tsmigrate jar; rebuild it with mvn package");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** About 50 transactions a second, each an insert, an update and a delete on orders and an insert into readings. */
+    private static void load(Db source, AtomicBoolean writing, AtomicLong transactions, List<Throwable> errors) {
+        try (Connection c = source.open("tsmigrate-demo-load"); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            long i = 0;
+            while (writing.get()) {
+                st.execute("INSERT INTO orders (customer, total) VALUES (" + (1 + i % 1000) + ", " + (i % 97) + ")");
+                st.execute("UPDATE orders SET total = total + 1 WHERE id = " + (1 + (i * 37) % 100000));
+                st.execute("DELETE FROM orders WHERE id = " + (2 + (i * 53) % 100000));
+                st.execute("INSERT INTO readings VALUES (clock_timestamp(), " + (i % 20) + ", " + i + ")");
+                c.commit();
+                transactions.incrementAndGet();
+                i++;
+                Thread.sleep(20);
+            }
+        } catch (Exception e) {
+            errors.add(e);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Bootstrap;
+import io.tsmigrate.bootstrap.HandOver;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tsmigrate migrate}: check, bootstrap, start, then waits until the stream has caught up with the moment it
+ * started waiting, and says the migration is ready for cutover. Rerunning it resumes the bootstrap and re-applies
+ * the same connector configs.
+ */
+@Command(name = "migrate", mixinStandardHelpOptions = true, description = {"Runs check, bootstrap and start, then waits until the stream has "
+        + "caught up and says when the migration is ready for cutover.",
+        "Without --connect it runs its own Kafka broker and Connect worker (embedded mode); they keep streaming in the background until "
+                + "`tsmigrate clean`."},
+        footer = {"%nExamples:%n  tsmigrate migrate --source-url jdbc:postgresql://db1/app --source-user migrator --target-url jdbc:postgresql://tsdb/app \\",
+                "      --hypertable public.metrics:ts:1day",
+                "  tsmigrate migrate --config migration.yaml --connect http://connect:8083 --kafka kafka:9092",
+                "Then: stop the application's writes (or use cutover --block-writes ROLE), tsmigrate cutover, point the application at the "
+                        + "target, tsmigrate clean."})
+final class MigrateCommand implements Callable<Integer> {
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Mixin
+    Names names = new Names();
+
+    @Mixin
+    BootstrapOptions bootstrap = new BootstrapOptions();
+
+    @Mixin
+    StartOptions start = new StartOptions();
+
+    @Option(names = "--skip-check", description = "Go on even when check reports a FAIL")
+    boolean skipCheck;
+
+    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds to wait for the stream to catch up (default: ${DEFAULT-VALUE})")
+    int timeout = 1800;
+
+    @Override
+    public Integer call() throws Exception {
+        Instant began = Instant.now();
+        step("1/4 check");
+        CheckCommand check = new CheckCommand();
+        check.endpoints = endpoints;
+        check.flavour = start.flavour;
+        check.jobs = bootstrap.jobs != null ? bootstrap.jobs : Runtime.getRuntime().availableProcessors();
+        if (check.call() != 0 && !skipCheck) {
+            System.out.println("FAIL migrate: check found problems (above, each with its fix); fix them, or pass --skip-check to go on anyway");
+            return 1;
+        }
+        step("2/4 bootstrap");
+        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names), bootstrap.restart, System.out, System.console() != null).run();
+        System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());
+        step("3/4 start");
+        start.apply(endpoints, names);
+        step("4/4 catching up");
+        Instant deadline = Instant.now().plusSeconds(timeout);
+        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+             Connection s = endpoints.source().open("tsmigrate-migrate"); Connection t = endpoints.target().open("tsmigrate-migrate")) {
+            String lsn = CatchUp.emitMarker(s, "caught-up");
+            System.out.println("Waiting for Debezium to read up to " + lsn + " (the source's position now)");
+            catchUp.awaitSlot(s, lsn, deadline);
+            Map<TopicPartition, Long> ends = catchUp.endOffsets();
+            System.out.println("Waiting for the sink to apply the " + catchUp.behind(t, ends) + " records before it");
+            catchUp.awaitSink(t, ends, deadline);
+        }
+        System.out.printf("READY for cutover (%s): the target follows the source with little lag; watch it with tsmigrate status%s.%n",
+                format(Duration.between(began, Instant.now())), endpoints.isEmbedded()
+                        ? "; the embedded Kafka/Connect in " + endpoints.embedded(names).dataDir() + " keeps streaming until tsmigrate clean" : "");
+        System.out.println("Next: stop writes on the source (or pass --block-writes ROLE to cutover), then run tsmigrate cutover with the same options.");
+        return 0;
+    }
+
+    private static void step(String what) {
+        System.out.println("== " + what);
+    }
+
+    private static String format(Duration d) {
+        return String.format("%d min %02d s", d.toMinutes(), d.toSecondsPart());
+    }
+}

@@ -1,0 +1,184 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Db;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** The options of {@code start} (and {@code migrate}): flavour, secrets, converter, and applying the connectors. */
+final class StartOptions {
+
+    @Option(names = "--flavour", defaultValue = "postgres", description = "Source flavour: postgres, timescaledb, rds (default: ${DEFAULT-VALUE})")
+    String flavour = "postgres";
+
+    @Option(names = "--secrets", defaultValue = "env", description = "How the worker gets passwords: env (${env:TSMIGRATE_SOURCE_PASSWORD}) or "
+            + "file:PATH (${file:PATH:source.password}) (default: ${DEFAULT-VALUE})")
+    String secrets = "env";
+
+    @Option(names = "--allow-plaintext-secrets", description = "Put the passwords into the connector configs in clear (not recommended)")
+    boolean plaintext;
+
+    @Option(names = "--sslmode", defaultValue = "prefer", description = "Source sslmode for Debezium (default: ${DEFAULT-VALUE})")
+    String sslmode = "prefer";
+
+    @Option(names = "--replication-factor", defaultValue = "1", description = "Replication factor of the change topics")
+    int replicationFactor = 1;
+
+    @Option(names = "--sink-tasks", defaultValue = "1", description = "Sink tasks")
+    int sinkTasks = 1;
+
+    @Option(names = "--converter", defaultValue = "json", description = "Record format in Kafka: json (JsonConverter; the sink reads with "
+            + "ExactJsonConverter) or avro (Apicurio Registry's AvroConverter, needs --registry-url) (default: ${DEFAULT-VALUE})")
+    String converter = "json";
+
+    @Option(names = "--registry-url", description = "Schema registry for --converter avro, e.g. http://registry:8080/apis/registry/v2")
+    String registryUrl;
+
+    /** Renders and applies both connectors, and waits until they run. */
+    void apply(Endpoints endpoints, Names names) {
+        ConnectRest rest = endpoints.connectRest(names);
+        Map<String, String> vars = variables(endpoints, names, endpoints.source(), endpoints.target());
+        String template = switch (flavour) {
+            case "postgres" -> "source-postgres";
+            case "timescaledb" -> "source-timescaledb";
+            case "rds" -> "source-rds";
+            default -> throw new CliException("unknown --flavour '" + flavour + "': use postgres, timescaledb or rds");
+        };
+        Map<String, String> source = Templates.render(template, vars);
+        Map<String, String> sink = Templates.render("sink-timescale", vars);
+        Map<String, String> converters = converterSettings();
+        source.putAll(converters);
+        sink.putAll(converters);
+        String bootstrapLsn = streamingToStart(endpoints, names);
+        boolean exist = rest.exists(names.sourceConnector()) || rest.exists(names.sinkConnector());
+        if (exist && bootstrapLsn == null) {
+            // Streaming from this bootstrap started before: new settings, same positions.
+            rest.put(names.sourceConnector(), source);
+            rest.put(names.sinkConnector(), sink);
+        } else {
+            // The first start after a bootstrap: nothing of an earlier migration under this name (connectors, their
+            // stored offsets, topics) may flow into it.
+            rest.delete(names.sinkConnector());
+            rest.delete(names.sourceConnector());
+            dropStaleTopics(endpoints, names);
+            rest.createFresh(names.sourceConnector(), source);
+            rest.createFresh(names.sinkConnector(), sink);
+            if (bootstrapLsn != null) {
+                markStarted(endpoints, names, bootstrapLsn);
+            }
+        }
+        rest.awaitRunning(names.sourceConnector(), Duration.ofMinutes(2));
+        rest.awaitRunning(names.sinkConnector(), Duration.ofMinutes(2));
+        System.out.println("OK   connectors " + names.sourceConnector() + " and " + names.sinkConnector() + " are RUNNING on " + rest.url()
+                + (endpoints.isEmbedded() ? " (embedded)" : ""));
+    }
+
+    /**
+     * The consistent point of a finished bootstrap whose streaming has not been started yet, or null (started
+     * already, or no bootstrap state on the target).
+     */
+    private static String streamingToStart(Endpoints endpoints, Names names) {
+        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start"); java.sql.Statement st = t.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.bootstrap_state') IS NOT NULL, "
+                    + "to_regclass('tsmigrate.streaming_started') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return null;
+                }
+                String started = rs.getBoolean(2) ? " AND NOT EXISTS (SELECT 1 FROM tsmigrate.streaming_started s WHERE s.name = "
+                        + io.tsmigrate.bootstrap.Ident.literal(names.name()) + " AND s.consistent_lsn = b.consistent_lsn)" : "";
+                try (java.sql.ResultSet b = st.executeQuery("SELECT consistent_lsn FROM tsmigrate.bootstrap_state b WHERE phase = 'DONE' AND slot_name = "
+                        + io.tsmigrate.bootstrap.Ident.literal(names.slot()) + started)) {
+                    return b.next() ? b.getString(1) : null;
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new CliException("cannot read the bootstrap's state on the target " + endpoints.target() + ": " + e.getMessage());
+        }
+    }
+
+    private static void markStarted(Endpoints endpoints, Names names, String lsn) {
+        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start"); java.sql.Statement st = t.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.streaming_started (name text PRIMARY KEY, consistent_lsn text NOT NULL, "
+                    + "started_at timestamptz NOT NULL DEFAULT now())");
+            st.execute("INSERT INTO tsmigrate.streaming_started (name, consistent_lsn) VALUES (" + io.tsmigrate.bootstrap.Ident.literal(names.name())
+                    + ", " + io.tsmigrate.bootstrap.Ident.literal(lsn) + ") ON CONFLICT (name) DO UPDATE SET consistent_lsn = EXCLUDED.consistent_lsn, "
+                    + "started_at = now()");
+        } catch (java.sql.SQLException e) {
+            throw new CliException("cannot record on the target that streaming started: " + e.getMessage());
+        }
+    }
+
+    private static void dropStaleTopics(Endpoints endpoints, Names names) {
+        if (!endpoints.isEmbedded() && endpoints.kafka == null) {
+            System.out.println("WARN topics of an earlier migration named " + names.name() + " are not checked (give --kafka HOST:PORT to have them "
+                    + "deleted); if such topics exist, delete them first or use another --name");
+            return;
+        }
+        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+            java.util.Set<String> stale = kafka.deleteTopics();
+            if (!stale.isEmpty()) {
+                System.out.println("Deleted " + stale.size() + " topics of an earlier migration named " + names.name() + ": " + stale);
+            }
+        } catch (Exception e) {
+            throw new CliException("cannot delete the topics of an earlier migration named " + names.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Converter settings for both connectors; empty for JSON (the templates' and the worker's defaults). */
+    Map<String, String> converterSettings() {
+        Map<String, String> c = new LinkedHashMap<>();
+        switch (converter) {
+            case "json" -> { }
+            case "avro" -> {
+                if (registryUrl == null) {
+                    throw new CliException("--converter avro needs --registry-url, e.g. http://registry:8080/apis/registry/v2");
+                }
+                for (String side : new String[] {"key", "value"}) {
+                    c.put(side + ".converter", "io.apicurio.registry.utils.converter.AvroConverter");
+                    c.put(side + ".converter.apicurio.registry.url", registryUrl);
+                    c.put(side + ".converter.apicurio.registry.auto-register", "true");
+                    c.put(side + ".converter.apicurio.registry.find-latest", "true");
+                }
+            }
+            default -> throw new CliException("unknown --converter '" + converter + "': use json or avro");
+        }
+        return c;
+    }
+
+    Map<String, String> variables(Endpoints endpoints, Names names, Db source, Db target) {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("SOURCE_HOST", source.host());
+        v.put("SOURCE_PORT", Integer.toString(source.port()));
+        v.put("SOURCE_DB", source.database());
+        v.put("SOURCE_USER", source.effectiveUser());
+        v.put("SOURCE_SSLMODE", sslmode);
+        v.put("TOPIC_PREFIX", names.name());
+        v.put("SLOT", names.slot());
+        v.put("PUBLICATION", names.publication());
+        v.put("REPLICATION_FACTOR", Integer.toString(replicationFactor));
+        v.put("TOPIC_REGEX", Pattern.quote(names.name()) + "\\..*");
+        v.put("TARGET_URL", target.url());
+        v.put("TARGET_USER", target.effectiveUser());
+        v.put("SINK_TASKS", Integer.toString(sinkTasks));
+        v.put("SOURCE_PASSWORD", secret("source", source.password(), endpoints.sourcePasswordEnv));
+        v.put("TARGET_PASSWORD", secret("target", target.password(), endpoints.targetPasswordEnv));
+        return v;
+    }
+
+    private String secret(String which, String value, String envName) {
+        if (plaintext) {
+            return value == null ? "" : value;
+        }
+        if (secrets.equals("env")) {
+            return "${env:" + envName + "}";
+        }
+        if (secrets.startsWith("file:")) {
+            return "${file:" + secrets.substring(5) + ":" + which + ".password}";
+        }
+        throw new CliException("--secrets must be env or file:PATH, got '" + secrets + "'");
+    }
+}

@@ -1,0 +1,194 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Ident;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code cutover --block-writes ROLE...}: revokes the application roles' write privileges on the migrated tables
+ * (INSERT, UPDATE, DELETE, TRUNCATE), ends their transactions that have written but not committed (they roll back,
+ * so nothing committed is lost), and remembers every revoked grant on the target so {@code --rollback} restores
+ * exactly those.
+ */
+final class WriteBlock {
+
+    private static final String STATE = "tsmigrate.blocked_writes";
+
+    record Grant(String role, String schema, String table, String privilege) {
+        String grantSql() {
+            return "GRANT " + privilege + " ON " + Ident.quote(schema) + "." + Ident.quote(table) + " TO " + Ident.quote(role);
+        }
+
+        String revokeSql() {
+            return "REVOKE " + privilege + " ON " + Ident.quote(schema) + "." + Ident.quote(table) + " FROM " + Ident.quote(role);
+        }
+    }
+
+    private WriteBlock() {
+    }
+
+    /** Revokes the roles' writes on the publication's tables; returns the number of grants revoked. */
+    static int block(Connection source, Connection target, String publication, List<String> roles) throws SQLException {
+        List<Grant> grants = new ArrayList<>();
+        source.setAutoCommit(false);
+        try {
+            for (String role : roles) {
+                try (PreparedStatement ps = source.prepareStatement("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = ?")) {
+                    ps.setString(1, role);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new CliException("--block-writes: role " + role + " does not exist on the source");
+                        }
+                        if (rs.getBoolean(1)) {
+                            throw new CliException("--block-writes: role " + role + " is a superuser, whose writes cannot be blocked by privileges; "
+                                    + "stop that application instead, or give it a non-superuser role");
+                        }
+                    }
+                }
+                try (PreparedStatement ps = source.prepareStatement(
+                        "SELECT t.schemaname, t.tablename FROM pg_publication_tables t JOIN pg_class c ON c.oid = format('%I.%I', t.schemaname, t.tablename)::regclass "
+                                + "JOIN pg_roles r ON r.oid = c.relowner WHERE t.pubname = ? AND r.rolname = ?")) {
+                    ps.setString(1, publication);
+                    ps.setString(2, role);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            throw new CliException("--block-writes: role " + role + " owns " + rs.getString(1) + "." + rs.getString(2)
+                                    + ", and an owner can grant itself writes again; stop that application instead");
+                        }
+                    }
+                }
+                try (PreparedStatement ps = source.prepareStatement("SELECT t.schemaname, t.tablename, a.privilege_type FROM pg_publication_tables t "
+                        + "JOIN pg_class c ON c.oid = format('%I.%I', t.schemaname, t.tablename)::regclass, aclexplode(c.relacl) a "
+                        + "WHERE t.pubname = ? AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = ?) "
+                        + "AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') ORDER BY 1, 2, 3")) {
+                    ps.setString(1, publication);
+                    ps.setString(2, role);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            grants.add(new Grant(role, rs.getString(1), rs.getString(2), rs.getString(3)));
+                        }
+                    }
+                }
+            }
+            record(target, grants);
+            try (Statement st = source.createStatement()) {
+                for (Grant g : grants) {
+                    st.execute(g.revokeSql());
+                }
+            }
+            List<String> left = remainingWrites(source, publication, roles);
+            if (!left.isEmpty()) {
+                throw new CliException("--block-writes: after revoking their own grants, these roles can still write (through PUBLIC, a role they "
+                        + "belong to, or column grants): " + String.join(", ", left) + "; add those roles to --block-writes or stop the application");
+            }
+            source.commit();
+        } catch (SQLException | RuntimeException e) {
+            source.rollback();
+            forget(target, grants);
+            throw e;
+        } finally {
+            source.setAutoCommit(true);
+        }
+        // Transactions of these roles that have written but not committed would commit after the cutover point: end them.
+        try (PreparedStatement ps = source.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                + "WHERE usename = ANY (?) AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")) {
+            ps.setArray(1, source.createArrayOf("text", roles.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) > 0) {
+                    System.out.println("Ended " + rs.getInt(1) + " open writing transaction(s) of " + String.join(", ", roles) + " (rolled back)");
+                }
+            }
+        }
+        return grants.size();
+    }
+
+    /** Grants back what {@link #block} revoked; returns how many. */
+    static int rollback(Connection source, Connection target) throws SQLException {
+        List<Grant> grants = recorded(target);
+        try (Statement st = source.createStatement()) {
+            for (Grant g : grants) {
+                st.execute(g.grantSql());
+            }
+        }
+        forget(target, grants);
+        return grants.size();
+    }
+
+    /** GRANT statements that would restore writes still blocked (for clean's note); empty without state. */
+    static List<String> pendingGrants(Connection target) throws SQLException {
+        return recorded(target).stream().map(Grant::grantSql).toList();
+    }
+
+    private static List<String> remainingWrites(Connection source, String publication, List<String> roles) throws SQLException {
+        List<String> left = new ArrayList<>();
+        try (PreparedStatement ps = source.prepareStatement("SELECT r.rolname || ' on ' || t.schemaname || '.' || t.tablename FROM pg_publication_tables t "
+                + "CROSS JOIN pg_roles r WHERE t.pubname = ? AND r.rolname = ANY (?) AND ("
+                + "has_any_column_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'INSERT') "
+                + "OR has_any_column_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'UPDATE') "
+                + "OR has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'DELETE') "
+                + "OR has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'TRUNCATE')) ORDER BY 1")) {
+            ps.setString(1, publication);
+            ps.setArray(2, source.createArrayOf("text", roles.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    left.add(rs.getString(1));
+                }
+            }
+        }
+        return left;
+    }
+
+    private static void record(Connection target, List<Grant> grants) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
+            st.execute("CREATE TABLE IF NOT EXISTS " + STATE + " (role text, table_schema text, table_name text, privilege text, "
+                    + "blocked_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (role, table_schema, table_name, privilege))");
+        }
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + STATE + " (role, table_schema, table_name, privilege) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT DO NOTHING")) {
+            executeFor(ps, grants);
+        }
+    }
+
+    private static void forget(Connection target, List<Grant> grants) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("DELETE FROM " + STATE + " WHERE role = ? AND table_schema = ? AND table_name = ? AND privilege = ?")) {
+            executeFor(ps, grants);
+        }
+    }
+
+    private static void executeFor(PreparedStatement ps, List<Grant> grants) throws SQLException {
+        for (Grant g : grants) {
+            ps.setString(1, g.role());
+            ps.setString(2, g.schema());
+            ps.setString(3, g.table());
+            ps.setString(4, g.privilege());
+            ps.addBatch();
+        }
+        ps.executeBatch();
+    }
+
+    private static List<Grant> recorded(Connection target) throws SQLException {
+        List<Grant> grants = new ArrayList<>();
+        try (Statement st = target.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + STATE + "') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return grants;
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT role, table_schema, table_name, privilege FROM " + STATE + " ORDER BY 1, 2, 3, 4")) {
+                while (rs.next()) {
+                    grants.add(new Grant(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        return grants;
+    }
+}
