@@ -29,4 +29,11 @@ final class Charts {
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
+
+    static void bars(String title, String xTitle, String yTitle, Map<String, Double> values, Path png) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(800).height(450).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries("median", new ArrayList<>(values.keySet()), new ArrayList<>(values.values()));
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
 }

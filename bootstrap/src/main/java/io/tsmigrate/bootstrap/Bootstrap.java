@@ -159,7 +159,7 @@ public final class Bootstrap {
     private void startKeeper() throws Exception {
         Path log = Path.of(System.getProperty("java.io.tmpdir"), "tsmigrate-snapshot-keeper-" + plan.slotName() + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SnapshotKeeper.class.getName(),
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", keeperClasspath(), SnapshotKeeper.class.getName(),
                 plan.source().url(), nullToEmpty(plan.source().user()), plan.target().url(), nullToEmpty(plan.target().user()), plan.slotName(),
                 plan.publicationName());
         pb.environment().put("TSMIGRATE_SOURCE_PASSWORD", nullToEmpty(plan.source().password()));
@@ -171,6 +171,16 @@ public final class Bootstrap {
 
     private Process keeper;
     private Path keeperLog;
+
+    /** The keeper's own classes and pgjdbc, wherever they were loaded from (a jar, a classes folder, a plugin's class loader). */
+    private static String keeperClasspath() throws java.net.URISyntaxException {
+        java.util.Set<String> parts = new java.util.LinkedHashSet<>();
+        for (Class<?> c : List.of(SnapshotKeeper.class, org.postgresql.Driver.class)) {
+            parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        parts.add(System.getProperty("java.class.path"));
+        return String.join(java.io.File.pathSeparator, parts);
+    }
 
     private StateStore.State awaitSnapshot(Connection tgt) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));

@@ -1,0 +1,238 @@
+package io.tsmigrate.bench;
+
+import io.tsmigrate.bootstrap.Bootstrap;
+import io.tsmigrate.bootstrap.BootstrapPlan;
+import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.Services;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bootstrap benchmark: a source of about 2 GB over 10 tables (one time-series table holding about 70% of it,
+ * every table with a primary key and a secondary index) copied into an empty target database by three contenders,
+ * alternating, several runs each: this project's bootstrap (into a hypertable), {@code pgcopydb clone --table-jobs 2
+ * --index-jobs 2} (plain tables), and {@code pg_dump -Fd -j2} + {@code pg_restore -j2} + ANALYZE. Each clock stops
+ * when data, indexes, constraints and ANALYZE are all done. Every run ends with each target table's content digest
+ * equal to the source's.
+ *
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --metrics-rows N --other-rows N --only ours,pgcopydb,pgdump}.
+ */
+public final class BootstrapBenchmark {
+
+    private static final String DB = "bench_boot";
+
+    private final PgEndpoint source;
+    private final PgEndpoint targetServer;
+    private final Path pgBin;
+    private final Path chroot;
+    private final List<Run> runs = new ArrayList<>();
+
+    record Run(String contender, int round, double seconds, boolean equal) {
+    }
+
+    private BootstrapBenchmark(Services services) {
+        this.source = services.source().withDatabase(DB);
+        this.targetServer = services.target();
+        this.pgBin = services.pgBin().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services' client tools"));
+        this.chroot = Path.of(System.getenv().getOrDefault("TSMIGRATE_CACHE", System.getProperty("user.home") + "/.cache/tsmigrate"), "debian-trixie");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>(Map.of("--runs", "3", "--metrics-rows", "9000000", "--other-rows", "500000",
+                "--out", "bench/target/results", "--only", "ours,pgcopydb,pgdump"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i], args[i + 1]);
+        }
+        BootstrapBenchmark b = new BootstrapBenchmark(Services.get());
+        b.seed(Long.parseLong(opts.get("--metrics-rows")), Long.parseLong(opts.get("--other-rows")));
+        Map<String, String> expected = digests(b.source);
+        List<String> contenders = List.of(opts.get("--only").split(","));
+        int n = Integer.parseInt(opts.get("--runs"));
+        for (int round = 1; round <= n; round++) {
+            for (String c : contenders) {
+                b.runs.add(b.run(c, round, expected));
+            }
+        }
+        Path out = Path.of(opts.get("--out"));
+        Files.createDirectories(out);
+        String report = b.report(contenders);
+        Files.writeString(out.resolve("bootstrap-benchmark.md"), report);
+        Charts.bars("Bootstrap: 2 GB source to target, done with indexes and ANALYZE (median, lower is better)", "contender", "seconds",
+                b.medians(contenders), out.resolve("bootstrap-benchmark.png"));
+        System.out.println(report);
+        System.exit(b.runs.stream().allMatch(Run::equal) ? 0 : 1);
+    }
+
+    /** The source database, made once and kept (a marker table records its size parameters). */
+    private void seed(long metricsRows, long otherRows) throws Exception {
+        String marker = metricsRows + "/" + otherRows;
+        try (Connection c = Services.open(source.withDatabase("postgres")); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + DB + "'")) {
+                if (rs.next()) {
+                    if (marker.equals(rs.getString(1))) {
+                        System.out.println("source " + DB + " exists (" + marker + ")");
+                        return;
+                    }
+                    st.execute("DROP DATABASE " + DB + " WITH (FORCE)");
+                }
+            }
+            st.execute("CREATE DATABASE " + DB);
+        }
+        long t0 = System.nanoTime();
+        try (Connection s = Services.open(source); Statement st = s.createStatement()) {
+            st.execute("CREATE TABLE metrics (ts timestamptz NOT NULL, device_id int NOT NULL, a double precision, b double precision, "
+                    + "c double precision, d double precision, tag text, PRIMARY KEY (device_id, ts))");
+            st.execute("INSERT INTO metrics SELECT '2026-01-01'::timestamptz + (i / 10) * INTERVAL '1 second', i % 10, i * 0.5, random(), random() * 100, "
+                    + "-i, 'tag-' || (i % 1000) || '-abcdef' FROM generate_series(1, " + metricsRows + ") i");
+            st.execute("CREATE INDEX metrics_ts ON metrics (ts)");
+            for (int t = 1; t <= 9; t++) {
+                st.execute("CREATE TABLE orders_" + t + " (id bigint PRIMARY KEY, customer int NOT NULL, amount numeric(12,2) NOT NULL, "
+                        + "created timestamptz NOT NULL, note text)");
+                st.execute("INSERT INTO orders_" + t + " SELECT i, i % 5000, (i % 100000) / 100.0, '2025-01-01'::timestamptz + i * INTERVAL '1 minute', "
+                        + "'order ' || i || ' for customer ' || (i % 5000) || ' shipped' FROM generate_series(1, " + otherRows + ") i");
+                st.execute("CREATE INDEX orders_" + t + "_customer ON orders_" + t + " (customer)");
+            }
+            st.execute("VACUUM ANALYZE");
+            st.execute("COMMENT ON DATABASE " + DB + " IS '" + marker + "'");
+            try (ResultSet rs = st.executeQuery("SELECT pg_size_pretty(pg_database_size(current_database())), "
+                    + "pg_size_pretty(pg_total_relation_size('metrics'))")) {
+                rs.next();
+                System.out.printf("source %s seeded in %.0f s: %s, metrics %s%n", DB, (System.nanoTime() - t0) / 1e9, rs.getString(1), rs.getString(2));
+            }
+        }
+    }
+
+    private Run run(String contender, int round, Map<String, String> expected) throws Exception {
+        PgEndpoint target = targetServer.withDatabase("bench_boot_" + contender);
+        recreateTarget(target, contender.equals("ours"));
+        long t0 = System.nanoTime();
+        switch (contender) {
+            case "ours" -> ours(target);
+            case "pgcopydb" -> tool(List.of(pgBin.resolve("pgcopydb").toString(), "clone", "--source", uri(source), "--target", uri(target),
+                    "--table-jobs", "2", "--index-jobs", "2", "--dir", "/tmp/bench-pgcopydb"), "pgcopydb");
+            case "pgdump" -> {
+                deleteInChroot("/tmp/bench-dump");
+                tool(List.of(pgBin.resolve("pg_dump").toString(), "-Fd", "-j2", "-f", "/tmp/bench-dump", "-d", uri(source)), "pg_dump");
+                tool(List.of(pgBin.resolve("pg_restore").toString(), "-j2", "-d", uri(target), "/tmp/bench-dump"), "pg_restore");
+                tool(List.of(pgBin.resolve("psql").toString(), "-q", "-d", uri(target), "-c", "ANALYZE"), "psql ANALYZE");
+            }
+            default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, pgcopydb, pgdump");
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (contender.equals("ours")) {
+            dropSlot();
+        }
+        Map<String, String> got = digests(target);
+        boolean equal = got.equals(expected);
+        System.out.printf(Locale.ROOT, "round %d %-9s %7.1f s  %s%n", round, contender, seconds, equal ? "digests equal" : "DIGESTS DIFFER " + got);
+        return new Run(contender, round, seconds, equal);
+    }
+
+    private void ours(PgEndpoint target) throws Exception {
+        BootstrapPlan plan = new BootstrapPlan(new Db(source.jdbcUrl(), null, null), new Db(target.jdbcUrl(), null, null), null,
+                List.of(), List.of(new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null)),
+                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false);
+        new Bootstrap(plan, false, new PrintStream(System.out, true), false).run();
+    }
+
+    private void recreateTarget(PgEndpoint target, boolean timescale) throws Exception {
+        try (Connection c = Services.open(target.withDatabase("postgres")); Statement st = c.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + target.database() + " WITH (FORCE)");
+            st.execute("CREATE DATABASE " + target.database());
+        }
+        if (timescale) {
+            try (Connection c = Services.open(target); Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION timescaledb");
+            }
+        }
+        deleteInChroot("/tmp/bench-pgcopydb");
+    }
+
+    private void dropSlot() throws Exception {
+        try (Connection c = Services.open(source); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+            Thread.sleep(500);
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bench_boot'");
+            st.execute("DROP PUBLICATION IF EXISTS bench_boot");
+        }
+    }
+
+    private void deleteInChroot(String path) throws Exception {
+        Path p = chroot.resolve(path.substring(1));
+        if (Files.exists(p)) {
+            new ProcessBuilder("rm", "-rf", p.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    private static String uri(PgEndpoint e) {
+        return "postgresql://" + e.user() + "@" + e.host() + ":" + e.port() + "/" + e.database();
+    }
+
+    private static void tool(List<String> command, String what) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of("bench/target/" + what.replace(' ', '-') + ".log").toFile())
+                .start();
+        if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
+            throw new IllegalStateException(what + " failed (exit " + p.exitValue() + "); see bench/target/" + what.replace(' ', '-') + ".log");
+        }
+    }
+
+    /**
+     * Each user table's row count and the sum of its rows' 64-bit md5 prefixes: a content digest of the whole table
+     * (every column of every row) that needs no sort, so 2 GB are digested in seconds. The tables all have keys,
+     * so their rows are a set and order adds nothing.
+     */
+    static Map<String, String> digests(PgEndpoint db) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Connection c = Services.open(db); Statement st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
+                    + "WHERE table_type = 'BASE TABLE' AND table_schema = 'public' ORDER BY 1")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String t : tables) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) || ':' || coalesce(sum(('x' || left(md5(x::text), 16))::bit(64)::bigint::numeric), 0) FROM "
+                        + t + " x")) {
+                    rs.next();
+                    out.put(t, rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Map<String, Double> medians(List<String> contenders) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (String c : contenders) {
+            m.put(c, Stats.median(runs.stream().filter(r -> r.contender().equals(c)).map(Run::seconds).toList()));
+        }
+        return m;
+    }
+
+    private String report(List<String> contenders) {
+        StringBuilder sb = new StringBuilder("| contender | runs (s) | median (s) | vs ours | digests |\n|---|---|---|---|---|\n");
+        Map<String, Double> med = medians(contenders);
+        double ours = med.getOrDefault("ours", Double.NaN);
+        for (String c : contenders) {
+            List<Run> rs = runs.stream().filter(r -> r.contender().equals(c)).toList();
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2f× | %s |%n", c,
+                    String.join(", ", rs.stream().map(r -> String.format(Locale.ROOT, "%.1f", r.seconds())).toList()), med.get(c), med.get(c) / ours,
+                    rs.stream().allMatch(Run::equal) ? "equal" : "DIFFERENT"));
+        }
+        return sb.toString();
+    }
+}
