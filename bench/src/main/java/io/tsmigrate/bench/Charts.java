@@ -36,4 +36,14 @@ final class Charts {
         chart.addSeries("median", new ArrayList<>(values.keySet()), new ArrayList<>(values.values()));
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
+
+    static void rate(List<RateBenchmark.Sample> samples, Path png) throws IOException {
+        org.knowm.xchart.XYChart chart = new org.knowm.xchart.XYChartBuilder().width(900).height(450)
+                .title("Sustained rate: load steps and sink lag").xAxisTitle("seconds").yAxisTitle("k rows/s; lag in s").build();
+        List<Double> t = samples.stream().map(RateBenchmark.Sample::t).toList();
+        chart.addSeries("target load (k rows/s)", t, samples.stream().map(s -> s.rate() / 1000.0).toList());
+        chart.addSeries("sink lag (s)", t, samples.stream().map(RateBenchmark.Sample::sinkLagSeconds).toList());
+        chart.addSeries("Kafka lag (k records)", t, samples.stream().map(s -> s.kafkaLag() / 1000.0).toList());
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
 }

@@ -40,6 +40,10 @@ final class CutoverCommand implements Callable<Integer> {
     @Option(names = "--rollback", description = "Grant back the writes revoked by --block-writes (to go on with the source) and stop")
     boolean rollback;
 
+    private static double since(Instant start) {
+        return Duration.between(start, Instant.now()).toMillis() / 1000.0;
+    }
+
     /** The measured downtime of the last run, in seconds. */
     double downtimeSeconds;
 
@@ -64,10 +68,11 @@ final class CutoverCommand implements Callable<Integer> {
             String lsn = CatchUp.emitMarker(s, "cutover");
             System.out.println("Cutover point " + lsn + "; waiting for Debezium to read up to it");
             catchUp.awaitSlot(s, lsn, deadline);
-            System.out.println("Debezium is past the cutover point; waiting for the sink to apply every record");
+            System.out.printf("Debezium is past the cutover point (%.1f s); waiting for the sink to apply every record%n", since(started));
             catchUp.awaitSink(t, null, deadline);
-            System.out.println("Sequences copied: " + Sequences.copy(s, t));
+            System.out.printf("Sink caught up (%.1f s); sequences copied: %d%n", since(started), Sequences.copy(s, t));
         }
+        double beforeVerify = since(started);
         VerifyCommand verify = new VerifyCommand();
         verify.endpoints = endpoints;
         verify.jobs = 2;
@@ -81,8 +86,8 @@ final class CutoverCommand implements Callable<Integer> {
             System.out.println("FAIL cutover: " + bad + " tables differ; the target is not ready (writes must stay stopped on the source)");
             return 1;
         }
-        System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready)%n", results.size(),
-                downtime.toMillis() / 1000.0);
+        System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
+                + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
         return 0;
     }
 }

@@ -97,19 +97,48 @@ final class StatusCommand implements Callable<Integer> {
                 rs.next();
                 if (rs.getBoolean(1)) {
                     try (ResultSet r2 = st.executeQuery("SELECT count(*), coalesce(sum(kafka_offset + 1), 0), "
-                            + "(extract(epoch FROM max(updated_at)) * 1000 - max(source_ts_ms))::bigint, max(updated_at) FROM tsmigrate.sink_offsets")) {
+                            + "(extract(epoch FROM max(updated_at)) * 1000 - max(source_ts_ms))::bigint, max(updated_at) FROM tsmigrate.sink_offsets "
+                            + "WHERE connector = " + io.tsmigrate.bootstrap.Ident.literal(names.sinkConnector()))) {
                         r2.next();
+                        long applied = r2.getLong(2);
+                        long now = System.nanoTime();
                         s.put("sink partitions", r2.getLong(1));
-                        s.put("sink records applied", r2.getLong(2));
+                        s.put("sink records applied", applied);
+                        if (lastApplied >= 0 && now > lastSampled) {
+                            s.put("sink records/s", Math.round((applied - lastApplied) / ((now - lastSampled) / 1e9)));
+                        }
+                        lastApplied = applied;
+                        lastSampled = now;
                         s.put("sink lag (ms)", r2.getObject(3));
                         s.put("sink last commit", r2.getString(4));
                     }
+                    kafkaLag(t, s);
                 } else {
                     s.put("sink records applied", "0 (the sink has not opened a topic yet)");
                 }
             }
         }
         return s;
+    }
+
+    private long lastApplied = -1;
+    private long lastSampled;
+
+    /** Per change topic: records in Kafka the sink has not committed (needs --kafka, or the embedded broker). */
+    private void kafkaLag(Connection target, Map<String, Object> s) {
+        if (endpoints.isEmbedded() ? !endpoints.embedded(names).running() : endpoints.kafka == null) {
+            return;
+        }
+        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = kafka.endOffsets();
+            Map<String, Long> perTopic = new java.util.TreeMap<>();
+            for (var e : ends.entrySet()) {
+                perTopic.merge(e.getKey().topic(), kafka.behind(target, Map.of(e.getKey(), e.getValue())), Long::sum);
+            }
+            perTopic.forEach((topic, lag) -> s.put("Kafka lag " + topic, lag));
+        } catch (Exception e) {
+            s.put("Kafka lag", "unknown: " + e.getMessage());
+        }
     }
 
     private static long parseSize(String s) {

@@ -1,0 +1,303 @@
+package io.tsmigrate.bench;
+
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.Services;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The sustained-rate benchmark: the whole pipeline as a user runs it ({@code tsmigrate bootstrap} and
+ * {@code tsmigrate start} from the built jar, Debezium, Kafka, the sink, TimescaleDB; every service on this machine)
+ * under a source write load stepped through rates (default 5k, 10k, 20k, 40k rows/s, 60 s each): batched inserts
+ * every 100 ms plus updates of 10% as many earlier rows. Once a second it records the slot's lag (bytes not yet
+ * confirmed by Debezium), the Kafka lag (records in the change topic the sink has not committed) and the sink lag
+ * (now minus the source commit time of the newest change committed in the target); per step it reports the rates,
+ * the lags' p50/p99 and the CPU each process used. A step "holds" when the load ran at its rate and the sink lag
+ * stayed bounded (p99 of the step's second half under 10 s, not growing). At the end the target's content digest
+ * must equal the source's.
+ *
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60}.
+ */
+public final class RateBenchmark {
+
+    private static final String DB = "bench_rate";
+    private static final String NAME = "rate";
+
+    private final Services services;
+    private final PgEndpoint source;
+    private final PgEndpoint target;
+    private final Path runDir;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong updated = new AtomicLong();
+    private volatile int rate;
+    private volatile boolean loading = true;
+
+    record Sample(double t, int rate, long written, long slotLagBytes, long kafkaLag, long applied, double sinkLagSeconds) {
+    }
+
+    record Step(int rate, double writeRate, double applyRate, double slotLagEndMb, long kafkaLagEnd, double sinkP50, double sinkP99,
+                Map<String, Double> cores, boolean holds) {
+    }
+
+    private RateBenchmark(Services services) {
+        this.services = services;
+        this.source = services.source().withDatabase(DB);
+        this.target = services.target().withDatabase(DB);
+        this.runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i], args[i + 1]);
+        }
+        RateBenchmark b = new RateBenchmark(Services.get());
+        b.prepare();
+        List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
+        int stepSeconds = Integer.parseInt(opts.get("--step-seconds"));
+        List<Sample> samples = new ArrayList<>();
+        List<Step> steps = b.measure(rates, stepSeconds, samples);
+        boolean equal = b.drainAndCompare();
+        Path out = Path.of(opts.get("--out"));
+        Files.createDirectories(out);
+        String report = report(steps, equal);
+        Files.writeString(out.resolve("rate-benchmark.md"), report);
+        StringBuilder csv = new StringBuilder("t,rate,written,slot_lag_bytes,kafka_lag,applied,sink_lag_s\n");
+        samples.forEach(s -> csv.append(String.format(Locale.ROOT, "%.1f,%d,%d,%d,%d,%d,%.2f%n", s.t(), s.rate(), s.written(), s.slotLagBytes(),
+                s.kafkaLag(), s.applied(), s.sinkLagSeconds())));
+        Files.writeString(out.resolve("rate-benchmark.csv"), csv);
+        Charts.rate(samples, out.resolve("rate-benchmark.png"));
+        System.out.println(report);
+        b.cli("clean", "--yes");
+        System.exit(equal ? 0 : 1);
+    }
+
+    /** Fresh databases, the table, then bootstrap and start through the tsmigrate jar. */
+    private void prepare() throws Exception {
+        for (PgEndpoint db : List.of(source, target)) {
+            try (Connection c = Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + DB + "' AND NOT active");
+                st.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+                st.execute("CREATE DATABASE " + DB);
+            }
+        }
+        try (Connection c = Services.open(target); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION timescaledb");
+        }
+        try (Connection c = Services.open(source); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE ticks (device int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, tag text NOT NULL, "
+                    + "PRIMARY KEY (device, ts))");
+        }
+        cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
+        cli("start", "--kafka", services.kafkaBootstrap());
+    }
+
+    private void cli(String command, String... more) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/tsmigrate.jar", command,
+                "--source-url", source.jdbcUrl(), "--target-url", target.jdbcUrl(), "--connect", services.connectUrl(), "--name", NAME));
+        if (command.equals("bootstrap")) {
+            cmd.remove("--connect");
+            cmd.remove(services.connectUrl());
+        }
+        cmd.addAll(List.of(more));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("tsmigrate " + command + " failed");
+        }
+    }
+
+    private List<Step> measure(List<Integer> rates, int stepSeconds, List<Sample> samples) throws Exception {
+        Thread load = new Thread(this::load, "load");
+        rate = rates.get(0);
+        load.start();
+        List<Step> steps = new ArrayList<>();
+        Properties kp = new Properties();
+        kp.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrap());
+        long t0 = System.nanoTime();
+        try (Admin admin = Admin.create(kp); Connection s = Services.open(source); Connection t = Services.open(target)) {
+            for (int r : rates) {
+                rate = r;
+                Map<String, Double> cpu0 = cpu();
+                long w0 = written.get();
+                List<Sample> step = new ArrayList<>();
+                long stepStart = System.nanoTime();
+                for (int sec = 1; sec <= stepSeconds; sec++) {
+                    long next = stepStart + sec * 1_000_000_000L;
+                    Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
+                    Sample sample = sample(admin, s, t, (System.nanoTime() - t0) / 1e9, r);
+                    step.add(sample);
+                    samples.add(sample);
+                    System.out.printf(Locale.ROOT, "%6.0f s  rate %6d  written %9d  slot lag %7.1f MB  kafka lag %8d  sink lag %6.1f s%n", sample.t(), r,
+                            sample.written(), sample.slotLagBytes() / 1e6, sample.kafkaLag(), sample.sinkLagSeconds());
+                }
+                double seconds = (System.nanoTime() - stepStart) / 1e9;
+                Map<String, Double> cpu1 = cpu();
+                Map<String, Double> cores = new LinkedHashMap<>();
+                cpu1.forEach((k, v) -> cores.put(k, (v - cpu0.get(k)) / seconds));
+                steps.add(summarise(r, step, (written.get() - w0) / seconds, seconds, cores));
+            }
+        } finally {
+            loading = false;
+            load.join();
+        }
+        return steps;
+    }
+
+    private static Step summarise(int r, List<Sample> step, double writeRate, double seconds, Map<String, Double> cores) {
+        List<Sample> secondHalf = step.subList(step.size() / 2, step.size());
+        double p50 = percentile(secondHalf.stream().map(Sample::sinkLagSeconds).toList(), 50);
+        double p99 = percentile(secondHalf.stream().map(Sample::sinkLagSeconds).toList(), 99);
+        Sample first = step.get(0);
+        Sample last = step.get(step.size() - 1);
+        double applyRate = (last.applied() - first.applied()) / Math.max(1, last.t() - first.t());
+        // Bounded: the load kept its rate, the lag stayed small and did not grow through the step.
+        // Growing: the lag at the end of the step is above the lag at its middle by more than a few seconds (bursts of a
+        // few seconds come and go; a pipeline that cannot keep up falls behind by the whole step).
+        double lagMiddle = secondHalf.get(0).sinkLagSeconds();
+        boolean holds = writeRate >= 0.95 * r && p99 < 10 && last.sinkLagSeconds() <= lagMiddle + 3;
+        return new Step(r, writeRate, applyRate, last.slotLagBytes() / 1e6, last.kafkaLag(), p50, p99, cores, holds);
+    }
+
+    private static double percentile(List<Double> values, int p) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    private Sample sample(Admin admin, Connection s, Connection t, double now, int r) throws Exception {
+        long slotLag;
+        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+                + "FROM pg_replication_slots WHERE slot_name = '" + NAME + "'")) {
+            rs.next();
+            slotLag = rs.getLong(1);
+        }
+        TopicPartition tp = new TopicPartition(NAME + ".public.ticks", 0);
+        long end;
+        try {
+            end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+        } catch (java.util.concurrent.ExecutionException noTopicYet) {
+            end = 0;
+        }
+        long applied = 0;
+        double sinkLag = 0;
+        try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(kafka_offset) + 1, 0), "
+                + "coalesce(extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0, 0) FROM tsmigrate.sink_offsets "
+                + "WHERE topic = '" + tp.topic() + "'")) {
+            if (rs.next()) {
+                applied = rs.getLong(1);
+                sinkLag = rs.getDouble(2);
+            }
+        } catch (java.sql.SQLException noTableYet) {
+            // the sink has not committed yet
+        }
+        if (applied == 0) {
+            sinkLag = now;
+        }
+        return new Sample(now, r, written.get(), slotLag, Math.max(0, end - applied), applied, sinkLag);
+    }
+
+    /** Every 100 ms one transaction: rate/10 new rows, and an update of a tenth as many rows written before. */
+    private void load() {
+        try (Connection c = Services.open(source)) {
+            c.setAutoCommit(false);
+            PreparedStatement insert = c.prepareStatement("INSERT INTO ticks SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond', "
+                    + "random() * 100, 'tag-' || (i % 100) FROM generate_series(?::bigint, ?::bigint) i");
+            PreparedStatement update = c.prepareStatement("UPDATE ticks SET value = value + 1 WHERE (device, ts) IN (SELECT i % 1000, "
+                    + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, 10) i)");
+            long next = System.nanoTime();
+            long i = 0;
+            while (loading) {
+                int n = Math.max(1, rate / 10);
+                insert.setLong(1, i);
+                insert.setLong(2, i + n - 1);
+                insert.executeUpdate();
+                if (i > 0) {
+                    long from = Math.max(0, i - n);
+                    update.setLong(1, from);
+                    update.setLong(2, i - 1);
+                    updated.addAndGet(update.executeUpdate());
+                }
+                c.commit();
+                i += n;
+                written.addAndGet(n);
+                next += 100_000_000L;
+                long sleep = next - System.nanoTime();
+                if (sleep > 0) {
+                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                } else if (sleep < -1_000_000_000L) {
+                    next = System.nanoTime(); // far behind: do not try to catch up in a burst
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("the load failed", e);
+        }
+    }
+
+    private Map<String, Double> cpu() throws Exception {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (String svc : List.of("source", "target", "kafka", "connect")) {
+            long pid = Long.parseLong(Files.readString(runDir.resolve("pids/" + svc + ".pid")).trim());
+            m.put(svc, Cpu.seconds(pid, svc.equals("source") || svc.equals("target")));
+        }
+        m.put("load generator", Cpu.seconds(ProcessHandle.current().pid(), false));
+        return m;
+    }
+
+    /** Waits until the sink has applied everything, then compares the contents. */
+    private boolean drainAndCompare() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        Properties kp = new Properties();
+        kp.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrap());
+        try (Admin admin = Admin.create(kp); Connection s = Services.open(source); Connection t = Services.open(target); Statement st = s.createStatement()) {
+            st.execute("SELECT pg_logical_emit_message(true, 'bench', 'end')");
+            while (System.nanoTime() < deadline) {
+                Sample x = sample(admin, s, t, 0, 0);
+                if (x.slotLagBytes() < 1 << 20 && x.kafkaLag() == 0 && x.applied() > 0) {
+                    break;
+                }
+                Thread.sleep(1000);
+            }
+            Thread.sleep(3000);
+        }
+        Map<String, String> a = BootstrapBenchmark.digests(source);
+        Map<String, String> b = BootstrapBenchmark.digests(target);
+        System.out.println("source " + a + "\ntarget " + b);
+        return a.equals(b);
+    }
+
+    private static String report(List<Step> steps, boolean equal) {
+        StringBuilder sb = new StringBuilder("| target rows/s | written rows/s | applied records/s | slot lag at end (MB) | Kafka lag at end (records) | "
+                + "sink lag p50 / p99 (s) | CPU cores: source, target, Kafka, Connect, load | holds |\n|---|---|---|---|---|---|---|---|\n");
+        for (Step s : steps) {
+            sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.1f | %d | %.1f / %.1f | %s | %s |%n", s.rate(), s.writeRate(), s.applyRate(),
+                    s.slotLagEndMb(), s.kafkaLagEnd(), s.sinkP50(), s.sinkP99(),
+                    String.join(", ", s.cores().values().stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList()), s.holds() ? "yes" : "no"));
+        }
+        int best = steps.stream().filter(Step::holds).mapToInt(Step::rate).max().orElse(0);
+        sb.append(String.format(Locale.ROOT, "%nHighest rate held: %d rows/s (plus 10%% updates). Target content after draining: %s.%n", best,
+                equal ? "digest equal to the source" : "DIFFERENT from the source"));
+        return sb.toString();
+    }
+}
