@@ -271,10 +271,20 @@ public final class RateBenchmark {
         Properties kp = new Properties();
         kp.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrap());
         try (Admin admin = Admin.create(kp); Connection s = Services.open(source); Connection t = Services.open(target); Statement st = s.createStatement()) {
-            st.execute("SELECT pg_logical_emit_message(true, 'bench', 'end')");
+            String marker;
+            try (ResultSet rs = st.executeQuery("SELECT pg_logical_emit_message(true, 'bench', 'end')::text")) {
+                rs.next();
+                marker = rs.getString(1);
+            }
+            // Drained: Debezium has confirmed the end marker and the sink has committed everything in the topic.
             while (System.nanoTime() < deadline) {
-                Sample x = sample(admin, s, t, 0, 0);
-                if (x.slotLagBytes() < 1 << 20 && x.kafkaLag() == 0 && x.applied() > 0) {
+                boolean read;
+                try (ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= '" + marker + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = '"
+                        + NAME + "'")) {
+                    rs.next();
+                    read = rs.getBoolean(1);
+                }
+                if (read && sample(admin, s, t, 0, 0).kafkaLag() == 0) {
                     break;
                 }
                 Thread.sleep(1000);

@@ -89,6 +89,7 @@ public final class Bootstrap {
             schema.postData(tables, extend);
             schema.sequences();
             schema.analyze(tables);
+            TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say);
             StateStore.phase(tgt, StateStore.Phase.DONE);
             say("Bootstrap complete: " + copied + " rows copied. Start Debezium from slot " + state.slotName() + " with publication "
                     + state.publicationName() + " and snapshot.mode=no_data.");

@@ -10,6 +10,11 @@ public final class Ident {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
+    /** schema.name, both quoted. */
+    public static String qualified(String schema, String name) {
+        return quote(schema) + "." + quote(name);
+    }
+
     public static String literal(String value) {
         return '\'' + value.replace("'", "''") + '\'';
     }

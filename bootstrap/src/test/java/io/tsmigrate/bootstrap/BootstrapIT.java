@@ -62,6 +62,27 @@ class BootstrapIT {
             new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
 
     @Test
+    @DisplayName("TimescaleDB features the Apache-licensed target refuses are reported with their statements; an Apache source has none to read")
+    void timescale_features_the_target_refuses_are_reported(TestDatabases dbs) throws Exception {
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            st.execute("CREATE TABLE tf (ts timestamptz NOT NULL, v int)");
+            st.execute("SELECT create_hypertable('tf', by_range('ts'))");
+            assertThat(TimescaleFeatures.read(s)).isEmpty();
+            st.execute("DROP TABLE tf");
+        }
+        try (Connection t = dbs.openTarget()) {
+            assertThat(TimescaleFeatures.license(t)).isEqualTo("apache");
+            List<String> said = new java.util.ArrayList<>();
+            TimescaleFeatures.apply(List.of(new TimescaleFeatures.Compression("public", "metrics", List.of("\"device\""), List.of()).item(),
+                    new TimescaleFeatures.Policy("policy_retention", "public", "metrics", Map.of("drop_after", "30 days")).item()), t, said::add);
+            assertThat(said.get(0)).contains("Skipped 2 TimescaleDB features").contains("apache-licensed");
+            assertThat(String.join("\n", said)).contains("ALTER TABLE \"public\".\"metrics\" SET (timescaledb.compress")
+                    .contains("add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '30 days')");
+        }
+    }
+
+    @Test
     @DisplayName("a unique key without the time column stops the plan with the table, the index and the choices")
     void hypertable_plan_checks(TestDatabases dbs) throws Exception {
         try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {

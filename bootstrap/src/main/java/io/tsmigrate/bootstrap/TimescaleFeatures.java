@@ -1,0 +1,186 @@
+package io.tsmigrate.bootstrap;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A TimescaleDB source's features beyond hypertables: compression settings, compression and retention policies,
+ * continuous aggregates (with their refresh policies). Read from the source's {@code timescaledb_information}
+ * views, turned into SQL, and run on the target after the data is in, when the target's TimescaleDB license
+ * allows them; otherwise each skipped item is reported with the statement that would recreate it.
+ */
+final class TimescaleFeatures {
+
+    /** One thing to recreate: what it is, and its statement. */
+    record Item(String what, String sql) {
+    }
+
+    private TimescaleFeatures() {
+    }
+
+    /** Compression settings of one hypertable: segment-by columns in order, and order-by columns with direction. */
+    record Compression(String schema, String table, List<String> segmentBy, List<String> orderBy) {
+        Item item() {
+            StringBuilder sql = new StringBuilder("ALTER TABLE " + Ident.qualified(schema, table) + " SET (timescaledb.compress");
+            if (!segmentBy.isEmpty()) {
+                sql.append(", timescaledb.compress_segmentby = ").append(Ident.literal(String.join(", ", segmentBy)));
+            }
+            if (!orderBy.isEmpty()) {
+                sql.append(", timescaledb.compress_orderby = ").append(Ident.literal(String.join(", ", orderBy)));
+            }
+            return new Item("compression settings of " + schema + "." + table, sql.append(")").toString());
+        }
+    }
+
+    /** A background job of a known policy kind, with its config as TimescaleDB stores it (JSON). */
+    record Policy(String proc, String schema, String table, Map<String, String> config) {
+        Item item() {
+            String target = Ident.literal(Ident.qualified(schema, table)) + "::regclass";
+            String sql = switch (proc) {
+                case "policy_compression" -> "SELECT add_compression_policy(" + target + ", compress_after => " + value(config.get("compress_after")) + ")";
+                case "policy_retention" -> "SELECT add_retention_policy(" + target + ", drop_after => " + value(config.get("drop_after")) + ")";
+                case "policy_refresh_continuous_aggregate" -> "SELECT add_continuous_aggregate_policy(" + target + ", start_offset => "
+                        + value(config.get("start_offset")) + ", end_offset => " + value(config.get("end_offset")) + ", schedule_interval => "
+                        + value(config.get("schedule_interval")) + ")";
+                default -> throw new IllegalArgumentException("not a policy: " + proc);
+            };
+            String kind = proc.replace("policy_", "").replace('_', ' ');
+            return new Item(kind + " policy of " + schema + "." + table, sql);
+        }
+
+        /** An interval ("7 days"), an integer (integer time), or null. */
+        private static String value(String v) {
+            if (v == null || v.equals("null")) {
+                return "NULL";
+            }
+            return v.matches("-?\\d+") ? v : "INTERVAL " + Ident.literal(v);
+        }
+    }
+
+    /** A continuous aggregate: its view definition and whether it reads only materialized data. */
+    record ContinuousAggregate(String schema, String view, String definition, boolean materializedOnly) {
+        Item item() {
+            String body = definition.strip();
+            if (body.endsWith(";")) {
+                body = body.substring(0, body.length() - 1);
+            }
+            return new Item("continuous aggregate " + schema + "." + view, "CREATE MATERIALIZED VIEW " + Ident.qualified(schema, view)
+                    + " WITH (timescaledb.continuous, timescaledb.materialized_only = " + materializedOnly + ") AS " + body + " WITH NO DATA");
+        }
+    }
+
+    /** Everything to recreate, in an order that works: compression settings, aggregates, then the policies. */
+    static List<Item> read(Connection src) throws SQLException {
+        List<Item> items = new ArrayList<>();
+        if (!hasTimescale(src)) {
+            return items;
+        }
+        Map<String, Compression> compression = new LinkedHashMap<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema, hypertable_name, attname, "
+                + "segmentby_column_index, orderby_column_index, orderby_asc, orderby_nullsfirst FROM timescaledb_information.compression_settings "
+                + "ORDER BY 1, 2, coalesce(segmentby_column_index, 0), coalesce(orderby_column_index, 0)")) {
+            while (rs.next()) {
+                Compression c = compression.computeIfAbsent(rs.getString(1) + "." + rs.getString(2),
+                        k -> new Compression(get(rs, 1), get(rs, 2), new ArrayList<>(), new ArrayList<>()));
+                if (rs.getObject(4) != null) {
+                    c.segmentBy().add(Ident.quote(rs.getString(3)));
+                }
+                if (rs.getObject(5) != null) {
+                    c.orderBy().add(Ident.quote(rs.getString(3)) + (rs.getBoolean(6) ? " ASC" : " DESC") + (rs.getBoolean(7) ? " NULLS FIRST" : " NULLS LAST"));
+                }
+            }
+        }
+        compression.values().forEach(c -> items.add(c.item()));
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT view_schema, view_name, view_definition, materialized_only "
+                + "FROM timescaledb_information.continuous_aggregates ORDER BY 1, 2")) {
+            while (rs.next()) {
+                items.add(new ContinuousAggregate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)).item());
+            }
+        }
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT proc_name, hypertable_schema, hypertable_name, config::text, "
+                + "schedule_interval::text FROM timescaledb_information.jobs WHERE proc_name IN ('policy_compression', 'policy_retention', "
+                + "'policy_refresh_continuous_aggregate') ORDER BY 1, 2, 3")) {
+            while (rs.next()) {
+                Map<String, String> config = parseFlatJson(rs.getString(4));
+                config.putIfAbsent("schedule_interval", rs.getString(5));
+                items.add(new Policy(rs.getString(1), rs.getString(2), rs.getString(3), config).item());
+            }
+        }
+        return items;
+    }
+
+    /**
+     * Recreates the items on the target when its license allows them (the Community edition), and otherwise
+     * reports each one it skipped, with the statement to run on a target that allows it.
+     */
+    static void apply(List<Item> items, Connection tgt, Consumer<String> say) throws SQLException {
+        if (items.isEmpty()) {
+            return;
+        }
+        String license = license(tgt);
+        if (!"timescale".equals(license)) {
+            say.accept("Skipped " + items.size() + " TimescaleDB features of the source: the target's TimescaleDB is the " + license
+                    + "-licensed edition, which refuses compression, continuous aggregates and their policies. To recreate them on a target with "
+                    + "the Community edition, run:");
+            items.forEach(i -> say.accept("  -- " + i.what() + "\n  " + i.sql() + ";"));
+            return;
+        }
+        try (Statement st = tgt.createStatement()) {
+            for (Item i : items) {
+                try {
+                    st.execute(i.sql());
+                    say.accept("Recreated " + i.what());
+                } catch (SQLException e) {
+                    say.accept("WARN could not recreate " + i.what() + ": " + e.getMessage() + "; statement: " + i.sql());
+                }
+            }
+        }
+    }
+
+    static String license(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('timescaledb.license', true)")) {
+            rs.next();
+            return rs.getString(1) == null ? "unknown" : rs.getString(1);
+        }
+    }
+
+    private static boolean hasTimescale(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static String get(ResultSet rs, int i) {
+        try {
+            return rs.getString(i);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The top-level scalar entries of a policy's config, e.g. {"drop_after": "7 days", "hypertable_id": 1}. */
+    static Map<String, String> parseFlatJson(String json) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (json == null) {
+            return m;
+        }
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).fields().forEachRemaining(e -> {
+                if (e.getValue().isValueNode()) {
+                    m.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("unreadable policy config: " + json, e);
+        }
+        return m;
+    }
+}
