@@ -40,8 +40,8 @@ final class SchemaCopier {
 
     void preData(List<TableInfo> tables) throws SQLException {
         List<String> extensions = extensions();
-        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=pre-data", "--no-owner", "--no-privileges", "--no-publications",
-                "--no-subscriptions"));
+        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=pre-data", "--no-publications", "--no-subscriptions"));
+        args.addAll(ownership());
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
@@ -66,10 +66,47 @@ final class SchemaCopier {
         // The phase moves in the same transaction: a crash leaves either nothing or all of it.
         script.append("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', updated_at = now();\n");
         if (plan.copyRoles()) {
-            tools.psql(plan.target(), tools.dumpRoles(plan.source()));
+            copyRoles();
         }
         tools.psql(plan.target(), "\\set ON_ERROR_STOP 1\nBEGIN;\n" + script + "\nCOMMIT;\n");
         say.accept("Schema copied: " + tables.size() + " tables");
+    }
+
+    /** With roles copied, objects keep their owners and grants; without, the target user owns everything. */
+    private List<String> ownership() {
+        return plan.copyRoles() ? List.of() : List.of("--no-owner", "--no-privileges");
+    }
+
+    /** Roles (without passwords) that the target lacks, from pg_dumpall --roles-only; reported by name. */
+    private void copyRoles() throws SQLException {
+        List<String> before = roles(tgt);
+        StringBuilder script = new StringBuilder();
+        for (String line : tools.dumpRoles(plan.source()).split("\n")) {
+            // Roles the target has already (its own superuser, for one) are left as they are.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(CREATE|ALTER) ROLE (\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)").matcher(line);
+            if (m.find()) {
+                String name = m.group(2).startsWith("\"") ? m.group(2).substring(1, m.group(2).length() - 1).replace("\"\"", "\"") : m.group(2);
+                if (before.contains(name)) {
+                    continue;
+                }
+            }
+            script.append(line).append('\n');
+        }
+        tools.psql(plan.target(), "\\set ON_ERROR_STOP 1\n" + script);
+        List<String> added = new ArrayList<>(roles(tgt));
+        added.removeAll(before);
+        say.accept(added.isEmpty() ? "Roles: the target has every role of the source already"
+                : "Roles copied without passwords (set them on the target): " + String.join(", ", added));
+    }
+
+    private static List<String> roles(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     /** Creates on the target the source's extensions it has; returns their names (pg_dump's --extension list). */
@@ -95,8 +132,8 @@ final class SchemaCopier {
     }
 
     void postData(List<TableInfo> tables, Set<String> extend) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=post-data", "--no-owner", "--no-privileges", "--no-publications",
-                "--no-subscriptions"));
+        List<String> args = new ArrayList<>(List.of("--schema-only", "--section=post-data", "--no-publications", "--no-subscriptions"));
+        args.addAll(ownership());
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }

@@ -62,6 +62,68 @@ class BootstrapIT {
             new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
 
     @Test
+    @DisplayName("--copy-roles: the source's roles come over without passwords, objects keep their owners and grants")
+    void roles_owners_and_grants_are_copied_when_asked(TestDatabases dbs) throws Exception {
+        String suffix = Integer.toHexString(dbs.name().hashCode());
+        String owner = "own_" + suffix;
+        String reader = "read_" + suffix;
+        PgEndpoint src = dbs.source().withDatabase("roles_" + suffix);
+        PgEndpoint tgt = dbs.target().withDatabase("roles_" + suffix);
+        try {
+            for (PgEndpoint db : List.of(src, tgt)) {
+                try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                    st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+                    st.execute("CREATE DATABASE " + db.database());
+                }
+            }
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("CREATE ROLE " + owner + " LOGIN PASSWORD 'secret-not-copied'");
+                st.execute("CREATE ROLE " + reader);
+                st.execute("CREATE TABLE accounts (id int PRIMARY KEY, name text)");
+                st.execute("INSERT INTO accounts SELECT i, 'n' || i FROM generate_series(1, 100) i");
+                st.execute("ALTER TABLE accounts OWNER TO " + owner);
+                st.execute("GRANT SELECT ON accounts TO " + reader);
+            }
+            BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2,
+                    "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true);
+            ByteArrayOutputStream said = new ByteArrayOutputStream();
+            new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), false).run();
+            assertThat(said.toString(StandardCharsets.UTF_8)).contains("Roles copied without passwords").contains(owner).contains(reader);
+            try (Connection c = io.tsmigrate.testkit.Services.open(tgt); Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_get_userbyid(relowner), has_table_privilege('" + reader + "', 'accounts', 'SELECT'), "
+                         + "(SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = '" + owner + "'), (SELECT count(*) FROM accounts) FROM pg_class "
+                         + "WHERE relname = 'accounts'")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo(owner);
+                assertThat(rs.getBoolean(2)).isTrue();
+                assertThat(rs.getBoolean(3)).as("no password copied").isTrue();
+                assertThat(rs.getLong(4)).isEqualTo(100);
+            }
+        } finally {
+            for (PgEndpoint db : List.of(src, tgt)) {
+                try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                    for (int i = 0; i < 20; i++) {
+                        st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + db.database()
+                                + "' AND active_pid IS NOT NULL");
+                        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.database()
+                                + "' AND NOT active");
+                        try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + db.database() + "'")) {
+                            rs.next();
+                            if (rs.getInt(1) == 0) {
+                                break;
+                            }
+                        }
+                        Thread.sleep(250);
+                    }
+                    st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+                    st.execute("DROP ROLE IF EXISTS " + owner);
+                    st.execute("DROP ROLE IF EXISTS " + reader);
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("TimescaleDB features the Apache-licensed target refuses are reported with their statements; an Apache source has none to read")
     void timescale_features_the_target_refuses_are_reported(TestDatabases dbs) throws Exception {
         try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {

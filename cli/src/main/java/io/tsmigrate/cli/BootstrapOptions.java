@@ -28,6 +28,10 @@ final class BootstrapOptions {
     @Option(names = "--extend-keys", description = "Add a hypertable's time column to its primary key and unique indexes when they lack it")
     boolean extendKeys;
 
+    @Option(names = "--copy-roles", description = "Also copy the source's roles (without passwords: pg_dumpall --roles-only --no-role-passwords) "
+            + "and keep the objects' owners and grants")
+    boolean copyRoles;
+
     @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
     boolean restart;
 
@@ -49,6 +53,6 @@ final class BootstrapOptions {
                 names.slot != null || base == null || base.slotName() == null ? names.slot() : base.slotName(),
                 names.publication != null || base == null || base.publicationName() == null ? names.publication() : base.publicationName(),
                 pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
-                base != null && base.copyRoles());
+                copyRoles || (base != null && base.copyRoles()));
     }
 }

@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +35,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * Anything else (schemas disabled, another layout) goes through JsonConverter. Use it as the sink's
  * {@code key.converter} and {@code value.converter} with the same settings as JsonConverter. Thread-safe.
+ *
+ * <p>It also writes what JsonConverter writes, byte for byte, faster: the schema part of the first record of each
+ * schema object is kept and copied into the next records, and the payload is streamed, so a source connector
+ * (Debezium) can use it as its value converter too. With settings other than {@code schemas.enable} it writes
+ * through JsonConverter.
  */
 public final class ExactJsonConverter implements Converter {
 
@@ -45,6 +51,9 @@ public final class ExactJsonConverter implements Converter {
     private final JsonConverter delegate = new JsonConverter();
     private final Map<SchemaBytes, Schema> schemas = new ConcurrentHashMap<>();
     private boolean schemasEnabled = true;
+    private boolean fastWrite = true;
+    /** Schemas written before, by identity (Debezium keeps one schema object per table version), and their JSON. */
+    private final Map<Schema, byte[]> written = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     /** A schema's JSON bytes as a map key. */
     private record SchemaBytes(byte[] bytes, int hash) {
@@ -69,11 +78,131 @@ public final class ExactJsonConverter implements Converter {
         delegate.configure(configs, isKey);
         Object enabled = configs.get("schemas.enable");
         schemasEnabled = enabled == null || Boolean.parseBoolean(enabled.toString());
+        // The fast writer reproduces JsonConverter's default output; other output settings go through JsonConverter.
+        fastWrite = schemasEnabled && configs.keySet().stream().map(Object::toString)
+                .allMatch(k -> k.equals("schemas.enable") || k.equals("schemas.cache.size") || k.equals("converter.type"));
     }
 
     @Override
     public byte[] fromConnectData(String topic, Schema schema, Object value) {
-        return delegate.fromConnectData(topic, schema, value);
+        // Only immutable schemas are remembered by identity (a SchemaBuilder could change after this record).
+        if (!fastWrite || !(schema instanceof org.apache.kafka.connect.data.ConnectSchema) || value == null) {
+            return delegate.fromConnectData(topic, schema, value);
+        }
+        byte[] schemaJson = written.get(schema);
+        if (schemaJson == null) {
+            // The first record of a schema goes through JsonConverter; its schema part is kept for the next ones.
+            byte[] full = delegate.fromConnectData(topic, schema, value);
+            int end = schemaEnd(full);
+            if (end > 0 && startsWith(full, end, PAYLOAD)) {
+                if (written.size() > CACHE_LIMIT) {
+                    written.clear();
+                }
+                written.put(schema, Arrays.copyOfRange(full, PREFIX.length, end));
+            }
+            return full;
+        }
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(schemaJson.length + 512);
+            out.write(PREFIX);
+            out.write(schemaJson);
+            out.write(PAYLOAD);
+            try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+                write(g, schema, value);
+            }
+            out.write('}');
+            return out.toByteArray();
+        } catch (IOException | ClassCastException e) {
+            throw new DataException("cannot write a JSON record of topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a value as JsonConverter's convertToJson would (same defaults, logical types, field order). */
+    private static void write(JsonGenerator g, Schema schema, Object value) throws IOException {
+        if (value == null) {
+            if (schema.defaultValue() != null) {
+                write(g, schema, schema.defaultValue());
+            } else if (schema.isOptional()) {
+                g.writeNull();
+            } else {
+                throw new DataException("null value for a required field without default");
+            }
+            return;
+        }
+        if (schema.name() != null) {
+            switch (schema.name()) {
+                case Decimal.LOGICAL_NAME -> {
+                    g.writeBinary(Decimal.fromLogical(schema, (BigDecimal) value));
+                    return;
+                }
+                case org.apache.kafka.connect.data.Date.LOGICAL_NAME -> {
+                    g.writeNumber(org.apache.kafka.connect.data.Date.fromLogical(schema, (java.util.Date) value));
+                    return;
+                }
+                case org.apache.kafka.connect.data.Time.LOGICAL_NAME -> {
+                    g.writeNumber(org.apache.kafka.connect.data.Time.fromLogical(schema, (java.util.Date) value));
+                    return;
+                }
+                case org.apache.kafka.connect.data.Timestamp.LOGICAL_NAME -> {
+                    g.writeNumber(org.apache.kafka.connect.data.Timestamp.fromLogical(schema, (java.util.Date) value));
+                    return;
+                }
+                default -> {
+                    // not one of Kafka's logical types: written by its physical type
+                }
+            }
+        }
+        switch (schema.type()) {
+            case INT8 -> g.writeNumber((Byte) value);
+            case INT16 -> g.writeNumber((Short) value);
+            case INT32 -> g.writeNumber((Integer) value);
+            case INT64 -> g.writeNumber((Long) value);
+            case FLOAT32 -> g.writeNumber((Float) value);
+            case FLOAT64 -> g.writeNumber((Double) value);
+            case BOOLEAN -> g.writeBoolean((Boolean) value);
+            case STRING -> g.writeString(((CharSequence) value).toString());
+            case BYTES -> g.writeBinary(value instanceof byte[] b ? b : ((java.nio.ByteBuffer) value).array());
+            case ARRAY -> {
+                g.writeStartArray();
+                for (Object e : (java.util.Collection<?>) value) {
+                    write(g, schema.valueSchema(), e);
+                }
+                g.writeEndArray();
+            }
+            case MAP -> {
+                boolean objectMode = schema.keySchema().type() == Schema.Type.STRING;
+                if (objectMode) {
+                    g.writeStartObject();
+                    for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                        g.writeFieldName(e.getKey().toString());
+                        write(g, schema.valueSchema(), e.getValue());
+                    }
+                    g.writeEndObject();
+                } else {
+                    g.writeStartArray();
+                    for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                        g.writeStartArray();
+                        write(g, schema.keySchema(), e.getKey());
+                        write(g, schema.valueSchema(), e.getValue());
+                        g.writeEndArray();
+                    }
+                    g.writeEndArray();
+                }
+            }
+            case STRUCT -> {
+                Struct struct = (Struct) value;
+                if (!struct.schema().equals(schema)) {
+                    throw new DataException("Mismatching schema.");
+                }
+                g.writeStartObject();
+                for (Field f : schema.fields()) {
+                    g.writeFieldName(f.name());
+                    write(g, f.schema(), struct.get(f));
+                }
+                g.writeEndObject();
+            }
+            default -> throw new DataException("cannot write " + schema.type());
+        }
     }
 
     @Override

@@ -62,4 +62,33 @@ class ExactJsonConverterTest {
         byte[] schemaless = "{\"schema\":null,\"payload\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8);
         assertThat(reader.toConnectData("t", schemaless).value()).isEqualTo(Map.of("a", 1L));
     }
+
+    @Test
+    void writes_what_json_converter_writes_byte_for_byte() {
+        Schema withDefaults = SchemaBuilder.struct().name("d").field("a", SchemaBuilder.int32().defaultValue(7).build())
+                .field("b", SchemaBuilder.string().optional().defaultValue("x").build()).field("c", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("t", org.apache.kafka.connect.data.Time.SCHEMA).field("bb", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        JsonConverter json = new JsonConverter();
+        json.configure(Map.of("schemas.enable", "true"), false);
+        ExactJsonConverter exact = new ExactJsonConverter();
+        exact.configure(Map.of("schemas.enable", "true"), false);
+        for (int round = 0; round < 3; round++) {
+            Struct row = new Struct(ROW).put("i8", (byte) round).put("i16", (short) -300).put("i32", Integer.MAX_VALUE).put("i64", Long.MIN_VALUE + round)
+                    .put("f32", 1.1f * round).put("f64", round == 2 ? Double.POSITIVE_INFINITY : 0.1 * round).put("nan", Double.NaN).put("b", round == 1)
+                    .put("s", round == 0 ? null : "q\"u\\o\nte ü\u0001 \ud83d\ude00").put("bytes", new byte[] {0, -1, (byte) round})
+                    .put("dec", new BigDecimal("-12.345").add(BigDecimal.valueOf(round))).put("date", new java.util.Date(86_400_000L * round))
+                    .put("ts", new java.util.Date(1234567L * round)).put("arr", Arrays.asList("a", null, "c" + round))
+                    .put("map", new java.util.TreeMap<>(Map.of("k", round, "j", 2))).put("imap", new java.util.TreeMap<>(Map.of(5, "five", 6, "six")))
+                    .put("nested", round == 1 ? null : new Struct(ROW.field("nested").schema()).put("x", Float.NEGATIVE_INFINITY)).put("named", 42L * round);
+            assertThat(new String(exact.fromConnectData("t", ROW, row), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(json.fromConnectData("t", ROW, row), StandardCharsets.UTF_8));
+            Struct d = new Struct(withDefaults).put("c", round == 0 ? null : (long) round).put("t", new java.util.Date(1000L * round))
+                    .put("bb", round == 2 ? java.nio.ByteBuffer.wrap(new byte[] {1, 2}) : null);
+            assertThat(exact.fromConnectData("t", withDefaults, d)).isEqualTo(json.fromConnectData("t", withDefaults, d));
+        }
+        assertThat(exact.fromConnectData("t", null, null)).isEqualTo(json.fromConnectData("t", null, null));
+        assertThat(exact.fromConnectData("t", Schema.OPTIONAL_STRING_SCHEMA, null)).isEqualTo(json.fromConnectData("t", Schema.OPTIONAL_STRING_SCHEMA, null));
+        assertThat(exact.fromConnectData("t", Schema.STRING_SCHEMA, "plain")).isEqualTo(json.fromConnectData("t", Schema.STRING_SCHEMA, "plain"));
+        assertThat(exact.fromConnectData("t", Schema.STRING_SCHEMA, "plain2")).isEqualTo(json.fromConnectData("t", Schema.STRING_SCHEMA, "plain2"));
+    }
 }
