@@ -41,12 +41,34 @@ final class SourceCatalog {
                 List<String> generated = new ArrayList<>();
                 columns(c, oid, cols, generated);
                 String[] hyper = timescale ? sourceHypertable(c, schema, name) : null;
-                out.add(new TableInfo(schema, name, rs.getLong(4), rs.getLong(5), rs.getLong(6), cols, generated, primaryKey(c, oid),
+                long[] size = {rs.getLong(4), rs.getLong(5), rs.getLong(6)};
+                if (hyper != null) {
+                    // A hypertable's rows live in its chunks: size, pages and rows are theirs.
+                    size = hypertableSize(c, oid);
+                }
+                out.add(new TableInfo(schema, name, size[0], size[1], size[2], cols, generated, primaryKey(c, oid),
                         rs.getString(7).charAt(0), uniqueIndexes(c, oid), indexedColumns(c, oid), hyper == null ? null : hyper[0],
                         hyper == null ? null : hyper[1]));
             }
         }
+        // Largest first: one big table should start first and use every worker.
+        out.sort(java.util.Comparator.comparingLong(TableInfo::bytes).reversed());
         return out;
+    }
+
+    private static long[] hypertableSize(Connection c, long oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT hypertable_size(?::oid::regclass), coalesce((SELECT sum(pg_relation_size(format('%I.%I', "
+                + "ch.chunk_schema, ch.chunk_name)::regclass)) FROM timescaledb_information.chunks ch JOIN pg_class h ON h.relname = ch.hypertable_name "
+                + "JOIN pg_namespace hn ON hn.oid = h.relnamespace AND hn.nspname = ch.hypertable_schema WHERE h.oid = ?), 0) "
+                + "/ current_setting('block_size')::int, greatest(approximate_row_count(?::oid::regclass), 0)")) {
+            ps.setLong(1, oid);
+            ps.setLong(2, oid);
+            ps.setLong(3, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            }
+        }
     }
 
     static boolean hasExtension(Connection c, String name) throws SQLException {
