@@ -56,6 +56,12 @@ public final class ExactJsonConverter implements Converter {
     private final Map<Schema, byte[]> written = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     /** A schema's JSON bytes as a map key. */
+    /** The schema of a topic's latest record, and its JSON. */
+    private record Last(byte[] bytes, Schema schema) {
+    }
+
+    private final Map<String, Last> lastByTopic = new ConcurrentHashMap<>();
+
     private record SchemaBytes(byte[] bytes, int hash) {
         static SchemaBytes of(byte[] src, int from, int to) {
             byte[] b = Arrays.copyOfRange(src, from, to);
@@ -210,12 +216,23 @@ public final class ExactJsonConverter implements Converter {
         if (value == null) {
             return SchemaAndValue.NULL;
         }
-        int schemaEnd = schemasEnabled ? schemaEnd(value) : -1;
+        // Most records of a topic carry the same schema as the one before: compare bytes (vectorised), no scan, no hash.
+        Last last = schemasEnabled ? lastByTopic.get(topic) : null;
+        int lastEnd = last == null ? -1 : PREFIX.length + last.bytes().length;
+        boolean same = last != null && startsWith(value, 0, PREFIX) && startsWith(value, lastEnd, PAYLOAD)
+                && Arrays.equals(last.bytes(), 0, last.bytes().length, value, PREFIX.length, lastEnd);
+        int schemaEnd = same ? lastEnd : schemasEnabled ? schemaEnd(value) : -1;
         if (schemaEnd < 0 || !startsWith(value, schemaEnd, PAYLOAD)) {
             return delegate.toConnectData(topic, value);
         }
         try {
-            Schema schema = schema(topic, value, PREFIX.length, schemaEnd);
+            Schema schema = same ? last.schema() : schema(topic, value, PREFIX.length, schemaEnd);
+            if (!same && schema != null) {
+                if (lastByTopic.size() > CACHE_LIMIT) {
+                    lastByTopic.clear();
+                }
+                lastByTopic.put(topic, new Last(Arrays.copyOfRange(value, PREFIX.length, schemaEnd), schema));
+            }
             if (schema == null) {
                 return delegate.toConnectData(topic, value);
             }
@@ -311,8 +328,13 @@ public final class ExactJsonConverter implements Converter {
             case MAP -> map(schema, p);
             case STRUCT -> {
                 Struct s = new Struct(schema);
+                List<Field> fields = schema.fields();
+                int next = 0;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    Field f = schema.field(p.currentName());
+                    // Fields come in the schema's order (JsonConverter writes them so): try the next one before a lookup.
+                    String fieldName = p.currentName();
+                    Field f = next < fields.size() && fields.get(next).name().equals(fieldName) ? fields.get(next) : schema.field(fieldName);
+                    next = f == null ? next : f.index() + 1;
                     p.nextToken();
                     if (f == null) {
                         p.skipChildren();
