@@ -13,7 +13,8 @@ import java.util.Properties;
         description = "Low-downtime migration of a live PostgreSQL database into TimescaleDB, built on Kafka Connect.",
         subcommands = {CheckCommand.class, BootstrapCommand.class, StartCommand.class, StatusCommand.class, VerifyCommand.class, MigrateCommand.class, DemoCommand.class,
                 CutoverCommand.class, CleanCommand.class, CommandLine.HelpCommand.class},
-        footer = {"%nA migration: check, bootstrap, start, (wait until status shows little lag), stop writes, cutover, clean.",
+        footer = {"%nA migration: migrate (= check, bootstrap, start, catch up), stop writes (or cutover --block-writes ROLE), cutover, clean.",
+                "Without --connect the commands run their own Kafka broker and Connect worker (embedded mode) until clean.",
                 "Options can also come from a YAML file: --config FILE (keys are the long option names without dashes)."})
 public final class Tsmigrate implements Runnable {
 
