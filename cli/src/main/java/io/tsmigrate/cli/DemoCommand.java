@@ -74,6 +74,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
+    private long copiedRows;
+
     private int run(Path pgBin) throws Exception {
         Db source = endpoints.source().withDatabase(database);
         Db target = endpoints.target().withDatabase(database);
@@ -102,6 +104,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             migrate.bootstrap.hypertables.add("public.readings:ts:1day");
             migrate.bootstrap.pgBin = pgBin == null ? null : pgBin.toString();
             code = migrate.call();
+            copiedRows = migrate.copiedRows;
             if (code != 0) {
                 return code;
             }
@@ -139,8 +142,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             clean.yes = true;
             clean.call();
         }
-        System.out.printf("%nDemo %s: 601,000 rows copied by the bootstrap, %d write transactions streamed live, readings became a hypertable; "
-                + "downtime %.1f s.%n", code == 0 ? "done" : "FAILED", transactions.get(), downtime);
+        System.out.printf("%nDemo %s: %,d rows copied by the bootstrap, %d write transactions streamed live, readings became a hypertable; "
+                + "downtime %.1f s.%n", code == 0 ? "done" : "FAILED", copiedRows, transactions.get(), downtime);
         return code;
     }
 

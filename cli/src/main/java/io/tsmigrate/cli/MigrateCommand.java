@@ -47,6 +47,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "1800", description = "Seconds to wait for the stream to catch up (default: ${DEFAULT-VALUE})")
     int timeout = 1800;
 
+    /** Rows the bootstrap copied in this run. */
+    long copiedRows;
+
     @Override
     public Integer call() throws Exception {
         Instant began = Instant.now();
@@ -61,6 +64,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
         step("2/4 bootstrap");
         HandOver h = new Bootstrap(bootstrap.plan(endpoints, names), bootstrap.restart, System.out, System.console() != null).run();
+        copiedRows = h.rowsCopied();
         System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());
         step("3/4 start");
         start.apply(endpoints, names);
