@@ -87,8 +87,9 @@ final class TimescaleFeatures {
                 + "segmentby_column_index, orderby_column_index, orderby_asc, orderby_nullsfirst FROM timescaledb_information.compression_settings "
                 + "ORDER BY 1, 2, coalesce(segmentby_column_index, 0), coalesce(orderby_column_index, 0)")) {
             while (rs.next()) {
-                Compression c = compression.computeIfAbsent(rs.getString(1) + "." + rs.getString(2),
-                        k -> new Compression(get(rs, 1), get(rs, 2), new ArrayList<>(), new ArrayList<>()));
+                String schema = rs.getString(1);
+                String table = rs.getString(2);
+                Compression c = compression.computeIfAbsent(schema + "." + table, k -> new Compression(schema, table, new ArrayList<>(), new ArrayList<>()));
                 if (rs.getObject(4) != null) {
                     c.segmentBy().add(Ident.quote(rs.getString(3)));
                 }
@@ -155,14 +156,6 @@ final class TimescaleFeatures {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'")) {
             rs.next();
             return rs.getBoolean(1);
-        }
-    }
-
-    private static String get(ResultSet rs, int i) {
-        try {
-            return rs.getString(i);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -60,6 +60,7 @@ final class CatchUp implements AutoCloseable {
     void awaitSlot(Connection source, String lsn, Instant deadline) throws SQLException, InterruptedException {
         try (Statement st = source.createStatement()) {
             while (true) {
+                long bytesBehind;
                 try (ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= " + Ident.literal(lsn) + "::pg_lsn, "
                         + "pg_wal_lsn_diff(" + Ident.literal(lsn) + "::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = "
                         + Ident.literal(names.slot()))) {
@@ -69,6 +70,7 @@ final class CatchUp implements AutoCloseable {
                     if (rs.getBoolean(1)) {
                         return;
                     }
+                    bytesBehind = rs.getLong(2);
                 }
                 // Debezium confirms a position once it has processed the event after it: on an idle source that would be
                 // its next heartbeat, seconds away. A tiny WAL message every half second is that next event.
@@ -76,11 +78,7 @@ final class CatchUp implements AutoCloseable {
                     emitMarker(source, "nudge");
                     lastNudge = Instant.now();
                 }
-                try (ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(" + Ident.literal(lsn) + "::pg_lsn, confirmed_flush_lsn)::bigint "
-                        + "FROM pg_replication_slots WHERE slot_name = " + Ident.literal(names.slot()))) {
-                    rs.next();
-                    waitOrFail(deadline, "Debezium did not read up to " + lsn + " (" + rs.getLong(1) + " bytes behind)");
-                }
+                waitOrFail(deadline, "Debezium did not read up to " + lsn + " (" + bytesBehind + " bytes behind)");
             }
         }
     }
@@ -150,25 +148,36 @@ final class CatchUp implements AutoCloseable {
 
     /** Records in the topics before {@code ends} that the sink has not committed in the target. */
     long behind(Connection target, Map<TopicPartition, Long> ends) throws SQLException {
-        Map<TopicPartition, Long> applied = new HashMap<>();
-        try (Statement st = target.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
-                rs.next();
-                if (rs.getBoolean(1)) {
-                    try (ResultSet r2 = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM tsmigrate.sink_offsets WHERE connector = "
-                            + Ident.literal(names.sinkConnector()))) {
-                        while (r2.next()) {
-                            applied.put(new TopicPartition(r2.getString(1), r2.getInt(2)), r2.getLong(3));
-                        }
-                    }
-                }
-            }
-        }
+        return behind(applied(target), ends);
+    }
+
+    /** Records before {@code ends} beyond the sink's committed offsets {@code applied}. */
+    static long behind(Map<TopicPartition, Long> applied, Map<TopicPartition, Long> ends) {
         long behind = 0;
         for (var e : ends.entrySet()) {
             behind += Math.max(0, e.getValue() - (applied.getOrDefault(e.getKey(), -1L) + 1));
         }
         return behind;
+    }
+
+    /** The sink's committed offsets in the target (empty before its first commit). */
+    Map<TopicPartition, Long> applied(Connection target) throws SQLException {
+        Map<TopicPartition, Long> applied = new HashMap<>();
+        try (Statement st = target.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return applied;
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM tsmigrate.sink_offsets WHERE connector = "
+                    + Ident.literal(names.sinkConnector()))) {
+                while (rs.next()) {
+                    applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                }
+            }
+        }
+        return applied;
     }
 
     private void waitOrFail(Instant deadline, String what) throws InterruptedException {

@@ -171,7 +171,7 @@ final class CheckCommand implements Callable<Integer> {
     /** Without --connect the commands run their own broker and worker: their runtime must be installed. */
     private static Check embedded() {
         try {
-            java.nio.file.Path root = Embedded.launcher().getParent().getParent().getParent();
+            java.nio.file.Path root = Embedded.home();
             for (String part : List.of("deploy/local/runtime/target/kafka-libs", "deploy/local/runtime/target/plugins", "sink-timescale/target/connect-plugins")) {
                 if (!java.nio.file.Files.isDirectory(root.resolve(part))) {
                     return Check.fail("connect", "embedded", root.resolve(part) + " is missing", "build the runtime: mvn -DskipTests package");

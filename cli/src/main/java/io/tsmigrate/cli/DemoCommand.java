@@ -49,10 +49,12 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean startedServices = false;
         Path pgBin = pgBinOption;
+        // The local services only when no servers are given (they need tsmigrate's runtime and root).
+        Embedded services = null;
+        boolean startedServices = false;
         if (endpoints.sourceUrl == null || endpoints.targetUrl == null) {
-            Embedded services = Embedded.localServices();
+            services = Embedded.localServices();
             startedServices = !services.running();
             Map<String, String> env = services.up();
             endpoints.sourceUrl = env.get("TSMIGRATE_SOURCE_URL");
@@ -69,7 +71,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             return run(pgBin);
         } finally {
             if (startedServices && !keep) {
-                Embedded.localServices().stop();
+                services.stop();
             }
         }
     }

@@ -73,7 +73,7 @@ final class Embedded {
 
     /** The local services of {@code services.sh} (source, target, broker, worker) in their default run directory. */
     static Embedded localServices() {
-        return new Embedded(launcher().getParent().getParent().getParent().resolve("target/services"));
+        return new Embedded(home().resolve("target/services"));
     }
 
     /** Starts all the local services ({@code services.sh up}: needs root) and returns their settings. */
@@ -147,6 +147,11 @@ final class Embedded {
             throw new CliException("the embedded Kafka/Connect launcher did not print its addresses: " + output.strip());
         }
         return m;
+    }
+
+    /** The installation's root: the folder holding deploy/local/services.sh. */
+    static Path home() {
+        return launcher().getParent().getParent().getParent();
     }
 
     /** services.sh of the installation: -Dtsmigrate.home, or found upwards from the jar or classes folder. */

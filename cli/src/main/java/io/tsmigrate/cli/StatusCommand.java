@@ -130,10 +130,10 @@ final class StatusCommand implements Callable<Integer> {
             return;
         }
         try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
-            Map<org.apache.kafka.common.TopicPartition, Long> ends = kafka.endOffsets();
+            Map<org.apache.kafka.common.TopicPartition, Long> applied = kafka.applied(target);
             Map<String, Long> perTopic = new java.util.TreeMap<>();
-            for (var e : ends.entrySet()) {
-                perTopic.merge(e.getKey().topic(), kafka.behind(target, Map.of(e.getKey(), e.getValue())), Long::sum);
+            for (var e : kafka.endOffsets().entrySet()) {
+                perTopic.merge(e.getKey().topic(), CatchUp.behind(applied, Map.of(e.getKey(), e.getValue())), Long::sum);
             }
             perTopic.forEach((topic, lag) -> s.put("Kafka lag " + topic, lag));
         } catch (Exception e) {

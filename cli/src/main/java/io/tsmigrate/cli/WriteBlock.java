@@ -128,12 +128,11 @@ final class WriteBlock {
 
     private static List<String> remainingWrites(Connection source, String publication, List<String> roles) throws SQLException {
         List<String> left = new ArrayList<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT r.rolname || ' on ' || t.schemaname || '.' || t.tablename FROM pg_publication_tables t "
-                + "CROSS JOIN pg_roles r WHERE t.pubname = ? AND r.rolname = ANY (?) AND ("
-                + "has_any_column_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'INSERT') "
-                + "OR has_any_column_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'UPDATE') "
-                + "OR has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'DELETE') "
-                + "OR has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename)::regclass, 'TRUNCATE')) ORDER BY 1")) {
+        try (PreparedStatement ps = source.prepareStatement("SELECT r.rolname || ' on ' || t.schemaname || '.' || t.tablename FROM "
+                + "(SELECT schemaname, tablename, format('%I.%I', schemaname, tablename)::regclass AS rel FROM pg_publication_tables WHERE pubname = ?) t "
+                + "CROSS JOIN pg_roles r WHERE r.rolname = ANY (?) AND (has_any_column_privilege(r.oid, t.rel, 'INSERT') "
+                + "OR has_any_column_privilege(r.oid, t.rel, 'UPDATE') OR has_table_privilege(r.oid, t.rel, 'DELETE') "
+                + "OR has_table_privilege(r.oid, t.rel, 'TRUNCATE')) ORDER BY 1")) {
             ps.setString(1, publication);
             ps.setArray(2, source.createArrayOf("text", roles.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
