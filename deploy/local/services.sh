@@ -82,7 +82,10 @@ provision() {
 }
 
 # ------------------------------------------------------------------------------------------------- ports
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_busy() { # something listens there, or a socket (a client's ephemeral port) holds it locally
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  awk -v p="$(printf '%04X' "$1")" 'FNR > 1 { split($2, a, ":"); if (a[2] == p) found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 
 pick_port() { # pick_port VAR DEFAULT: keep the default unless something else listens there
   local var=$1 port=$2

@@ -49,7 +49,30 @@ final class Embedded {
         if (!running()) {
             System.err.println("Starting the embedded Kafka broker and Connect worker (data and logs in " + dataDir + ")");
         }
-        env = parse(services("streaming-up"));
+        try {
+            env = parse(services("streaming-up"));
+        } catch (CliException e) {
+            // A port chosen free can be taken before the broker binds it (by a client's ephemeral port): choose again, once.
+            if (!logsMention("Address already in use")) {
+                throw e;
+            }
+            services("down");
+            env = parse(services("streaming-up"));
+        }
+    }
+
+    private boolean logsMention(String text) {
+        for (String name : List.of("kafka.log", "connect.log")) {
+            try {
+                Path log = dataDir.resolve("logs").resolve(name);
+                if (Files.exists(log) && Files.readString(log).contains(text)) {
+                    return true;
+                }
+            } catch (IOException unreadable) {
+                // not this one
+            }
+        }
+        return false;
     }
 
     String connectUrl() {
