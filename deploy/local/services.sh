@@ -82,9 +82,14 @@ provision() {
 }
 
 # ------------------------------------------------------------------------------------------------- ports
-port_busy() { # something listens there, or a socket (a client's ephemeral port) holds it locally
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  awk -v p="$(printf '%04X' "$1")" 'FNR > 1 { split($2, a, ":"); if (a[2] == p) found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+port_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+port_busy() { # something listens there, or a live socket (a client's ephemeral port) holds it locally
+  port_listening "$1" && return 0
+  # Sockets in TIME_WAIT (state 06), such as those a stopped server leaves behind, do not stop a server from
+  # binding the port again (PostgreSQL and Kafka set SO_REUSEADDR), so they do not count.
+  awk -v p="$(printf '%04X' "$1")" 'FNR > 1 { split($2, a, ":"); if (a[2] == p && $4 != "06") found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 pick_port() { # pick_port VAR DEFAULT: keep the default unless something else listens there
@@ -171,7 +176,7 @@ pg_start() { # pg_start NAME PORT [SETTING=VALUE ...]
   local name=$1 port=$2; shift 2
   local data=$PGDATA_ROOT/$name
   running "$name" && return 0
-  port_busy "$port" && die "port $port for $name is taken by another program; stop it or choose another port"
+  port_listening "$port" && die "port $port for $name is taken by another program; stop it or choose another port"
   if [ ! -f "$CHROOT$data/PG_VERSION" ]; then
     mkdir -p "$CHROOT$data"
     chroot "$CHROOT" chown -R postgres:postgres /var/lib/tsmigrate
@@ -275,7 +280,7 @@ EOF
       >>"$RUN/logs/kafka.log" 2>&1 || die "formatting Kafka's storage failed; see $RUN/logs/kafka.log"
   fi
   spawn kafka "$java" "${jvm[@]}" kafka.Kafka "$RUN/config/server.properties"
-  wait_for kafka 90 port_busy "$KAFKA_PORT"
+  wait_for kafka 90 port_listening "$KAFKA_PORT"
 }
 
 cluster_id() { # any valid KRaft cluster id will do: the broker is alone and its data local to this run
