@@ -45,6 +45,9 @@ public final class SinkBenchmark {
     private final PgEndpoint target;
     private final Path runDir;
     private final Map<String, List<Run>> results = new LinkedHashMap<>();
+    private static final String SESSION = Long.toString(System.currentTimeMillis() / 1000 % 1_000_000, 36);
+    private List<String> contenders = List.of(OURS, PEER);
+    private boolean reuse;
 
     record Run(String workload, String contender, int round, double seconds, double connectCpu, double targetCpu, long records, boolean equal) {
     }
@@ -59,13 +62,21 @@ public final class SinkBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("--runs", "3", "--w1-rows", "1000000", "--w3-rows", "200000",
-                "--out", "bench/target/results", "--only", "W1,W3"));
+                "--out", "bench/target/results", "--only", "W1,W3",
+                "--contenders", OURS + "," + PEER, "--reuse", "false"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i], args[i + 1]);
         }
         SinkBenchmark b = new SinkBenchmark(Services.get());
-        b.requirePeerPlugin();
-        b.createDatabases();
+        b.contenders = List.of(opts.get("--contenders").split(","));
+        // --reuse true: keep the source tables and the preloaded topics of an earlier run on the same services.
+        b.reuse = Boolean.parseBoolean(opts.get("--reuse"));
+        if (b.contenders.contains(PEER)) {
+            b.requirePeerPlugin();
+        }
+        if (!b.reuse) {
+            b.createDatabases();
+        }
         int runs = Integer.parseInt(opts.get("--runs"));
         List<String> only = List.of(opts.get("--only").split(","));
         if (only.contains("W1")) {
@@ -112,29 +123,62 @@ public final class SinkBenchmark {
 
     private void workloadW1(int rows, int runs) throws Exception {
         log("W1: %,d rows, append-only, time-ordered, into a hypertable with 1-hour chunks", rows);
-        sql(source, "CREATE TABLE w1 (ts timestamptz NOT NULL, device_id int NOT NULL, v1 double precision, v2 double precision, "
-                + "v3 double precision, v4 double precision, tag text, PRIMARY KEY (device_id, ts))");
-        // About 150 bytes a row; 100 devices, one reading a second each, in time order.
-        sql(source, "INSERT INTO w1 SELECT '2026-01-01'::timestamptz + (i / 100) * INTERVAL '1 second', i % 100, random() * 100, "
-                + "random() * 1000, random(), i * 0.5, 'tag-' || (i % 37) FROM generate_series(0, " + (rows - 1) + ") i");
-        String topic = preload("w1", rows);
+        if (reuse && endOffset(topicFor("w1")) == rows) {
+            log("reusing topic %s", topicFor("w1"));
+        } else {
+            preloadW1(rows);
+        }
+        String topic = topicFor("w1");
         String targetDdl = "DROP TABLE IF EXISTS w1; CREATE TABLE w1 (ts timestamptz NOT NULL, device_id int NOT NULL, v1 double precision, "
                 + "v2 double precision, v3 double precision, v4 double precision, tag text, PRIMARY KEY (device_id, ts)); "
                 + "SELECT create_hypertable('w1', by_range('ts', INTERVAL '1 hour'))";
         String expected = digest(source, "w1");
         for (int round = 1; round <= runs; round++) {
-            for (String contender : round % 2 == 1 ? List.of(OURS, PEER) : List.of(PEER, OURS)) {
+            for (String contender : order(round)) {
                 sql(target, targetDdl);
                 record(measure("W1", contender, round, topic, "w1", "SELECT count(*) = " + rows + " FROM w1", expected));
             }
         }
     }
 
+    /** The contenders of a round: the first round starts with ours, the next with the peer, and so on. */
+    private List<String> order(int round) {
+        List<String> all = round % 2 == 1 ? List.of(OURS, PEER) : List.of(PEER, OURS);
+        return all.stream().filter(contenders::contains).toList();
+    }
+
+    private void preloadW1(int rows) throws Exception {
+        sql(source, "CREATE TABLE w1 (ts timestamptz NOT NULL, device_id int NOT NULL, v1 double precision, v2 double precision, "
+                + "v3 double precision, v4 double precision, tag text, PRIMARY KEY (device_id, ts))");
+        // About 150 bytes a row; 100 devices, one reading a second each, in time order.
+        sql(source, "INSERT INTO w1 SELECT '2026-01-01'::timestamptz + (i / 100) * INTERVAL '1 second', i % 100, random() * 100, "
+                + "random() * 1000, random(), i * 0.5, 'tag-' || (i % 37) FROM generate_series(0, " + (rows - 1) + ") i");
+        preload("w1", rows);
+    }
+
     private void workloadW3(int rows, int runs) throws Exception {
         log("W3: %,d-row keyed table, then %,d changes: 70%% updates, 20%% inserts, 10%% deletes", rows, rows);
+        String topic = topicFor("w3");
+        if (reuse && endOffset(topic) > rows) {
+            log("reusing topic %s", topic);
+        } else {
+            preloadW3(rows);
+        }
+        String targetDdl = "DROP TABLE IF EXISTS w3; CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), "
+                + "status text, updated_at timestamptz)";
+        String expected = digest(source, "w3");
+        for (int round = 1; round <= runs; round++) {
+            for (String contender : order(round)) {
+                sql(target, targetDdl);
+                record(measure("W3", contender, round, topic, "w3", "SELECT EXISTS (SELECT 1 FROM w3 WHERE id = 0)", expected));
+            }
+        }
+    }
+
+    private void preloadW3(int rows) throws Exception {
+        String topic = topicFor("w3");
         sql(source, "CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), status text, updated_at timestamptz)");
         sql(source, "INSERT INTO w3 SELECT i, i % 1000, i * 1.01, 'new', '2026-01-01' FROM generate_series(1, " + rows + ") i");
-        String topic = topicFor("w3");
         startSource("w3");
         waitForTopic(topic, rows);
         // The changes, in source transactions of 1,000 changes, interleaved.
@@ -170,22 +214,14 @@ public final class SinkBenchmark {
             events = endOffset(topic);
         }
         log("W3 topic holds %,d records", events);
-        String targetDdl = "DROP TABLE IF EXISTS w3; CREATE TABLE w3 (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), "
-                + "status text, updated_at timestamptz)";
-        String expected = digest(source, "w3");
-        for (int round = 1; round <= runs; round++) {
-            for (String contender : round % 2 == 1 ? List.of(OURS, PEER) : List.of(PEER, OURS)) {
-                sql(target, targetDdl);
-                record(measure("W3", contender, round, topic, "w3", "SELECT EXISTS (SELECT 1 FROM w3 WHERE id = 0)", expected));
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------------- measuring
 
     private Run measure(String workload, String contender, int round, String topic, String table, String doneQuery, String expected)
             throws Exception {
-        String name = "bench-" + workload.toLowerCase(Locale.ROOT) + "-" + contender + "-" + round;
+        // Unique per invocation: with --reuse, an earlier invocation's consumer groups and stored offsets must not count.
+        String name = "bench-" + workload.toLowerCase(Locale.ROOT) + "-" + contender + "-" + round + "-" + SESSION;
         double connect0 = Cpu.seconds(pid("connect"), false);
         double target0 = Cpu.seconds(pid("target"), true);
         long t0 = System.nanoTime();
@@ -287,6 +323,8 @@ public final class SinkBenchmark {
         c.put("snapshot.fetch.size", "20000");
         c.put("max.batch.size", "20480");
         c.put("max.queue.size", "81920");
+        // As connectors/*.json ship it: no context headers (neither sink reads them; Connect converts each one).
+        c.put("extended.headers.enabled", "false");
         connect.putConfig("bench-source-" + table, c);
         connect.awaitRunning("bench-source-" + table, Duration.ofMinutes(2));
     }
@@ -366,7 +404,7 @@ public final class SinkBenchmark {
         sb.append("|---|---|---|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {
             Map<String, Double> medians = new LinkedHashMap<>();
-            for (String contender : List.of(OURS, PEER)) {
+            for (String contender : contenders) {
                 List<Run> runs = e.getValue().stream().filter(r -> r.contender().equals(contender)).toList();
                 double median = Stats.median(runs.stream().map(Run::seconds).toList());
                 medians.put(contender, median);
@@ -376,8 +414,10 @@ public final class SinkBenchmark {
                         rows / median, Stats.median(runs.stream().map(Run::connectCpu).toList()),
                         Stats.median(runs.stream().map(Run::targetCpu).toList()), runs.stream().allMatch(Run::equal) ? "equal" : "DIFFERENT"));
             }
-            sb.append(String.format(Locale.ROOT, "| %s | ratio | %s is %.1f× faster (median) | | | | | |%n", e.getKey(), OURS,
-                    medians.get(PEER) / medians.get(OURS)));
+            if (contenders.size() == 2) {
+                sb.append(String.format(Locale.ROOT, "| %s | ratio | %s is %.1f× faster (median) | | | | | |%n", e.getKey(), OURS,
+                        medians.get(PEER) / medians.get(OURS)));
+            }
         }
         return sb.toString();
     }

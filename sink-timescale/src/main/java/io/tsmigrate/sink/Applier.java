@@ -35,6 +35,8 @@ final class Applier {
     private final MetadataCache metadata;
     private final ValueRenderer renderer = new ValueRenderer();
     private final Set<String> checkedFields = new HashSet<>();
+    /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
+    private final Map<org.apache.kafka.connect.data.Schema, TableMeta> checkedShapes = new java.util.IdentityHashMap<>();
     private boolean truncateSkipLogged;
 
     Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata) {
@@ -116,6 +118,10 @@ final class Applier {
 
     /** Adds columns the events carry and the target lacks; refuses values a column's type cannot hold. */
     private TableMeta evolve(Connection c, TableMeta meta, Row row) throws SQLException {
+        org.apache.kafka.connect.data.Schema shape = row instanceof Row.StructRow sr ? sr.struct().schema() : null;
+        if (shape != null && checkedShapes.get(shape) == meta) {
+            return meta;
+        }
         Map<String, Integer> positions = meta.positions();
         List<String> missing = new ArrayList<>();
         for (String field : row.fields()) {
@@ -142,6 +148,12 @@ final class Applier {
             checkedFields.add(signature);
         }
         if (missing.isEmpty()) {
+            if (shape != null) {
+                if (checkedShapes.size() > 1000) {
+                    checkedShapes.clear();
+                }
+                checkedShapes.put(shape, meta);
+            }
             return meta;
         }
         if (config.schemaEvolution() == TimescaleSinkConfig.SchemaEvolution.NONE || row.schema(missing.get(0)) == null) {

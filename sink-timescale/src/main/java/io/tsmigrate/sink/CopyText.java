@@ -11,7 +11,18 @@ final class CopyText {
             sb.append("\\N");
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
+        int n = value.length();
+        int first = 0;
+        while (first < n && !special(value.charAt(first))) {
+            first++;
+        }
+        if (first == n) {
+            // Most cells (numbers, times, short text) need no escaping: one bulk copy.
+            sb.append(value);
+            return;
+        }
+        sb.append(value, 0, first);
+        for (int i = first; i < n; i++) {
             char ch = value.charAt(i);
             switch (ch) {
                 case '\\' -> sb.append("\\\\");
@@ -21,5 +32,9 @@ final class CopyText {
                 default -> sb.append(ch);
             }
         }
+    }
+
+    private static boolean special(char ch) {
+        return ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
     }
 }

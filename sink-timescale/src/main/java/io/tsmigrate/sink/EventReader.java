@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
@@ -40,6 +41,12 @@ final class EventReader {
                     + record.kafkaOffset() + " is neither a Debezium change event nor a row: its value is a "
                     + value.getClass().getSimpleName() + "; use a converter that produces structured values (JsonConverter, Avro)");
         }
+        if (value instanceof Struct struct) {
+            Envelope shape = envelope(struct.schema());
+            if (shape != null) {
+                return readEnvelope(record, struct, shape, key);
+            }
+        }
         Row envelope = Row.of(value);
         if (envelope.has("op") && "m".equals(String.valueOf(envelope.value("op")))) {
             // A logical decoding message (pg_logical_emit_message), such as tsmigrate's cutover marker: no row.
@@ -59,8 +66,12 @@ final class EventReader {
         long[] sequence = Position.parseSequence(source == null || !source.has("sequence") ? null : str(source.value("sequence")));
         Object before = envelope.value("before");
         Object after = envelope.value("after");
-        Row beforeRow = before == null ? null : Row.of(before);
-        Row afterRow = after == null ? null : Row.of(after);
+        return event(record, table, opCode, key, before == null ? null : Row.of(before), after == null ? null : Row.of(after), lsn, tsMs,
+                sequence);
+    }
+
+    private static ChangeEvent event(SinkRecord record, TableId table, String opCode, Row key, Row beforeRow, Row afterRow, long lsn, long tsMs,
+                                     long[] sequence) {
         Op op = switch (opCode) {
             case "c", "r" -> Op.INSERT;
             case "u" -> Op.UPDATE;
@@ -71,6 +82,7 @@ final class EventReader {
                     + record.kafkaPartition() + ", offset " + record.kafkaOffset());
         };
         if (op == null) {
+            // A logical decoding message (pg_logical_emit_message), such as tsmigrate's cutover marker: no row.
             return null;
         }
         if ((op == Op.INSERT || op == Op.UPDATE) && afterRow == null) {
@@ -81,6 +93,51 @@ final class EventReader {
             key = beforeRow;
         }
         return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1]);
+    }
+
+    /** A Debezium envelope schema's fields, looked up once per schema (a converter keeps one schema object per table version). */
+    private record Envelope(Schema schema, Field op, Field before, Field after, Field source, Field srcSchema, Field srcTable, Field lsn,
+                            Field tsMs, Field sequence) {
+    }
+
+    private volatile Envelope lastEnvelope;
+
+    /** The envelope's fields, or null when {@code schema} is not a Debezium envelope with a struct source. */
+    private Envelope envelope(Schema schema) {
+        Envelope e = lastEnvelope;
+        if (e != null && e.schema() == schema) {
+            return e;
+        }
+        Field op = schema.field("op");
+        Field source = schema.field("source");
+        Field before = schema.field("before");
+        Field after = schema.field("after");
+        if (op == null || source == null || (before == null && after == null) || source.schema().type() != Schema.Type.STRUCT) {
+            return null;
+        }
+        Schema src = source.schema();
+        e = new Envelope(schema, op, before, after, source, src.field("schema"), src.field("table"), src.field("lsn"), src.field("ts_ms"),
+                src.field("sequence"));
+        lastEnvelope = e;
+        return e;
+    }
+
+    private ChangeEvent readEnvelope(SinkRecord record, Struct value, Envelope shape, Row key) {
+        String opCode = String.valueOf(value.get(shape.op()));
+        Struct source = (Struct) value.get(shape.source());
+        String srcSchema = source == null ? null : field(source, shape.srcSchema());
+        String srcTable = source == null ? null : field(source, shape.srcTable());
+        long lsn = source == null || shape.lsn() == null ? -1 : num(source.get(shape.lsn()));
+        long tsMs = source == null || shape.tsMs() == null ? -1 : num(source.get(shape.tsMs()));
+        long[] sequence = Position.parseSequence(source == null ? null : field(source, shape.sequence()));
+        Object before = shape.before() == null ? null : value.get(shape.before());
+        Object after = shape.after() == null ? null : value.get(shape.after());
+        return event(record, router.route(record.topic(), srcSchema, srcTable), opCode, key, before == null ? null : Row.of(before),
+                after == null ? null : Row.of(after), lsn, tsMs, sequence);
+    }
+
+    private static String field(Struct struct, Field f) {
+        return f == null ? null : str(struct.get(f));
     }
 
     private static boolean isEnvelope(Row row) {

@@ -41,20 +41,36 @@ record Position(long offset, long commitLsn, long changeLsn) {
 
     /** Parses Debezium's sequence, a JSON array of two decimal strings or nulls: {@code ["22927424","22927560"]}. */
     static long[] parseSequence(String sequence) {
+        // Debezium writes ["<last commit LSN>","<this change's LSN>"], either part possibly null; read the two
+        // numbers without splitting (this runs once per record).
         long[] out = {-1, -1};
         if (sequence == null || sequence.length() < 2) {
             return out;
         }
-        String[] parts = sequence.substring(1, sequence.length() - 1).split(",");
-        for (int i = 0; i < 2 && i < parts.length; i++) {
-            String p = parts[i].trim().replace("\"", "");
-            if (!p.isEmpty() && !p.equals("null")) {
-                try {
-                    out[i] = Long.parseLong(p);
-                } catch (NumberFormatException e) {
-                    return new long[] {-1, -1};
+        int part = 0;
+        int i = 1;
+        int end = sequence.length() - 1;
+        while (i < end && part < 2) {
+            char ch = sequence.charAt(i);
+            if (ch >= '0' && ch <= '9') {
+                long v = 0;
+                int digits = 0;
+                while (i < end && (ch = sequence.charAt(i)) >= '0' && ch <= '9') {
+                    if (++digits > 18) {
+                        return new long[] {-1, -1};
+                    }
+                    v = v * 10 + (ch - '0');
+                    i++;
                 }
+                out[part] = v;
+                continue;
             }
+            if (ch == ',') {
+                part++;
+            } else if (ch != '"' && ch != ' ' && ch != 'n' && ch != 'u' && ch != 'l') {
+                return new long[] {-1, -1};
+            }
+            i++;
         }
         return out;
     }

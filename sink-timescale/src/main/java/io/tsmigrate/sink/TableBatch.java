@@ -1,5 +1,8 @@
 package io.tsmigrate.sink;
 
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
 import java.nio.ByteBuffer;
@@ -7,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +60,9 @@ final class TableBatch {
     private final Map<String, Pending> keyed = new LinkedHashMap<>();
     private final List<Pending> appended = new ArrayList<>();
     private final Map<String, Integer> positions;
+    private final int timePosition;
+    /** For each struct schema seen (by identity: a converter keeps one per table version), its field per target column. */
+    private final Map<Schema, Field[]> shapes = new IdentityHashMap<>();
     private int events;
 
     /**
@@ -77,6 +84,8 @@ final class TableBatch {
             }
             return p;
         }).toArray();
+        Integer time = meta.timeColumn() == null ? null : positions.get(meta.timeColumn());
+        this.timePosition = time == null ? -1 : time;
     }
 
     TableMeta meta() {
@@ -109,12 +118,11 @@ final class TableBatch {
         }
         String[] keyCells = new String[meta.columns().size()];
         for (int i = 0; i < keyPositions.length; i++) {
-            String col = keyColumns.get(i);
-            Row source = e.key() != null && e.key().has(col) ? e.key() : e.after() != null && e.after().has(col) ? e.after() : e.before();
-            if (source == null || !source.has(col)) {
-                throw new DataException("event at " + e.position() + " for table " + meta.id() + " lacks key column " + col);
+            int p = keyPositions[i];
+            Column column = meta.columns().get(p);
+            if (!(cell(e.key(), p, column, keyCells) || cell(e.after(), p, column, keyCells) || cell(e.before(), p, column, keyCells))) {
+                throw new DataException("event at " + e.position() + " for table " + meta.id() + " lacks key column " + column.name());
             }
-            keyCells[keyPositions[i]] = renderer.render(source.value(col), source.schema(col), meta.columns().get(keyPositions[i]));
         }
         String identity = identity(keyCells);
         Pending previous = keyed.get(identity);
@@ -145,6 +153,9 @@ final class TableBatch {
     }
 
     private String identity(String[] keyCells) {
+        if (keyPositions.length == 1 && keyCells[keyPositions[0]] != null) {
+            return keyCells[keyPositions[0]];
+        }
         StringBuilder sb = new StringBuilder();
         for (int p : keyPositions) {
             sb.append(keyCells[p] == null ? "\u0002" : keyCells[p]).append('\u0001');
@@ -152,28 +163,77 @@ final class TableBatch {
         return sb.toString();
     }
 
+    /** Renders column {@code p} from {@code row} into {@code cells} when the row has that column. */
+    private boolean cell(Row row, int p, Column column, String[] cells) {
+        if (row == null) {
+            return false;
+        }
+        if (row instanceof Row.StructRow sr) {
+            Field f = fields(sr.struct().schema())[p];
+            if (f == null) {
+                return false;
+            }
+            cells[p] = renderer.render(sr.struct().get(f), f.schema(), column);
+            return true;
+        }
+        if (!row.has(column.name())) {
+            return false;
+        }
+        cells[p] = renderer.render(row.value(column.name()), row.schema(column.name()), column);
+        return true;
+    }
+
     private String[] render(Row row) {
         List<Column> columns = meta.columns();
         String[] cells = new String[columns.size()];
+        Struct struct = row instanceof Row.StructRow sr ? sr.struct() : null;
+        Field[] fields = struct == null ? null : fields(struct.schema());
         for (int i = 0; i < cells.length; i++) {
             Column c = columns.get(i);
-            if (!row.has(c.name())) {
-                cells[i] = KEEP;
-                continue;
+            Object v;
+            Schema schema;
+            if (struct != null) {
+                Field f = fields[i];
+                if (f == null) {
+                    cells[i] = KEEP;
+                    continue;
+                }
+                v = struct.get(f);
+                schema = f.schema();
+            } else {
+                if (!row.has(c.name())) {
+                    cells[i] = KEEP;
+                    continue;
+                }
+                v = row.value(c.name());
+                schema = row.schema(c.name());
             }
-            Object v = row.value(c.name());
             if (isPlaceholder(v)) {
                 cells[i] = KEEP;
                 continue;
             }
             try {
-                cells[i] = renderer.render(v, row.schema(c.name()), c);
+                cells[i] = renderer.render(v, schema, c);
             } catch (ClassCastException | IllegalArgumentException | java.time.DateTimeException ex) {
                 throw new DataException("table " + meta.id() + ", column " + c.name() + " (" + c.sqlType() + "): cannot render value of type "
                         + v.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
             }
         }
         return cells;
+    }
+
+    /** The struct's field for each target column (null where the struct lacks it), worked out once per schema. */
+    private Field[] fields(Schema schema) {
+        Field[] fields = shapes.get(schema);
+        if (fields == null) {
+            List<Column> columns = meta.columns();
+            fields = new Field[columns.size()];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = schema.field(columns.get(i).name());
+            }
+            shapes.put(schema, fields);
+        }
+        return fields;
     }
 
     /** Debezium's stand-in for an unchanged TOASTed value: the placeholder text, its bytes, or an array holding it. */
@@ -194,10 +254,16 @@ final class TableBatch {
     }
 
     private Object sortKey(Row row) {
-        if (meta.timeColumn() == null || row == null) {
+        if (timePosition < 0 || row == null) {
             return null;
         }
-        Object v = row.value(meta.timeColumn());
+        Object v;
+        if (row instanceof Row.StructRow sr) {
+            Field f = fields(sr.struct().schema())[timePosition];
+            v = f == null ? null : sr.struct().get(f);
+        } else {
+            v = row.value(meta.timeColumn());
+        }
         return v instanceof java.util.Date d ? d.getTime() : v;
     }
 }

@@ -29,6 +29,23 @@ final class TableRouter {
 
     /** The target table; {@code sourceSchema}/{@code sourceTable} may be null (then taken from the topic's last two parts). */
     TableId route(String topic, String sourceSchema, String sourceTable) {
+        // Nearly every record of a topic routes the same way: remember the last answer.
+        Routed last = this.last;
+        if (last != null && last.topic.equals(topic) && java.util.Objects.equals(last.schema, sourceSchema)
+                && java.util.Objects.equals(last.table, sourceTable)) {
+            return last.id;
+        }
+        TableId id = resolve(topic, sourceSchema, sourceTable);
+        this.last = new Routed(topic, sourceSchema, sourceTable, id);
+        return id;
+    }
+
+    private record Routed(String topic, String schema, String table, TableId id) {
+    }
+
+    private volatile Routed last;
+
+    private TableId resolve(String topic, String sourceSchema, String sourceTable) {
         String[] topicParts = topic.split("\\.");
         String schema = sourceSchema != null ? sourceSchema : topicParts.length >= 2 ? topicParts[topicParts.length - 2] : "public";
         String table = sourceTable != null ? sourceTable : topicParts[topicParts.length - 1];

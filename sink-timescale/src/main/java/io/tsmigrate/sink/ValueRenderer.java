@@ -164,7 +164,8 @@ final class ValueRenderer {
         if (Double.isInfinite(d)) {
             return d > 0 ? "Infinity" : "-Infinity";
         }
-        return Double.toString(d);
+        // Jackson's Schubfach writer: the shortest text that reads back as the same double, several times faster than JDK 17's.
+        return com.fasterxml.jackson.core.io.NumberOutput.toString(d, true);
     }
 
     static String floating(float f) {
@@ -174,7 +175,7 @@ final class ValueRenderer {
         if (Float.isInfinite(f)) {
             return f > 0 ? "Infinity" : "-Infinity";
         }
-        return Float.toString(f);
+        return com.fasterxml.jackson.core.io.NumberOutput.toString(f, true);
     }
 
     /** A double (decimal.handling.mode=double) for a numeric column: its shortest decimal form, 4.0 as 4. */

@@ -82,6 +82,10 @@ class ReaderAndRoutingTest {
         assertThat(p.covers(reader.read(withKey))).isFalse();
         assertThat(Position.parseSequence("[null,\"5\"]")).containsExactly(-1, 5);
         assertThat(Position.parseSequence(null)).containsExactly(-1, -1);
+        assertThat(Position.parseSequence("[\"24023928\",\"24023992\"]")).containsExactly(24023928, 24023992);
+        assertThat(Position.parseSequence("[\"7\", null]")).containsExactly(7, -1);
+        assertThat(Position.parseSequence("[\"x7\",\"5\"]")).containsExactly(-1, -1);
+        assertThat(Position.parseSequence("[\"99999999999999999999\",\"5\"]")).containsExactly(-1, -1);
     }
 
     @Test
