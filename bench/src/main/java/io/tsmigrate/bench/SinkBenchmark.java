@@ -264,8 +264,8 @@ public final class SinkBenchmark {
         }
         c.put("topics", topic);
         c.put("connection.url", target.jdbcUrl());
-        c.put("batch.size", "50000");
-        c.put("consumer.override.max.poll.records", "10000");
+        c.put("batch.size", System.getProperty("bench.batch-size", "10000"));
+        c.put("consumer.override.max.poll.records", System.getProperty("bench.max-poll-records", "5000"));
         c.put("consumer.override.fetch.max.bytes", "104857600");
         c.put("consumer.override.max.partition.fetch.bytes", "52428800");
         c.put("consumer.override.auto.offset.reset", "earliest");

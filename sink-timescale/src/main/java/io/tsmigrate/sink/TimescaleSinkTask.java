@@ -21,13 +21,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The sink task: buffers records, applies them in one target transaction per flush together with their
  * Kafka offsets, and owns the error policy (retry transient errors, isolate and dead-letter bad records).
  * Offsets live in the target ({@link OffsetStore}): on {@link #open} the task seeks to them, every flush
  * skips what is already applied, and {@link #preCommit} reports what the target has committed, so every
- * record takes effect exactly once. Called by one Connect thread.
+ * record takes effect exactly once.
+ *
+ * <p>Writes are pipelined: a full buffer goes to the task's writer thread, which renders and writes it while
+ * Connect polls and converts the next records, so the worker's CPU and the target's work overlap. At most one
+ * write is in flight; the next flush (and every use of the connection from Connect's thread) waits for it. A
+ * write that fails is applied again on Connect's thread, where the error policy runs as for any flush, so
+ * nothing is lost, repeated or reported late. Called by one Connect thread.
  */
 public final class TimescaleSinkTask extends SinkTask {
 
@@ -46,6 +55,10 @@ public final class TimescaleSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> bufferedMax = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastFlushAt = System.currentTimeMillis();
+    /** Runs the in-flight write; the task's thread and it never use the connection at the same time. */
+    private ExecutorService writerThread;
+    private Future<Applier.Result> inFlight;
+    private List<Buffered> inFlightItems = List.of();
     private int retries;
     private boolean replicationRoleWarned;
 
@@ -62,6 +75,12 @@ public final class TimescaleSinkTask extends SinkTask {
         offsetStore = new OffsetStore(connectorName, config.stateSchema());
         applier = new Applier(config, offsetStore, metadata);
         metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
+        String threadName = "tsmigrate-sink-writer-" + connectorName + "-" + taskId(props);
+        writerThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
         LOG.info("Starting the Timescale sink {} against {}", connectorName, Redact.url(config.url()));
     }
 
@@ -75,6 +94,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
+        drain();
         for (int attempt = 1; ; attempt++) {
             try {
                 ensureConnection();
@@ -112,7 +132,7 @@ public final class TimescaleSinkTask extends SinkTask {
             try {
                 event = reader.read(r);
             } catch (DataException e) {
-                flush();
+                flushNow();
                 reportBadRecord(new Buffered(r, null), e);
                 skipRecord(new Buffered(r, null));
                 continue;
@@ -145,6 +165,8 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void close(Collection<TopicPartition> partitions) {
+        // What is in flight belongs to partitions this task still owns until close returns: let it land.
+        drain();
         buffer.removeIf(b -> partitions.contains(b.partition()));
         partitions.forEach(tp -> {
             bufferedMax.remove(tp);
@@ -154,13 +176,89 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void stop() {
+        if (inFlight != null) {
+            try {
+                // A write that fails now is not retried: its records and offsets are not in the target, so the
+                // next owner of the partitions reads them again.
+                inFlight.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.info("The last write before stopping failed; the next task applies its records again: {}", e.getCause().getMessage());
+            }
+            inFlight = null;
+        }
+        if (writerThread != null) {
+            writerThread.shutdownNow();
+        }
         closeConnection();
         metrics.unregister();
     }
 
-    /** Applies everything buffered, or throws {@link RetriableException} with the buffer kept. */
+    /**
+     * Hands everything buffered to the writer thread, after the previous write has landed. Throws what
+     * {@link #flushNow} throws when that previous write failed and applying it again fails too.
+     */
     private void flush() {
         lastFlushAt = System.currentTimeMillis();
+        drain();
+        if (buffer.isEmpty()) {
+            return;
+        }
+        try {
+            ensureConnection();
+        } catch (SQLException | RuntimeException e) {
+            flushNow();
+            return;
+        }
+        List<Buffered> items = new ArrayList<>(buffer);
+        buffer.clear();
+        inFlightItems = items;
+        long t0 = System.nanoTime();
+        inFlight = writerThread.submit(() -> {
+            try {
+                Applier.Result result = applier.apply(connection, writer, items);
+                connection.commit();
+                writer.endTransaction();
+                metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollback();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Waits for the write in flight. When it failed, its records go back to the front of the buffer and are
+     * applied here, on Connect's thread, with the whole error policy ({@link #flushNow}).
+     */
+    private void drain() {
+        if (inFlight == null) {
+            return;
+        }
+        Future<Applier.Result> pending = inFlight;
+        List<Buffered> items = inFlightItems;
+        inFlight = null;
+        inFlightItems = List.of();
+        try {
+            pending.get().positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+            retries = 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            buffer.addAll(0, items);
+            throw new ConnectException("interrupted while waiting for a write to the target", e);
+        } catch (ExecutionException e) {
+            LOG.debug("A pipelined write failed; applying its {} record(s) again: {}", items.size(), e.getCause().getMessage());
+            buffer.addAll(0, items);
+            flushNow();
+        }
+    }
+
+    /** Applies everything buffered on this thread, or throws {@link RetriableException} with the buffer kept. */
+    private void flushNow() {
+        lastFlushAt = System.currentTimeMillis();
+        drain();
         if (buffer.isEmpty()) {
             return;
         }
@@ -168,7 +266,6 @@ public final class TimescaleSinkTask extends SinkTask {
             ensureConnection();
             applyIsolating(new ArrayList<>(buffer));
             buffer.clear();
-            bufferedMax.clear();
             retries = 0;
         } catch (SQLException | RuntimeException e) {
             if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {
