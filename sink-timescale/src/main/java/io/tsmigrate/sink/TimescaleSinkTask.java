@@ -249,7 +249,7 @@ public final class TimescaleSinkTask extends SinkTask {
             buffer.addAll(0, items);
             throw new ConnectException("interrupted while waiting for a write to the target", e);
         } catch (ExecutionException e) {
-            LOG.debug("A pipelined write failed; applying its {} record(s) again: {}", items.size(), e.getCause().getMessage());
+            LOG.info("A write failed; applying its {} record(s) again on the task thread: {}", items.size(), e.getCause().getMessage());
             buffer.addAll(0, items);
             flushNow();
         }
