@@ -60,6 +60,8 @@ public final class TimescaleSinkTask extends SinkTask {
     private Future<Applier.Result> inFlight;
     private List<Buffered> inFlightItems = List.of();
     private int retries;
+    /** Until when a transient error's backoff runs (epoch ms). */
+    private long retryNotBefore;
     private boolean replicationRoleWarned;
 
     @Override
@@ -122,6 +124,13 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        long backoffLeft = retryNotBefore - System.currentTimeMillis();
+        if (backoffLeft > 0 && !buffer.isEmpty()) {
+            // Connect redelivers earlier than asked when an offset commit falls due; keep to the backoff without
+            // touching the target, and without taking more records into the buffer meanwhile.
+            context.timeout(backoffLeft);
+            throw new RetriableException("the target failed; retrying in " + backoffLeft + " ms");
+        }
         for (SinkRecord r : records) {
             TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
             long floor = Math.max(committed.getOrDefault(tp, -1L), bufferedMax.getOrDefault(tp, -1L));
@@ -147,11 +156,15 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            // put() raises the same error on its next call; here only report what the target holds.
-            LOG.debug("Flush before offset commit deferred: {}", e.getMessage());
+        // While a transient error's backoff runs, leave the retry to put() (Connect redelivers after the timeout),
+        // so an offset commit neither hammers the target nor counts as a retry.
+        if (System.currentTimeMillis() >= retryNotBefore) {
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                // put() raises the same error on its next call; here only report what the target holds.
+                LOG.debug("Flush before offset commit deferred: {}", e.getMessage());
+            }
         }
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         for (TopicPartition tp : currentOffsets.keySet()) {
@@ -278,6 +291,7 @@ public final class TimescaleSinkTask extends SinkTask {
                 throw new ConnectException("the target database kept failing, giving up after " + config.maxRetries() + " retries: " + e.getMessage(), e);
             }
             long wait = backoff(retries);
+            retryNotBefore = System.currentTimeMillis() + wait;
             LOG.warn("Transient error from the target (retry {} of {} in {} ms): {}", retries, config.maxRetries(), wait, e.getMessage());
             context.timeout(wait);
             throw new RetriableException(e.getMessage(), e);
