@@ -36,7 +36,7 @@ CHROOT=$CACHE/debian-trixie
 RUN=${TSMIGRATE_RUN_DIR:-$ROOT/target/services}
 RUNTIME=$ROOT/deploy/local/runtime/target
 PGBIN=/usr/lib/postgresql/17/bin
-PG_PACKAGES="postgresql-17 postgresql-17-timescaledb postgresql-client-17 pgcopydb"
+PG_PACKAGES="postgresql-17 postgresql-17-timescaledb postgresql-17-postgis-3 postgresql-client-17 pgcopydb"
 
 # The chroot's PostgreSQL data lives inside the chroot, keyed by the run directory so two checkouts do not
 # share clusters; logs are written from outside the chroot straight into $RUN/logs.
@@ -55,13 +55,30 @@ in_chroot() { # run a command inside the chroot as the postgres user, with a cle
 }
 
 # ---------------------------------------------------------------------------------------------- provision
+chroot_ready() { # the chroot exists with every package of this version of the script
+  [ -f "$CHROOT/.tsmigrate-ready" ] && [ "$(cat "$CHROOT/.tsmigrate-ready")" = "$PG_PACKAGES" ]
+}
+
+chroot_apt() { # chroot_apt DIR: install $PG_PACKAGES into the chroot at DIR
+  chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PG_PACKAGES" \
+    >"$CACHE/chroot-apt.log" 2>&1 || die "apt-get in the chroot failed; see $CACHE/chroot-apt.log"
+}
+
 provision() {
-  [ -f "$CHROOT/.tsmigrate-ready" ] && return 0
+  chroot_ready && return 0
   need_root
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.provision.lock"
   flock 9
-  [ -f "$CHROOT/.tsmigrate-ready" ] && return 0
+  chroot_ready && return 0
+  if [ -f "$CHROOT/.tsmigrate-ready" ]; then
+    # A chroot made by an earlier version: add what is new (installing packages starts no server in it).
+    log "adding packages to the chroot: $PG_PACKAGES"
+    chroot_apt "$CHROOT"
+    printf '%s' "$PG_PACKAGES" >"$CHROOT/.tsmigrate-ready"
+    return 0
+  fi
   if ! command -v debootstrap >/dev/null; then
     log "installing debootstrap (apt-get)"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \
@@ -73,10 +90,8 @@ provision() {
   debootstrap --variant=minbase trixie "$tmp" >"$CACHE/debootstrap.log" 2>&1 \
     || die "debootstrap failed; see $CACHE/debootstrap.log"
   log "installing $PG_PACKAGES into the chroot"
-  chroot "$tmp" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PG_PACKAGES" \
-    >"$CACHE/chroot-apt.log" 2>&1 || die "apt-get in the chroot failed; see $CACHE/chroot-apt.log"
-  touch "$tmp/.tsmigrate-ready"
+  chroot_apt "$tmp"
+  printf '%s' "$PG_PACKAGES" >"$tmp/.tsmigrate-ready"
   mv "$tmp" "$CHROOT"
   log "chroot ready"
 }

@@ -319,10 +319,34 @@ final class ValueRenderer {
         return "(" + floating(p.getFloat64("x")) + "," + floating(p.getFloat64("y")) + ")";
     }
 
-    private static String ewkbHex(Struct g) {
+    /**
+     * PostGIS geometry or geography as hex EWKB, which both types' input functions read. Debezium gives the
+     * value's WKB and its SRID apart; the SRID goes into the EWKB (flag 0x20000000 on the type, then the SRID)
+     * unless the bytes carry one already.
+     */
+    static String ewkbHex(Struct g) {
         byte[] wkb = bytes(g.get("wkb"));
         Integer srid = g.getInt32("srid");
-        String hex = HexFormat.of().formatHex(wkb);
-        return srid == null ? hex : "SRID=" + srid + ";" + hex;
+        if (srid != null && srid != 0 && wkb.length >= 5 && (readInt(wkb, 1) & EWKB_SRID_FLAG) == 0) {
+            byte[] ewkb = new byte[wkb.length + 4];
+            ewkb[0] = wkb[0];
+            writeInt(ewkb, 1, wkb[0], readInt(wkb, 1) | EWKB_SRID_FLAG);
+            writeInt(ewkb, 5, wkb[0], srid);
+            System.arraycopy(wkb, 5, ewkb, 9, wkb.length - 5);
+            wkb = ewkb;
+        }
+        return HexFormat.of().formatHex(wkb);
+    }
+
+    private static final int EWKB_SRID_FLAG = 0x20000000;
+
+    /** A WKB uint32 at {@code at}, in the byte order of the WKB's first byte (1 little endian, 0 big endian). */
+    private static int readInt(byte[] wkb, int at) {
+        ByteBuffer b = ByteBuffer.wrap(wkb, at, 4).order(wkb[0] == 1 ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        return b.getInt();
+    }
+
+    private static void writeInt(byte[] out, int at, byte order, int value) {
+        ByteBuffer.wrap(out, at, 4).order(order == 1 ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN).putInt(value);
     }
 }

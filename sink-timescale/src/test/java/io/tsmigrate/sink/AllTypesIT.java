@@ -2,7 +2,9 @@ package io.tsmigrate.sink;
 
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -117,6 +119,41 @@ class AllTypesIT {
             // Streamed changes too, not only the snapshot.
             p.source("UPDATE " + table + " SET c_text = c_text || ' updated', c_int_arr = c_int_arr || 7 WHERE id IN (1, 3)");
             p.awaitEqual(Duration.ofSeconds(90), table);
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    void postgis_geometry_and_geography_round_trip() throws Exception {
+        Pipeline p = new Pipeline(dbs, "gis");
+        try {
+            p.both("CREATE EXTENSION IF NOT EXISTS postgis");
+        } catch (Exception e) {
+            Assumptions.assumeTrue(false, "PostGIS is not installed on the test servers: " + e.getMessage());
+        }
+        p.both("""
+                CREATE TABLE places (id int PRIMARY KEY, g geometry, g4326 geometry(Point, 4326), g3857 geometry(Polygon, 3857),
+                  gz geometry(PointZ), geo geography, geo_pt geography(Point, 4326))""");
+        p.source("""
+                INSERT INTO places VALUES
+                (1, 'POINT(1 2)', 'SRID=4326;POINT(13.404954 52.520008)', 'SRID=3857;POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2))',
+                 'POINT Z (1 2 3)', 'SRID=4326;LINESTRING(-71.160281 42.258729,-71.160837 42.259113)', 'SRID=4326;POINT(-0.1278 51.5074)'),
+                (2, NULL, NULL, NULL, NULL, NULL, NULL),
+                (3, 'GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,1 1))', 'SRID=4326;POINT(0 0)', 'SRID=3857;POLYGON EMPTY',
+                 'POINT Z (0 0 0)', 'SRID=4326;MULTIPOINT((1 1),(2 2))', 'SRID=4326;POINT(180 -90)'),
+                (4, 'SRID=2056;MULTIPOLYGON(((2600000 1200000,2600010 1200000,2600010 1200010,2600000 1200000)))', NULL, NULL, NULL,
+                 'SRID=4326;POLYGON((0 0,1 0,1 1,0 0))', NULL)""");
+        Map<String, String> source = p.sourceConfig();
+        source.put("table.include.list", "public.places");
+        source.put("publication.autocreate.mode", "filtered");
+        p.startSource(source);
+        p.startSink(p.sinkConfig());
+        try {
+            // Streamed changes too, not only the snapshot.
+            p.source("UPDATE places SET g = 'SRID=4326;LINESTRING(0 0,1 1,2 1)', geo = 'SRID=4326;POINT(10 10)' WHERE id IN (1, 2)");
+            p.source("INSERT INTO places (id, g) VALUES (5, 'SRID=32633;POINT(500000 5800000)')");
+            p.awaitEqual(Duration.ofSeconds(90), "places");
         } finally {
             p.stop();
         }

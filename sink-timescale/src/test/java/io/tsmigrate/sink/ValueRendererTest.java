@@ -84,4 +84,23 @@ class ValueRendererTest {
         CopyText.appendCell(sb, null);
         assertThat(sb.toString()).isEqualTo("a\\tb\\nc\\\\d\\re|\\N");
     }
+
+    @Test
+    void geometry_gets_its_srid_into_the_ewkb() {
+        Schema geometry = SchemaBuilder.struct().name("io.debezium.data.geometry.Geometry")
+                .field("wkb", Schema.BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+        // POINT(1 2), little endian WKB.
+        byte[] point = java.util.HexFormat.of().parseHex("0101000000000000000000f03f0000000000000040");
+        assertThat(r.render(new Struct(geometry).put("wkb", point).put("srid", 4326), geometry, col("geometry", 'U')))
+                .isEqualTo("0101000020e6100000000000000000f03f0000000000000040");
+        assertThat(r.render(new Struct(geometry).put("wkb", point), geometry, col("geometry", 'U')))
+                .isEqualTo("0101000000000000000000f03f0000000000000040");
+        // Big endian, and an EWKB that carries its SRID already: left as it is.
+        byte[] bigEndian = java.util.HexFormat.of().parseHex("00000000013ff00000000000004000000000000000");
+        assertThat(r.render(new Struct(geometry).put("wkb", bigEndian).put("srid", 3857), geometry, col("geometry", 'U')))
+                .isEqualTo("002000000100000f113ff00000000000004000000000000000");
+        byte[] ewkb = java.util.HexFormat.of().parseHex("0101000020e6100000000000000000f03f0000000000000040");
+        assertThat(r.render(new Struct(geometry).put("wkb", ewkb).put("srid", 4326), geometry, col("geography", 'U')))
+                .isEqualTo("0101000020e6100000000000000000f03f0000000000000040");
+    }
 }
