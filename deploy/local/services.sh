@@ -302,10 +302,16 @@ EOF
 
 # Throughput matters more than pause times for a migration's worker and broker: the parallel collector with a
 # young generation that holds a poll's records and a sink batch. With G1 and a 1 GiB heap the worker spent about
-# a third of its CPU in GC while the sink applied 1,000,000 records; with these settings a tenth
+# a third of its CPU in GC while the sink applied 1,000,000 records; with these settings about a sixth
 # (docs/benchmarks.md). Override with TSMIGRATE_CONNECT_JVM_OPTS / TSMIGRATE_KAFKA_JVM_OPTS.
-KAFKA_JVM_DEFAULT="-Xms1g -Xmx1g -XX:+UseParallelGC"
-CONNECT_JVM_DEFAULT="-Xms3g -Xmx3g -Xmn2g -XX:+UseParallelGC"
+# On a machine with less than 8 GiB of memory both get half of that.
+if [ "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)" -ge 8000000 ]; then
+  KAFKA_JVM_DEFAULT="-Xms1g -Xmx1g -XX:+UseParallelGC"
+  CONNECT_JVM_DEFAULT="-Xms3g -Xmx3g -Xmn2g -XX:+UseParallelGC"
+else
+  KAFKA_JVM_DEFAULT="-Xms512m -Xmx512m -XX:+UseParallelGC"
+  CONNECT_JVM_DEFAULT="-Xms1536m -Xmx1536m -Xmn1g -XX:+UseParallelGC"
+fi
 
 cluster_id() { # any valid KRaft cluster id will do: the broker is alone and its data local to this run
   printf 'MkU3OEVBNTcwNTJENDM2Qk'
