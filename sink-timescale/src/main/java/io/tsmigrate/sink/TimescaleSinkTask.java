@@ -96,7 +96,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
-        drain();
+        settle();
         for (int attempt = 1; ; attempt++) {
             try {
                 ensureConnection();
@@ -179,7 +179,7 @@ public final class TimescaleSinkTask extends SinkTask {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         // What is in flight belongs to partitions this task still owns until close returns: let it land.
-        drain();
+        settle();
         buffer.removeIf(b -> partitions.contains(b.partition()));
         partitions.forEach(tp -> {
             bufferedMax.remove(tp);
@@ -247,8 +247,20 @@ public final class TimescaleSinkTask extends SinkTask {
      * applied here, on Connect's thread, with the whole error policy ({@link #flushNow}).
      */
     private void drain() {
+        if (settle()) {
+            flushNow();
+        }
+    }
+
+    /**
+     * Waits for the write in flight without applying a failed one again ({@link #open} and {@link #close} must
+     * not fail on a write).
+     *
+     * @return whether it failed; its records are then back at the front of the buffer
+     */
+    private boolean settle() {
         if (inFlight == null) {
-            return;
+            return false;
         }
         Future<Applier.Result> pending = inFlight;
         List<Buffered> items = inFlightItems;
@@ -257,14 +269,15 @@ public final class TimescaleSinkTask extends SinkTask {
         try {
             pending.get().positions().forEach((tp, position) -> committed.put(tp, position.offset()));
             retries = 0;
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             buffer.addAll(0, items);
             throw new ConnectException("interrupted while waiting for a write to the target", e);
         } catch (ExecutionException e) {
-            LOG.info("A write failed; applying its {} record(s) again on the task thread: {}", items.size(), e.getCause().getMessage());
+            LOG.info("A write failed; its {} record(s) go back to the buffer: {}", items.size(), e.getCause().getMessage());
             buffer.addAll(0, items);
-            flushNow();
+            return true;
         }
     }
 
