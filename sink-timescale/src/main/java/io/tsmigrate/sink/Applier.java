@@ -1,6 +1,7 @@
 package io.tsmigrate.sink;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,7 +38,7 @@ final class Applier {
     private final ValueRenderer renderer = new ValueRenderer();
     private final Set<String> checkedFields = new HashSet<>();
     /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
-    private final Map<org.apache.kafka.connect.data.Schema, TableMeta> checkedShapes = new java.util.IdentityHashMap<>();
+    private final Map<Schema, TableMeta> checkedShapes = new IdentityHashMap<>();
     private boolean truncateSkipLogged;
 
     Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata) {
@@ -118,7 +120,7 @@ final class Applier {
 
     /** Adds columns the events carry and the target lacks; refuses values a column's type cannot hold. */
     private TableMeta evolve(Connection c, TableMeta meta, Row row) throws SQLException {
-        org.apache.kafka.connect.data.Schema shape = row instanceof Row.StructRow sr ? sr.struct().schema() : null;
+        Schema shape = row instanceof Row.StructRow sr ? sr.struct().schema() : null;
         if (shape != null && checkedShapes.get(shape) == meta) {
             return meta;
         }
@@ -130,7 +132,7 @@ final class Applier {
                 missing.add(field);
                 continue;
             }
-            org.apache.kafka.connect.data.Schema schema = row.schema(field);
+            Schema schema = row.schema(field);
             if (schema == null) {
                 continue;
             }

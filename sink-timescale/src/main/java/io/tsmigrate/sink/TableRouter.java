@@ -4,6 +4,7 @@ import org.apache.kafka.common.config.ConfigException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Maps a record to its target table with a format such as {@code ${source.schema}.${source.table}}.
@@ -31,8 +32,8 @@ final class TableRouter {
     TableId route(String topic, String sourceSchema, String sourceTable) {
         // Nearly every record of a topic routes the same way: remember the last answer.
         Routed last = this.last;
-        if (last != null && last.topic.equals(topic) && java.util.Objects.equals(last.schema, sourceSchema)
-                && java.util.Objects.equals(last.table, sourceTable)) {
+        if (last != null && last.topic.equals(topic) && Objects.equals(last.schema, sourceSchema)
+                && Objects.equals(last.table, sourceTable)) {
             return last.id;
         }
         TableId id = resolve(topic, sourceSchema, sourceTable);

@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import com.fasterxml.jackson.core.io.NumberOutput;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
@@ -7,6 +8,7 @@ import org.apache.kafka.connect.errors.DataException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -165,7 +167,7 @@ final class ValueRenderer {
             return d > 0 ? "Infinity" : "-Infinity";
         }
         // Jackson's Schubfach writer: the shortest text that reads back as the same double, several times faster than JDK 17's.
-        return com.fasterxml.jackson.core.io.NumberOutput.toString(d, true);
+        return NumberOutput.toString(d, true);
     }
 
     static String floating(float f) {
@@ -175,7 +177,7 @@ final class ValueRenderer {
         if (Float.isInfinite(f)) {
             return f > 0 ? "Infinity" : "-Infinity";
         }
-        return com.fasterxml.jackson.core.io.NumberOutput.toString(f, true);
+        return NumberOutput.toString(f, true);
     }
 
     /** A double (decimal.handling.mode=double) for a numeric column: its shortest decimal form, 4.0 as 4. */
@@ -342,11 +344,11 @@ final class ValueRenderer {
 
     /** A WKB uint32 at {@code at}, in the byte order of the WKB's first byte (1 little endian, 0 big endian). */
     private static int readInt(byte[] wkb, int at) {
-        ByteBuffer b = ByteBuffer.wrap(wkb, at, 4).order(wkb[0] == 1 ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(wkb, at, 4).order(wkb[0] == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
         return b.getInt();
     }
 
     private static void writeInt(byte[] out, int at, byte order, int value) {
-        ByteBuffer.wrap(out, at, 4).order(order == 1 ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN).putInt(value);
+        ByteBuffer.wrap(out, at, 4).order(order == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN).putInt(value);
     }
 }
