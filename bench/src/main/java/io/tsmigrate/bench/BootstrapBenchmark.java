@@ -51,11 +51,8 @@ public final class BootstrapBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--runs", "3", "--metrics-rows", "9000000", "--other-rows", "500000",
-                "--out", "bench/target/results", "--only", "ours,pgcopydb,pgdump"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = Args.parse(Map.of("--runs", "3", "--metrics-rows", "9000000", "--other-rows", "500000",
+                "--out", "bench/target/results", "--only", "ours,pgcopydb,pgdump"), args);
         BootstrapBenchmark b = new BootstrapBenchmark(Services.get());
         b.seed(Long.parseLong(opts.get("--metrics-rows")), Long.parseLong(opts.get("--other-rows")));
         Map<String, String> expected = digests(b.source);

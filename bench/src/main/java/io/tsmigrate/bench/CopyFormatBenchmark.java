@@ -55,15 +55,12 @@ public final class CopyFormatBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--rows", "1000000", "--runs", "3", "--out", "bench/target/results"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = Args.parse(Map.of("--rows", "1000000", "--runs", "3", "--out", "bench/target/results"), args);
         int rows = Integer.parseInt(opts.get("--rows"));
         int runs = Integer.parseInt(opts.get("--runs"));
         Services services = Services.get();
         Path runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
-        long targetPid = Long.parseLong(Files.readString(runDir.resolve("pids/target.pid")).trim());
+        long targetPid = Cpu.pid(runDir, "target");
         try (Connection c = Services.open(services.target()); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS bench_copy WITH (FORCE)");
             st.execute("CREATE DATABASE bench_copy");

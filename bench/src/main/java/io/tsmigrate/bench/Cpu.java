@@ -13,6 +13,11 @@ final class Cpu {
     private Cpu() {
     }
 
+    /** The pid of a local service of the run directory (its pid file, as deploy/local/services.sh writes it). */
+    static long pid(Path runDir, String service) throws IOException {
+        return Long.parseLong(Files.readString(runDir.resolve("pids/" + service + ".pid")).trim());
+    }
+
     /**
      * User plus system CPU seconds of {@code pid}; with {@code children}, also of its live children and of
      * the children it has reaped (the backends of finished connections).

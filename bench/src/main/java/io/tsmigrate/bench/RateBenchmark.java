@@ -65,10 +65,7 @@ public final class RateBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results"), args);
         RateBenchmark b = new RateBenchmark(Services.get());
         b.prepare();
         List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
@@ -258,7 +255,7 @@ public final class RateBenchmark {
     private Map<String, Double> cpu() throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
         for (String svc : List.of("source", "target", "kafka", "connect")) {
-            long pid = Long.parseLong(Files.readString(runDir.resolve("pids/" + svc + ".pid")).trim());
+            long pid = Cpu.pid(runDir, svc);
             m.put(svc, Cpu.seconds(pid, svc.equals("source") || svc.equals("target")));
         }
         m.put("load generator", Cpu.seconds(ProcessHandle.current().pid(), false));

@@ -61,12 +61,9 @@ public final class SinkBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--runs", "3", "--w1-rows", "1000000", "--w3-rows", "200000",
+        Map<String, String> opts = Args.parse(Map.of("--runs", "3", "--w1-rows", "1000000", "--w3-rows", "200000",
                 "--out", "bench/target/results", "--only", "W1,W3",
-                "--contenders", OURS + "," + PEER, "--reuse", "false"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opts.put(args[i], args[i + 1]);
-        }
+                "--contenders", OURS + "," + PEER, "--reuse", "false"), args);
         SinkBenchmark b = new SinkBenchmark(Services.get());
         b.contenders = List.of(opts.get("--contenders").split(","));
         // --reuse true: keep the source tables and the preloaded topics of an earlier run on the same services.
@@ -369,7 +366,7 @@ public final class SinkBenchmark {
     }
 
     private long pid(String service) throws Exception {
-        return Long.parseLong(Files.readString(runDir.resolve("pids/" + service + ".pid")).trim());
+        return Cpu.pid(runDir, service);
     }
 
     private static String digest(PgEndpoint db, String table) throws Exception {

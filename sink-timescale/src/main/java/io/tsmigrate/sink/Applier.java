@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,7 +35,6 @@ final class Applier {
     private final OffsetStore offsets;
     private final MetadataCache metadata;
     private final ValueRenderer renderer = new ValueRenderer();
-    private final Set<String> checkedFields = new HashSet<>();
     /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
     private final Map<Schema, TableMeta> checkedShapes = new IdentityHashMap<>();
     private boolean truncateSkipLogged;
@@ -136,10 +134,6 @@ final class Applier {
             if (schema == null) {
                 continue;
             }
-            String signature = meta.id() + "\u0000" + field + "\u0000" + meta.version() + "\u0000" + schema.type() + "\u0000" + schema.name();
-            if (checkedFields.contains(signature)) {
-                continue;
-            }
             Column column = meta.columns().get(p);
             if (!SchemaTypes.compatible(column, schema)) {
                 throw new TargetShapeException("table " + meta.id() + ", column " + field + ": the target column is " + column.sqlType()
@@ -147,7 +141,6 @@ final class Applier {
                         + "change the target column to a matching type (ALTER TABLE " + meta.id().quoted() + " ALTER COLUMN " + Sql.ident(field)
                         + " TYPE ...) and restart the task");
             }
-            checkedFields.add(signature);
         }
         if (missing.isEmpty()) {
             if (shape != null) {
