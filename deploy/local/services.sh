@@ -25,7 +25,7 @@
 #   TSMIGRATE_CACHE     where the chroot is kept between runs   (default: ~/.cache/tsmigrate)
 #   TSMIGRATE_RUN_DIR   logs, pid files, Kafka data              (default: <checkout>/target/services)
 #   TSMIGRATE_SOURCE_PORT, TSMIGRATE_TARGET_PORT, TSMIGRATE_KAFKA_PORT, TSMIGRATE_CONTROLLER_PORT,
-#   TSMIGRATE_CONNECT_PORT   ports (defaults 55432, 55433, 59092, 59093, 58083; a taken port is replaced
+#   TSMIGRATE_CONNECT_PORT   ports (defaults, below the kernel's ephemeral range 32768-60999: 25432, 25433, 29092, 29093, 28083; a taken port is replaced
 #                            by a free one and the choice is printed by `env`)
 #   TSMIGRATE_CONNECT_PLUGIN_PATH   extra comma-separated plugin.path entries for the Connect worker
 set -euo pipefail
@@ -116,11 +116,11 @@ pick_port() { # pick_port VAR DEFAULT: keep the default unless something else li
 
 choose_ports() {
   if [ -f "$RUN/ports.env" ]; then . "$RUN/ports.env"; return; fi
-  SOURCE_PORT=$(pick_port TSMIGRATE_SOURCE_PORT "${TSMIGRATE_SOURCE_PORT:-55432}")
-  TARGET_PORT=$(pick_port TSMIGRATE_TARGET_PORT "${TSMIGRATE_TARGET_PORT:-55433}")
-  KAFKA_PORT=$(pick_port TSMIGRATE_KAFKA_PORT "${TSMIGRATE_KAFKA_PORT:-59092}")
-  CONTROLLER_PORT=$(pick_port TSMIGRATE_CONTROLLER_PORT "${TSMIGRATE_CONTROLLER_PORT:-59093}")
-  CONNECT_PORT=$(pick_port TSMIGRATE_CONNECT_PORT "${TSMIGRATE_CONNECT_PORT:-58083}")
+  SOURCE_PORT=$(pick_port TSMIGRATE_SOURCE_PORT "${TSMIGRATE_SOURCE_PORT:-25432}")
+  TARGET_PORT=$(pick_port TSMIGRATE_TARGET_PORT "${TSMIGRATE_TARGET_PORT:-25433}")
+  KAFKA_PORT=$(pick_port TSMIGRATE_KAFKA_PORT "${TSMIGRATE_KAFKA_PORT:-29092}")
+  CONTROLLER_PORT=$(pick_port TSMIGRATE_CONTROLLER_PORT "${TSMIGRATE_CONTROLLER_PORT:-29093}")
+  CONNECT_PORT=$(pick_port TSMIGRATE_CONNECT_PORT "${TSMIGRATE_CONNECT_PORT:-28083}")
   mkdir -p "$RUN"
   cat >"$RUN/ports.env" <<EOF
 SOURCE_PORT=$SOURCE_PORT

@@ -160,7 +160,8 @@ final class StartOptions {
         v.put("SLOT", names.slot());
         v.put("PUBLICATION", names.publication());
         v.put("REPLICATION_FACTOR", Integer.toString(replicationFactor));
-        v.put("TOPIC_REGEX", Pattern.quote(names.name()) + "\\..*");
+        // Every change topic of the migration, not Debezium's transaction topic (<prefix>.transaction).
+        v.put("TOPIC_REGEX", Pattern.quote(names.name()) + "\\.(?!transaction$).*");
         v.put("TARGET_URL", target.url());
         v.put("TARGET_USER", target.effectiveUser());
         v.put("SINK_TASKS", Integer.toString(sinkTasks));

@@ -38,6 +38,7 @@ final class Applier {
     /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
     private final Map<Schema, TableMeta> checkedShapes = new IdentityHashMap<>();
     private boolean truncateSkipLogged;
+    private boolean noOrderLogged;
 
     Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata) {
         this.config = config;
@@ -61,13 +62,20 @@ final class Applier {
                 continue;
             }
             ChangeEvent e = b.event();
-            positions.put(b.partition(), done.advance(b.offset(), e));
+            Position.Step step = done.take(b.offset(), e);
+            positions.put(b.partition(), step.next());
             if (e == null) {
                 continue;
             }
-            if (done.covers(e)) {
+            if (!step.apply()) {
                 replays++;
                 continue;
+            }
+            if (e.txOrder() < 0 && e.changeLsn() >= 0 && !noOrderLogged) {
+                noOrderLogged = true;
+                LOG.warn("Changes of {} carry no transaction metadata: set provide.transaction.metadata=true on the Debezium connector (the "
+                        + "shipped templates do), or changes that share one source position (COPY, multi-row INSERT) may be applied twice when "
+                        + "Debezium sends them again after a restart", e.table());
             }
             applied++;
             lsn = Math.max(lsn, e.sourceLsn());
@@ -107,7 +115,9 @@ final class Applier {
         if (e.after() != null) {
             meta = evolve(c, meta, e.after());
         }
-        List<String> key = e.key() != null ? e.key().fields() : meta.primaryKey();
+        // A table without a key on either side: Debezium sends no record key (a delete's key image is then its old row).
+        boolean keyless = e.record().key() == null && meta.primaryKey().isEmpty();
+        List<String> key = keyless ? List.of() : e.key() != null ? e.key().fields() : meta.primaryKey();
         TableBatch last = list.isEmpty() ? null : list.get(list.size() - 1);
         if (last == null || last.meta() != meta || !last.keyColumns().equals(key)) {
             last = new TableBatch(meta, key, renderer, config.placeholder(), false);

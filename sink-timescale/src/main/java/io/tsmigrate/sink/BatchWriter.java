@@ -39,12 +39,14 @@ final class BatchWriter {
 
     private final Connection connection;
     private final CopyManager copy;
+    private final IdentityFullWriter identityFull;
     private final Set<String> stagesInTransaction = new HashSet<>();
     private long rowsWritten;
 
     BatchWriter(Connection connection) throws SQLException {
         this.connection = connection;
         this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
+        this.identityFull = new IdentityFullWriter(connection);
     }
 
     /** Rows written (inserted or deleted) since this writer was made. */
@@ -62,6 +64,10 @@ final class BatchWriter {
         if (batch.truncate()) {
             execute(SqlBuilder.truncate(meta.id()));
         }
+        if (batch.keylessChanges() != null) {
+            writeKeyless(meta, batch.keylessChanges());
+            return;
+        }
         List<TableBatch.Pending> rows = sorted(batch.rows(), meta);
         if (rows.isEmpty()) {
             return;
@@ -69,12 +75,12 @@ final class BatchWriter {
         List<Integer> appendColumns = appendColumns(rows, meta);
         if (appendColumns != null) {
             if (batch.keyColumns().isEmpty() || batch.truncate()) {
-                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, false);
+                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, null);
                 return;
             }
             Savepoint sp = connection.setSavepoint();
             try {
-                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, false);
+                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, null);
                 connection.releaseSavepoint(sp);
                 return;
             } catch (PSQLException e) {
@@ -88,14 +94,45 @@ final class BatchWriter {
         writeStaged(batch, rows);
     }
 
+    /** Inserts (appended, several at once) and REPLICA IDENTITY FULL updates and deletes of a table without a key, in order. */
+    private void writeKeyless(TableMeta meta, List<TableBatch.KeylessChange> changes) throws SQLException {
+        List<TableBatch.Pending> inserts = new ArrayList<>();
+        for (TableBatch.KeylessChange ch : changes) {
+            if (ch.insert() != null) {
+                inserts.add(ch.insert());
+                continue;
+            }
+            appendAll(meta, inserts);
+            rowsWritten += identityFull.apply(meta, ch.before(), ch.after());
+        }
+        appendAll(meta, inserts);
+    }
+
+    private void appendAll(TableMeta meta, List<TableBatch.Pending> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<Integer> cols = new ArrayList<>();
+        for (int i = 0; i < meta.columns().size(); i++) {
+            final int p = i;
+            if (rows.stream().allMatch(r -> r.cells[p] != TableBatch.KEEP)) {
+                cols.add(i);
+            }
+        }
+        copyRows(SqlBuilder.copyInto(meta.id(), names(meta, cols)), rows, cols, null);
+        rows.clear();
+    }
+
     private void writeStaged(TableBatch batch, List<TableBatch.Pending> rows) throws SQLException {
         TableMeta meta = batch.meta();
         if (!meta.hasIndexFor(batch.keyColumns())) {
             throw new MissingIndexException(meta, batch.keyColumns());
         }
-        String stage = "tsm_stage_" + meta.version();
+        List<String> key = batch.keyColumns();
+        // One staging table per table version and key (its old-key columns are typed as the key columns).
+        String stage = "tsm_stage_" + meta.version() + (key.equals(meta.primaryKey()) ? "" : "_" + Integer.toHexString(key.hashCode()));
         if (stagesInTransaction.add(stage)) {
-            execute(SqlBuilder.createStage(stage, meta));
+            execute(SqlBuilder.createStage(stage, meta, key));
         } else {
             execute("TRUNCATE " + Sql.ident(stage));
         }
@@ -103,7 +140,7 @@ final class BatchWriter {
         for (int i = 0; i < meta.columns().size(); i++) {
             all.add(i);
         }
-        copyRows(SqlBuilder.copyStage(stage, meta), rows, all, true);
+        copyRows(SqlBuilder.copyStage(stage, meta, key), rows, all, batch.keyPositions());
         List<Integer> kept = new ArrayList<>();
         for (int i = 0; i < meta.columns().size(); i++) {
             final int p = i;
@@ -144,7 +181,9 @@ final class BatchWriter {
         return cols;
     }
 
-    private void copyRows(String sql, List<TableBatch.Pending> rows, List<Integer> columns, boolean staged) throws SQLException {
+    /** @param stagedKey for the staging table: positions of the key columns (their old-key cells follow); null for a direct COPY */
+    private void copyRows(String sql, List<TableBatch.Pending> rows, List<Integer> columns, int[] stagedKey) throws SQLException {
+        boolean staged = stagedKey != null;
         CopyIn in = copy.copyIn(sql);
         try {
             StringBuilder sb = new StringBuilder(CHUNK_CHARS + 4096);
@@ -168,6 +207,10 @@ final class BatchWriter {
                 if (staged) {
                     sb.append('\t').append(r.delete ? 'd' : 'u').append('\t');
                     sb.append(keep.length() == 0 ? "\\N" : keep.append('}'));
+                    for (int p : stagedKey) {
+                        sb.append('\t');
+                        CopyText.appendCell(sb, r.fromKey == null ? null : r.fromKey[p]);
+                    }
                 }
                 sb.append('\n');
                 if (sb.length() >= CHUNK_CHARS) {

@@ -23,7 +23,7 @@ final class EventReader {
 
     /**
      * @return the event, or null for a record the sink skips: a tombstone (null value, which Debezium
-     *         sends after a delete for log compaction), a heartbeat or a logical decoding message
+     *         sends after a delete for log compaction), a heartbeat, a transaction boundary (Debezium's transaction topic) or a logical decoding message
      * @throws DataException naming the record when it is neither an envelope nor a row
      */
     ChangeEvent read(SinkRecord record) {
@@ -32,7 +32,8 @@ final class EventReader {
             return null;
         }
         Schema schema = record.valueSchema();
-        if (schema != null && schema.name() != null && schema.name().endsWith(".Heartbeat")) {
+        if (schema != null && schema.name() != null && (schema.name().endsWith(".Heartbeat")
+                || schema.name().equals("io.debezium.connector.common.TransactionMetadataValue"))) {
             return null;
         }
         Row key = record.key() instanceof Struct || record.key() instanceof Map ? Row.of(record.key()) : null;
@@ -53,7 +54,7 @@ final class EventReader {
             return null;
         }
         if (!isEnvelope(envelope)) {
-            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1);
+            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1, -1);
         }
         String opCode = String.valueOf(envelope.value("op"));
         Object sourceValue = envelope.value("source");
@@ -66,12 +67,14 @@ final class EventReader {
         long[] sequence = Position.parseSequence(source == null || !source.has("sequence") ? null : str(source.value("sequence")));
         Object before = envelope.value("before");
         Object after = envelope.value("after");
+        Object tx = envelope.value("transaction");
+        long order = tx == null ? -1 : num(Row.of(tx).value("total_order"));
         return event(record, table, opCode, key, before == null ? null : Row.of(before), after == null ? null : Row.of(after), lsn, tsMs,
-                sequence);
+                sequence, order);
     }
 
     private static ChangeEvent event(SinkRecord record, TableId table, String opCode, Row key, Row beforeRow, Row afterRow, long lsn, long tsMs,
-                                     long[] sequence) {
+                                     long[] sequence, long txOrder) {
         Op op = switch (opCode) {
             case "c", "r" -> Op.INSERT;
             case "u" -> Op.UPDATE;
@@ -92,12 +95,12 @@ final class EventReader {
         if (op == Op.DELETE && key == null) {
             key = beforeRow;
         }
-        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1]);
+        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1], txOrder);
     }
 
     /** A Debezium envelope schema's fields, looked up once per schema (a converter keeps one schema object per table version). */
     private record Envelope(Schema schema, Field op, Field before, Field after, Field source, Field srcSchema, Field srcTable, Field lsn,
-                            Field tsMs, Field sequence) {
+                            Field tsMs, Field sequence, Field transaction, Field totalOrder) {
     }
 
     private volatile Envelope lastEnvelope;
@@ -116,8 +119,10 @@ final class EventReader {
             return null;
         }
         Schema src = source.schema();
+        Field transaction = schema.field("transaction");
+        Field totalOrder = transaction == null || transaction.schema().type() != Schema.Type.STRUCT ? null : transaction.schema().field("total_order");
         e = new Envelope(schema, op, before, after, source, src.field("schema"), src.field("table"), src.field("lsn"), src.field("ts_ms"),
-                src.field("sequence"));
+                src.field("sequence"), totalOrder == null ? null : transaction, totalOrder);
         lastEnvelope = e;
         return e;
     }
@@ -132,8 +137,10 @@ final class EventReader {
         long[] sequence = Position.parseSequence(source == null ? null : field(source, shape.sequence()));
         Object before = shape.before() == null ? null : value.get(shape.before());
         Object after = shape.after() == null ? null : value.get(shape.after());
+        Struct tx = shape.transaction() == null ? null : (Struct) value.get(shape.transaction());
+        long order = tx == null ? -1 : num(tx.get(shape.totalOrder()));
         return event(record, router.route(record.topic(), srcSchema, srcTable), opCode, key, before == null ? null : Row.of(before),
-                after == null ? null : Row.of(after), lsn, tsMs, sequence);
+                after == null ? null : Row.of(after), lsn, tsMs, sequence, order);
     }
 
     private static String field(Struct struct, Field f) {

@@ -84,12 +84,17 @@ public final class ExactJsonConverter implements Converter {
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
-        delegate.configure(configs, isKey);
+        // Unlike JsonConverter's default, null is never replaced by a field's schema default (Debezium puts column
+        // defaults into the schema, so an explicit NULL would arrive as the DEFAULT).
+        Map<String, Object> settings = new java.util.HashMap<>(configs);
+        settings.putIfAbsent("replace.null.with.default", "false");
+        delegate.configure(settings, isKey);
         Object enabled = configs.get("schemas.enable");
         schemasEnabled = enabled == null || Boolean.parseBoolean(enabled.toString());
         // The fast writer reproduces JsonConverter's default output; other output settings go through JsonConverter.
         fastWrite = schemasEnabled && configs.keySet().stream().map(Object::toString)
-                .allMatch(k -> k.equals("schemas.enable") || k.equals("schemas.cache.size") || k.equals("converter.type"));
+                .allMatch(k -> k.equals("schemas.enable") || k.equals("schemas.cache.size") || k.equals("converter.type")
+                        || (k.equals("replace.null.with.default") && !Boolean.parseBoolean(String.valueOf(configs.get(k)))));
     }
 
     @Override
@@ -129,10 +134,12 @@ public final class ExactJsonConverter implements Converter {
     /** Writes a value as JsonConverter's convertToJson would (same defaults, logical types, field order). */
     private static void write(JsonGenerator g, Schema schema, Object value) throws IOException {
         if (value == null) {
-            if (schema.defaultValue() != null) {
-                write(g, schema, schema.defaultValue());
-            } else if (schema.isOptional()) {
+            // An explicit NULL stays NULL (JsonConverter with replace.null.with.default=false); a schema default
+            // stands in only where the schema does not allow null.
+            if (schema.isOptional()) {
                 g.writeNull();
+            } else if (schema.defaultValue() != null) {
+                write(g, schema, schema.defaultValue());
             } else {
                 throw new DataException("null value for a required field without default");
             }
@@ -206,7 +213,7 @@ public final class ExactJsonConverter implements Converter {
                 g.writeStartObject();
                 for (Field f : schema.fields()) {
                     g.writeFieldName(f.name());
-                    write(g, f.schema(), struct.get(f));
+                    write(g, f.schema(), struct.getWithoutDefault(f.name()));
                 }
                 g.writeEndObject();
             }
@@ -293,7 +300,8 @@ public final class ExactJsonConverter implements Converter {
     private static Object read(Schema schema, JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
-            return schema.defaultValue();
+            // NULL is NULL: Debezium puts column defaults into the schema, so substituting would turn NULL into the DEFAULT.
+            return schema.isOptional() ? null : schema.defaultValue();
         }
         String name = schema.name();
         if (name != null) {

@@ -1,42 +1,59 @@
 package io.tsmigrate.sink;
 
 /**
- * How far one topic partition is applied: the last Kafka offset, and the source position of the last
- * applied streamed change (Debezium's {@code source.sequence}: the previous transaction's commit LSN and the
- * change's LSN, which grow in the order Debezium emits changes). -1 where unknown. Immutable.
+ * How far one topic partition is applied: the last Kafka offset, and where the stream of Debezium changes
+ * stands (see DESIGN.md, "Exactly once"). Immutable.
+ *
+ * <p>A change is identified by its source position (Debezium's {@code source.sequence}: the previous
+ * transaction's commit LSN and the change's LSN, which never decrease in the order Debezium emits) and, because
+ * one WAL record can hold many changes (COPY, multi-row INSERT, the DELETE and CREATE of a key change), by its
+ * index among the changes at that position. After a restart Debezium 3.6 sends again every change from the first
+ * position after the one it last committed, so a resent run of changes at a position starts at that position's
+ * first change. A resent run is told from a continuing one by Debezium's transaction metadata: inside one run
+ * {@code transaction.total_order} grows by exactly one from change to change, and a resent run starts at or
+ * below the order the run before it reached.
+ *
+ * @param offset       last Kafka offset taken into account, -1 for none
+ * @param commitLsn    position of the last change seen (first part), -1 where unknown
+ * @param changeLsn    position of the last change seen (second part), -1 where unknown
+ * @param groupApplied how many changes at that position are applied (the highest index applied)
+ * @param groupIndex   index, in its run, of the last change seen at that position
+ * @param groupOrder   transaction order of the last change seen at that position, -1 where unknown
  */
-record Position(long offset, long commitLsn, long changeLsn) {
+record Position(long offset, long commitLsn, long changeLsn, int groupApplied, int groupIndex, long groupOrder) {
 
-    static final Position NONE = new Position(-1, -1, -1);
+    static final Position NONE = new Position(-1, -1, -1, 0, 0, -1);
 
-    /**
-     * Whether the event was applied already although its Kafka offset is new: after a crash Debezium resends
-     * changes from its last flushed LSN, as new records. Snapshot events carry no such position and are
-     * never taken for replays.
-     */
-    boolean covers(ChangeEvent e) {
-        if (e.commitLsn() < 0 || e.changeLsn() < 0 || commitLsn < 0) {
-            return false;
-        }
-        if (e.commitLsn() != commitLsn) {
-            return e.commitLsn() < commitLsn;
-        }
-        if (e.changeLsn() != changeLsn) {
-            return e.changeLsn() < changeLsn;
-        }
-        // The same position twice: a primary key change gives a delete and a create from one WAL record (keyed,
-        // and applying them again is harmless); in a table without a key it can only be a resent change.
-        return e.key() == null;
+    /** What taking one record does: the position after it, and whether its change is to be applied. */
+    record Step(Position next, boolean apply) {
     }
 
-    /** This position moved past a record at {@code kafkaOffset} holding event {@code e} (null for a skipped record). */
-    Position advance(long kafkaOffset, ChangeEvent e) {
+    /**
+     * Takes the record at {@code kafkaOffset} holding event {@code e} (null for a record the sink skips).
+     * Events without a source position (snapshot records, flat rows) are always applied.
+     */
+    Step take(long kafkaOffset, ChangeEvent e) {
         long o = Math.max(offset, kafkaOffset);
         if (e == null || e.commitLsn() < 0 || e.changeLsn() < 0) {
-            return new Position(o, commitLsn, changeLsn);
+            return new Step(new Position(o, commitLsn, changeLsn, groupApplied, groupIndex, groupOrder), e != null);
         }
-        boolean later = e.commitLsn() > commitLsn || (e.commitLsn() == commitLsn && e.changeLsn() > changeLsn);
-        return later ? new Position(o, e.commitLsn(), e.changeLsn()) : new Position(o, commitLsn, changeLsn);
+        int cmp = commitLsn < 0 ? 1 : compare(e.commitLsn(), e.changeLsn(), commitLsn, changeLsn);
+        if (cmp > 0) {
+            return new Step(new Position(o, e.commitLsn(), e.changeLsn(), 1, 1, e.txOrder()), true);
+        }
+        if (cmp < 0) {
+            // Sent again after a restart: everything before the last position seen is applied.
+            return new Step(new Position(o, commitLsn, changeLsn, groupApplied, groupIndex, groupOrder), false);
+        }
+        // Another change at the same position: the next one of this run, or the first of a resent run.
+        boolean continues = e.txOrder() < 0 || groupOrder < 0 || e.txOrder() == groupOrder + 1;
+        int index = continues ? groupIndex + 1 : 1;
+        boolean apply = index > groupApplied;
+        return new Step(new Position(o, commitLsn, changeLsn, Math.max(groupApplied, index), index, e.txOrder()), apply);
+    }
+
+    private static int compare(long commitA, long changeA, long commitB, long changeB) {
+        return commitA != commitB ? Long.compare(commitA, commitB) : Long.compare(changeA, changeB);
     }
 
     /** Parses Debezium's sequence, a JSON array of two decimal strings or nulls: {@code ["22927424","22927560"]}. */

@@ -48,7 +48,9 @@ interface Row {
 
         @Override
         public Object value(String field) {
-            return struct.schema().field(field) == null ? null : struct.get(field);
+            // Not get(): it puts a field's schema default in place of null, and Debezium puts column defaults into the
+            // schema, so an explicit NULL would arrive as the column's DEFAULT.
+            return struct.schema().field(field) == null ? null : struct.getWithoutDefault(field);
         }
 
         @Override

@@ -12,6 +12,7 @@ final class SqlBuilder {
 
     static final String OP = "__tsm_op";
     static final String KEEP = "__tsm_keep";
+    static final String FROM = "__tsm_from_";
 
     private SqlBuilder() {
     }
@@ -20,17 +21,28 @@ final class SqlBuilder {
         return "COPY " + table.quoted() + " (" + Sql.idents(columns) + ") FROM STDIN";
     }
 
-    /** A session-local staging table with the target's columns (no constraints), emptied at every commit. */
-    static String createStage(String stage, TableMeta meta) {
+    /**
+     * A session-local staging table with the target's columns (no constraints), emptied at every commit. Besides
+     * the operation and the kept cells, a row carries the old key of a primary-key change ({@code __tsm_from_<i>},
+     * one per key column, typed as the key column): kept cells of the new row are filled from the old one.
+     */
+    static String createStage(String stage, TableMeta meta, List<String> key) {
+        StringBuilder from = new StringBuilder();
+        for (int i = 0; i < key.size(); i++) {
+            from.append(", ").append(Sql.ident(key.get(i))).append(" AS ").append(Sql.ident(FROM + i));
+        }
         return "CREATE TEMP TABLE IF NOT EXISTS " + Sql.ident(stage) + " ON COMMIT DELETE ROWS AS SELECT "
-                + Sql.idents(names(meta)) + ", NULL::\"char\" AS " + Sql.ident(OP) + ", NULL::int2[] AS " + Sql.ident(KEEP)
+                + Sql.idents(names(meta)) + ", NULL::\"char\" AS " + Sql.ident(OP) + ", NULL::int2[] AS " + Sql.ident(KEEP) + from
                 + " FROM " + meta.id().quoted() + " WITH NO DATA";
     }
 
-    static String copyStage(String stage, TableMeta meta) {
+    static String copyStage(String stage, TableMeta meta, List<String> key) {
         List<String> cols = new ArrayList<>(names(meta));
         cols.add(OP);
         cols.add(KEEP);
+        for (int i = 0; i < key.size(); i++) {
+            cols.add(FROM + i);
+        }
         return "COPY " + Sql.ident(stage) + " (" + Sql.idents(cols) + ") FROM STDIN";
     }
 
@@ -46,7 +58,17 @@ final class SqlBuilder {
             return col + " = CASE WHEN " + p + " = ANY(s." + Sql.ident(KEEP) + ") THEN t." + col + " ELSE s." + col + " END";
         }).collect(Collectors.joining(", "));
         return "UPDATE " + Sql.ident(stage) + " s SET " + sets + " FROM " + meta.id().quoted() + " t WHERE s." + Sql.ident(KEEP)
-                + " IS NOT NULL AND s." + Sql.ident(OP) + " = 'u' AND " + keyMatch(key);
+                + " IS NOT NULL AND s." + Sql.ident(OP) + " = 'u' AND " + fromKeyMatch(key);
+    }
+
+    /** The target row a staged row takes kept cells from: the old key's row after a key change, else its own. */
+    private static String fromKeyMatch(List<String> key) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < key.size(); i++) {
+            String k = Sql.ident(key.get(i));
+            parts.add("t." + k + " = coalesce(s." + Sql.ident(FROM + i) + ", s." + k + ")");
+        }
+        return String.join(" AND ", parts);
     }
 
     /** Deletes every target row whose key is staged: rows deleted, and old versions of rows written again. */

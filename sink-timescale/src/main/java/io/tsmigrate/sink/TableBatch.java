@@ -32,12 +32,19 @@ final class TableBatch {
         /** First seen in this batch as a create: it cannot exist in the target yet (barring a re-snapshot). */
         final boolean fresh;
         final Object sortKey;
+        /** After a primary-key change: the old key's cells (at the key positions), whose target row holds the kept cells; else null. */
+        final String[] fromKey;
 
         Pending(String[] cells, boolean delete, boolean fresh, Object sortKey) {
+            this(cells, delete, fresh, sortKey, null);
+        }
+
+        Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey) {
             this.cells = cells;
             this.delete = delete;
             this.fresh = fresh;
             this.sortKey = sortKey;
+            this.fromKey = fromKey;
         }
 
         boolean hasKeep() {
@@ -56,14 +63,20 @@ final class TableBatch {
     private final ValueRenderer renderer;
     private final String placeholder;
     private final byte[] placeholderBytes;
+    private final String placeholderUuid;
+    private final String placeholderHstoreJson;
     private final boolean truncate;
     private final Map<String, Pending> keyed = new LinkedHashMap<>();
     private final List<Pending> appended = new ArrayList<>();
+    private List<KeylessChange> ordered;
     private final Map<String, Integer> positions;
     private final int timePosition;
     /** For each struct schema seen (by identity: a converter keeps one per table version), its field per target column. */
     private final Map<Schema, Field[]> shapes = new IdentityHashMap<>();
     private int events;
+    /** After the DELETE half of a key change: the old key's cells, and its row's state in this batch (null when not in it). */
+    private String[] movingKey;
+    private Pending movingRow;
 
     /**
      * @param keyColumns target columns that identify a row (empty: the table has no key, rows are only appended)
@@ -75,6 +88,8 @@ final class TableBatch {
         this.renderer = renderer;
         this.placeholder = placeholder;
         this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
+        this.placeholderUuid = java.util.UUID.nameUUIDFromBytes(placeholderBytes).toString();
+        this.placeholderHstoreJson = "{\"" + placeholder + "\":\"" + placeholder + "\"}";
         this.truncate = truncate;
         this.positions = meta.positions();
         this.keyPositions = keyColumns.stream().mapToInt(k -> {
@@ -100,6 +115,11 @@ final class TableBatch {
         return truncate;
     }
 
+    /** Positions (in the table's columns) of the key columns. */
+    int[] keyPositions() {
+        return keyPositions.clone();
+    }
+
     int events() {
         return events;
     }
@@ -108,12 +128,7 @@ final class TableBatch {
     void add(ChangeEvent e) {
         events++;
         if (keyColumns.isEmpty()) {
-            if (e.op() != Op.INSERT) {
-                throw new DataException("target table " + meta.id() + " has no primary key or unique index and the events carry no key, so "
-                        + "this " + e.op().name().toLowerCase() + " cannot find its row (" + e.position() + "); give the table a primary key "
-                        + "on the source and the target");
-            }
-            appended.add(new Pending(render(e.after()), false, true, sortKey(e.after())));
+            addKeyless(e);
             return;
         }
         String[] keyCells = new String[meta.columns().size()];
@@ -128,18 +143,77 @@ final class TableBatch {
         Pending previous = keyed.get(identity);
         if (e.op() == Op.DELETE) {
             keyed.put(identity, new Pending(keyCells, true, false, null));
+            // The DELETE half of a primary-key change: the CREATE that follows takes unchanged values from this row.
+            boolean keyChange = e.record().headers().lastWithName(Buffered.NEW_KEY_HEADER) != null;
+            movingKey = keyChange ? keyCells : null;
+            movingRow = keyChange && previous != null && !previous.delete ? previous : null;
             return;
         }
         String[] cells = render(e.after());
-        if (previous != null && !previous.delete) {
+        boolean moved = movingKey != null && e.record().headers().lastWithName(Buffered.OLD_KEY_HEADER) != null;
+        // The CREATE half of a key change takes unchanged values from the old row: its state in this batch, else the target's row.
+        Pending origin = moved ? movingRow : previous;
+        String[] fromKey = moved ? movingKey : null;
+        movingKey = null;
+        movingRow = null;
+        if (origin != null && !origin.delete) {
             for (int i = 0; i < cells.length; i++) {
                 if (cells[i] == KEEP) {
-                    cells[i] = previous.cells[i];
+                    cells[i] = origin.cells[i];
+                }
+            }
+            // Cells still kept come from the target row that the origin's own kept cells come from.
+            if (origin.fromKey != null) {
+                fromKey = origin.fromKey;
+            }
+        }
+        boolean fresh = !moved && (previous == null ? e.op() == Op.INSERT : previous.fresh && !previous.delete);
+        keyed.put(identity, new Pending(cells, false, fresh, sortKey(e.after()), fromKey));
+    }
+
+    /**
+     * A change to a table without a key: inserts are appended; an update or delete needs the whole old row
+     * (REPLICA IDENTITY FULL on the source) and is applied in order, to one matching row ({@link IdentityFullWriter}).
+     */
+    private void addKeyless(ChangeEvent e) {
+        Pending insert = e.op() == Op.INSERT ? new Pending(render(e.after()), false, true, sortKey(e.after())) : null;
+        if (insert != null && ordered == null) {
+            appended.add(insert);
+            return;
+        }
+        if (ordered == null) {
+            ordered = new ArrayList<>();
+            appended.forEach(p -> ordered.add(new KeylessChange(null, null, p)));
+            appended.clear();
+        }
+        if (insert != null) {
+            ordered.add(new KeylessChange(null, null, insert));
+            return;
+        }
+        if (e.before() == null) {
+            throw new DataException("table " + meta.id() + " has no primary key and this " + e.op().name().toLowerCase() + " carries no old row ("
+                    + e.position() + "), so it cannot find its row; on the source give the table a primary key or run ALTER TABLE "
+                    + meta.id().quoted() + " REPLICA IDENTITY FULL");
+        }
+        String[] before = render(e.before());
+        String[] after = e.op() == Op.DELETE ? null : render(e.after());
+        if (after != null) {
+            for (int i = 0; i < after.length; i++) {
+                if (after[i] == KEEP && before[i] != KEEP) {
+                    after[i] = before[i];
                 }
             }
         }
-        boolean fresh = previous == null ? e.op() == Op.INSERT : previous.fresh && !previous.delete;
-        keyed.put(identity, new Pending(cells, false, fresh, sortKey(e.after())));
+        ordered.add(new KeylessChange(before, after, null));
+    }
+
+    /** One change of a table without a key, in event order: an insert ({@code insert}), an update or a delete ({@code after} null). */
+    record KeylessChange(String[] before, String[] after, Pending insert) {
+    }
+
+    /** The changes of a table without a key in their order, when some are updates or deletes; null when all are inserts ({@link #rows}). */
+    List<KeylessChange> keylessChanges() {
+        return ordered;
     }
 
     /** The reduced rows: deletes and upserts, each key once. */
@@ -173,7 +247,7 @@ final class TableBatch {
             if (f == null) {
                 return false;
             }
-            cells[p] = renderer.render(sr.struct().get(f), f.schema(), column);
+            cells[p] = renderer.render(raw(sr.struct(), f), f.schema(), column);
             return true;
         }
         if (!row.has(column.name())) {
@@ -198,7 +272,7 @@ final class TableBatch {
                     cells[i] = KEEP;
                     continue;
                 }
-                v = struct.get(f);
+                v = raw(struct, f);
                 schema = f.schema();
             } else {
                 if (!row.has(c.name())) {
@@ -236,10 +310,16 @@ final class TableBatch {
         return fields;
     }
 
-    /** Debezium's stand-in for an unchanged TOASTed value: the placeholder text, its bytes, or an array holding it. */
+    /**
+     * Debezium's stand-in for an unchanged TOASTed value, in each of the shapes its PostgreSQL connector gives
+     * it (UnchangedToastedPlaceholder): the placeholder text (text, varchar, json, jsonb, xml, numeric, geometry
+     * as text), its bytes (bytea), a one-element array of either (text, varchar, numeric, bytea arrays), the
+     * name-based UUID of its bytes in a one-element array (uuid[]), the list of its bytes as numbers (int2, int4,
+     * int8 arrays), and a map from the text to itself (hstore; as JSON text with hstore.handling.mode=json).
+     */
     private boolean isPlaceholder(Object v) {
         if (v instanceof String s) {
-            return s.equals(placeholder);
+            return s.equals(placeholder) || s.equals(placeholderHstoreJson);
         }
         if (v instanceof byte[] b) {
             return Arrays.equals(b, placeholderBytes);
@@ -248,9 +328,29 @@ final class TableBatch {
             return buf.remaining() == placeholderBytes.length && Arrays.equals(ValueRenderer.bytes(buf), placeholderBytes);
         }
         if (v instanceof List<?> list) {
-            return list.size() == 1 && isPlaceholder(list.get(0));
+            if (list.size() == 1) {
+                Object only = list.get(0);
+                return isPlaceholder(only) || placeholderUuid.equals(only) || (only instanceof java.util.UUID u && placeholderUuid.equals(u.toString()));
+            }
+            if (list.size() != placeholderBytes.length) {
+                return false;
+            }
+            for (int i = 0; i < placeholderBytes.length; i++) {
+                if (!(list.get(i) instanceof Number n) || n.longValue() != placeholderBytes[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (v instanceof Map<?, ?> map) {
+            return map.size() == 1 && placeholder.equals(map.get(placeholder));
         }
         return false;
+    }
+
+    /** The field's value as sent: null stays null (Struct.get would put the schema's default, the column's DEFAULT, in its place). */
+    static Object raw(Struct struct, Field f) {
+        return struct.getWithoutDefault(f.name());
     }
 
     private Object sortKey(Row row) {
@@ -260,7 +360,7 @@ final class TableBatch {
         Object v;
         if (row instanceof Row.StructRow sr) {
             Field f = fields(sr.struct().schema())[timePosition];
-            v = f == null ? null : sr.struct().get(f);
+            v = f == null ? null : raw(sr.struct(), f);
         } else {
             v = row.value(meta.timeColumn());
         }

@@ -152,6 +152,13 @@ public final class TimescaleSinkTask extends SinkTask {
         if (buffer.size() >= config.batchSize() || System.currentTimeMillis() - lastFlushAt >= config.flushInterval().toMillis()) {
             flush();
         }
+        if (!buffer.isEmpty()) {
+            // Connect polls until its next offset commit (offset.flush.interval.ms, 60 s by default) and calls put()
+            // only when records come; ask to be called again when the flush interval ends, so the tail of a burst
+            // lands within flush.interval.ms whatever the worker's settings.
+            long left = config.flushInterval().toMillis() - (System.currentTimeMillis() - lastFlushAt);
+            context.timeout(Math.max(1, left));
+        }
     }
 
     @Override
@@ -224,8 +231,10 @@ public final class TimescaleSinkTask extends SinkTask {
             flushNow();
             return;
         }
-        List<Buffered> items = new ArrayList<>(buffer);
-        buffer.clear();
+        List<Buffered> items = Buffered.takeBatch(buffer);
+        if (items.isEmpty()) {
+            return;
+        }
         inFlightItems = items;
         long t0 = System.nanoTime();
         inFlight = writerThread.submit(() -> {
@@ -290,8 +299,13 @@ public final class TimescaleSinkTask extends SinkTask {
         }
         try {
             ensureConnection();
-            applyIsolating(new ArrayList<>(buffer));
-            buffer.clear();
+            List<Buffered> items = Buffered.takeBatch(buffer);
+            try {
+                applyIsolating(items);
+            } catch (SQLException | RuntimeException e) {
+                buffer.addAll(0, items);
+                throw e;
+            }
             retries = 0;
         } catch (SQLException | RuntimeException e) {
             if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {

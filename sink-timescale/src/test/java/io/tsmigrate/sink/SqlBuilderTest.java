@@ -29,8 +29,8 @@ class SqlBuilderTest {
     void statements_match_the_golden_file() throws IOException {
         String actual = String.join("\n",
                 SqlBuilder.copyInto(HYPERTABLE.id(), SqlBuilder.names(HYPERTABLE)),
-                SqlBuilder.createStage("tsm_stage_7", HYPERTABLE),
-                SqlBuilder.copyStage("tsm_stage_7", HYPERTABLE),
+                SqlBuilder.createStage("tsm_stage_7", HYPERTABLE, List.of("id")),
+                SqlBuilder.copyStage("tsm_stage_7", HYPERTABLE, List.of("id")),
                 SqlBuilder.fillKept("tsm_stage_7", HYPERTABLE, List.of("id"), List.of(2)),
                 SqlBuilder.deleteStaged("tsm_stage_7", HYPERTABLE, List.of("id")),
                 SqlBuilder.insertStaged("tsm_stage_7", HYPERTABLE),
