@@ -1,0 +1,121 @@
+package io.tsmigrate.sink;
+
+import io.tsmigrate.testkit.NativeServices;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * Production-shaped changes through the real Debezium (streamed, with the source template's transaction
+ * metadata and NULL handling) into the sink: COPY and multi-row INSERT into a keyless table, explicit NULLs in
+ * columns with defaults, updates that leave large TOASTed values (text, bytea, jsonb, int[], bigint[], text[])
+ * unchanged, primary-key changes of such rows, a keyless REPLICA IDENTITY FULL table with identical rows,
+ * NULLs and json. One run kills the Connect worker at a random point (seed printed).
+ */
+@ExtendWith(ServicesExtension.class)
+class ChangeShapesIT {
+
+    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows"};
+
+    @Test
+    @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
+    void production_shaped_changes_arrive_exactly(TestDatabases dbs) throws Exception {
+        Pipeline p = pipeline(dbs, "shapes");
+        changes(p, new Random(1));
+        p.awaitEqual(Duration.ofSeconds(120), TABLES);
+        p.stop();
+    }
+
+    @Test
+    @DisplayName("the same changes with the Connect worker killed at a random point inside them: equal, nothing doubled")
+    void worker_killed_inside_the_changes(TestDatabases dbs) throws Exception {
+        assumeThat(dbs.services().natives()).as("fault tests need the native services").isPresent();
+        NativeServices natives = dbs.services().natives().orElseThrow();
+        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
+        System.out.println("[ChangeShapesIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        Random random = new Random(seed);
+        Pipeline p = pipeline(dbs, "shapeskill");
+        Thread killer = new Thread(() -> {
+            try {
+                Thread.sleep(500 + random.nextInt(3000));
+                natives.kill("connect");
+                Thread.sleep(1000);
+                natives.start("connect");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        killer.start();
+        changes(p, new Random(seed));
+        killer.join();
+        dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
+        dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(120));
+        p.awaitEqual(Duration.ofSeconds(180), TABLES);
+        p.stop();
+    }
+
+    private static Pipeline pipeline(TestDatabases dbs, String name) throws Exception {
+        Pipeline p = new Pipeline(dbs, name);
+        p.both("CREATE TABLE IF NOT EXISTS loose (n int, label text, at timestamptz)",
+                "CREATE TABLE IF NOT EXISTS defaults (id int PRIMARY KEY, status text DEFAULT 'new', n int DEFAULT 7, ok boolean DEFAULT true)",
+                "CREATE TABLE IF NOT EXISTS wide (id int PRIMARY KEY, note text, big text, blob bytea, doc jsonb, ints int[], longs bigint[], "
+                        + "words text[])",
+                "CREATE TABLE IF NOT EXISTS full_rows (a int, b text, j json, p point)");
+        p.source("ALTER TABLE full_rows REPLICA IDENTITY FULL", "TRUNCATE " + String.join(", ", TABLES));
+        p.target("TRUNCATE " + String.join(", ", TABLES));
+        Map<String, String> source = p.sourceConfig();
+        source.put("snapshot.mode", "no_data");
+        source.put("provide.transaction.metadata", "true");
+        source.put("value.converter", ExactJsonConverter.class.getName());
+        source.put("key.converter", ExactJsonConverter.class.getName());
+        source.put("value.converter.replace.null.with.default", "false");
+        p.startSource(source);
+        Map<String, String> sink = p.sinkConfig();
+        sink.put("topics.regex", java.util.regex.Pattern.quote(p.prefix) + "\\.public\\..*");
+        p.startSink(sink);
+        return p;
+    }
+
+    private static void changes(Pipeline p, Random random) throws Exception {
+        int rows = 3000 + random.nextInt(3000);
+        // COPY and multi-row INSERT into a table without a key: many changes share one WAL record.
+        StringBuilder copy = new StringBuilder();
+        for (int i = 1; i <= rows; i++) {
+            copy.append(i % 50).append("\tcopied ").append(i % 17).append("\t2026-01-01 00:00:00+00\n");
+        }
+        try (java.sql.Connection c = p.dbs.openSource()) {
+            new org.postgresql.copy.CopyManager(c.unwrap(org.postgresql.core.BaseConnection.class))
+                    .copyIn("COPY loose FROM STDIN", new java.io.StringReader(copy.toString()));
+        }
+        p.source("INSERT INTO loose SELECT i, 'multi ' || i, now() FROM generate_series(1, 2000) i",
+                "INSERT INTO loose SELECT 1, 'same', '2026-01-01' FROM generate_series(1, 500)");
+        // Explicit NULLs in columns that have defaults, and absent values that take them.
+        p.source("INSERT INTO defaults VALUES (1, NULL, NULL, NULL), (2, 'set', 3, false)",
+                "INSERT INTO defaults (id) VALUES (3)",
+                "UPDATE defaults SET status = NULL, n = NULL WHERE id = 2");
+        // Large TOASTed values of several types, then updates that leave them unchanged, then key changes.
+        p.source("INSERT INTO wide SELECT i, 'n' || i, r.hex, decode(r.hex, 'hex'), jsonb_build_object('k', r.hex), "
+                        + "(SELECT array_agg((random() * 2e9 - 1e9)::int) FROM generate_series(1, 3000) WHERE i > 0), "
+                        + "(SELECT array_agg((random() * 9e18)::bigint) FROM generate_series(1, 2000) WHERE i > 0), "
+                        + "(SELECT array_agg(md5(random()::text)) FROM generate_series(1, 400) WHERE i > 0) "
+                        + "FROM generate_series(1, 40) i, LATERAL (SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 200) WHERE i > 0) r",
+                "UPDATE wide SET note = 'touched' WHERE id % 2 = 0",
+                "UPDATE wide SET id = id + 1000 WHERE id % 5 = 0",
+                "BEGIN; UPDATE wide SET note = 'moved twice' WHERE id = 1; UPDATE wide SET id = 2001 WHERE id = 1; COMMIT");
+        // A keyless REPLICA IDENTITY FULL table: identical rows change one for one; NULL matches NULL; json and point match.
+        p.source("INSERT INTO full_rows SELECT i % 10, CASE WHEN i % 3 = 0 THEN NULL ELSE 'b' || (i % 4) END, "
+                        + "json_build_object('i', i % 10), point(i % 10, 1) FROM generate_series(1, 300) i",
+                "UPDATE full_rows SET b = 'changed' WHERE a = 3",
+                "DELETE FROM full_rows WHERE a = 4 AND b IS NULL",
+                "WITH one AS (SELECT ctid FROM full_rows WHERE a = 5 LIMIT 1) DELETE FROM full_rows WHERE ctid IN (SELECT ctid FROM one)",
+                "UPDATE full_rows SET a = 50 WHERE ctid = (SELECT ctid FROM full_rows WHERE a = 6 LIMIT 1)");
+    }
+}
