@@ -14,8 +14,8 @@ final class StartOptions {
     @Option(names = "--flavour", defaultValue = "postgres", description = "Source flavour: postgres, timescaledb, rds (default: ${DEFAULT-VALUE})")
     String flavour = "postgres";
 
-    @Option(names = "--secrets", defaultValue = "env", description = "How the worker gets passwords: env (${env:TSMIGRATE_SOURCE_PASSWORD}) or "
-            + "file:PATH (${file:PATH:source.password}) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--secrets", defaultValue = "env", description = "How the worker gets passwords: env ($${env:TSMIGRATE_SOURCE_PASSWORD}) or "
+            + "file:PATH ($${file:PATH:source.password}) (default: ${DEFAULT-VALUE})")
     String secrets = "env";
 
     @Option(names = "--allow-plaintext-secrets", description = "Put the passwords into the connector configs in clear (not recommended)")

@@ -34,6 +34,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
+    /** Not used by the comparison; taken so that the options (or the --config file) of a migration work for every command. */
+    @Mixin
+    Names names;
+
     @Option(names = "--jobs", defaultValue = "2", description = "Tables compared in parallel (default: ${DEFAULT-VALUE})")
     int jobs;
 

@@ -24,4 +24,20 @@ class StartCommandTest {
         assertThatThrownBy(() -> start("avro", null).converterSettings()).hasMessageContaining("--registry-url");
         assertThatThrownBy(() -> start("xml", null).converterSettings()).hasMessageContaining("use json or avro");
     }
+
+    @Test
+    void help_shows_config_provider_references_unexpanded_so_no_password_is_printed() {
+        for (String command : new String[] {"start", "migrate"}) {
+            String help = Tsmigrate.commandLine(new String[] {command}).getSubcommands().get(command).getUsageMessage().replaceAll("\\s+", "");
+            // picocli would replace ${env:TSMIGRATE_SOURCE_PASSWORD} by the variable's value: the text must stay literal.
+            assertThat(help).as(command).contains("${env:TSMIGRATE_SOURCE_PASSWORD}").contains("${file:PATH:source.password}");
+        }
+    }
+
+    @Test
+    void verify_takes_the_migration_name_like_every_other_command() {
+        var cl = Tsmigrate.commandLine(new String[] {"verify"});
+        var parsed = cl.parseArgs("verify", "--name", "orders", "--source-url", "jdbc:postgresql://h/db", "--target-url", "jdbc:postgresql://h/db");
+        assertThat(parsed.subcommand().matchedOptionValue("--name", "")).isEqualTo("orders");
+    }
 }
