@@ -51,14 +51,16 @@ final class SchemaCopier {
         String dump = tools.dump(plan.source(), args);
         StringBuilder script = new StringBuilder(dump);
         script.append("\nSET search_path = public, pg_catalog;\n");
+        // pg_dump's script empties search_path: the hypertable functions are called by their extension's schema.
+        String ts = plan.hypertables().isEmpty() ? "" : timescaleSchema() + ".";
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
             String interval = h.chunkInterval() != null ? h.chunkInterval() : ChunkInterval.derive(src, h);
             String by = interval.matches("\\d+") ? interval : "INTERVAL " + Ident.literal(interval);
-            script.append("SELECT create_hypertable(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
-                    .append("::regclass, by_range(").append(Ident.literal(h.timeColumn())).append(", ").append(by).append("), create_default_indexes => false);\n");
+            script.append("SELECT ").append(ts).append("create_hypertable(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+                    .append("::regclass, ").append(ts).append("by_range(").append(Ident.literal(h.timeColumn())).append(", ").append(by).append("), create_default_indexes => false);\n");
             if (h.partitionColumn() != null) {
-                script.append("SELECT add_dimension(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
-                        .append("::regclass, by_hash(").append(Ident.literal(h.partitionColumn())).append(", ")
+                script.append("SELECT ").append(ts).append("add_dimension(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+                        .append("::regclass, ").append(ts).append("by_hash(").append(Ident.literal(h.partitionColumn())).append(", ")
                         .append(h.partitions() == null ? 4 : h.partitions()).append("));\n");
             }
             say.accept("Hypertable " + h.table() + ": time column " + h.timeColumn() + ", chunk interval " + interval);
@@ -70,6 +72,21 @@ final class SchemaCopier {
         }
         tools.psql(plan.target(), "\\set ON_ERROR_STOP 1\nBEGIN;\n" + script + "\nCOMMIT;\n");
         say.accept("Schema copied: " + tables.size() + " tables");
+    }
+
+    /**
+     * The schema of the target's timescaledb extension, which is created first when missing (a freshly created
+     * target database has none, and a plain PostgreSQL source brings none).
+     */
+    private String timescaleSchema() throws SQLException {
+        try (Statement st = tgt.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            try (ResultSet rs = st.executeQuery("SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                    + "WHERE e.extname = 'timescaledb'")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
     }
 
     /** With roles copied, objects keep their owners and grants; without, the target user owns everything. */

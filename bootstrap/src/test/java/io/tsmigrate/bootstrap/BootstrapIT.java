@@ -62,7 +62,8 @@ class BootstrapIT {
             new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
 
     @Test
-    @DisplayName("--copy-roles: the source's roles come over without passwords, objects keep their owners and grants")
+    @DisplayName("--copy-roles into a freshly created target database (no extension) with a hypertable: roles come over without "
+            + "passwords, objects keep their owners and grants, the hypertable is made")
     void roles_owners_and_grants_are_copied_when_asked(TestDatabases dbs) throws Exception {
         String suffix = Integer.toHexString(dbs.name().hashCode());
         String owner = "own_" + suffix;
@@ -83,8 +84,11 @@ class BootstrapIT {
                 st.execute("INSERT INTO accounts SELECT i, 'n' || i FROM generate_series(1, 100) i");
                 st.execute("ALTER TABLE accounts OWNER TO " + owner);
                 st.execute("GRANT SELECT ON accounts TO " + reader);
+                st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, v int)");
+                st.execute("INSERT INTO readings SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 hour', i FROM generate_series(1, 200) i");
             }
-            BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2,
+            BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null,
+                    List.of(new BootstrapPlan.HypertableSpec("public.readings", "ts", "1 day", null, null, null)), 2, 2,
                     "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
             new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), false).run();
@@ -98,6 +102,13 @@ class BootstrapIT {
                 assertThat(rs.getBoolean(2)).isTrue();
                 assertThat(rs.getBoolean(3)).as("no password copied").isTrue();
                 assertThat(rs.getLong(4)).isEqualTo(100);
+            }
+            try (Connection c = io.tsmigrate.testkit.Services.open(tgt); Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'readings'), "
+                         + "(SELECT count(*) FROM readings)")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("readings is a hypertable").isEqualTo(1);
+                assertThat(rs.getLong(2)).isEqualTo(200);
             }
         } finally {
             for (PgEndpoint db : List.of(src, tgt)) {
