@@ -43,6 +43,9 @@ final class Pipeline {
         c.put("schema.include.list", "public");
         // Debezium skips TRUNCATE events unless told otherwise.
         c.put("skipped.operations", "none");
+        // As the shipped templates: each change's place in its transaction tells a resent change from the next one
+        // at the same source position (DESIGN.md, "Exactly once").
+        c.put("provide.transaction.metadata", "true");
         return c;
     }
 
