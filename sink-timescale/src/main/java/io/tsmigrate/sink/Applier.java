@@ -64,6 +64,12 @@ final class Applier {
             ChangeEvent e = b.event();
             Position.Step step = done.take(b.offset(), e);
             positions.put(b.partition(), step.next());
+            if (e != null && step.next().groupIndex() == 1 && done.groupIndex() > 0 && step.next().commitLsn() == done.commitLsn()
+                    && step.next().changeLsn() == done.changeLsn()) {
+                LOG.info("{} offset {}: Debezium sends the changes at source LSN {} (transaction {}) again from the first (order {}; {} were "
+                        + "seen, the last with order {}, {} applied)", b.partition(), b.offset(), e.changeLsn(), e.txId(), e.txOrder(),
+                        done.groupIndex(), done.groupOrder(), done.groupApplied());
+            }
             if (e == null) {
                 continue;
             }

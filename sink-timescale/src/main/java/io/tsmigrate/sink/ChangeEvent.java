@@ -16,10 +16,11 @@ import org.apache.kafka.connect.sink.SinkRecord;
  * @param sourceTsMs the source commit time in ms since the epoch, or -1 when unknown
  * @param commitLsn  first part of Debezium's source.sequence (the previous transaction's commit LSN), or -1
  * @param changeLsn  second part of source.sequence (this change's LSN), or -1
+ * @param txId       the source transaction (Debezium's source.txId), or -1
  * @param txOrder    Debezium's transaction.total_order (the change's place in its transaction, from 1), or -1
  */
 record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, Row before, long sourceLsn, long sourceTsMs,
-                   long commitLsn, long changeLsn, long txOrder) {
+                   long commitLsn, long changeLsn, long txId, long txOrder) {
 
     String position() {
         return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();

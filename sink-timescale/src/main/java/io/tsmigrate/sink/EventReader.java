@@ -54,7 +54,7 @@ final class EventReader {
             return null;
         }
         if (!isEnvelope(envelope)) {
-            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1, -1);
+            return new ChangeEvent(record, router.route(record.topic(), null, null), Op.INSERT, key, envelope, null, -1, -1, -1, -1, -1, -1);
         }
         String opCode = String.valueOf(envelope.value("op"));
         Object sourceValue = envelope.value("source");
@@ -65,16 +65,17 @@ final class EventReader {
         long lsn = source == null ? -1 : num(source.value("lsn"));
         long tsMs = source == null ? -1 : num(source.value("ts_ms"));
         long[] sequence = Position.parseSequence(source == null || !source.has("sequence") ? null : str(source.value("sequence")));
+        long txId = source == null || !source.has("txId") ? -1 : num(source.value("txId"));
         Object before = envelope.value("before");
         Object after = envelope.value("after");
         Object tx = envelope.value("transaction");
         long order = tx == null ? -1 : num(Row.of(tx).value("total_order"));
         return event(record, table, opCode, key, before == null ? null : Row.of(before), after == null ? null : Row.of(after), lsn, tsMs,
-                sequence, order);
+                sequence, txId, order);
     }
 
     private static ChangeEvent event(SinkRecord record, TableId table, String opCode, Row key, Row beforeRow, Row afterRow, long lsn, long tsMs,
-                                     long[] sequence, long txOrder) {
+                                     long[] sequence, long txId, long txOrder) {
         Op op = switch (opCode) {
             case "c", "r" -> Op.INSERT;
             case "u" -> Op.UPDATE;
@@ -95,12 +96,12 @@ final class EventReader {
         if (op == Op.DELETE && key == null) {
             key = beforeRow;
         }
-        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1], txOrder);
+        return new ChangeEvent(record, table, op, key, afterRow, beforeRow, lsn, tsMs, sequence[0], sequence[1], txId, txOrder);
     }
 
     /** A Debezium envelope schema's fields, looked up once per schema (a converter keeps one schema object per table version). */
     private record Envelope(Schema schema, Field op, Field before, Field after, Field source, Field srcSchema, Field srcTable, Field lsn,
-                            Field tsMs, Field sequence, Field transaction, Field totalOrder) {
+                            Field tsMs, Field sequence, Field txId, Field transaction, Field totalOrder) {
     }
 
     private volatile Envelope lastEnvelope;
@@ -122,7 +123,7 @@ final class EventReader {
         Field transaction = schema.field("transaction");
         Field totalOrder = transaction == null || transaction.schema().type() != Schema.Type.STRUCT ? null : transaction.schema().field("total_order");
         e = new Envelope(schema, op, before, after, source, src.field("schema"), src.field("table"), src.field("lsn"), src.field("ts_ms"),
-                src.field("sequence"), totalOrder == null ? null : transaction, totalOrder);
+                src.field("sequence"), src.field("txId"), totalOrder == null ? null : transaction, totalOrder);
         lastEnvelope = e;
         return e;
     }
@@ -135,12 +136,13 @@ final class EventReader {
         long lsn = source == null || shape.lsn() == null ? -1 : num(source.get(shape.lsn()));
         long tsMs = source == null || shape.tsMs() == null ? -1 : num(source.get(shape.tsMs()));
         long[] sequence = Position.parseSequence(source == null ? null : field(source, shape.sequence()));
+        long txId = source == null || shape.txId() == null ? -1 : num(source.get(shape.txId()));
         Object before = shape.before() == null ? null : value.get(shape.before());
         Object after = shape.after() == null ? null : value.get(shape.after());
         Struct tx = shape.transaction() == null ? null : (Struct) value.get(shape.transaction());
         long order = tx == null ? -1 : num(tx.get(shape.totalOrder()));
         return event(record, router.route(record.topic(), srcSchema, srcTable), opCode, key, before == null ? null : Row.of(before),
-                after == null ? null : Row.of(after), lsn, tsMs, sequence, order);
+                after == null ? null : Row.of(after), lsn, tsMs, sequence, txId, order);
     }
 
     private static String field(Struct struct, Field f) {

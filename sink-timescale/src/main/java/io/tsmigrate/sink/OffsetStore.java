@@ -36,16 +36,17 @@ final class OffsetStore {
             st.execute("CREATE TABLE IF NOT EXISTS " + table + " (connector text NOT NULL, topic text NOT NULL, kafka_partition int NOT NULL, "
                     + "kafka_offset bigint NOT NULL, source_commit_lsn bigint, source_change_lsn bigint, source_ts_ms bigint, "
                     + "updated_at timestamptz NOT NULL DEFAULT now(), group_applied int NOT NULL DEFAULT 0, group_index int NOT NULL DEFAULT 0, "
-                    + "group_order bigint, PRIMARY KEY (connector, topic, kafka_partition))");
+                    + "group_order bigint, source_tx_id bigint, PRIMARY KEY (connector, topic, kafka_partition))");
             // Where the run of changes at the last source position stands (Position): added to a table made by an earlier version.
             boolean old;
             try (ResultSet rs = st.executeQuery("SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = " + Sql.literal(table)
-                    + "::regclass AND attname = 'group_applied'")) {
+                    + "::regclass AND attname = 'source_tx_id'")) {
                 old = rs.next() && rs.getBoolean(1);
             }
             if (old) {
                 st.execute("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS group_applied int NOT NULL DEFAULT 0, "
-                        + "ADD COLUMN IF NOT EXISTS group_index int NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS group_order bigint");
+                        + "ADD COLUMN IF NOT EXISTS group_index int NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS group_order bigint, "
+                        + "ADD COLUMN IF NOT EXISTS source_tx_id bigint");
             }
         }
     }
@@ -73,7 +74,7 @@ final class OffsetStore {
         }
         String[] topics = partitions.stream().map(TopicPartition::topic).toArray(String[]::new);
         Integer[] parts = partitions.stream().map(TopicPartition::partition).toArray(Integer[]::new);
-        try (PreparedStatement ps = c.prepareStatement("SELECT o.topic, o.kafka_partition, o.kafka_offset, coalesce(o.source_commit_lsn, -1), coalesce(o.source_change_lsn, -1), o.group_applied, o.group_index, coalesce(o.group_order, -1) FROM " + table + " o "
+        try (PreparedStatement ps = c.prepareStatement("SELECT o.topic, o.kafka_partition, o.kafka_offset, coalesce(o.source_commit_lsn, -1), coalesce(o.source_change_lsn, -1), coalesce(o.source_tx_id, -1), o.group_applied, o.group_index, coalesce(o.group_order, -1) FROM " + table + " o "
                 + "JOIN unnest(?::text[], ?::int[]) AS p(topic, kafka_partition) USING (topic, kafka_partition) WHERE o.connector = ?"
                 + " ORDER BY o.topic, o.kafka_partition" + (lock ? " FOR UPDATE OF o" : ""))) {
             ps.setArray(1, c.createArrayOf("text", topics));
@@ -81,7 +82,8 @@ final class OffsetStore {
             ps.setString(3, connector);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), new Position(rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getInt(6), rs.getInt(7), rs.getLong(8)));
+                    out.put(new TopicPartition(rs.getString(1), rs.getInt(2)), new Position(rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getInt(8),
+                            rs.getLong(9)));
                 }
             }
         }
@@ -91,7 +93,7 @@ final class OffsetStore {
     /** Records how far each partition is applied, in the caller's transaction. */
     void write(Connection c, Map<TopicPartition, Position> positions, long sourceTsMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET kafka_offset = ?, source_commit_lsn = ?, source_change_lsn = ?, "
-                + "source_ts_ms = coalesce(?, source_ts_ms), group_applied = ?, group_index = ?, group_order = ?, updated_at = now() "
+                + "source_ts_ms = coalesce(?, source_ts_ms), group_applied = ?, group_index = ?, group_order = ?, source_tx_id = ?, updated_at = now() "
                 + "WHERE connector = ? AND topic = ? AND kafka_partition = ?")) {
             for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
                 Position p = e.getValue();
@@ -102,9 +104,10 @@ final class OffsetStore {
                 ps.setInt(5, p.groupApplied());
                 ps.setInt(6, p.groupIndex());
                 setNullable(ps, 7, p.groupOrder());
-                ps.setString(8, connector);
-                ps.setString(9, e.getKey().topic());
-                ps.setInt(10, e.getKey().partition());
+                setNullable(ps, 8, p.txId());
+                ps.setString(9, connector);
+                ps.setString(10, e.getKey().topic());
+                ps.setInt(11, e.getKey().partition());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -5,7 +5,10 @@ package io.tsmigrate.sink;
  * stands (see DESIGN.md, "Exactly once"). Immutable.
  *
  * <p>A change is identified by its source position (Debezium's {@code source.sequence}: the previous
- * transaction's commit LSN and the change's LSN, which never decrease in the order Debezium emits) and, because
+ * transaction's commit LSN and the change's LSN, which never decrease in the order Debezium emits; inside one
+ * transaction, {@code source.txId}, by the change's LSN alone, because Debezium leaves the first part out in the
+ * first transaction it streams after a fresh start and fills it with another LSN when it resumes inside that
+ * transaction) and, because
  * one WAL record can hold many changes (COPY, multi-row INSERT, the DELETE and CREATE of a key change), by its
  * index among the changes at that position. After a restart Debezium 3.6 sends again every change from the first
  * position after the one it last committed, so a resent run of changes at a position starts at that position's
@@ -16,13 +19,14 @@ package io.tsmigrate.sink;
  * @param offset       last Kafka offset taken into account, -1 for none
  * @param commitLsn    position of the last change seen (first part), -1 where unknown
  * @param changeLsn    position of the last change seen (second part), -1 where unknown
+ * @param txId         source transaction of the last change seen, -1 where unknown
  * @param groupApplied how many changes at that position are applied (the highest index applied)
  * @param groupIndex   index, in its run, of the last change seen at that position
  * @param groupOrder   transaction order of the last change seen at that position, -1 where unknown
  */
-record Position(long offset, long commitLsn, long changeLsn, int groupApplied, int groupIndex, long groupOrder) {
+record Position(long offset, long commitLsn, long changeLsn, long txId, int groupApplied, int groupIndex, long groupOrder) {
 
-    static final Position NONE = new Position(-1, -1, -1, 0, 0, -1);
+    static final Position NONE = new Position(-1, -1, -1, -1, 0, 0, -1);
 
     /** What taking one record does: the position after it, and whether its change is to be applied. */
     record Step(Position next, boolean apply) {
@@ -34,26 +38,34 @@ record Position(long offset, long commitLsn, long changeLsn, int groupApplied, i
      */
     Step take(long kafkaOffset, ChangeEvent e) {
         long o = Math.max(offset, kafkaOffset);
-        if (e == null || e.commitLsn() < 0 || e.changeLsn() < 0) {
-            return new Step(new Position(o, commitLsn, changeLsn, groupApplied, groupIndex, groupOrder), e != null);
+        if (e == null || e.changeLsn() < 0) {
+            return new Step(new Position(o, commitLsn, changeLsn, txId, groupApplied, groupIndex, groupOrder), e != null);
         }
-        int cmp = commitLsn < 0 ? 1 : compare(e.commitLsn(), e.changeLsn(), commitLsn, changeLsn);
+        int cmp = changeLsn < 0 ? 1 : compareTo(e);
         if (cmp > 0) {
-            return new Step(new Position(o, e.commitLsn(), e.changeLsn(), 1, 1, e.txOrder()), true);
+            return new Step(new Position(o, e.commitLsn(), e.changeLsn(), e.txId(), 1, 1, e.txOrder()), true);
         }
         if (cmp < 0) {
             // Sent again after a restart: everything before the last position seen is applied.
-            return new Step(new Position(o, commitLsn, changeLsn, groupApplied, groupIndex, groupOrder), false);
+            return new Step(new Position(o, commitLsn, changeLsn, txId, groupApplied, groupIndex, groupOrder), false);
         }
         // Another change at the same position: the next one of this run, or the first of a resent run.
         boolean continues = e.txOrder() < 0 || groupOrder < 0 || e.txOrder() == groupOrder + 1;
         int index = continues ? groupIndex + 1 : 1;
         boolean apply = index > groupApplied;
-        return new Step(new Position(o, commitLsn, changeLsn, Math.max(groupApplied, index), index, e.txOrder()), apply);
+        return new Step(new Position(o, commitLsn, changeLsn, txId, Math.max(groupApplied, index), index, e.txOrder()), apply);
     }
 
-    private static int compare(long commitA, long changeA, long commitB, long changeB) {
-        return commitA != commitB ? Long.compare(commitA, commitB) : Long.compare(changeA, changeB);
+    /**
+     * Where {@code e} stands against the last change seen: in the same transaction by the change's LSN; otherwise
+     * by the whole sequence, a missing first part (the first transaction after a fresh start of Debezium, which
+     * resends from the slot's confirmed position) before any other.
+     */
+    private int compareTo(ChangeEvent e) {
+        if (e.txId() >= 0 && e.txId() == txId) {
+            return Long.compare(e.changeLsn(), changeLsn);
+        }
+        return e.commitLsn() != commitLsn ? Long.compare(e.commitLsn(), commitLsn) : Long.compare(e.changeLsn(), changeLsn);
     }
 
     /** Parses Debezium's sequence, a JSON array of two decimal strings or nulls: {@code ["22927424","22927560"]}. */

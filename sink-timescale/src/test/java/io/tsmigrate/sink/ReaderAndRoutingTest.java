@@ -18,7 +18,8 @@ class ReaderAndRoutingTest {
 
     private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).build();
     private static final Schema SOURCE = SchemaBuilder.struct().field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
-            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA).field("sequence", Schema.OPTIONAL_STRING_SCHEMA).build();
+            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA).field("sequence", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("txId", Schema.OPTIONAL_INT64_SCHEMA).build();
     private static final Schema ENVELOPE = SchemaBuilder.struct().name("x.Envelope").field("before", ROW).field("after", ROW)
             .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
 
@@ -26,7 +27,7 @@ class ReaderAndRoutingTest {
 
     private SinkRecord envelope(String op, Integer before, Integer after) {
         Struct source = new Struct(SOURCE).put("schema", "public").put("table", "Orders").put("lsn", 42L).put("ts_ms", 1000L)
-                .put("sequence", "[\"100\",\"120\"]");
+                .put("sequence", "[\"100\",\"120\"]").put("txId", 777L);
         Struct v = new Struct(ENVELOPE).put("op", op).put("source", source)
                 .put("before", before == null ? null : new Struct(ROW).put("id", before))
                 .put("after", after == null ? null : new Struct(ROW).put("id", after));
@@ -46,6 +47,7 @@ class ReaderAndRoutingTest {
         assertThat(c.sourceLsn()).isEqualTo(42);
         assertThat(c.commitLsn()).isEqualTo(100);
         assertThat(c.changeLsn()).isEqualTo(120);
+        assertThat(c.txId()).isEqualTo(777);
     }
 
     @Test
@@ -74,7 +76,7 @@ class ReaderAndRoutingTest {
     void positions_detect_changes_resent_after_a_restart() {
         Position.Step first = Position.NONE.take(10, reader.read(envelope("c", null, 1)));
         assertThat(first.apply()).isTrue();
-        assertThat(first.next()).isEqualTo(new Position(10, 100, 120, 1, 1, -1));
+        assertThat(first.next()).isEqualTo(new Position(10, 100, 120, 777, 1, 1, -1));
         // Without transaction metadata another change at the same position continues the run (a COPY's rows).
         assertThat(first.next().take(11, reader.read(envelope("c", null, 1))).apply()).isTrue();
         assertThat(Position.parseSequence("[null,\"5\"]")).containsExactly(-1, 5);
@@ -86,8 +88,13 @@ class ReaderAndRoutingTest {
     }
 
     private static ChangeEvent at(long commit, long change, long order) {
+        return in(commit, commit, change, order);
+    }
+
+    /** A change of source transaction {@code tx}; {@code commit} -1 where Debezium leaves the sequence's first part out. */
+    private static ChangeEvent in(long tx, long commit, long change, long order) {
         return new ChangeEvent(new SinkRecord("t", 0, null, null, null, null, 0), new TableId("public", "t"), Op.INSERT, null, null, null, change,
-                -1, commit, change, order);
+                -1, commit, change, tx, order);
     }
 
     /** Walks the records through positions from {@code start}; returns which were applied, as 1 and 0. */
@@ -116,10 +123,25 @@ class ReaderAndRoutingTest {
         // Resent with orders shifted down (Debezium skipped part of an earlier run on restart): still told from a continuation.
         assertThat(walk(Position.NONE, at(1, 50, 10), at(1, 50, 11), at(1, 50, 7), at(1, 50, 8), at(1, 50, 9))).isEqualTo("11001");
         // A stored position from before a restart of the sink: the run goes on where it stood.
-        assertThat(walk(new Position(5, 1, 50, 2, 2, 11), at(1, 50, 12), at(1, 50, 10), at(1, 50, 11), at(1, 50, 12), at(1, 50, 13)))
+        assertThat(walk(new Position(5, 1, 50, 1, 2, 2, 11), at(1, 50, 12), at(1, 50, 10), at(1, 50, 11), at(1, 50, 12), at(1, 50, 13)))
                 .isEqualTo("10001");
         // A later transaction's first change: new, whatever its order.
-        assertThat(walk(new Position(5, 1, 50, 2, 2, 11), at(2, 10, 1))).isEqualTo("1");
+        assertThat(walk(new Position(5, 1, 50, 1, 2, 2, 11), at(2, 10, 1))).isEqualTo("1");
+    }
+
+    @Test
+    void the_first_transaction_after_a_fresh_start_is_placed_by_its_transaction() {
+        // Debezium with no offsets streams its first transaction (9) without the sequence's first part, then
+        // transaction 10 after its commit (LSN 80). Killed before its offsets were stored, it sends it all again.
+        assertThat(walk(Position.NONE, in(9, -1, 50, 1), in(9, -1, 50, 2), in(9, -1, 60, 3), in(10, 80, 70, 1),
+                in(9, -1, 50, 1), in(9, -1, 50, 2), in(9, -1, 60, 3), in(10, 80, 70, 1), in(10, 80, 75, 2))).isEqualTo("111100001");
+        // Resumed from an offset inside transaction 9, Debezium fills the first part with that offset's LSN (50).
+        assertThat(walk(Position.NONE, in(9, -1, 50, 1), in(9, -1, 50, 2), in(9, -1, 60, 3), in(9, -1, 60, 4),
+                in(9, 50, 60, 3), in(9, 50, 60, 4), in(9, 50, 65, 5), in(10, 80, 70, 1))).isEqualTo("11110011");
+        // A stored position inside transaction 9 (a restart of the sink), then the resend with the first part filled.
+        assertThat(walk(new Position(3, -1, 60, 9, 1, 1, 3), in(9, 50, 60, 3), in(9, 50, 60, 4), in(9, 50, 65, 5))).isEqualTo("011");
+        // A stored position in a later transaction: the first transaction after a fresh start is a resend.
+        assertThat(walk(new Position(3, 80, 70, 10, 1, 1, 1), in(9, -1, 50, 1), in(10, 80, 70, 1), in(10, 80, 75, 2))).isEqualTo("001");
     }
 
     @Test

@@ -30,7 +30,7 @@ class TableBatchTest {
         Struct key = new Struct(KEY).put("id", id);
         Struct after = op == Op.DELETE ? null : new Struct(ROW).put("id", id).put("body", body).put("n", n);
         SinkRecord r = new SinkRecord("topic", 0, KEY, key, ROW, after, offset++);
-        return new ChangeEvent(r, META.id(), op, Row.of(key), after == null ? null : Row.of(after), null, -1, -1, -1, -1, -1);
+        return new ChangeEvent(r, META.id(), op, Row.of(key), after == null ? null : Row.of(after), null, -1, -1, -1, -1, -1, -1);
     }
 
     private TableBatch batch() {
