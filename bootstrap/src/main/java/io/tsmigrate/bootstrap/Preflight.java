@@ -63,9 +63,19 @@ final class Preflight {
             }
         }
         for (TableInfo t : tables) {
+            if (t.schema().contains("\"") || t.name().contains("\"")) {
+                fail.add("Debezium 3.6.1 cannot stream table " + t.qualified() + " (a double quote in its name stops its source task on the "
+                        + "table's first change): rename it, ALTER TABLE " + t.qualified() + " RENAME TO <a name without double quotes>, or leave "
+                        + "it out of the migration");
+            }
+            t.columns().stream().filter(c -> c.length() > 1 && c.startsWith("\"") && c.endsWith("\"")).forEach(c -> fail.add(
+                    "Debezium 3.6.1 strips the double quotes around column " + Ident.quote(c) + " of " + t.qualified() + ", so its values "
+                            + "would reach the target under another name: rename it, ALTER TABLE " + t.qualified() + " RENAME COLUMN "
+                            + Ident.quote(c) + " TO <a name without surrounding quotes>"));
             if (!t.streamable()) {
-                warn.add("table " + t.id() + " has no primary key or replica identity: its updates and deletes cannot be streamed (inserts can); "
-                        + "add a primary key or ALTER TABLE " + t.qualified() + " REPLICA IDENTITY FULL");
+                warn.add("table " + t.id() + " has no primary key and no replica identity, so it is insert-only: while the migration runs the "
+                        + "source refuses UPDATE and DELETE on it; fine for an append-only table, otherwise ALTER TABLE " + t.qualified()
+                        + " REPLICA IDENTITY FULL");
             }
             if (!t.generated().isEmpty()) {
                 warn.add("table " + t.id() + " has generated columns " + t.generated() + ": they are not copied as data; the target computes them");

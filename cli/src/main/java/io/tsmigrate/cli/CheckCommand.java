@@ -98,6 +98,14 @@ final class CheckCommand implements Callable<Integer> {
                 "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.attgenerated <> '' AND NOT a.attisdropped ORDER BY 1"));
         f.put("timestamp_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",
                 "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.atttypid = 'timestamp'::regtype AND NOT a.attisdropped ORDER BY 1"));
+        String columnsOf = userTables.replace("FROM pg_class cl", "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid")
+                + " AND a.attnum > 0 AND NOT a.attisdropped";
+        f.put("timetz_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
+                + " AND a.atttypid IN ('timetz'::regtype, 'timetz[]'::regtype) ORDER BY 1"));
+        f.put("quoted_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables
+                + " AND (strpos(n.nspname, '\"') > 0 OR strpos(cl.relname, '\"') > 0) ORDER BY 1"));
+        f.put("quoted_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
+                + " AND a.attname LIKE '\"%\"' ORDER BY 1"));
         f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         f.put("numeric_specials", numericSpecials(c, userTables));
         return f;

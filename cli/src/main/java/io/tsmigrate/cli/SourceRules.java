@@ -20,7 +20,7 @@ final class SourceRules {
      * @param facts setting and catalog values: server_version_num, wal_level, rds.logical_replication,
      *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
-     *              large_objects, numeric_specials
+     *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -53,8 +53,21 @@ final class SourceRules {
                 : Check.fail("source", "REPLICATION privilege", "the user may not create replication slots",
                         flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : "ALTER ROLE <user> REPLICATION"));
         list(facts, "tables_without_key").forEach(t -> out.add(Check.warn("source", "key of " + t,
-                "table " + t + " has no primary key or replica identity: its updates and deletes cannot be streamed",
-                "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL")));
+                "table " + t + " has no primary key and no replica identity, so it is insert-only: its inserts stream, but while the "
+                        + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
+                        + "append-only table",
+                "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
+        list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
+                "Debezium 3.6.1 cannot stream table " + t + ": it rebuilds \"schema\".\"table\" without escaping the double quote in the "
+                        + "name, and its source task stops on the table's first change (Invalid identifier)",
+                "rename it before the migration: ALTER TABLE " + t + " RENAME TO <a name without double quotes>")));
+        list(facts, "quoted_columns").forEach(col -> out.add(Check.fail("source", "name of " + col,
+                "Debezium 3.6.1 strips the double quotes that begin and end column " + col + "'s name, so its values reach the sink "
+                        + "under another column name",
+                "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name without surrounding quotes>")));
+        list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
+                c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
+                        + "instant is kept, the original offset is not. verify compares such columns as instants", null)));
         list(facts, "generated_columns").forEach(c -> out.add(Check.warn("source", "generated column " + c,
                 c + " is a generated column: not copied as data, the target computes it", null)));
         list(facts, "numeric_specials").forEach(c -> out.add(Check.warn("source", "NaN/Infinity in " + c,

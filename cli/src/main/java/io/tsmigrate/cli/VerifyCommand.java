@@ -18,7 +18,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 
 /**
  * {@code tsmigrate verify}: compares every table on source and target: row counts and a digest of the rows
@@ -103,7 +102,7 @@ final class VerifyCommand implements Callable<Integer> {
         try (Connection s = source.open("tsmigrate-verify")) {
             cols = columns(s, schema, table);
         }
-        String row = "ROW(" + cols.stream().map(Ident::quote).collect(Collectors.joining(", ")) + ")::text";
+        String row = "ROW(" + String.join(", ", cols) + ")::text";
         String hash = "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
         String sql;
         if (time != null) {
@@ -166,13 +165,20 @@ final class VerifyCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * The table's columns as the digest reads them. A {@code time with time zone} column is read as the same
+     * instant in UTC: Debezium normalises such values to UTC (the offset is lost on the way), so equal instants
+     * must compare equal.
+     */
     private static List<String> columns(Connection c, String schema, String table) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (var ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+        try (var ps = c.prepareStatement("SELECT attname, atttypid = 'timetz'::regtype FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 "
+                + "AND NOT attisdropped ORDER BY attnum")) {
             ps.setString(1, Ident.quote(schema) + "." + Ident.quote(table));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getString(1));
+                    String col = Ident.quote(rs.getString(1));
+                    out.add(rs.getBoolean(2) ? "(" + col + " AT TIME ZONE 'UTC')" : col);
                 }
             }
         }

@@ -52,6 +52,20 @@ class SourceRulesTest {
         assertThat(find(checks, "wal_level").fix()).contains("wal_level = logical");
         assertThat(find(checks, "replication slots").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "REPLICATION privilege").fix()).isEqualTo("ALTER ROLE <user> REPLICATION");
-        assertThat(checks).filteredOn(c -> c.name().startsWith("key of")).hasSize(2).allMatch(c -> c.status() == Check.Status.WARN);
+        assertThat(checks).filteredOn(c -> c.name().startsWith("key of")).hasSize(2).allMatch(c -> c.status() == Check.Status.WARN)
+                .allMatch(c -> c.detail().contains("insert-only") && c.fix().contains("REPLICA IDENTITY FULL"));
+    }
+
+    @Test
+    void names_debezium_cannot_stream_fail_and_timetz_warns() {
+        Map<String, String> f = healthy();
+        f.put("quoted_tables", "public.\"\"\"start\"");
+        f.put("quoted_columns", "public.t.\"\"\"wrapped\"\"\"");
+        f.put("timetz_columns", "public.shifts.starts");
+        List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f);
+        assertThat(find(checks, "name of public.\"\"\"start\"").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
+        assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
     }
 }
