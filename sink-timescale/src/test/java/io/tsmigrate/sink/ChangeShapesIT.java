@@ -28,27 +28,43 @@ class ChangeShapesIT {
     @Test
     @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
     void production_shaped_changes_arrive_exactly(TestDatabases dbs) throws Exception {
-        Pipeline p = pipeline(dbs, "shapes");
+        Pipeline p = pipeline(dbs, "shapes", ExactJsonConverter.class.getName());
         changes(p, new Random(1));
         p.awaitEqual(Duration.ofSeconds(120), TABLES);
         p.stop();
     }
 
     @Test
-    @DisplayName("the same changes with the Connect worker killed at a random point inside them: equal, nothing doubled")
+    @DisplayName("the same changes through Kafka's own JsonConverter on both connectors: equal (NULLs kept with replace.null.with.default=false)")
+    void through_kafkas_json_converter(TestDatabases dbs) throws Exception {
+        Pipeline p = pipeline(dbs, "shapesjson", "org.apache.kafka.connect.json.JsonConverter");
+        changes(p, new Random(2));
+        p.awaitEqual(Duration.ofSeconds(120), TABLES);
+        p.stop();
+    }
+
+    @Test
+    @DisplayName("the same changes with the Connect worker killed twice and the Debezium connector restarted at random points: equal, nothing doubled")
     void worker_killed_inside_the_changes(TestDatabases dbs) throws Exception {
         assumeThat(dbs.services().natives()).as("fault tests need the native services").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
         long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
         System.out.println("[ChangeShapesIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
         Random random = new Random(seed);
-        Pipeline p = pipeline(dbs, "shapeskill");
+        Pipeline p = pipeline(dbs, "shapeskill", ExactJsonConverter.class.getName());
         Thread killer = new Thread(() -> {
             try {
-                Thread.sleep(500 + random.nextInt(3000));
-                natives.kill("connect");
-                Thread.sleep(1000);
-                natives.start("connect");
+                for (int fault = 0; fault < 3; fault++) {
+                    Thread.sleep(300 + random.nextInt(2500));
+                    if (fault == 1) {
+                        // A graceful restart of the Debezium connector (it commits its offsets on the way).
+                        restartSource(dbs, p);
+                        continue;
+                    }
+                    natives.kill("connect");
+                    Thread.sleep(500 + random.nextInt(1000));
+                    natives.start("connect");
+                }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -62,7 +78,23 @@ class ChangeShapesIT {
         p.stop();
     }
 
-    private static Pipeline pipeline(TestDatabases dbs, String name) throws Exception {
+    /** Restarts the Debezium connector, waiting out a rebalance after a worker restart. */
+    private static void restartSource(TestDatabases dbs, Pipeline p) throws InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                dbs.services().connect().restart(p.sourceName);
+                System.out.println("[ChangeShapesIT] restarted " + p.sourceName);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private static Pipeline pipeline(TestDatabases dbs, String name, String converter) throws Exception {
         Pipeline p = new Pipeline(dbs, name);
         p.both("CREATE TABLE IF NOT EXISTS loose (n int, label text, at timestamptz)",
                 "CREATE TABLE IF NOT EXISTS defaults (id int PRIMARY KEY, status text DEFAULT 'new', n int DEFAULT 7, ok boolean DEFAULT true)",
@@ -74,11 +106,14 @@ class ChangeShapesIT {
         Map<String, String> source = p.sourceConfig();
         source.put("snapshot.mode", "no_data");
         source.put("provide.transaction.metadata", "true");
-        source.put("value.converter", ExactJsonConverter.class.getName());
-        source.put("key.converter", ExactJsonConverter.class.getName());
+        source.put("value.converter", converter);
+        source.put("key.converter", converter);
         source.put("value.converter.replace.null.with.default", "false");
         p.startSource(source);
         Map<String, String> sink = p.sinkConfig();
+        sink.put("value.converter", converter);
+        sink.put("key.converter", converter);
+        sink.put("value.converter.replace.null.with.default", "false");
         sink.put("topics.regex", java.util.regex.Pattern.quote(p.prefix) + "\\.public\\..*");
         p.startSink(sink);
         return p;
