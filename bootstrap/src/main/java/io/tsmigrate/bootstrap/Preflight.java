@@ -63,15 +63,15 @@ final class Preflight {
             }
         }
         for (TableInfo t : tables) {
-            if (t.schema().contains("\"") || t.name().contains("\"")) {
-                fail.add("Debezium 3.6.1 cannot stream table " + t.qualified() + " (a double quote in its name stops its source task on the "
-                        + "table's first change): rename it, ALTER TABLE " + t.qualified() + " RENAME TO <a name without double quotes>, or leave "
-                        + "it out of the migration");
+            if (edgeQuote(t.schema()) || edgeQuote(t.name())) {
+                fail.add("Debezium 3.6.1 cannot stream table " + t.qualified() + " (a name that begins or ends with a double quote stops its "
+                        + "source task on the table's first change): rename it, ALTER TABLE " + t.qualified() + " RENAME TO <a name that neither "
+                        + "begins nor ends with a double quote>, or leave it out of the migration");
             }
-            t.columns().stream().filter(c -> c.length() > 1 && c.startsWith("\"") && c.endsWith("\"")).forEach(c -> fail.add(
-                    "Debezium 3.6.1 strips the double quotes around column " + Ident.quote(c) + " of " + t.qualified() + ", so its values "
-                            + "would reach the target under another name: rename it, ALTER TABLE " + t.qualified() + " RENAME COLUMN "
-                            + Ident.quote(c) + " TO <a name without surrounding quotes>"));
+            t.columns().stream().filter(Preflight::edgeQuote).forEach(c -> fail.add(
+                    "Debezium 3.6.1 strips a double quote that begins or ends column " + Ident.quote(c) + " of " + t.qualified() + ", so its "
+                            + "values would reach the target under another name: rename it, ALTER TABLE " + t.qualified() + " RENAME COLUMN "
+                            + Ident.quote(c) + " TO <a name that neither begins nor ends with a double quote>"));
             if (!t.streamable()) {
                 warn.add("table " + t.id() + " has no primary key and no replica identity, so it is insert-only: while the migration runs the "
                         + "source refuses UPDATE and DELETE on it; fine for an append-only table, otherwise ALTER TABLE " + t.qualified()
@@ -82,6 +82,11 @@ final class Preflight {
             }
         }
         return new Result(fail, warn);
+    }
+
+    /** Debezium 3.6.1 takes a name part that begins or ends with a double quote for one already quoted. */
+    private static boolean edgeQuote(String name) {
+        return name.startsWith("\"") || name.endsWith("\"");
     }
 
     static String one(Connection c, String sql) throws SQLException {

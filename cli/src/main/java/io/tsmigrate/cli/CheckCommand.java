@@ -103,9 +103,9 @@ final class CheckCommand implements Callable<Integer> {
         f.put("timetz_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
                 + " AND a.atttypid IN ('timetz'::regtype, 'timetz[]'::regtype) ORDER BY 1"));
         f.put("quoted_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables
-                + " AND (strpos(n.nspname, '\"') > 0 OR strpos(cl.relname, '\"') > 0) ORDER BY 1"));
+                + " AND (n.nspname ~ '^\"|\"$' OR cl.relname ~ '^\"|\"$') ORDER BY 1"));
         f.put("quoted_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
-                + " AND a.attname LIKE '\"%\"' ORDER BY 1"));
+                + " AND a.attname ~ '^\"|\"$' ORDER BY 1"));
         f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         f.put("numeric_specials", numericSpecials(c, userTables));
         return f;

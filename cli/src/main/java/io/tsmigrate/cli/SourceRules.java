@@ -58,13 +58,14 @@ final class SourceRules {
                         + "append-only table",
                 "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
-                "Debezium 3.6.1 cannot stream table " + t + ": it rebuilds \"schema\".\"table\" without escaping the double quote in the "
-                        + "name, and its source task stops on the table's first change (Invalid identifier)",
-                "rename it before the migration: ALTER TABLE " + t + " RENAME TO <a name without double quotes>")));
+                "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "
+                        + "already quoted, and its source task stops on the table's first change (Invalid identifier) or reads another table",
+                "rename it before the migration: ALTER TABLE " + t + " RENAME TO <a name that neither begins nor ends with a double quote>")));
         list(facts, "quoted_columns").forEach(col -> out.add(Check.fail("source", "name of " + col,
-                "Debezium 3.6.1 strips the double quotes that begin and end column " + col + "'s name, so its values reach the sink "
+                "Debezium 3.6.1 strips a double quote that begins or ends column " + col + "'s name, so its values reach the sink "
                         + "under another column name",
-                "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name without surrounding quotes>")));
+                "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name that neither begins nor ends with a "
+                        + "double quote>")));
         list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
                 c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
                         + "instant is kept, the original offset is not. verify compares such columns as instants", null)));

@@ -158,6 +158,15 @@ final class Applier {
                         + " TYPE ...) and restart the task");
             }
         }
+        for (Column col : meta.columns()) {
+            if (col.required() && !col.generated() && !row.has(col.name())) {
+                throw new TargetShapeException("table " + meta.id() + ", column " + col.name() + ": the events no longer carry this column "
+                        + "(dropped or renamed on the source?) but the target column is NOT NULL without a default, so no row could be "
+                        + "written; drop it on the target (ALTER TABLE " + meta.id().quoted() + " DROP COLUMN " + Sql.ident(col.name())
+                        + ") or let it take NULL (ALTER TABLE " + meta.id().quoted() + " ALTER COLUMN " + Sql.ident(col.name())
+                        + " DROP NOT NULL), then restart the task");
+            }
+        }
         if (missing.isEmpty()) {
             if (shape != null) {
                 if (checkedShapes.size() > 1000) {
@@ -173,12 +182,34 @@ final class Applier {
         }
         try (Statement st = c.createStatement()) {
             for (String field : missing) {
-                String type = SchemaTypes.sqlType(row.schema(field));
+                String type = columnType(c, row.schema(field));
                 LOG.info("Adding column {} {} to {} (it appeared in the events)", field, type, meta.id());
                 st.execute(SqlBuilder.addColumn(meta.id(), field, type));
             }
         }
         metadata.invalidate(meta.id());
         return metadata.get(c, meta.id());
+    }
+
+    /**
+     * The type of a column to add: the source column's own type where Debezium propagates it and the target knows
+     * that type (an enum must exist on the target: the bootstrap copied it), else the type the values' schema maps to.
+     */
+    private static String columnType(Connection c, org.apache.kafka.connect.data.Schema schema) throws SQLException {
+        String[] source = SchemaTypes.sourceType(schema);
+        if (source != null) {
+            try (var ps = c.prepareStatement("SELECT to_regtype(?)::text")) {
+                ps.setString(1, source[0]);
+                try (var rs = ps.executeQuery()) {
+                    String name = rs.next() ? rs.getString(1) : null;
+                    if (name != null) {
+                        // The time types take their precision before "with time zone": keep the short names then.
+                        return (source[1].startsWith("(") ? source[0] : name) + source[1];
+                    }
+                }
+            }
+            LOG.warn("The source type {} of a new column is not known on the target; adding it as {}", source[0], SchemaTypes.sqlType(schema));
+        }
+        return SchemaTypes.sqlType(schema);
     }
 }

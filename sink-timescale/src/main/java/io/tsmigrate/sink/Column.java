@@ -8,8 +8,8 @@ package io.tsmigrate.sink;
  * @param typeName     the base type's name ({@code int4}, {@code hstore}, ...); for arrays the element type's
  * @param category     {@code pg_type.typcategory} of the base type (N numeric, S string, D date/time, ...)
  * @param array        whether the column is an array
- * @param notNull      whether it is declared NOT NULL
+ * @param required     whether an INSERT must give it a value (NOT NULL without a default)
  * @param generated    whether it is a generated column (never written)
  */
-record Column(String name, String sqlType, String typeName, char category, boolean array, boolean notNull, boolean generated) {
+record Column(String name, String sqlType, String typeName, char category, boolean array, boolean required, boolean generated) {
 }

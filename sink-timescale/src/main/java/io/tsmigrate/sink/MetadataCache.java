@@ -17,7 +17,7 @@ final class MetadataCache {
 
     private static final String COLUMNS = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), coalesce(et.typname, t.typname),
-                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A', a.attnotnull, a.attgenerated <> ''
+                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A', a.attnotnull AND NOT a.atthasdef, a.attgenerated <> ''
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'

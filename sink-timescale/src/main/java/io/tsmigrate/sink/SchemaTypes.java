@@ -36,6 +36,49 @@ final class SchemaTypes {
     private SchemaTypes() {
     }
 
+    /** Parameters that Debezium's {@code column.propagate.source.type} puts on a field's schema. */
+    static final String SOURCE_TYPE = "__debezium.source.column.type";
+    static final String SOURCE_LENGTH = "__debezium.source.column.length";
+    static final String SOURCE_SCALE = "__debezium.source.column.scale";
+
+    /**
+     * The source column's own type, from the parameters Debezium's {@code column.propagate.source.type} adds
+     * (the templates set it): {@code numeric(12,2)}, {@code varchar(20)}, {@code timestamptz(3)}, {@code int4[]},
+     * or a type name such as an enum's, which the caller resolves on the target. Null when the schema carries no
+     * source type. Only digits from the parameters go into the modifiers; the name is returned for resolving.
+     *
+     * @return {name, modifier and array suffix}, or null
+     */
+    static String[] sourceType(Schema schema) {
+        Map<String, String> params = schema.parameters();
+        String type = params == null ? null : params.get(SOURCE_TYPE);
+        if (type == null || type.isEmpty()) {
+            return null;
+        }
+        boolean array = type.startsWith("_");
+        String base = (array ? type.substring(1) : type).toLowerCase(java.util.Locale.ROOT);
+        if (!base.matches("[a-z_][a-z0-9_$]*")) {
+            return null;
+        }
+        int length = number(params.get(SOURCE_LENGTH));
+        int scale = number(params.get(SOURCE_SCALE));
+        String modifier = switch (base) {
+            // Unconstrained numeric and varchar report huge lengths: no modifier then.
+            case "numeric" -> length > 0 && length <= 1000 ? "(" + length + "," + Math.max(scale, 0) + ")" : "";
+            case "varchar", "bpchar", "bit", "varbit" -> length > 0 && length <= 10485760 ? "(" + length + ")" : "";
+            case "time", "timetz", "timestamp", "timestamptz" -> scale >= 0 && scale < 6 ? "(" + scale + ")" : "";
+            default -> "";
+        };
+        return new String[] {base, modifier + (array ? "[]" : "")};
+    }
+
+    private static int number(String s) {
+        if (s == null || s.isEmpty() || s.length() > 9 || !s.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        return Integer.parseInt(s);
+    }
+
     /** The SQL type for a column added because the events carry a new field. */
     static String sqlType(Schema schema) {
         if (schema.name() != null && LOGICAL_SQL.containsKey(schema.name())) {

@@ -79,21 +79,7 @@ class DeadLetterIT {
         p.startSource(source);
         dbs.registerConnector(p.sinkName, p.sinkConfig());
         try {
-            Instant deadline = Instant.now().plusSeconds(90);
-            String trace = "";
-            while (Instant.now().isBefore(deadline) && trace.isEmpty()) {
-                try {
-                    var status = dbs.services().connect().status(p.sinkName);
-                    for (var task : status.path("tasks")) {
-                        if ("FAILED".equals(task.path("state").asText())) {
-                            trace = task.path("trace").asText();
-                        }
-                    }
-                } catch (IllegalStateException notYetKnown) {
-                    // 404 until the worker has started the connector.
-                }
-                Thread.sleep(300);
-            }
+            String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
             assertThat(trace).contains("topic " + p.prefix + ".public.measures").contains("partition 0").contains("offset 1")
                     .contains("table public.measures").contains("column small").contains("out of range")
                     .contains("errors.deadletterqueue.topic.name");

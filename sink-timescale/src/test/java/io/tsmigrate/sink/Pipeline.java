@@ -46,6 +46,8 @@ final class Pipeline {
         // As the shipped templates: each change's place in its transaction tells a resent change from the next one
         // at the same source position (DESIGN.md, "Exactly once").
         c.put("provide.transaction.metadata", "true");
+        // As the shipped templates: added columns are created with the source's types.
+        c.put("datatype.propagate.source.type", ".+\\.(?!(int2|int4|int8|text|bool|float4|float8|bytea|uuid|json|jsonb|date|oid)$)[^.]+");
         return c;
     }
 
@@ -224,6 +226,24 @@ final class Pipeline {
             }
         }
         return out;
+    }
+
+    /** Waits for the sink task to fail and returns its trace ("" when it did not fail in time). */
+    String awaitSinkFailure(Duration timeout) throws InterruptedException {
+        java.time.Instant deadline = java.time.Instant.now().plus(timeout);
+        while (java.time.Instant.now().isBefore(deadline)) {
+            try {
+                for (var task : dbs.services().connect().status(sinkName).path("tasks")) {
+                    if ("FAILED".equals(task.path("state").asText())) {
+                        return task.path("trace").asText();
+                    }
+                }
+            } catch (IllegalStateException notYetKnown) {
+                // 404 until the worker has started the connector.
+            }
+            Thread.sleep(300);
+        }
+        return "";
     }
 
     void assertSinkNotFailed() {

@@ -136,14 +136,27 @@ class SinkChangesIT {
     }
 
     @Test
-    @DisplayName("a column added on the source is added on the target")
+    @DisplayName("columns added on the source are added on the target with the source's types")
     void added_column() throws Exception {
-        p.both("CREATE TABLE grows (id int PRIMARY KEY, a text)");
+        p.both("DO $$ BEGIN CREATE TYPE mood AS ENUM ('ok', 'sad'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+                "CREATE TABLE grows (id int PRIMARY KEY, a text)");
         p.source("INSERT INTO grows SELECT i, 'a' || i FROM generate_series(1, 20) i");
         p.awaitEqual(WAIT, "grows");
-        p.source("ALTER TABLE grows ADD COLUMN b numeric", "ALTER TABLE grows ADD COLUMN c timestamptz",
-                "INSERT INTO grows SELECT i, 'a' || i, i / 7.0, '2026-05-05 10:00+02'::timestamptz + i * INTERVAL '1 s' FROM generate_series(21, 40) i",
+        p.source("ALTER TABLE grows ADD COLUMN b numeric, ADD COLUMN c timestamptz, ADD COLUMN d numeric(12,2), ADD COLUMN e varchar(20), "
+                        + "ADD COLUMN f timestamptz(3), ADD COLUMN g int[], ADD COLUMN h mood, ADD COLUMN k char(3), ADD COLUMN l numeric(5,1)[]",
+                "INSERT INTO grows SELECT i, 'a' || i, i / 7.0, '2026-05-05 10:00+02'::timestamptz + i * INTERVAL '1 s', i / 3.0, 'v' || i, "
+                        + "'2026-05-05 10:00:00.123456+00', ARRAY[i, -i], 'sad', 'ab', ARRAY[i / 4.0] FROM generate_series(21, 40) i",
                 "UPDATE grows SET b = 1.5 WHERE id = 3");
         p.awaitEqual(WAIT, "grows");
+        java.util.Map<String, String> types = new java.util.TreeMap<>();
+        try (java.sql.Connection t = p.dbs.openTarget(); var rs = t.createStatement().executeQuery("SELECT attname, format_type(atttypid, atttypmod) "
+                + "FROM pg_attribute WHERE attrelid = 'public.grows'::regclass AND attnum > 0 AND NOT attisdropped")) {
+            while (rs.next()) {
+                types.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        assertThat(types).containsEntry("b", "numeric").containsEntry("c", "timestamp with time zone").containsEntry("d", "numeric(12,2)")
+                .containsEntry("e", "character varying(20)").containsEntry("f", "timestamp(3) with time zone").containsEntry("g", "integer[]")
+                .containsEntry("h", "mood").containsEntry("k", "character(3)").containsEntry("l", "numeric(5,1)[]");
     }
 }
