@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,46 +21,41 @@ class SchemaChangeStopsIT {
     @Test
     @DisplayName("a column dropped on the source that is NOT NULL on the target: the task stops naming the column and both fixes")
     void dropped_not_null_column(TestDatabases dbs) throws Exception {
-        Pipeline p = new Pipeline(dbs, "dropnn");
-        p.both("CREATE TABLE shrinks (id int PRIMARY KEY, a text NOT NULL, b int)");
-        start(p, "shrinks");
-        try {
-            p.source("INSERT INTO shrinks VALUES (1, 'x', 1)");
-            p.awaitEqual(Duration.ofSeconds(90), "shrinks");
-            p.source("ALTER TABLE shrinks DROP COLUMN a", "INSERT INTO shrinks VALUES (2, 2)");
-            String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
-            assertThat(trace).contains("table public.shrinks, column a").contains("NOT NULL without a default")
-                    .contains("DROP COLUMN \"a\"").contains("ALTER COLUMN \"a\" DROP NOT NULL");
-            assertThat(p.digests(false, "shrinks").get("shrinks")).startsWith("1:");
-        } finally {
-            p.stop();
-        }
+        String trace = stopsOn(dbs, "shrinks", "(id int PRIMARY KEY, a text NOT NULL, b int)", "(1, 'x', 1)",
+                "ALTER TABLE shrinks DROP COLUMN a", "(2, 2)");
+        assertThat(trace).contains("table public.shrinks, column a").contains("NOT NULL without a default")
+                .contains("DROP COLUMN \"a\"").contains("ALTER COLUMN \"a\" DROP NOT NULL");
     }
 
     @Test
     @DisplayName("a column whose type changed on the source: the task stops naming the column, both types and the fix")
     void changed_column_type(TestDatabases dbs) throws Exception {
-        Pipeline p = new Pipeline(dbs, "retype");
-        p.both("CREATE TABLE retypes (id int PRIMARY KEY, flag int)");
-        start(p, "retypes");
-        try {
-            p.source("INSERT INTO retypes VALUES (1, 1)");
-            p.awaitEqual(Duration.ofSeconds(90), "retypes");
-            p.source("ALTER TABLE retypes ALTER COLUMN flag TYPE boolean USING flag <> 0", "INSERT INTO retypes VALUES (2, true)");
-            String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
-            assertThat(trace).contains("table public.retypes, column flag").contains("target column is integer").contains("ALTER COLUMN \"flag\" TYPE");
-            assertThat(p.digests(false, "retypes").get("retypes")).startsWith("1:");
-        } finally {
-            p.stop();
-        }
+        String trace = stopsOn(dbs, "retypes", "(id int PRIMARY KEY, flag int)", "(1, 1)",
+                "ALTER TABLE retypes ALTER COLUMN flag TYPE boolean USING flag <> 0", "(2, true)");
+        assertThat(trace).contains("table public.retypes, column flag").contains("target column is integer").contains("ALTER COLUMN \"flag\" TYPE");
     }
 
-    /** Streams only {@code table}, as users run it (no Debezium snapshot). */
-    private static void start(Pipeline p, String table) {
-        java.util.Map<String, String> source = p.sourceConfig();
+    /**
+     * Streams {@code table} (as users run it: no Debezium snapshot), applies one row, runs {@code ddl} and inserts
+     * another; returns the sink's failure trace once only the first row is on the target.
+     */
+    private static String stopsOn(TestDatabases dbs, String table, String columns, String first, String ddl, String second) throws Exception {
+        Pipeline p = new Pipeline(dbs, table);
+        p.both("CREATE TABLE " + table + " " + columns);
+        Map<String, String> source = p.sourceConfig();
         source.put("snapshot.mode", "no_data");
         source.put("table.include.list", "public." + table);
         p.startSource(source);
         p.startSink(p.sinkConfig());
+        try {
+            p.source("INSERT INTO " + table + " VALUES " + first);
+            p.awaitEqual(Duration.ofSeconds(90), table);
+            p.source(ddl, "INSERT INTO " + table + " VALUES " + second);
+            String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
+            assertThat(p.digests(false, table).get(table)).startsWith("1:");
+            return trace;
+        } finally {
+            p.stop();
+        }
     }
 }
