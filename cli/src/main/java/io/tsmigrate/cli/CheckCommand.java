@@ -106,6 +106,15 @@ final class CheckCommand implements Callable<Integer> {
                 + " AND (n.nspname ~ '^\"|\"$' OR cl.relname ~ '^\"|\"$') ORDER BY 1"));
         f.put("quoted_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
                 + " AND a.attname ~ '^\"|\"$' ORDER BY 1"));
+        // Debezium 3.6.1 has an unchanged-TOAST placeholder only for string and bytes values and for arrays of these
+        // element types (UnchangedToastedReplicationMessageColumn); other TOASTable types arrive as NULL.
+        f.put("toast_without_placeholder", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || E'\\t' || string_agg(format('%I %s', "
+                + "a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum) "
+                + columnsOf.replace("JOIN pg_class cl ON cl.oid = a.attrelid", "JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
+                        + "LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'")
+                + " AND cl.relreplident <> 'f' AND a.attstorage <> 'p' AND (t.typname IN ('geometry', 'geography') OR (t.typcategory = 'A' "
+                + "AND e.typname NOT IN ('text', 'varchar', 'bpchar', 'json', 'jsonb', 'bytea', 'int4', 'date', 'int8', 'uuid'))) "
+                + "GROUP BY n.nspname, cl.relname ORDER BY 1"));
         f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         f.put("numeric_specials", numericSpecials(c, userTables));
         return f;

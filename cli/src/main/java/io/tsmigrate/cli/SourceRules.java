@@ -20,7 +20,8 @@ final class SourceRules {
      * @param facts setting and catalog values: server_version_num, wal_level, rds.logical_replication,
      *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
-     *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns
+     *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
+     *              toast_without_placeholder (lines "table TAB columns with types")
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -66,6 +67,15 @@ final class SourceRules {
                         + "under another column name",
                 "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name that neither begins nor ends with a "
                         + "double quote>")));
+        list(facts, "toast_without_placeholder").forEach(line -> {
+            String table = line.substring(0, line.indexOf('\t'));
+            out.add(Check.fail("source", "unchanged large values of " + table,
+                    "Debezium 3.6.1 sends NULL instead of an unchanged-value placeholder for " + line.substring(line.indexOf('\t') + 1) + " of "
+                            + table + ": an UPDATE that leaves such a value unchanged while it is stored out of line (over about 2 kB) would "
+                            + "set it to NULL on the target",
+                    "ALTER TABLE " + table + " REPLICA IDENTITY FULL (Debezium then sends whole rows; more WAL for updates and deletes), or, "
+                            + "if these values never exceed 2 kB, go on with migrate --skip-check"));
+        });
         list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
                 c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
                         + "instant is kept, the original offset is not. verify compares such columns as instants", null)));

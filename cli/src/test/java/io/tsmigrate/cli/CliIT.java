@@ -69,7 +69,9 @@ class CliIT {
             try (Connection c = io.tsmigrate.testkit.Services.open(bad); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE nokey (a int, b text)");
                 st.execute("CREATE TABLE \"\"\"start\" (id int PRIMARY KEY, \"\"\"wrapped\"\"\" text, \"in\"\"side\" text)");
-                st.execute("CREATE TABLE shifts (id int PRIMARY KEY, starts timetz)");
+                st.execute("CREATE TABLE shifts (id int PRIMARY KEY, starts timetz, speeds float8[], codes text[])");
+                st.execute("CREATE TABLE tracks (id int PRIMARY KEY, speeds float8[]) ");
+                st.execute("ALTER TABLE tracks REPLICA IDENTITY FULL");
                 st.execute("CREATE ROLE plain LOGIN");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
@@ -82,6 +84,8 @@ class CliIT {
                     .contains("FAIL source   name of public.\"\"\"start\"").contains("RENAME TO")
                     .contains("FAIL source   name of public.\"\"\"start\".\"\"\"wrapped\"\"\"").doesNotContain("in\"\"side")
                     .contains("WARN source   time with time zone public.shifts.starts")
+                    .contains("FAIL source   unchanged large values of public.shifts").contains("speeds double precision[] of public.shifts")
+                    .doesNotContain("unchanged large values of public.tracks")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");
             assertThat(json.out()).contains("\"status\" : \"FAIL\"");

@@ -62,10 +62,15 @@ class SourceRulesTest {
         f.put("quoted_tables", "public.\"\"\"start\"");
         f.put("quoted_columns", "public.t.\"\"\"wrapped\"\"\"");
         f.put("timetz_columns", "public.shifts.starts");
+        f.put("toast_without_placeholder", "public.routes\tpath geometry, speeds double precision[]");
         List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f);
         assertThat(find(checks, "name of public.\"\"\"start\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
         assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
+        Check toast = find(checks, "unchanged large values of public.routes");
+        assertThat(toast.status()).isEqualTo(Check.Status.FAIL);
+        assertThat(toast.detail()).contains("path geometry, speeds double precision[]");
+        assertThat(toast.fix()).contains("ALTER TABLE public.routes REPLICA IDENTITY FULL");
     }
 }
