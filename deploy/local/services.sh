@@ -28,6 +28,7 @@
 #   TSMIGRATE_CONNECT_PORT   ports (defaults, below the kernel's ephemeral range 32768-60999: 25432, 25433, 29092, 29093, 28083; a taken port is replaced
 #                            by a free one and the choice is printed by `env`)
 #   TSMIGRATE_CONNECT_PLUGIN_PATH   extra comma-separated plugin.path entries for the Connect worker
+#   TSMIGRATE_CONNECT_OFFSET_FLUSH_MS   the worker's offset.flush.interval.ms (default 2000; Kafka's own is 60000)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -340,7 +341,7 @@ status.storage.topic=_tsmigrate_connect_status
 config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
-offset.flush.interval.ms=2000
+offset.flush.interval.ms=${TSMIGRATE_CONNECT_OFFSET_FLUSH_MS:-2000}
 scheduled.rebalance.max.delay.ms=5000
 plugin.path=$plugins
 # Every plugin on this path ships ServiceLoader manifests; scanning class files would only slow the start.

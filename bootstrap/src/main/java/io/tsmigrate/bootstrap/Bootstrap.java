@@ -152,6 +152,11 @@ public final class Bootstrap {
             // New chunks of source hypertables are tables in this schema; Debezium's TimescaleDb transform routes them.
             sql.append(", TABLES IN SCHEMA _timescaledb_internal");
         }
+        if (Integer.parseInt(Preflight.one(src, "SHOW server_version_num")) >= 130000) {
+            // Changes of a partition are published as changes of its root: the target may hold the table in another
+            // shape (other partitions, a hypertable), and the sink writes to the table the bootstrap made.
+            sql.append(" WITH (publish_via_partition_root = true)");
+        }
         try (Statement st = src.createStatement()) {
             st.execute(sql.toString());
         }

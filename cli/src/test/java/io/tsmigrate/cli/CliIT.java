@@ -122,6 +122,11 @@ class CliIT {
             st.execute("CREATE TABLE accounts (id serial PRIMARY KEY, owner text NOT NULL, balance numeric(14,2) NOT NULL, "
                     + "opens timetz NOT NULL DEFAULT '23:59:59+14')");
             st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, sensor int NOT NULL, value double precision, PRIMARY KEY (sensor, ts))");
+            // Declaratively partitioned: changes are published under the root, rows move between partitions.
+            st.execute("CREATE TABLE events (id int NOT NULL, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+            st.execute("CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')");
+            st.execute("CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
+            st.execute("INSERT INTO events SELECT i, DATE '2025-06-01' + i % 300, 'e' || i FROM generate_series(1, 2000) i");
             st.execute("INSERT INTO accounts (owner, balance) SELECT 'owner ' || i, i FROM generate_series(1, 1000) i");
             st.execute("INSERT INTO readings SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i % 5, i FROM generate_series(1, 20000) i");
         }
@@ -135,6 +140,7 @@ class CliIT {
                     st.execute("INSERT INTO accounts (owner, balance) VALUES ('live', " + n + ")");
                     st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = " + (1 + n % 1000));
                     st.execute("INSERT INTO readings VALUES ('2026-02-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 5) + ", " + n + ")");
+                    st.execute("UPDATE events SET at = at + 250, v = 'moved' WHERE id = " + (1 + n % 2000) + " AND at < '2026-01-01'");
                     n++;
                     Thread.sleep(5);
                 }
@@ -165,7 +171,7 @@ class CliIT {
         }
         Run verify = tsmigrate(args(ep, "verify"));
         assertThat(verify.code()).as(verify.out()).isEqualTo(1);
-        assertThat(verify.out()).contains("public.accounts").contains("equal").contains("public.readings")
+        assertThat(verify.out()).contains("public.accounts").contains("equal").contains("public.readings").contains("public.events")
                 .contains("DIFFERENT: from 2026-01-05 00:00:00: same count, different rows");
         Run clean = tsmigrate(args(ep, "clean", "--yes", "--name", prefix, "--slot", prefix, "--publication", prefix));
         assertThat(clean.code()).as(clean.out()).isZero();

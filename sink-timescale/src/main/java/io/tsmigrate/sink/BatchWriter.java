@@ -112,12 +112,10 @@ final class BatchWriter {
         if (rows.isEmpty()) {
             return;
         }
-        List<Integer> cols = new ArrayList<>();
-        for (int i = 0; i < meta.columns().size(); i++) {
-            final int p = i;
-            if (rows.stream().allMatch(r -> r.cells[p] != TableBatch.KEEP)) {
-                cols.add(i);
-            }
+        // Inserts carry whole rows; the rule for which columns a COPY of new rows gives is appendColumns'.
+        List<Integer> cols = appendColumns(rows, meta);
+        if (cols == null) {
+            throw new IllegalStateException("inserts into " + meta.id() + " without a key carry unchanged-value placeholders in some rows only");
         }
         copyRows(SqlBuilder.copyInto(meta.id(), names(meta, cols)), rows, cols, null);
         rows.clear();

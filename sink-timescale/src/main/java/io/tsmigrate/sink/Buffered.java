@@ -20,14 +20,9 @@ record Buffered(SinkRecord record, ChangeEvent event) {
         return record.kafkaOffset();
     }
 
-    /** Debezium's header on the DELETE half of a primary-key change; the CREATE of the new key follows it. */
-    static final String NEW_KEY_HEADER = "__debezium.newkey";
-    /** Debezium's header on the CREATE half of a primary-key change. */
-    static final String OLD_KEY_HEADER = "__debezium.oldkey";
-
     /** Whether this is the DELETE half of a primary-key change, whose CREATE (with the old row's unchanged values) follows. */
     boolean startsKeyChange() {
-        return event != null && event.op() == Op.DELETE && record.headers().lastWithName(NEW_KEY_HEADER) != null;
+        return event != null && event.deletesForKeyChange();
     }
 
     /**

@@ -22,6 +22,21 @@ import org.apache.kafka.connect.sink.SinkRecord;
 record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, Row before, long sourceLsn, long sourceTsMs,
                    long commitLsn, long changeLsn, long txId, long txOrder) {
 
+    /** Debezium's header on the DELETE half of a primary-key change; the CREATE of the new key follows it. */
+    static final String NEW_KEY_HEADER = "__debezium.newkey";
+    /** Debezium's header on the CREATE half of a primary-key change. */
+    static final String OLD_KEY_HEADER = "__debezium.oldkey";
+
+    /** Whether this is the DELETE half of a primary-key change (its CREATE, with the old row's unchanged values, follows). */
+    boolean deletesForKeyChange() {
+        return op == Op.DELETE && record.headers().lastWithName(NEW_KEY_HEADER) != null;
+    }
+
+    /** Whether this is the CREATE half of a primary-key change. */
+    boolean createsForKeyChange() {
+        return record.headers().lastWithName(OLD_KEY_HEADER) != null;
+    }
+
     String position() {
         return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();
     }

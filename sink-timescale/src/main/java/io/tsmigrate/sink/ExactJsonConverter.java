@@ -213,7 +213,7 @@ public final class ExactJsonConverter implements Converter {
                 g.writeStartObject();
                 for (Field f : schema.fields()) {
                     g.writeFieldName(f.name());
-                    write(g, f.schema(), struct.getWithoutDefault(f.name()));
+                    write(g, f.schema(), Row.raw(struct, f));
                 }
                 g.writeEndObject();
             }

@@ -144,13 +144,13 @@ final class TableBatch {
         if (e.op() == Op.DELETE) {
             keyed.put(identity, new Pending(keyCells, true, false, null));
             // The DELETE half of a primary-key change: the CREATE that follows takes unchanged values from this row.
-            boolean keyChange = e.record().headers().lastWithName(Buffered.NEW_KEY_HEADER) != null;
+            boolean keyChange = e.deletesForKeyChange();
             movingKey = keyChange ? keyCells : null;
             movingRow = keyChange && previous != null && !previous.delete ? previous : null;
             return;
         }
         String[] cells = render(e.after());
-        boolean moved = movingKey != null && e.record().headers().lastWithName(Buffered.OLD_KEY_HEADER) != null;
+        boolean moved = movingKey != null && e.createsForKeyChange();
         // The CREATE half of a key change takes unchanged values from the old row: its state in this batch, else the target's row.
         Pending origin = moved ? movingRow : previous;
         String[] fromKey = moved ? movingKey : null;
@@ -247,7 +247,7 @@ final class TableBatch {
             if (f == null) {
                 return false;
             }
-            cells[p] = renderer.render(raw(sr.struct(), f), f.schema(), column);
+            cells[p] = renderer.render(Row.raw(sr.struct(), f), f.schema(), column);
             return true;
         }
         if (!row.has(column.name())) {
@@ -272,7 +272,7 @@ final class TableBatch {
                     cells[i] = KEEP;
                     continue;
                 }
-                v = raw(struct, f);
+                v = Row.raw(struct, f);
                 schema = f.schema();
             } else {
                 if (!row.has(c.name())) {
@@ -348,11 +348,6 @@ final class TableBatch {
         return false;
     }
 
-    /** The field's value as sent: null stays null (Struct.get would put the schema's default, the column's DEFAULT, in its place). */
-    static Object raw(Struct struct, Field f) {
-        return struct.getWithoutDefault(f.name());
-    }
-
     private Object sortKey(Row row) {
         if (timePosition < 0 || row == null) {
             return null;
@@ -360,7 +355,7 @@ final class TableBatch {
         Object v;
         if (row instanceof Row.StructRow sr) {
             Field f = fields(sr.struct().schema())[timePosition];
-            v = f == null ? null : raw(sr.struct(), f);
+            v = f == null ? null : Row.raw(sr.struct(), f);
         } else {
             v = row.value(meta.timeColumn());
         }

@@ -118,6 +118,15 @@ public final class NativeServices {
         run(Duration.SHORT, "start", service);
     }
 
+    /**
+     * Restarts the Connect worker with this {@code offset.flush.interval.ms} (Kafka's default is 60000; the test
+     * services run 2000), waiting until it is ready. Its connectors resume.
+     */
+    public void restartConnect(long offsetFlushMs) {
+        run(Duration.SHORT, "stop", "connect");
+        run(Duration.SHORT, Map.of("TSMIGRATE_CONNECT_OFFSET_FLUSH_MS", Long.toString(offsetFlushMs)), "start", "connect");
+    }
+
     /** Starts a throwaway PostgreSQL cluster with extra settings, for tests of misconfigured servers. */
     public PgEndpoint startExtraPostgres(String name, int port, String... settings) {
         List<String> args = new ArrayList<>(List.of("pg-start", name, Integer.toString(port)));
@@ -149,6 +158,10 @@ public final class NativeServices {
     }
 
     private String run(Duration limit, String... args) {
+        return run(limit, Map.of(), args);
+    }
+
+    private String run(Duration limit, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add("bash");
         command.add(script.toString());
@@ -159,6 +172,7 @@ public final class NativeServices {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false)
                     .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("TSMIGRATE_RUN_DIR", runDir.toString());
+            pb.environment().putAll(env);
             Process p = pb.start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(limit.seconds, TimeUnit.SECONDS)) {
