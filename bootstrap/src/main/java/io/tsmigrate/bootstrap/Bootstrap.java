@@ -33,13 +33,13 @@ public final class Bootstrap {
     private final BootstrapPlan plan;
     private final boolean restart;
     private final PrintStream out;
-    private final boolean terminal;
+    private final ProgressMode progress;
 
-    public Bootstrap(BootstrapPlan plan, boolean restart, PrintStream out, boolean terminal) {
+    public Bootstrap(BootstrapPlan plan, boolean restart, PrintStream out, ProgressMode progress) {
         this.plan = plan;
         this.restart = restart;
         this.out = out;
-        this.terminal = terminal;
+        this.progress = progress;
     }
 
     /**
@@ -119,7 +119,7 @@ public final class Bootstrap {
         }
         long bytes = todo.stream().mapToLong(Piece::bytes).sum();
         boolean binary = src.getMetaData().getDatabaseMajorVersion() == tgt.getMetaData().getDatabaseMajorVersion();
-        try (Progress progress = new Progress(bytes, out, terminal)) {
+        try (Progress progress = new Progress(bytes, out, this.progress)) {
             new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, progress).copy(todo, effective.jobs());
             return progress.totalRows();
         }

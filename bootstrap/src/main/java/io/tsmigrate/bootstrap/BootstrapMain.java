@@ -15,7 +15,7 @@ public final class BootstrapMain {
         BootstrapPlan plan = BootstrapPlan.read(Path.of(args[0]));
         boolean restart = args.length > 1 && args[1].equals("--restart");
         try {
-            HandOver h = new Bootstrap(plan, restart, System.out, false).run();
+            HandOver h = new Bootstrap(plan, restart, System.out, ProgressMode.JSON).run();
             System.out.println("HANDOVER " + h.slotName() + " " + h.publicationName() + " " + h.consistentLsn());
         } catch (BootstrapException e) {
             System.err.println("tsmigrate bootstrap: " + e.getMessage());

@@ -10,8 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copy progress: rows and bytes per table and in total, rate and ETA. On a terminal a progress bar;
- * otherwise one JSON line per interval. Thread-safe.
+ * Copy progress: rows and bytes per table and in total, rate and ETA, shown as the {@link ProgressMode} says. Thread-safe.
  */
 final class Progress implements AutoCloseable {
 
@@ -23,10 +22,13 @@ final class Progress implements AutoCloseable {
     private final ProgressBar bar;
     private final long started = System.currentTimeMillis();
     private final Thread ticker;
+    private final ProgressMode mode;
 
-    Progress(long expectedBytes, PrintStream out, boolean terminal) {
+    Progress(long expectedBytes, PrintStream out, ProgressMode mode) {
         this.expectedBytes = Math.max(1, expectedBytes);
         this.out = out;
+        this.mode = mode;
+        boolean terminal = mode == ProgressMode.BAR;
         this.bar = terminal ? new ProgressBarBuilder().setTaskName("copy").setInitialMax(this.expectedBytes >> 20).setUnit(" MiB", 1)
                 .setStyle(ProgressBarStyle.ASCII).showSpeed().build() : null;
         this.ticker = terminal || out == null ? null : new Thread(this::tick, "tsmigrate-progress");
@@ -74,8 +76,13 @@ final class Progress implements AutoCloseable {
         double secs = Math.max(0.001, (System.currentTimeMillis() - started) / 1000.0);
         double rate = bytes.get() / secs;
         long eta = rate <= 0 ? -1 : Math.max(0, Math.round((expectedBytes - bytes.get()) / rate));
-        out.printf(java.util.Locale.ROOT, "{\"event\":\"copy-progress\",\"rows\":%d,\"bytes\":%d,\"expected_bytes\":%d,\"bytes_per_s\":%.0f,\"eta_s\":%d}%n",
-                totalRows.get(), bytes.get(), expectedBytes, rate, eta);
+        if (mode == ProgressMode.JSON) {
+            out.printf(java.util.Locale.ROOT, "{\"event\":\"copy-progress\",\"rows\":%d,\"bytes\":%d,\"expected_bytes\":%d,\"bytes_per_s\":%.0f,\"eta_s\":%d}%n",
+                    totalRows.get(), bytes.get(), expectedBytes, rate, eta);
+        } else {
+            out.printf(java.util.Locale.ROOT, "copy: %d rows, %.1f of %.1f MiB (%.0f%%), %.1f MiB/s, %s left%n", totalRows.get(), bytes.get() / 1048576.0,
+                    expectedBytes / 1048576.0, Math.min(100.0, 100.0 * bytes.get() / expectedBytes), rate / 1048576.0, eta < 0 ? "?" : eta + " s");
+        }
         out.flush();
     }
 

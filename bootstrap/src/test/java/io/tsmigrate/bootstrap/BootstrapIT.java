@@ -91,7 +91,7 @@ class BootstrapIT {
                     List.of(new BootstrapPlan.HypertableSpec("public.readings", "ts", "1 day", null, null, null)), 2, 2,
                     "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
-            new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), false).run();
+            new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             assertThat(said.toString(StandardCharsets.UTF_8)).contains("Roles copied without passwords").contains(owner).contains(reader);
             try (Connection c = io.tsmigrate.testkit.Services.open(tgt); Statement st = c.createStatement();
                  java.sql.ResultSet rs = st.executeQuery("SELECT pg_get_userbyid(relowner), has_table_privilege('" + reader + "', 'accounts', 'SELECT'), "
@@ -186,7 +186,7 @@ class BootstrapIT {
         HandOver handOver;
         try (Writer writer = new Writer(dbs)) {
             Thread.sleep(500);
-            handOver = new Bootstrap(plan(dbs, "boot_gap", HYPERTABLES, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), false).run();
+            handOver = new Bootstrap(plan(dbs, "boot_gap", HYPERTABLES, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             Thread.sleep(1500);
             assertThat(writer.changes.get()).isGreaterThan(0);
             // Keep writing while the stream starts.

@@ -41,7 +41,7 @@ final class BootstrapCommand implements Callable<Integer> {
             System.out.print(PlanReport.render(plan));
             return 0;
         }
-        HandOver h = new Bootstrap(plan, options.restart, System.out, System.console() != null).run();
+        HandOver h = new Bootstrap(plan, options.restart, System.out, io.tsmigrate.bootstrap.ProgressMode.of(options.json, System.console() != null)).run();
         System.out.println("slot.name=" + h.slotName());
         System.out.println("publication.name=" + h.publicationName());
         System.out.println("consistent LSN=" + h.consistentLsn());

@@ -35,6 +35,9 @@ final class BootstrapOptions {
     @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
     boolean restart;
 
+    @Option(names = "--json", description = "Copy progress as JSON lines (for programs); otherwise a progress bar on a terminal, plain lines elsewhere")
+    boolean json;
+
     BootstrapPlan plan(Endpoints endpoints, Names names) throws Exception {
         BootstrapPlan base = planFile != null ? BootstrapPlan.read(planFile) : null;
         List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(base == null ? List.of() : base.hypertables());

@@ -149,8 +149,17 @@ final class CheckCommand implements Callable<Integer> {
                 out.add(Check.fail("target", "TimescaleDB", "not installed", "install TimescaleDB and add it to shared_preload_libraries"));
             } else {
                 out.add(Check.ok("target", "TimescaleDB", ts != null ? ts : available + " (available; the bootstrap creates the extension)"));
+                String preload = one(c, "SHOW shared_preload_libraries");
+                if (!java.util.Arrays.stream(preload.split(",")).map(String::strip).anyMatch(l -> l.equals("timescaledb") || l.startsWith("timescaledb-"))) {
+                    out.add(Check.fail("target", "shared_preload_libraries", "shared_preload_libraries is '" + preload + "': TimescaleDB cannot "
+                            + "run without it", "ALTER SYSTEM SET shared_preload_libraries = 'timescaledb'; then restart PostgreSQL"));
+                }
                 String license = one(c, "SELECT current_setting('timescaledb.license', true)");
-                if ("apache".equals(license)) {
+                if (license == null) {
+                    // The setting exists once the extension's library is loaded, that is once the extension exists in the database.
+                    out.add(Check.ok("target", "TimescaleDB license", "known once the extension exists in this database (the bootstrap creates it); "
+                            + "the Apache edition has no compression or continuous aggregates"));
+                } else if ("apache".equals(license)) {
                     out.add(Check.warn("target", "TimescaleDB license", "Apache-licensed edition: hypertables yes; compression, continuous aggregates "
                             + "and their policies are unavailable", "use the Community (TSL) edition to have them"));
                 } else {

@@ -63,7 +63,8 @@ final class MigrateCommand implements Callable<Integer> {
             return 1;
         }
         step("2/4 bootstrap");
-        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names), bootstrap.restart, System.out, System.console() != null).run();
+        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names), bootstrap.restart, System.out,
+                io.tsmigrate.bootstrap.ProgressMode.of(bootstrap.json, System.console() != null)).run();
         copiedRows = h.rowsCopied();
         System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());
         step("3/4 start");

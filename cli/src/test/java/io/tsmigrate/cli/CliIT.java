@@ -152,6 +152,8 @@ class CliIT {
         Run boot = tsmigrate(args(ep, "bootstrap", "--hypertable", "public.readings:ts:1day", "--slot", prefix, "--publication", prefix, "--jobs", "2",
                 "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
         assertThat(boot.code()).as(boot.out()).isZero();
+        // Not a terminal, no --json: plain progress lines, no JSON in the text.
+        assertThat(boot.out()).contains("copy: ").contains(" rows, ").doesNotContain("{\"event\"");
         Run start = tsmigrate(args(ep, "start", "--name", prefix, "--slot", prefix, "--publication", prefix));
         assertThat(start.code()).as(start.out()).isZero();
         Thread.sleep(3000);
