@@ -62,6 +62,16 @@ final class Preflight {
                 fail.add("the target server has no TimescaleDB installed; install it and add timescaledb to shared_preload_libraries");
             }
         }
+        List<String> unreadable = new ArrayList<>();
+        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(Sequences.UNREADABLE)) {
+            while (rs.next()) {
+                unreadable.add(rs.getString(1));
+            }
+        }
+        if (!unreadable.isEmpty()) {
+            fail.add("the source user may not read sequence(s) " + String.join(", ", unreadable) + ", so their values could not be carried to the "
+                    + "target: GRANT SELECT ON SEQUENCE " + String.join(", ", unreadable) + " TO <the source user>");
+        }
         for (TableInfo t : tables) {
             if (edgeQuote(t.schema()) || edgeQuote(t.name())) {
                 fail.add("Debezium 3.6.1 cannot stream table " + t.qualified() + " (a name that begins or ends with a double quote stops its "

@@ -21,7 +21,7 @@ final class SourceRules {
      *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
      *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
-     *              toast_without_placeholder (lines "table TAB columns with types")
+     *              toast_without_placeholder (lines "table TAB columns with types"), unreadable_sequences
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -76,6 +76,12 @@ final class SourceRules {
                     "ALTER TABLE " + table + " REPLICA IDENTITY FULL (Debezium then sends whole rows; more WAL for updates and deletes), or, "
                             + "if these values never exceed 2 kB, go on with migrate --skip-check"));
         });
+        List<String> sequences = list(facts, "unreadable_sequences");
+        if (!sequences.isEmpty()) {
+            out.add(Check.fail("source", "sequence privileges", "the user may not read " + sequences.size() + " sequence(s): " + String.join(", ",
+                    sequences) + "; their values would not reach the target and the application's first inserts after cutover would hit "
+                    + "duplicate keys", "GRANT SELECT ON SEQUENCE " + String.join(", ", sequences) + " TO <user>"));
+        }
         list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
                 c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
                         + "instant is kept, the original offset is not. verify compares such columns as instants", null)));

@@ -73,6 +73,7 @@ class CliIT {
                 st.execute("CREATE TABLE tracks (id int PRIMARY KEY, speeds float8[]) ");
                 st.execute("ALTER TABLE tracks REPLICA IDENTITY FULL");
                 st.execute("CREATE ROLE plain LOGIN");
+                st.execute("CREATE SEQUENCE order_ids");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -86,6 +87,7 @@ class CliIT {
                     .contains("WARN source   time with time zone public.shifts.starts")
                     .contains("FAIL source   unchanged large values of public.shifts").contains("speeds double precision[] of public.shifts")
                     .doesNotContain("unchanged large values of public.tracks")
+                    .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");
             assertThat(json.out()).contains("\"status\" : \"FAIL\"");
@@ -165,6 +167,15 @@ class CliIT {
         assertThat(cutover.code()).as(cutover.out()).isZero();
         System.out.println(cutover.out());
         assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s");
+        // The sequences are carried at cutover: the application's next insert on the target does not collide.
+        try (Connection src = dbs.openSource(); Connection tgt = dbs.openTarget()) {
+            String sql = "SELECT last_value FROM accounts_id_seq";
+            assertThat(CheckCommand.one(tgt, sql)).isEqualTo(CheckCommand.one(src, sql));
+            try (Statement st = tgt.createStatement()) {
+                st.execute("INSERT INTO accounts (owner, balance) VALUES ('after cutover', 0)");
+                st.execute("DELETE FROM accounts WHERE owner = 'after cutover'");
+            }
+        }
         double downtime = Double.parseDouble(cutover.out().replaceAll("(?s).*downtime (\\d+\\.\\d) s.*", "$1"));
         assertThat(downtime).isBetween(0.0, 60.0);
         // A corrupted row is found and localised to its time bucket.

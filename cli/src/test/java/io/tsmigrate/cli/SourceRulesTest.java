@@ -63,6 +63,7 @@ class SourceRulesTest {
         f.put("quoted_columns", "public.t.\"\"\"wrapped\"\"\"");
         f.put("timetz_columns", "public.shifts.starts");
         f.put("toast_without_placeholder", "public.routes\tpath geometry, speeds double precision[]");
+        f.put("unreadable_sequences", "public.order_ids\nbilling.\"Invoice No\"");
         List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f);
         assertThat(find(checks, "name of public.\"\"\"start\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
@@ -72,5 +73,6 @@ class SourceRulesTest {
         assertThat(toast.status()).isEqualTo(Check.Status.FAIL);
         assertThat(toast.detail()).contains("path geometry, speeds double precision[]");
         assertThat(toast.fix()).contains("ALTER TABLE public.routes REPLICA IDENTITY FULL");
+        assertThat(find(checks, "sequence privileges").fix()).isEqualTo("GRANT SELECT ON SEQUENCE public.order_ids, billing.\"Invoice No\" TO <user>");
     }
 }
