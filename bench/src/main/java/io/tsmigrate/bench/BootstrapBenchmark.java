@@ -160,7 +160,7 @@ public final class BootstrapBenchmark {
 
     private void dropSlot() throws Exception {
         try (Connection c = Services.open(source); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tsmigrate-snapshot-keeper%'");
             Thread.sleep(500);
             st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bench_boot'");
             st.execute("DROP PUBLICATION IF EXISTS bench_boot");

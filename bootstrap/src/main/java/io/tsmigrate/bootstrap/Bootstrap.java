@@ -211,8 +211,9 @@ public final class Bootstrap {
         }
         say("Restarting: dropping slot " + state.slotName() + ", publication " + state.publicationName() + " and the copied data");
         try (Statement st = src.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + SnapshotKeeper.APPLICATION_NAME + "'");
             if (state.slotName() != null) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                        + Ident.literal(SnapshotKeeper.applicationName(state.slotName())));
                 waitSlotInactive(src, state.slotName());
                 st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(state.slotName()));
             }

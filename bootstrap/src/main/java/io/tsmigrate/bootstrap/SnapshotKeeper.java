@@ -22,6 +22,14 @@ public final class SnapshotKeeper {
 
     static final String APPLICATION_NAME = "tsmigrate-snapshot-keeper";
 
+    /**
+     * The application name of the keeper of this slot's snapshot, so that ending one migration's keeper leaves
+     * other migrations' alone (PostgreSQL keeps its first 63 bytes).
+     */
+    public static String applicationName(String slot) {
+        return APPLICATION_NAME + " " + slot;
+    }
+
     private SnapshotKeeper() {
     }
 
@@ -30,7 +38,7 @@ public final class SnapshotKeeper {
         Db target = new Db(args[2], args[3].isEmpty() ? null : args[3], System.getenv("TSMIGRATE_TARGET_PASSWORD"));
         String slot = args[4];
         String publication = args[5];
-        try (Connection replication = source.openReplication(APPLICATION_NAME); Connection state = target.open(APPLICATION_NAME)) {
+        try (Connection replication = source.openReplication(applicationName(slot)); Connection state = target.open(applicationName(slot))) {
             String[] created = createSlot(replication, slot);
             StateStore.slot(state, slot, publication, created[0], created[1]);
             System.out.println("SNAPSHOT " + created[1] + " LSN " + created[0]);

@@ -69,7 +69,7 @@ class BootstrapResumeIT {
         waitForPieces(dbs, 2, third);
         third.destroyForcibly().waitFor();
         try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tsmigrate-snapshot-keeper%'");
         }
         Thread.sleep(500);
         Result refused = run(planFile, false);

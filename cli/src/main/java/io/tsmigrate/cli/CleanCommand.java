@@ -54,14 +54,23 @@ final class CleanCommand implements Callable<Integer> {
         try (Connection s = endpoints.source().open("tsmigrate-clean"); Statement st = s.createStatement()) {
             st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot)
                     + " AND active_pid IS NOT NULL");
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tsmigrate-snapshot-keeper'");
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                    + Ident.literal(io.tsmigrate.bootstrap.SnapshotKeeper.applicationName(slot)));
+            java.sql.SQLException lastError = null;
             for (int i = 0; i < 50; i++) {
                 try {
                     st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot));
+                    lastError = null;
                     break;
                 } catch (java.sql.SQLException stillActive) {
+                    lastError = stillActive;
                     Thread.sleep(200);
                 }
+            }
+            if ("1".equals(CheckCommand.one(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(slot)))) {
+                throw new CliException("the replication slot " + slot + " could not be dropped" + (lastError == null ? "" : " (" + lastError.getMessage()
+                        + ")") + "; it keeps WAL on the source until it is: stop what still uses it, then SELECT pg_drop_replication_slot("
+                        + Ident.literal(slot) + "); and run clean again");
             }
             st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
         }
