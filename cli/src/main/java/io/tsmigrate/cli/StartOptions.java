@@ -34,6 +34,10 @@ final class StartOptions {
             + "ExactJsonConverter) or avro (Apicurio Registry's AvroConverter, needs --registry-url) (default: ${DEFAULT-VALUE})")
     String converter = "json";
 
+    @Option(names = "--recreate", description = "Streaming started before and the connectors are gone (deleted, a rebuilt Connect cluster): create "
+            + "them again under the same names, after checking that Kafka still holds the migration's topics")
+    boolean recreate;
+
     @Option(names = "--registry-url", description = "Schema registry for --converter avro, e.g. http://registry:8080/apis/registry/v2")
     String registryUrl;
 
@@ -54,7 +58,17 @@ final class StartOptions {
         sink.putAll(converters);
         String bootstrapLsn = streamingToStart(endpoints, names);
         boolean exist = rest.exists(names.sourceConnector()) || rest.exists(names.sinkConnector());
-        if (exist && bootstrapLsn == null) {
+        boolean resume = exist && bootstrapLsn == null;
+        String startedAt = exist || bootstrapLsn != null ? null : LostStream.startedAt(endpoints, names);
+        if (startedAt != null) {
+            // Streaming started before and the connectors are gone: only where Kafka still holds the topics.
+            if (!recreate) {
+                throw LostStream.refusal(endpoints, names, startedAt);
+            }
+            LostStream.requireTopics(endpoints, names);
+            resume = true;
+        }
+        if (resume) {
             // Streaming from this bootstrap started before: new settings, same positions.
             rest.put(names.sourceConnector(), source);
             rest.put(names.sinkConnector(), sink);

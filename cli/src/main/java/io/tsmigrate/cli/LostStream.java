@@ -1,0 +1,97 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Ident;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Streaming of a migration started before, and its connectors are gone (deleted, a rebuilt Connect cluster, a lost
+ * embedded data directory). Fresh connectors would stream from the slot's confirmed position into new topics: the
+ * records that were only in the old topics are lost, and the sink's stored offsets point into topics that no longer
+ * exist. So {@code start} refuses, saying where the slot and the sink stand and how to go on safely.
+ */
+final class LostStream {
+
+    private LostStream() {
+    }
+
+    /** When streaming under this name started before (recorded on the target), its start time; else null. */
+    static String startedAt(Endpoints endpoints, Names names) {
+        try (Connection t = endpoints.target().open("tsmigrate-start")) {
+            return CheckCommand.one(t, "SELECT CASE WHEN to_regclass('tsmigrate.streaming_started') IS NULL THEN NULL ELSE "
+                    + "(SELECT started_at::text FROM tsmigrate.streaming_started WHERE name = " + Ident.literal(names.name()) + ") END");
+        } catch (SQLException e) {
+            throw new CliException("cannot read the migration's state on the target " + endpoints.target() + ": " + e.getMessage());
+        }
+    }
+
+    /** The refusal: where the slot and the sink stand, and the safe ways on. */
+    static CliException refusal(Endpoints endpoints, Names names, String startedAt) {
+        String sink;
+        try (Connection t = endpoints.target().open("tsmigrate-start"); Statement st = t.createStatement()) {
+            sink = applied(st, names);
+        } catch (SQLException e) {
+            sink = "(unknown: " + e.getMessage() + ")";
+        }
+        String slot;
+        try (Connection s = endpoints.source().open("tsmigrate-start")) {
+            slot = CheckCommand.one(s, "SELECT coalesce(confirmed_flush_lsn::text, 'none') FROM pg_replication_slots WHERE slot_name = "
+                    + Ident.literal(names.slot()));
+        } catch (SQLException e) {
+            slot = "(unknown: " + e.getMessage() + ")";
+        }
+        return new CliException("streaming of the migration " + names.name() + " started at " + startedAt + ", but its connectors "
+                + names.sourceConnector() + " and " + names.sinkConnector() + " are gone from " + endpoints.connectRest(names).url() + ". The slot "
+                + names.slot() + " has confirmed " + (slot == null ? "nothing (it is gone)" : slot) + "; the sink has applied " + sink + ". New "
+                + "connectors on new topics would lose the changes that were only in the old topics. Safe ways on: while Kafka still holds the "
+                + "migration's topics, start --recreate (same --name; it checks the topics first); otherwise start the migration over: "
+                + "tsmigrate bootstrap --restart, then tsmigrate start");
+    }
+
+    /**
+     * Refuses {@code --recreate} unless Kafka still holds every topic partition the sink has read, up to at least
+     * what it applied: then new connectors resume exactly (the sink goes on by its offsets; a Debezium without its
+     * offsets resends from the slot's confirmed position and the sink drops what it has applied).
+     */
+    static void requireTopics(Endpoints endpoints, Names names) {
+        if (!endpoints.isEmbedded() && endpoints.kafka == null) {
+            throw new CliException("start --recreate must check the migration's topics first: give --kafka HOST:PORT");
+        }
+        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names)); Connection t = endpoints.target().open("tsmigrate-start")) {
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends = kafka.endOffsets();
+            java.util.List<String> missing = new java.util.ArrayList<>();
+            kafka.applied(t).forEach((tp, offset) -> {
+                if (offset >= 0 && ends.getOrDefault(tp, -1L) <= offset) {
+                    missing.add(tp + " (applied up to offset " + offset + ", Kafka holds " + (ends.containsKey(tp) ? "up to " + ends.get(tp) : "no such topic")
+                            + ")");
+                }
+            });
+            if (!missing.isEmpty()) {
+                throw new CliException("Kafka no longer holds what the sink has read of " + String.join(", ", missing) + ": new connectors could "
+                        + "not resume exactly; start the migration over: tsmigrate bootstrap --restart, then tsmigrate start");
+            }
+        } catch (CliException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliException("cannot check the migration's topics in Kafka: " + e.getMessage(), e);
+        }
+    }
+
+    private static String applied(Statement st, Names names) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*), max(source_commit_lsn), max(to_timestamp(source_ts_ms / 1000.0))::text "
+                + "FROM tsmigrate.sink_offsets WHERE connector = " + Ident.literal(names.sinkConnector()))) {
+            rs.next();
+            if (rs.getLong(1) == 0 || rs.getObject(2) == null) {
+                return "nothing";
+            }
+            long lsn = rs.getLong(2);
+            return "up to source LSN " + Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xffffffffL).toUpperCase()
+                    + " (source time " + rs.getString(3) + ")";
+        } catch (SQLException noSinkState) {
+            return "nothing recorded";
+        }
+    }
+}
