@@ -96,8 +96,10 @@ final class WriteBlock {
             source.setAutoCommit(true);
         }
         // Transactions of these roles that have written but not committed would commit after the cutover point: end them.
-        try (PreparedStatement ps = source.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                + "WHERE usename = ANY (?) AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")) {
+        // Sessions of the roles and of their members (who write through them).
+        try (PreparedStatement ps = source.prepareStatement("SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a "
+                + "WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid() AND a.usesysid IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(?::text[]) r(name) "
+                + "JOIN pg_roles g ON g.rolname = r.name WHERE pg_has_role(a.usesysid, g.oid, 'MEMBER'))")) {
             ps.setArray(1, source.createArrayOf("text", roles.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -109,15 +111,30 @@ final class WriteBlock {
         return grants.size();
     }
 
-    /** Grants back what {@link #block} revoked; returns how many. */
+    /**
+     * Grants back what {@link #block} revoked; returns how many. A grant that fails (a table dropped since, say) does
+     * not stop the others: every other grant is restored and forgotten, and the failures are reported together,
+     * staying recorded so that a second rollback retries them.
+     */
     static int rollback(Connection source, Connection target) throws SQLException {
         List<Grant> grants = recorded(target);
+        List<Grant> restored = new java.util.ArrayList<>();
+        List<String> failed = new java.util.ArrayList<>();
         try (Statement st = source.createStatement()) {
             for (Grant g : grants) {
-                st.execute(g.grantSql());
+                try {
+                    st.execute(g.grantSql());
+                    restored.add(g);
+                } catch (SQLException e) {
+                    failed.add(g.grantSql() + ": " + e.getMessage());
+                }
             }
         }
-        forget(target, grants);
+        forget(target, restored);
+        if (!failed.isEmpty()) {
+            throw new CliException("restored " + restored.size() + " of " + grants.size() + " grants; these failed and stay recorded for another "
+                    + "--rollback: " + String.join("; ", failed));
+        }
         return grants.size();
     }
 

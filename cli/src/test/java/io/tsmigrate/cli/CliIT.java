@@ -237,6 +237,9 @@ class CliIT {
             st.execute("DROP ROLE IF EXISTS " + role);
             st.execute("CREATE ROLE " + role + " LOGIN");
             st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON devices, metrics TO " + role);
+            // A member writes through the blocked role: its open writing transaction must end at cutover too.
+            st.execute("DROP ROLE IF EXISTS " + role + "_member");
+            st.execute("CREATE ROLE " + role + "_member LOGIN IN ROLE " + role);
         }
         java.nio.file.Path dataDir = java.nio.file.Path.of("target", "embedded-it").toAbsolutePath();
         Embedded leftover = new Embedded(dataDir);
@@ -252,6 +255,7 @@ class CliIT {
                 }
             }
             try (Connection c = io.tsmigrate.testkit.Services.open(dbs.source()); Statement st = c.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS " + role + "_member");
                 st.execute("DROP ROLE IF EXISTS " + role);
             }
         }
@@ -292,9 +296,17 @@ class CliIT {
             assertThat(migrate.out()).contains("OK   connect  embedded").contains("READY for cutover").contains("embedded Kafka/Connect");
             assertThat(migrate.out()).contains("public.metrics").doesNotContain("_hyper_");
             Thread.sleep(2000);
+            Connection member = java.sql.DriverManager.getConnection(new PgEndpoint(src.host(), src.port(), role + "_member", null, src.database()).jdbcUrl());
+            member.setAutoCommit(false);
+            try (Statement st = member.createStatement()) {
+                st.execute("INSERT INTO metrics VALUES ('2027-01-01', 1, -1)");
+            }
             Run cutover = tsmigrate(args(ep, "cutover", "--block-writes", role, "--timeout", "120"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).contains("open writing transaction(s)");
+            org.assertj.core.api.Assertions.assertThatThrownBy(member::commit).as("the member's transaction was ended").isInstanceOf(java.sql.SQLException.class);
+            member.close();
             assertThat(cutover.out()).containsPattern("Writes blocked: \\d+ privileges of " + role).containsPattern("target ready: \\d+ tables equal");
             writing.set(false);
             writer.join();
