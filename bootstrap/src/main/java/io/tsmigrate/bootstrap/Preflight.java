@@ -8,13 +8,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The bootstrap's preconditions, each failure one sentence with the fix; warnings do not stop it. */
-final class Preflight {
+public final class Preflight {
 
     record Result(List<String> failures, List<String> warnings) {
     }
 
     private Preflight() {
     }
+
+    /**
+     * Tables whose rows row-level security would filter for the current user (not a superuser, no BYPASSRLS, and
+     * either not the owner or the policy forced on the owner), as schema.table.
+     */
+    public static final String ROW_SECURITY_HIDES = "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "JOIN pg_roles r ON r.rolname = current_user WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls "
+            + "AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE')) ORDER BY 1";
 
     static Result check(Connection source, Connection target, BootstrapPlan plan, List<TableInfo> tables, boolean slotExpected) throws SQLException {
         List<String> fail = new ArrayList<>();
@@ -61,6 +69,16 @@ final class Preflight {
             } else {
                 fail.add("the target server has no TimescaleDB installed; install it and add timescaledb to shared_preload_libraries");
             }
+        }
+        List<String> filtered = new ArrayList<>();
+        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(ROW_SECURITY_HIDES)) {
+            while (rs.next()) {
+                filtered.add(rs.getString(1));
+            }
+        }
+        if (!filtered.isEmpty()) {
+            fail.add("row-level security shows the source user only part of " + String.join(", ", filtered) + ", so the copy would be incomplete: "
+                    + "ALTER ROLE <the source user> BYPASSRLS (or migrate as a role that has it)");
         }
         List<String> unreadable = new ArrayList<>();
         try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(Sequences.UNREADABLE)) {

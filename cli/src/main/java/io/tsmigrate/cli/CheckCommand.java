@@ -116,6 +116,7 @@ final class CheckCommand implements Callable<Integer> {
                 + "AND e.typname NOT IN ('text', 'varchar', 'bpchar', 'json', 'jsonb', 'bytea', 'int4', 'date', 'int8', 'uuid'))) "
                 + "GROUP BY n.nspname, cl.relname ORDER BY 1"));
         f.put("unreadable_sequences", lines(c, io.tsmigrate.bootstrap.Sequences.UNREADABLE));
+        f.put("row_security_tables", lines(c, io.tsmigrate.bootstrap.Preflight.ROW_SECURITY_HIDES));
         f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         f.put("numeric_specials", numericSpecials(c, userTables));
         return f;

@@ -21,7 +21,7 @@ final class SourceRules {
      *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
      *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
-     *              toast_without_placeholder (lines "table TAB columns with types"), unreadable_sequences
+     *              toast_without_placeholder (lines "table TAB columns with types"), unreadable_sequences, row_security_tables
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -76,6 +76,11 @@ final class SourceRules {
                     "ALTER TABLE " + table + " REPLICA IDENTITY FULL (Debezium then sends whole rows; more WAL for updates and deletes), or, "
                             + "if these values never exceed 2 kB, go on with migrate --skip-check"));
         });
+        List<String> hidden = list(facts, "row_security_tables");
+        if (!hidden.isEmpty()) {
+            out.add(Check.fail("source", "row-level security", "row-level security would show the user only part of " + String.join(", ", hidden)
+                    + ": the copy would be incomplete without a word", "ALTER ROLE <user> BYPASSRLS"));
+        }
         List<String> sequences = list(facts, "unreadable_sequences");
         if (!sequences.isEmpty()) {
             out.add(Check.fail("source", "sequence privileges", "the user may not read " + sequences.size() + " sequence(s): " + String.join(", ",

@@ -74,6 +74,8 @@ class CliIT {
                 st.execute("ALTER TABLE tracks REPLICA IDENTITY FULL");
                 st.execute("CREATE ROLE plain LOGIN");
                 st.execute("CREATE SEQUENCE order_ids");
+                st.execute("CREATE TABLE secrets (id int PRIMARY KEY)");
+                st.execute("ALTER TABLE secrets ENABLE ROW LEVEL SECURITY");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -87,6 +89,7 @@ class CliIT {
                     .contains("WARN source   time with time zone public.shifts.starts")
                     .contains("FAIL source   unchanged large values of public.shifts").contains("speeds double precision[] of public.shifts")
                     .doesNotContain("unchanged large values of public.tracks")
+                    .contains("FAIL source   row-level security").contains("part of public.secrets").contains("ALTER ROLE <user> BYPASSRLS")
                     .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");
