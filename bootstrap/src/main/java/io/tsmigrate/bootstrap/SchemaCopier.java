@@ -170,9 +170,13 @@ final class SchemaCopier {
         List<PostData.Entry> parallel = entries.stream().filter(PostData.Entry::parallel).toList();
         List<PostData.Entry> serial = entries.stream().filter(e -> !e.parallel()).toList();
         long t0 = System.nanoTime();
-        inParallel(parallel.stream().map(PostData.Entry::sql).toList(), plan.indexJobs());
+        try (Statement st = tgt.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.bootstrap_post_data (entry text PRIMARY KEY, statement text NOT NULL, "
+                    + "done_at timestamptz NOT NULL DEFAULT now())");
+        }
+        inParallel(parallel.stream().map(PostData.Entry::sql).toList(), plan.indexJobs(), SchemaCopier::executeOnce);
         for (PostData.Entry e : serial) {
-            execute(tgt, e.sql());
+            executeOnce(tgt, e.sql());
         }
         say.accept(String.format(java.util.Locale.ROOT, "Indexes and constraints built: %d entries in %.1f s", entries.size(), (System.nanoTime() - t0) / 1e9));
     }
@@ -182,10 +186,15 @@ final class SchemaCopier {
     }
 
     void analyze(List<TableInfo> tables) throws Exception {
-        inParallel(tables.stream().map(t -> "ANALYZE " + t.qualified()).toList(), plan.indexJobs());
+        inParallel(tables.stream().map(t -> "ANALYZE " + t.qualified()).toList(), plan.indexJobs(), SchemaCopier::execute);
     }
 
-    private void inParallel(List<String> statements, int jobs) throws Exception {
+    /** Runs SQL on a connection. */
+    private interface Runner {
+        void run(Connection c, String sql) throws SQLException;
+    }
+
+    private void inParallel(List<String> statements, int jobs, Runner runner) throws Exception {
         if (statements.isEmpty()) {
             return;
         }
@@ -198,7 +207,7 @@ final class SchemaCopier {
                     try (Connection c = plan.target().open("tsmigrate-bootstrap-index")) {
                         String sql;
                         while ((sql = queue.poll()) != null) {
-                            execute(c, sql);
+                            runner.run(c, sql);
                         }
                     }
                     return null;
@@ -213,6 +222,37 @@ final class SchemaCopier {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Runs a post-data entry (an index, a constraint, a trigger) and records it done in the same transaction, or
+     * skips it when it is recorded: a bootstrap that stopped while building them resumes without "already exists".
+     */
+    private static void executeOnce(Connection c, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement(); java.sql.PreparedStatement done = c.prepareStatement(
+                "SELECT count(*) FROM tsmigrate.bootstrap_post_data WHERE entry = pg_catalog.md5(?)")) {
+            done.setString(1, sql);
+            try (java.sql.ResultSet rs = done.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                    c.commit();
+                    return;
+                }
+            }
+            execute(c, sql);
+            try (java.sql.PreparedStatement mark = c.prepareStatement("INSERT INTO tsmigrate.bootstrap_post_data (entry, statement) VALUES (pg_catalog.md5(?), ?)")) {
+                mark.setString(1, sql);
+                mark.setString(2, sql);
+                mark.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
