@@ -116,6 +116,16 @@ final class CatchUp implements AutoCloseable {
     }
 
     /**
+     * The end offsets of the topics that carry table changes (not Debezium's logical decoding messages, where the
+     * cutover markers go): they grow only when a migrated table changes.
+     */
+    Map<TopicPartition, Long> tableChangeEnds() throws Exception {
+        Map<TopicPartition, Long> ends = endOffsets();
+        ends.keySet().removeIf(tp -> tp.topic().equals(names.name() + ".message"));
+        return ends;
+    }
+
+    /**
      * Waits until the sink has committed every record before {@code ends} (null: the topics' ends, read again each
      * time, for when writes have stopped). Shows a progress bar on a terminal.
      */

@@ -115,6 +115,11 @@ final class CheckCommand implements Callable<Integer> {
                 + " AND cl.relreplident <> 'f' AND a.attstorage <> 'p' AND (t.typname IN ('geometry', 'geography') OR (t.typcategory = 'A' "
                 + "AND e.typname NOT IN ('text', 'varchar', 'bpchar', 'json', 'jsonb', 'bytea', 'int4', 'date', 'int8', 'uuid'))) "
                 + "GROUP BY n.nspname, cl.relname ORDER BY 1"));
+        if (one(c, "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'") != null) {
+            f.put("compressed_chunks", one(c, "SELECT count(*) FROM timescaledb_information.chunks WHERE is_compressed"));
+            f.put("continuous_aggregates", lines(c, "SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates "
+                    + "ORDER BY 1"));
+        }
         f.put("unreadable_sequences", lines(c, io.tsmigrate.bootstrap.Sequences.UNREADABLE));
         f.put("row_security_tables", lines(c, io.tsmigrate.bootstrap.Preflight.ROW_SECURITY_HIDES));
         f.put("large_objects", one(c, "SELECT count(*) FROM pg_largeobject_metadata"));

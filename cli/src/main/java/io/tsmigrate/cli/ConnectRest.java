@@ -78,6 +78,14 @@ final class ConnectRest {
         return send("GET", "/connectors/" + enc(name) + "/status", null, 200);
     }
 
+    void resume(String name) {
+        send("PUT", "/connectors/" + enc(name) + "/resume", null, 202, 204);
+    }
+
+    void pause(String name) {
+        send("PUT", "/connectors/" + enc(name) + "/pause", null, 202, 204);
+    }
+
     void delete(String name) {
         send("DELETE", "/connectors/" + enc(name), null, 200, 204, 404);
     }

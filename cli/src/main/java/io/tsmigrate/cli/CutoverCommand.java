@@ -54,6 +54,14 @@ final class CutoverCommand implements Callable<Integer> {
                 int n = WriteBlock.rollback(s, t);
                 System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
             }
+            // A successful cutover paused the connectors; going on with the source means streaming on.
+            ConnectRest rest = endpoints.connectRest(names);
+            for (String connector : List.of(names.sourceConnector(), names.sinkConnector())) {
+                if (rest.exists(connector)) {
+                    rest.resume(connector);
+                    System.out.println("OK   connector " + connector + " resumed");
+                }
+            }
             return 0;
         }
         Instant started = Instant.now();
@@ -70,6 +78,7 @@ final class CutoverCommand implements Callable<Integer> {
             catchUp.awaitSlot(s, lsn, deadline);
             System.out.printf("Debezium is past the cutover point (%.1f s); waiting for the sink to apply every record%n", since(started));
             catchUp.awaitSink(t, null, deadline);
+            endsAtCutover = catchUp.tableChangeEnds();
             System.out.printf("Sink caught up (%.1f s); sequences copied: %d%n", since(started), Sequences.copy(s, t));
         }
         double beforeVerify = since(started);
@@ -88,6 +97,40 @@ final class CutoverCommand implements Callable<Integer> {
         }
         System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
                 + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
+        return idleThenPause(endsAtCutover, started.plusSeconds(timeout));
+    }
+
+    private java.util.Map<org.apache.kafka.common.TopicPartition, Long> endsAtCutover;
+
+    /**
+     * Checks that the source took no change on a migrated table since the cutover point (Debezium reads up to a
+     * second marker; no change topic may have grown), then pauses both connectors: the stream is done. When a table
+     * changed, the writes were not stopped: the connectors keep running and cutover fails, naming the topics.
+     */
+    private int idleThenPause(java.util.Map<org.apache.kafka.common.TopicPartition, Long> before, Instant deadline) throws Exception {
+        java.util.Map<org.apache.kafka.common.TopicPartition, Long> after;
+        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+             Connection s = endpoints.source().open("tsmigrate-cutover")) {
+            catchUp.awaitSlot(s, CatchUp.emitMarker(s, "idle-check"), deadline);
+            after = catchUp.tableChangeEnds();
+        }
+        List<String> grew = new java.util.ArrayList<>();
+        after.forEach((tp, end) -> {
+            if (end > before.getOrDefault(tp, 0L)) {
+                grew.add(tp.topic() + " (+" + (end - before.getOrDefault(tp, 0L)) + ")");
+            }
+        });
+        if (!grew.isEmpty()) {
+            System.out.println("FAIL cutover: the source took changes after the cutover point, in " + String.join(", ", grew) + "; writes were not "
+                    + "stopped, so the target lacks them. The connectors keep streaming: stop the application's writes (or use --block-writes) "
+                    + "and run cutover again");
+            return 1;
+        }
+        ConnectRest rest = endpoints.connectRest(names);
+        rest.pause(names.sourceConnector());
+        rest.pause(names.sinkConnector());
+        System.out.println("OK   source idle since the cutover point; connectors " + names.sourceConnector() + " and " + names.sinkConnector()
+                + " paused (tsmigrate clean removes them)");
         return 0;
     }
 }

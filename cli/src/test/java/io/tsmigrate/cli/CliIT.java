@@ -169,7 +169,9 @@ class CliIT {
         Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
         assertThat(cutover.code()).as(cutover.out()).isZero();
         System.out.println(cutover.out());
-        assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s");
+        assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s")
+                .contains("source idle since the cutover point").contains("paused");
+        assertThat(new ConnectRest(dbs.services().connectUrl()).status(prefix + "-source").path("connector").path("state").asText()).isEqualTo("PAUSED");
         // The sequences are carried at cutover: the application's next insert on the target does not collide.
         try (Connection src = dbs.openSource(); Connection tgt = dbs.openTarget()) {
             String sql = "SELECT last_value FROM accounts_id_seq";
@@ -332,7 +334,7 @@ class CliIT {
         }
         Run rollback = tsmigrate(args(ep, "cutover", "--rollback"));
         assertThat(rollback.code()).as(rollback.out()).isZero();
-        assertThat(rollback.out()).containsPattern("\\d+ revoked privileges granted back");
+        assertThat(rollback.out()).containsPattern("\\d+ revoked privileges granted back").contains("connector emb-source resumed");
         try (Connection c = io.tsmigrate.testkit.Services.open(srcDb); Statement st = c.createStatement()) {
             var rs = st.executeQuery("SELECT has_table_privilege('" + role + "', 'metrics', 'INSERT') AND has_table_privilege('" + role + "', 'devices', 'UPDATE')");
             rs.next();

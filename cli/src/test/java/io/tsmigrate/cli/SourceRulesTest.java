@@ -64,6 +64,8 @@ class SourceRulesTest {
         f.put("timetz_columns", "public.shifts.starts");
         f.put("toast_without_placeholder", "public.routes\tpath geometry, speeds double precision[]");
         f.put("unreadable_sequences", "public.order_ids\nbilling.\"Invoice No\"");
+        f.put("compressed_chunks", "7");
+        f.put("continuous_aggregates", "public.hourly");
         List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f);
         assertThat(find(checks, "name of public.\"\"\"start\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
@@ -73,6 +75,8 @@ class SourceRulesTest {
         assertThat(toast.status()).isEqualTo(Check.Status.FAIL);
         assertThat(toast.detail()).contains("path geometry, speeds double precision[]");
         assertThat(toast.fix()).contains("ALTER TABLE public.routes REPLICA IDENTITY FULL");
+        assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "continuous aggregate public.hourly").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "sequence privileges").fix()).isEqualTo("GRANT SELECT ON SEQUENCE public.order_ids, billing.\"Invoice No\" TO <user>");
     }
 }
