@@ -95,7 +95,33 @@ public record Db(String url, String user, String password) {
         return System.getProperty("user.name");
     }
 
-    /** Environment for libpq tools (pg_dump, psql) so that no secret appears on a command line. */
+    /** A parameter of the URL ({@code sslmode}, {@code sslrootcert}, ...), decoded, or null. */
+    public String param(String name) {
+        String q = uri().getRawQuery();
+        if (q != null) {
+            for (String kv : q.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && kv.substring(0, eq).equals(name)) {
+                    return java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The TLS mode the URL asks for, in libpq's words: its {@code sslmode}, else {@code verify-full} for pgjdbc's
+     * {@code ssl=true} (which verifies the server), else null (the drivers' default, prefer).
+     */
+    public String sslmode() {
+        String mode = param("sslmode");
+        if (mode != null) {
+            return mode;
+        }
+        return "true".equals(param("ssl")) ? "verify-full" : null;
+    }
+
+    /** Environment for libpq tools (pg_dump, psql) so that no secret appears on a command line; TLS as the URL says. */
     Map<String, String> libpqEnv() {
         Map<String, String> env = new HashMap<>();
         env.put("PGHOST", host());
@@ -104,6 +130,14 @@ public record Db(String url, String user, String password) {
         env.put("PGDATABASE", database());
         if (password != null && !password.isEmpty()) {
             env.put("PGPASSWORD", password);
+        }
+        if (sslmode() != null) {
+            env.put("PGSSLMODE", sslmode());
+        }
+        for (String[] p : new String[][] {{"sslrootcert", "PGSSLROOTCERT"}, {"sslcert", "PGSSLCERT"}, {"sslkey", "PGSSLKEY"}}) {
+            if (param(p[0]) != null) {
+                env.put(p[1], param(p[0]));
+            }
         }
         return env;
     }

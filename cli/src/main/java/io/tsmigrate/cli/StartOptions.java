@@ -21,8 +21,8 @@ final class StartOptions {
     @Option(names = "--allow-plaintext-secrets", description = "Put the passwords into the connector configs in clear (not recommended)")
     boolean plaintext;
 
-    @Option(names = "--sslmode", defaultValue = "prefer", description = "Source sslmode for Debezium (default: ${DEFAULT-VALUE})")
-    String sslmode = "prefer";
+    @Option(names = "--sslmode", description = "Source sslmode for Debezium (default: the source URL's sslmode, else prefer; rds: at least require)")
+    String sslmode;
 
     @Option(names = "--replication-factor", defaultValue = "1", description = "Replication factor of the change topics")
     int replicationFactor = 1;
@@ -52,6 +52,12 @@ final class StartOptions {
             default -> throw new CliException("unknown --flavour '" + flavour + "': use postgres, timescaledb or rds");
         };
         Map<String, String> source = Templates.render(template, vars);
+        // The source URL's certificates reach Debezium too.
+        for (String p : new String[] {"sslrootcert", "sslcert", "sslkey"}) {
+            if (endpoints.source().param(p) != null) {
+                source.put("database." + p, endpoints.source().param(p));
+            }
+        }
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         Map<String, String> converters = converterSettings();
         source.putAll(converters);
@@ -163,13 +169,23 @@ final class StartOptions {
         return c;
     }
 
+    /** Debezium's sslmode: --sslmode, else the source URL's; Amazon RDS must use TLS. */
+    String sslmode(Db source) {
+        String mode = sslmode != null ? sslmode : source.sslmode() != null ? source.sslmode() : "prefer";
+        if ("rds".equals(flavour) && !java.util.Set.of("require", "verify-ca", "verify-full").contains(mode)) {
+            throw new CliException("--flavour rds streams over TLS: give --sslmode require or verify-full (with sslrootcert=<the RDS CA bundle> in "
+                    + "the source URL), not " + mode);
+        }
+        return mode;
+    }
+
     Map<String, String> variables(Endpoints endpoints, Names names, Db source, Db target) {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("SOURCE_HOST", source.host());
         v.put("SOURCE_PORT", Integer.toString(source.port()));
         v.put("SOURCE_DB", source.database());
         v.put("SOURCE_USER", source.effectiveUser());
-        v.put("SOURCE_SSLMODE", sslmode);
+        v.put("SOURCE_SSLMODE", sslmode(source));
         v.put("TOPIC_PREFIX", names.name());
         v.put("SLOT", names.slot());
         v.put("PUBLICATION", names.publication());

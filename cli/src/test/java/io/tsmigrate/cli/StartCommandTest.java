@@ -40,4 +40,18 @@ class StartCommandTest {
         var parsed = cl.parseArgs("verify", "--name", "orders", "--source-url", "jdbc:postgresql://h/db", "--target-url", "jdbc:postgresql://h/db");
         assertThat(parsed.subcommand().matchedOptionValue("--name", "")).isEqualTo("orders");
     }
+
+    @Test
+    void sslmode_comes_from_the_source_url_and_rds_requires_tls() {
+        StartOptions o = new StartOptions();
+        io.tsmigrate.bootstrap.Db plain = new io.tsmigrate.bootstrap.Db("jdbc:postgresql://h/app", null, null);
+        io.tsmigrate.bootstrap.Db tls = new io.tsmigrate.bootstrap.Db("jdbc:postgresql://h/app?sslmode=verify-full", null, null);
+        assertThat(o.sslmode(plain)).isEqualTo("prefer");
+        assertThat(o.sslmode(tls)).isEqualTo("verify-full");
+        o.flavour = "rds";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> o.sslmode(plain)).hasMessageContaining("--flavour rds streams over TLS");
+        assertThat(o.sslmode(tls)).isEqualTo("verify-full");
+        o.sslmode = "require";
+        assertThat(o.sslmode(plain)).isEqualTo("require");
+    }
 }

@@ -1,0 +1,17 @@
+package io.tsmigrate.bootstrap;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DbTest {
+
+    @Test
+    void tls_settings_of_the_url_reach_libpq_tools() {
+        Db db = new Db("jdbc:postgresql://db.example:6432/app?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fca%20bundle.pem&user=mig", null, "s3cret");
+        assertThat(db.libpqEnv()).containsEntry("PGSSLMODE", "verify-full").containsEntry("PGSSLROOTCERT", "/etc/ssl/ca bundle.pem")
+                .containsEntry("PGUSER", "mig").containsEntry("PGPORT", "6432").containsEntry("PGPASSWORD", "s3cret");
+        assertThat(new Db("jdbc:postgresql://h/app?ssl=true", null, null).sslmode()).isEqualTo("verify-full");
+        assertThat(new Db("jdbc:postgresql://h/app", null, null).libpqEnv()).doesNotContainKey("PGSSLMODE");
+    }
+}
