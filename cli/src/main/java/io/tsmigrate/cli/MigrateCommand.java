@@ -53,6 +53,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Instant began = Instant.now();
+        // Settings that start would refuse are refused before anything is copied.
+        start.sslmode(endpoints.source());
+        start.converterSettings();
         step("1/4 check");
         CheckCommand check = new CheckCommand();
         check.endpoints = endpoints;
