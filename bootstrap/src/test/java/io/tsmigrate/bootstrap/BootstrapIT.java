@@ -145,6 +145,8 @@ class BootstrapIT {
             st.execute("DROP TABLE tf");
         }
         try (Connection t = dbs.openTarget()) {
+            // No bootstrap here to create the extension on the fresh target.
+            t.createStatement().execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
             assertThat(TimescaleFeatures.license(t)).isEqualTo("apache");
             List<String> said = new java.util.ArrayList<>();
             TimescaleFeatures.apply(List.of(new TimescaleFeatures.Compression("public", "metrics", List.of("\"device\""), List.of()).item(),
