@@ -100,6 +100,8 @@ final class CheckCommand implements Callable<Integer> {
                 "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.atttypid = 'timestamp'::regtype AND NOT a.attisdropped ORDER BY 1"));
         String columnsOf = userTables.replace("FROM pg_class cl", "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid")
                 + " AND a.attnum > 0 AND NOT a.attisdropped";
+        f.put("varbit_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
+                + " AND a.atttypid IN ('varbit'::regtype, 'varbit[]'::regtype) ORDER BY 1"));
         f.put("timetz_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
                 + " AND a.atttypid IN ('timetz'::regtype, 'timetz[]'::regtype) ORDER BY 1"));
         f.put("quoted_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables

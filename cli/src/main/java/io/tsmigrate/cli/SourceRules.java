@@ -22,7 +22,7 @@ final class SourceRules {
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
      *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
      *              toast_without_placeholder (lines "table TAB columns with types"), unreadable_sequences, row_security_tables,
-     *              compressed_chunks, continuous_aggregates (TimescaleDB sources)
+     *              compressed_chunks, continuous_aggregates (TimescaleDB sources), varbit_columns
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -97,6 +97,9 @@ final class SourceRules {
                     sequences) + "; their values would not reach the target and the application's first inserts after cutover would hit "
                     + "duplicate keys", "GRANT SELECT ON SEQUENCE " + String.join(", ", sequences) + " TO <user>"));
         }
+        list(facts, "varbit_columns").forEach(c -> out.add(Check.warn("source", "bit varying " + c, c + " is bit varying: Debezium 3.6.1 "
+                + "streams its values without their length, so changed values lose their leading zero bits (B'0011' arrives as B'11') and "
+                + "verify reports the table different; the bootstrap's copy is exact", "change the column to bit(n) or text for the migration")));
         list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
                 c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
                         + "instant is kept, the original offset is not. verify compares such columns as instants", null)));
