@@ -141,25 +141,29 @@ public final class Bootstrap {
             return;
         }
         // The publication must exist before the slot: pgoutput decodes with the catalog as of each change.
+        try (Statement st = src.createStatement()) {
+            st.execute(publicationSql(plan.publicationName(), tables, Integer.parseInt(Preflight.one(src, "SHOW server_version_num"))));
+        }
+    }
+
+    /** The publication of the migrated tables, as the bootstrap creates it (and as the preflight tells a superuser to). */
+    static String publicationSql(String name, List<TableInfo> tables, int serverVersion) {
         String list = tables.stream().map(TableInfo::qualified).collect(Collectors.joining(", "));
         boolean timescaleSource = tables.stream().anyMatch(t -> t.sourceTime() != null);
-        StringBuilder sql = new StringBuilder("CREATE PUBLICATION " + Ident.quote(plan.publicationName()));
         if (list.isEmpty() && !timescaleSource) {
             throw new BootstrapException("no table to migrate: check include_schemas and exclude_tables");
         }
-        sql.append(" FOR TABLE ").append(list);
+        StringBuilder sql = new StringBuilder("CREATE PUBLICATION " + Ident.quote(name) + " FOR TABLE ").append(list);
         if (timescaleSource) {
             // New chunks of source hypertables are tables in this schema; Debezium's TimescaleDb transform routes them.
             sql.append(", TABLES IN SCHEMA _timescaledb_internal");
         }
-        if (Integer.parseInt(Preflight.one(src, "SHOW server_version_num")) >= 130000) {
+        if (serverVersion >= 130000) {
             // Changes of a partition are published as changes of its root: the target may hold the table in another
             // shape (other partitions, a hypertable), and the sink writes to the table the bootstrap made.
             sql.append(" WITH (publish_via_partition_root = true)");
         }
-        try (Statement st = src.createStatement()) {
-            st.execute(sql.toString());
-        }
+        return sql.toString();
     }
 
     private void startKeeper() throws Exception {

@@ -70,6 +70,22 @@ public final class Preflight {
                 fail.add("the target server has no TimescaleDB installed; install it and add timescaledb to shared_preload_libraries");
             }
         }
+        if (!"1".equals(one(source, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(plan.publicationName())))
+                && !tables.isEmpty()) {
+            // CREATE PUBLICATION ... FOR TABLE needs CREATE on the database and ownership of every table (or a superuser).
+            String owned = tables.stream().map(t -> Ident.literal(t.qualified())).collect(java.util.stream.Collectors.joining(", "));
+            // FOR TABLES IN SCHEMA (a TimescaleDB source's chunks) needs a superuser.
+            boolean chunks = tables.stream().anyMatch(t -> t.sourceTime() != null);
+            boolean can = "t".equals(one(source, "SELECT rolsuper OR (" + !chunks + " AND has_database_privilege(current_database(), 'CREATE') AND NOT EXISTS ("
+                    + "SELECT 1 FROM unnest(ARRAY[" + owned + "]::text[]) t(name) WHERE NOT pg_has_role(current_user, (SELECT relowner FROM "
+                    + "pg_class WHERE oid = t.name::regclass), 'USAGE'))) FROM pg_roles WHERE rolname = current_user"));
+            if (!can) {
+                fail.add("the source user may not create the publication " + plan.publicationName() + " (that needs CREATE on the database and "
+                        + "ownership of every migrated table): have a superuser run "
+                        + Bootstrap.publicationSql(plan.publicationName(), tables, Integer.parseInt(one(source, "SHOW server_version_num")))
+                        + "; then run again");
+            }
+        }
         List<String> filtered = new ArrayList<>();
         try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(ROW_SECURITY_HIDES)) {
             while (rs.next()) {

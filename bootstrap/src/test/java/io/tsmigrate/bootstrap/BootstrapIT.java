@@ -57,6 +57,63 @@ class BootstrapIT {
                 dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false);
     }
 
+    @Test
+    @DisplayName("a source role that is not a superuser (REPLICATION, SELECT): refused before anything is copied while it cannot create the "
+            + "publication, with the statement for a superuser; with that publication made, the bootstrap runs as that role")
+    void a_role_that_is_not_a_superuser(TestDatabases dbs) throws Exception {
+        String suffix = Integer.toHexString(dbs.name().hashCode());
+        String role = "mig_" + suffix;
+        PgEndpoint src = dbs.source().withDatabase("np_" + suffix);
+        PgEndpoint tgt = dbs.target().withDatabase("np_" + suffix);
+        for (PgEndpoint db : List.of(src, tgt)) {
+            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+                st.execute("CREATE DATABASE " + db.database());
+            }
+        }
+        try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE orders (id serial PRIMARY KEY, v text)");
+            st.execute("INSERT INTO orders (v) SELECT 'o' || i FROM generate_series(1, 500) i");
+            st.execute("DROP ROLE IF EXISTS " + role);
+            st.execute("CREATE ROLE " + role + " LOGIN REPLICATION");
+            st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+            st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
+        }
+        try {
+            BootstrapPlan plan = new BootstrapPlan(new Db(new PgEndpoint(src.host(), src.port(), role, null, src.database()).jdbcUrl(), null, null),
+                    new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2, "np_slot", "np_slot",
+                    dbs.services().pgBin().map(Object::toString).orElse(null), false, false);
+            ByteArrayOutputStream said = new ByteArrayOutputStream();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8),
+                    ProgressMode.PLAIN).run()).hasMessageContaining("may not create the publication np_slot")
+                    .hasMessageContaining("CREATE PUBLICATION \"np_slot\" FOR TABLE \"public\".\"orders\"");
+            try (Connection t = io.tsmigrate.testkit.Services.open(tgt); Statement st = t.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("nothing copied").isZero();
+            }
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("CREATE PUBLICATION np_slot FOR TABLE orders WITH (publish_via_partition_root = true)");
+            }
+            HandOver h = new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(h.rowsCopied()).isEqualTo(500);
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(io.tsmigrate.testkit.Digest.table(t, "public", "orders")).isEqualTo(io.tsmigrate.testkit.Digest.table(s, "public", "orders"));
+            }
+        } finally {
+            try (Connection c = io.tsmigrate.testkit.Services.open(src.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tsmigrate-snapshot-keeper%np_slot'");
+                Thread.sleep(300);
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'np_slot' AND NOT active");
+                st.execute("DROP DATABASE IF EXISTS " + src.database() + " WITH (FORCE)");
+                st.execute("DROP ROLE IF EXISTS " + role);
+            }
+            try (Connection c = io.tsmigrate.testkit.Services.open(tgt.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + tgt.database() + " WITH (FORCE)");
+            }
+        }
+    }
+
     static final List<BootstrapPlan.HypertableSpec> HYPERTABLES = List.of(
             new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null),
             new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
