@@ -65,12 +65,7 @@ class BootstrapIT {
         String role = "mig_" + suffix;
         PgEndpoint src = dbs.source().withDatabase("np_" + suffix);
         PgEndpoint tgt = dbs.target().withDatabase("np_" + suffix);
-        for (PgEndpoint db : List.of(src, tgt)) {
-            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
-                st.execute("CREATE DATABASE " + db.database());
-            }
-        }
+        io.tsmigrate.testkit.Services.recreateDatabases(src, tgt);
         try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE orders (id serial PRIMARY KEY, v text)");
             st.execute("INSERT INTO orders (v) SELECT 'o' || i FROM generate_series(1, 500) i");

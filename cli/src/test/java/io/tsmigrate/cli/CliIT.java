@@ -225,12 +225,7 @@ class CliIT {
         // Databases of its own: the class's databases hold the other tests' tables.
         PgEndpoint srcDb = dbs.source().withDatabase("emb_" + Integer.toHexString(dbs.name().hashCode()));
         PgEndpoint tgtDb = dbs.target().withDatabase(srcDb.database());
-        for (PgEndpoint db : List.of(srcDb, tgtDb)) {
-            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
-                st.execute("CREATE DATABASE " + db.database());
-            }
-        }
+        io.tsmigrate.testkit.Services.recreateDatabases(srcDb, tgtDb);
         try (Connection c = io.tsmigrate.testkit.Services.open(srcDb); Statement st = c.createStatement()) {
             st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
             st.execute("CREATE TABLE devices (id int PRIMARY KEY, name text NOT NULL, seen bigint NOT NULL DEFAULT 0)");

@@ -100,6 +100,16 @@ public final class Services {
     }
 
     /** Opens a connection (auto-commit on) to the given endpoint. */
+    /** Drops (with their connections) and creates these databases empty, as a user's freshly created ones. */
+    public static void recreateDatabases(PgEndpoint... databases) throws SQLException {
+        for (PgEndpoint db : databases) {
+            try (Connection c = open(db.withDatabase("postgres")); java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + TestDatabases.quote(db.database()) + " WITH (FORCE)");
+                st.execute("CREATE DATABASE " + TestDatabases.quote(db.database()));
+            }
+        }
+    }
+
     public static Connection open(PgEndpoint endpoint) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", endpoint.user());
