@@ -6,6 +6,7 @@ import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -19,6 +20,22 @@ public record Db(String url, String user, String password) {
         if (url == null || !url.startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException("a database URL must look like jdbc:postgresql://host:port/database, got: "
                     + (url == null ? "nothing" : url.replaceAll("(?i)password=[^&]*", "password=****")));
+        }
+        // A password written into the URL moves into the password: the URL is handed on (connector configs, the REST
+        // API, logs), the password never is.
+        int q = url.indexOf('?');
+        if (q > 0) {
+            List<String> kept = new java.util.ArrayList<>();
+            for (String kv : url.substring(q + 1).split("&")) {
+                if (kv.toLowerCase(java.util.Locale.ROOT).startsWith("password=")) {
+                    if (password == null || password.isEmpty()) {
+                        password = java.net.URLDecoder.decode(kv.substring("password=".length()), java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                } else if (!kv.isEmpty()) {
+                    kept.add(kv);
+                }
+            }
+            url = url.substring(0, q) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
         }
     }
 

@@ -14,4 +14,13 @@ class DbTest {
         assertThat(new Db("jdbc:postgresql://h/app?ssl=true", null, null).sslmode()).isEqualTo("verify-full");
         assertThat(new Db("jdbc:postgresql://h/app", null, null).libpqEnv()).doesNotContainKey("PGSSLMODE");
     }
+
+    @Test
+    void a_password_in_the_url_moves_into_the_password_and_leaves_the_url() {
+        Db db = new Db("jdbc:postgresql://h:5432/app?user=mig&password=Pl%40nted-Secret&sslmode=require", null, null);
+        assertThat(db.url()).isEqualTo("jdbc:postgresql://h:5432/app?user=mig&sslmode=require").doesNotContain("Planted");
+        assertThat(db.password()).isEqualTo("Pl@nted-Secret");
+        assertThat(new Db("jdbc:postgresql://h/app?password=x", null, "given").password()).isEqualTo("given");
+        assertThat(new Db("jdbc:postgresql://h/app?password=x", null, null).url()).isEqualTo("jdbc:postgresql://h/app");
+    }
 }

@@ -23,6 +23,16 @@ final class Embedded {
     private final Path dataDir;
     private Map<String, String> env;
 
+    /** Passwords the worker reads through ${env:...} that the command did not take from its environment. */
+    private final java.util.Map<String, String> workerEnvironment = new java.util.HashMap<>();
+
+    /** Gives the worker this variable (a password given in a URL rather than in the environment). */
+    void passToWorker(String name, String value) {
+        if (value != null && !value.isEmpty() && System.getenv(name) == null) {
+            workerEnvironment.put(name, value);
+        }
+    }
+
     Embedded(Path dataDir) {
         this.dataDir = dataDir.toAbsolutePath();
     }
@@ -143,6 +153,7 @@ final class Embedded {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TSMIGRATE_RUN_DIR", dataDir.toString());
+        pb.environment().putAll(workerEnvironment);
         pb.redirectErrorStream(false);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         try {

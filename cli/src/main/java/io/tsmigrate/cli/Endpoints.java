@@ -83,6 +83,12 @@ final class Endpoints {
     Embedded embedded(Names names) {
         if (embedded == null) {
             embedded = new Embedded(dataDir != null ? dataDir : Embedded.defaultDataDir(names.name()));
+            if (sourceUrl != null) {
+                embedded.passToWorker(sourcePasswordEnv, source().password());
+            }
+            if (targetUrl != null) {
+                embedded.passToWorker(targetPasswordEnv, target().password());
+            }
         }
         return embedded;
     }
