@@ -101,15 +101,8 @@ public record Db(String url, String user, String password) {
         if (user != null) {
             return user;
         }
-        String q = uri().getQuery();
-        if (q != null) {
-            for (String kv : q.split("&")) {
-                if (kv.startsWith("user=")) {
-                    return kv.substring(5);
-                }
-            }
-        }
-        return System.getProperty("user.name");
+        String fromUrl = param("user");
+        return fromUrl != null ? fromUrl : System.getProperty("user.name");
     }
 
     /** A parameter of the URL ({@code sslmode}, {@code sslrootcert}, ...), decoded, or null. */

@@ -86,22 +86,12 @@ public final class Preflight {
                         + "; then run again");
             }
         }
-        List<String> filtered = new ArrayList<>();
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(ROW_SECURITY_HIDES)) {
-            while (rs.next()) {
-                filtered.add(rs.getString(1));
-            }
-        }
+        List<String> filtered = lines(source, ROW_SECURITY_HIDES);
         if (!filtered.isEmpty()) {
             fail.add("row-level security shows the source user only part of " + String.join(", ", filtered) + ", so the copy would be incomplete: "
                     + "ALTER ROLE <the source user> BYPASSRLS (or migrate as a role that has it)");
         }
-        List<String> unreadable = new ArrayList<>();
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(Sequences.UNREADABLE)) {
-            while (rs.next()) {
-                unreadable.add(rs.getString(1));
-            }
-        }
+        List<String> unreadable = lines(source, Sequences.UNREADABLE);
         if (!unreadable.isEmpty()) {
             fail.add("the source user may not read sequence(s) " + String.join(", ", unreadable) + ", so their values could not be carried to the "
                     + "target: GRANT SELECT ON SEQUENCE " + String.join(", ", unreadable) + " TO <the source user>");
@@ -131,6 +121,17 @@ public final class Preflight {
     /** Debezium 3.6.1 takes a name part that begins or ends with a double quote for one already quoted. */
     private static boolean edgeQuote(String name) {
         return name.startsWith("\"") || name.endsWith("\"");
+    }
+
+    /** The first column of every row. */
+    static List<String> lines(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     static String one(Connection c, String sql) throws SQLException {

@@ -232,14 +232,9 @@ final class Pipeline {
     String awaitSinkFailure(Duration timeout) throws InterruptedException {
         java.time.Instant deadline = java.time.Instant.now().plus(timeout);
         while (java.time.Instant.now().isBefore(deadline)) {
-            try {
-                for (var task : dbs.services().connect().status(sinkName).path("tasks")) {
-                    if ("FAILED".equals(task.path("state").asText())) {
-                        return task.path("trace").asText();
-                    }
-                }
-            } catch (IllegalStateException notYetKnown) {
-                // 404 until the worker has started the connector.
+            String trace = failedTrace();
+            if (trace != null) {
+                return trace;
             }
             Thread.sleep(300);
         }
@@ -247,18 +242,24 @@ final class Pipeline {
     }
 
     void assertSinkNotFailed() {
-        com.fasterxml.jackson.databind.JsonNode status;
+        String trace = failedTrace();
+        if (trace != null) {
+            throw new AssertionError("sink task failed: " + trace);
+        }
+    }
+
+    /** The trace of a FAILED sink task, or null (running, not started yet, or the worker is down in a fault test). */
+    private String failedTrace() {
         try {
-            status = dbs.services().connect().status(sinkName);
-        } catch (IllegalStateException workerDown) {
-            // The worker is down or restarting (a fault test): nothing to tell yet.
-            return;
-        }
-        for (var task : status.path("tasks")) {
-            if ("FAILED".equals(task.path("state").asText())) {
-                throw new AssertionError("sink task failed: " + task.path("trace").asText());
+            for (var task : dbs.services().connect().status(sinkName).path("tasks")) {
+                if ("FAILED".equals(task.path("state").asText())) {
+                    return task.path("trace").asText();
+                }
             }
+        } catch (IllegalStateException notReachable) {
+            // 404 until the worker has started the connector; no answer while it restarts.
         }
+        return null;
     }
 
     Map<String, String> digests(boolean source, String... tables) throws SQLException {
