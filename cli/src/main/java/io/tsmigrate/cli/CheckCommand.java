@@ -100,23 +100,12 @@ final class CheckCommand implements Callable<Integer> {
                 "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid") + " AND a.atttypid = 'timestamp'::regtype AND NOT a.attisdropped ORDER BY 1"));
         String columnsOf = userTables.replace("FROM pg_class cl", "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid")
                 + " AND a.attnum > 0 AND NOT a.attisdropped";
-        f.put("varbit_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
-                + " AND a.atttypid IN ('varbit'::regtype, 'varbit[]'::regtype) ORDER BY 1"));
         f.put("timetz_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + columnsOf
-                + " AND a.atttypid IN ('timetz'::regtype, 'timetz[]'::regtype) ORDER BY 1"));
+                + " AND a.atttypid = 'timetz'::regtype ORDER BY 1"));
         f.put("quoted_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables
                 + " AND (n.nspname ~ '^\"|\"$' OR cl.relname ~ '^\"|\"$') ORDER BY 1"));
         f.put("quoted_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
                 + " AND a.attname ~ '^\"|\"$' ORDER BY 1"));
-        // Debezium 3.6.1 has an unchanged-TOAST placeholder only for string and bytes values and for arrays of these
-        // element types (UnchangedToastedReplicationMessageColumn); other TOASTable types arrive as NULL.
-        f.put("toast_without_placeholder", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || E'\\t' || string_agg(format('%I %s', "
-                + "a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum) "
-                + columnsOf.replace("JOIN pg_class cl ON cl.oid = a.attrelid", "JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
-                        + "LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'")
-                + " AND cl.relreplident <> 'f' AND a.attstorage <> 'p' AND (t.typname IN ('geometry', 'geography') OR (t.typcategory = 'A' "
-                + "AND e.typname NOT IN ('text', 'varchar', 'bpchar', 'json', 'jsonb', 'bytea', 'int4', 'date', 'int8', 'uuid'))) "
-                + "GROUP BY n.nspname, cl.relname ORDER BY 1"));
         if (one(c, "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'") != null) {
             f.put("compressed_chunks", one(c, "SELECT count(*) FROM timescaledb_information.chunks WHERE is_compressed"));
             f.put("continuous_aggregates", lines(c, "SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates "

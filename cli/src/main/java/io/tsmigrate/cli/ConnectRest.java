@@ -177,9 +177,15 @@ final class ConnectRest {
         }
     }
 
-    private static String firstLine(String s) {
+    /** A task trace's first line, and what to do when the cause is one we know. */
+    static String firstLine(String s) {
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String first = nl < 0 ? s : s.substring(0, nl);
+        if (s.contains("ClassNotFoundException: io.tsmigrate.source.PgTextConverter")) {
+            return first + ": the Connect worker has no tsmigrate-source-converter.jar in the Debezium PostgreSQL plugin's folder; "
+                    + "copy it there on every worker (docs/operations.md, \"Your own Connect cluster\") and restart the workers";
+        }
+        return first;
     }
 
     private static String enc(String s) {

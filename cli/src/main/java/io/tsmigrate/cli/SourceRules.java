@@ -21,8 +21,8 @@ final class SourceRules {
      *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
      *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
      *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
-     *              toast_without_placeholder (lines "table TAB columns with types"), unreadable_sequences, row_security_tables,
-     *              compressed_chunks, continuous_aggregates (TimescaleDB sources), varbit_columns
+     *              unreadable_sequences, row_security_tables,
+     *              compressed_chunks, continuous_aggregates (TimescaleDB sources)
      */
     static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
         List<Check> out = new ArrayList<>();
@@ -68,15 +68,6 @@ final class SourceRules {
                         + "under another column name",
                 "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name that neither begins nor ends with a "
                         + "double quote>")));
-        list(facts, "toast_without_placeholder").forEach(line -> {
-            String table = line.substring(0, line.indexOf('\t'));
-            out.add(Check.fail("source", "unchanged large values of " + table,
-                    "Debezium 3.6.1 sends NULL instead of an unchanged-value placeholder for " + line.substring(line.indexOf('\t') + 1) + " of "
-                            + table + ": an UPDATE that leaves such a value unchanged while it is stored out of line (over about 2 kB) would "
-                            + "set it to NULL on the target",
-                    "ALTER TABLE " + table + " REPLICA IDENTITY FULL (Debezium then sends whole rows; more WAL for updates and deletes), or, "
-                            + "if these values never exceed 2 kB, go on with migrate --skip-check"));
-        });
         int compressed = num(facts, "compressed_chunks");
         if (compressed > 0) {
             out.add(Check.fail("source", "compressed chunks", compressed + " compressed chunks: tsmigrate does not migrate compressed "
@@ -97,9 +88,6 @@ final class SourceRules {
                     sequences) + "; their values would not reach the target and the application's first inserts after cutover would hit "
                     + "duplicate keys", "GRANT SELECT ON SEQUENCE " + String.join(", ", sequences) + " TO <user>"));
         }
-        list(facts, "varbit_columns").forEach(c -> out.add(Check.warn("source", "bit varying " + c, c + " is bit varying: Debezium 3.6.1 "
-                + "streams its values without their length, so changed values lose their leading zero bits (B'0011' arrives as B'11') and "
-                + "verify reports the table different; the bootstrap's copy is exact", "change the column to bit(n) or text for the migration")));
         list(facts, "timetz_columns").forEach(c -> out.add(Check.warn("source", "time with time zone " + c,
                 c + " is time with time zone: Debezium streams its values converted to UTC (23:59:59+14 arrives as 09:59:59+00); the "
                         + "instant is kept, the original offset is not. verify compares such columns as instants", null)));

@@ -87,8 +87,7 @@ class CliIT {
                     .contains("FAIL source   name of public.\"\"\"start\"").contains("RENAME TO")
                     .contains("FAIL source   name of public.\"\"\"start\".\"\"\"wrapped\"\"\"").doesNotContain("in\"\"side")
                     .contains("WARN source   time with time zone public.shifts.starts")
-                    .contains("FAIL source   unchanged large values of public.shifts").contains("speeds double precision[] of public.shifts")
-                    .doesNotContain("unchanged large values of public.tracks")
+                    .doesNotContain("shifts.speeds").doesNotContain("unchanged large values")
                     .contains("FAIL source   row-level security").contains("part of public.secrets").contains("ALTER ROLE <user> BYPASSRLS")
                     .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");

@@ -62,7 +62,6 @@ class SourceRulesTest {
         f.put("quoted_tables", "public.\"\"\"start\"");
         f.put("quoted_columns", "public.t.\"\"\"wrapped\"\"\"");
         f.put("timetz_columns", "public.shifts.starts");
-        f.put("toast_without_placeholder", "public.routes\tpath geometry, speeds double precision[]");
         f.put("unreadable_sequences", "public.order_ids\nbilling.\"Invoice No\"");
         f.put("compressed_chunks", "7");
         f.put("continuous_aggregates", "public.hourly");
@@ -71,10 +70,6 @@ class SourceRulesTest {
         assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
         assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
-        Check toast = find(checks, "unchanged large values of public.routes");
-        assertThat(toast.status()).isEqualTo(Check.Status.FAIL);
-        assertThat(toast.detail()).contains("path geometry, speeds double precision[]");
-        assertThat(toast.fix()).contains("ALTER TABLE public.routes REPLICA IDENTITY FULL");
         assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "continuous aggregate public.hourly").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "sequence privileges").fix()).isEqualTo("GRANT SELECT ON SEQUENCE public.order_ids, billing.\"Invoice No\" TO <user>");

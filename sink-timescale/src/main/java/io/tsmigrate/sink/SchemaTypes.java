@@ -36,6 +36,12 @@ final class SchemaTypes {
     private SchemaTypes() {
     }
 
+    /**
+     * The schema name tsmigrate's source converter ({@code io.tsmigrate.source.PgTextConverter}) gives a column it
+     * carries as the source's own PostgreSQL text: the value is text input for the column's type.
+     */
+    static final String PG_TEXT = "io.tsmigrate.PgText";
+
     /** Parameters that Debezium's {@code column.propagate.source.type} puts on a field's schema. */
     static final String SOURCE_TYPE = "__debezium.source.column.type";
     static final String SOURCE_LENGTH = "__debezium.source.column.length";
@@ -106,6 +112,11 @@ final class SchemaTypes {
     static boolean compatible(Column column, Schema schema) {
         if (schema == null) {
             return true;
+        }
+        if (PG_TEXT.equals(schema.name())) {
+            // The source's text for its type: compatible unless the source column's type is another one now.
+            String[] source = sourceType(schema);
+            return source == null || (source[0].equals(column.typeName()) && source[1].endsWith("[]") == column.array());
         }
         boolean isArray = schema.type() == Schema.Type.ARRAY;
         if (column.array() != isArray) {

@@ -77,6 +77,7 @@ final class ValueRenderer {
         logical.put("io.debezium.data.geometry.Point", (v, s, c) -> point((Struct) v));
         logical.put("io.debezium.data.geometry.Geometry", (v, s, c) -> ewkbHex((Struct) v));
         logical.put("io.debezium.data.geometry.Geography", (v, s, c) -> ewkbHex((Struct) v));
+        logical.put(SchemaTypes.PG_TEXT, (v, s, c) -> v.toString());
         logical.put("io.debezium.data.Json", (v, s, c) -> "hstore".equals(c.typeName()) ? Hstore.fromJson(v.toString()) : v.toString());
     }
 

@@ -32,22 +32,18 @@ final class Pipeline {
         this.sinkName = "sink-" + suffix + "-" + dbs.name();
     }
 
-    /** Settings for exact values: numeric as strings (NaN and Infinity survive), intervals as ISO strings. */
+    /**
+     * The shipped template's Debezium settings (exact values, transaction metadata, source types, tsmigrate's
+     * converter for arrays and PostGIS, ...) on this class's databases; tests here create their own tables, so
+     * Debezium makes the publication and, unless a test says otherwise, snapshots what is already there.
+     */
     Map<String, String> sourceConfig() {
         Map<String, String> c = dbs.debeziumSource(prefix, "slot_" + prefix.replaceAll("[^a-z0-9_]", "_"));
-        c.put("decimal.handling.mode", "string");
-        c.put("interval.handling.mode", "string");
-        c.put("hstore.handling.mode", "json");
-        c.put("time.precision.mode", "adaptive_time_microseconds");
-        c.put("publication.autocreate.mode", "all_tables");
+        Map<String, String> shipped = TestDatabases.shippedSourceSettings();
+        shipped.keySet().removeAll(List.of("snapshot.mode", "publication.autocreate.mode"));
+        c.putAll(shipped);
+        c.put("topic.creation.default.replication.factor", "1");
         c.put("schema.include.list", "public");
-        // Debezium skips TRUNCATE events unless told otherwise.
-        c.put("skipped.operations", "none");
-        // As the shipped templates: each change's place in its transaction tells a resent change from the next one
-        // at the same source position (DESIGN.md, "Exactly once").
-        c.put("provide.transaction.metadata", "true");
-        // As the shipped templates: added columns are created with the source's types.
-        c.put("datatype.propagate.source.type", ".+\\.(?!(int2|int4|int8|text|bool|float4|float8|bytea|uuid|json|jsonb|date|oid)$)[^.]+");
         return c;
     }
 

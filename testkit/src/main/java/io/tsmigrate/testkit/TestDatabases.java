@@ -96,6 +96,25 @@ public final class TestDatabases implements AutoCloseable {
                 Map.entry("snapshot.mode", "initial")));
     }
 
+    /**
+     * The shipped source template's settings ({@code connectors/source-postgres.json}) that do not name the
+     * databases, the slot or the topics: what users run, so tests stream through the same Debezium settings.
+     */
+    public static Map<String, String> shippedSourceSettings() {
+        java.nio.file.Path template = NativeServices.findRoot().resolve("connectors/source-postgres.json");
+        try {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(template.toFile()).fields().forEachRemaining(e -> {
+                if (!e.getValue().asText().contains("{{")) {
+                    out.put(e.getKey(), e.getValue().asText());
+                }
+            });
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + template, e);
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         for (String c : connectors) {

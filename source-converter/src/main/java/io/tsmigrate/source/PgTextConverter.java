@@ -1,0 +1,84 @@
+package io.tsmigrate.source;
+
+import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.postgresql.util.PGobject;
+
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * A Debezium custom converter that streams the columns Debezium 3.6.1 cannot carry exactly as PostgreSQL's own text
+ * form (what pgoutput decoded), which the sink hands back to PostgreSQL as text input:
+ * <ul>
+ *   <li>every array: Debezium sends NULL for an unchanged TOASTed array of most element types ({@code numeric[]},
+ *       {@code float8[]}, {@code boolean[]}, {@code timestamptz[]}, ...), which cannot be told from a real NULL;</li>
+ *   <li>PostGIS {@code geometry}/{@code geography}: the same NULL for unchanged TOASTed values;</li>
+ *   <li>{@code bit varying}: Debezium sends bytes of the declared length, losing leading zero bits;</li>
+ *   <li>types Debezium has no converter for ({@code box}, {@code polygon}, {@code path}, {@code pg_lsn},
+ *       multiranges, ...): it leaves such columns out of its events, so the target would get NULL or the default.</li>
+ * </ul>
+ * An unchanged TOASTed value of such a column becomes the unavailable-value placeholder, which the sink replaces by
+ * the target's current value. Debezium loads this class from its own plugin folder (the jar goes there) and calls it
+ * on its single streaming thread; the instance is stateless after {@link #configure}.
+ *
+ * <p>Configured in the source connector as {@code converters=tsmigrate},
+ * {@code tsmigrate.type=io.tsmigrate.source.PgTextConverter}; optional {@code tsmigrate.placeholder} (default
+ * Debezium's {@code __debezium_unavailable_value}, the sink's {@code unavailable.value.placeholder}).
+ */
+public final class PgTextConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
+
+    /** The schema name that tells the sink a value is the source's text for its column's type. */
+    static final String SCHEMA_NAME = "io.tsmigrate.PgText";
+
+    static final String DEFAULT_PLACEHOLDER = "__debezium_unavailable_value";
+
+    /** Scalar types carried as text; PostgreSQL's type names as Debezium reports them (pg_type.typname). */
+    static final Set<String> TEXT_TYPES = Set.of("geometry", "geography", "box2d", "box3d", "varbit", "bit varying",
+            "box", "circle", "line", "lseg", "path", "polygon", "pg_lsn", "tsquery", "jsonpath", "txid_snapshot",
+            "pg_snapshot", "xid", "xid8", "cid", "tid", "regclass", "regtype", "regproc", "regprocedure", "regoper",
+            "regoperator", "regconfig", "regdictionary", "regnamespace", "regrole", "regcollation", "int2vector",
+            "oidvector", "aclitem");
+
+    private String placeholder = DEFAULT_PLACEHOLDER;
+
+    @Override
+    public void configure(Properties props) {
+        placeholder = props.getProperty("placeholder", DEFAULT_PLACEHOLDER);
+    }
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        if (carriesAsText(column.typeName())) {
+            registration.register(SchemaBuilder.string().name(SCHEMA_NAME), this::text);
+        }
+    }
+
+    /** Whether a column of this type (Debezium's type name, such as {@code _int4} or {@code geometry}) is ours. */
+    static boolean carriesAsText(String typeName) {
+        if (typeName == null) {
+            return false;
+        }
+        String t = typeName.toLowerCase(Locale.ROOT);
+        // Array types are named with a leading underscore in pg_type; Debezium reports them so.
+        return t.startsWith("_") || t.endsWith("[]") || t.endsWith("multirange") || TEXT_TYPES.contains(t);
+    }
+
+    /** The value's PostgreSQL text form; null stays null. */
+    Object text(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(value)) {
+            return placeholder;
+        }
+        if (value instanceof PGobject o) {
+            return o.getValue();
+        }
+        // pgjdbc's PgArray built from pgoutput's text gives that text back; geometry and unknown types come as text.
+        return value.toString();
+    }
+}
