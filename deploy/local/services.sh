@@ -29,6 +29,11 @@
 #                            by a free one and the choice is printed by `env`)
 #   TSMIGRATE_CONNECT_PLUGIN_PATH   extra comma-separated plugin.path entries for the Connect worker
 #   TSMIGRATE_CONNECT_OFFSET_FLUSH_MS   the worker's offset.flush.interval.ms (default 2000; Kafka's own is 60000)
+#   TSMIGRATE_TIMESCALEDB_COMMUNITY   a folder with TimescaleDB's Community-edition source archive and its build.sh
+#                            (default: ../shared/timescaledb beside the checkout, when it is there). Provisioning builds
+#                            it into the chroot once (about a minute), so compression and continuous aggregates work;
+#                            without it the chroot keeps Debian's Apache build and `env` says so. Servers started with
+#                            -c timescaledb.license=apache behave as the Apache build either way.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -67,6 +72,11 @@ chroot_apt() { # chroot_apt DIR: install $PG_PACKAGES into the chroot at DIR
 }
 
 provision() {
+  provision_chroot
+  community
+}
+
+provision_chroot() {
   chroot_ready && return 0
   need_root
   mkdir -p "$CACHE"
@@ -95,6 +105,30 @@ provision() {
   printf '%s' "$PG_PACKAGES" >"$tmp/.tsmigrate-ready"
   mv "$tmp" "$CHROOT"
   log "chroot ready"
+}
+
+community_dir() { # the folder with the Community edition's build.sh, or nothing
+  local d=${TSMIGRATE_TIMESCALEDB_COMMUNITY:-$ROOT/../shared/timescaledb}
+  [ -f "$d/build.sh" ] && (cd "$d" && pwd)
+}
+
+timescaledb_edition() { # community when the chroot has the Community (TSL) module, else apache
+  if compgen -G "$CHROOT/usr/lib/postgresql/17/lib/timescaledb-tsl-*.so" >/dev/null; then echo community; else echo apache; fi
+}
+
+community() { # build TimescaleDB's Community edition into the chroot when its archive is found (idempotent)
+  [ "$(timescaledb_edition)" = community ] && return 0
+  local d
+  d=$(community_dir) || { log "TimescaleDB Community edition not found (set TSMIGRATE_TIMESCALEDB_COMMUNITY): keeping the Apache build"; return 0; }
+  need_root
+  exec 7>"$CACHE/.community.lock"
+  flock 7
+  if [ "$(timescaledb_edition)" != community ]; then
+    log "building TimescaleDB's Community edition from $d into the chroot (about a minute, once)"
+    bash "$d/build.sh" "$CHROOT" >"$CACHE/timescaledb-community.log" 2>&1 \
+      || die "building TimescaleDB's Community edition failed; see $CACHE/timescaledb-community.log"
+  fi
+  exec 7>&-  # spawned servers must not hold it
 }
 
 # ------------------------------------------------------------------------------------------------- ports
@@ -393,6 +427,7 @@ TSMIGRATE_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 TSMIGRATE_CONNECT_URL=http://127.0.0.1:$CONNECT_PORT
 TSMIGRATE_PG_BIN=$RUN/bin
 TSMIGRATE_RUN_DIR=$RUN
+TSMIGRATE_TIMESCALEDB_EDITION=$(timescaledb_edition)
 EOF
 }
 

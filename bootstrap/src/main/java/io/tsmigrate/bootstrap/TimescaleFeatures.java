@@ -76,7 +76,23 @@ final class TimescaleFeatures {
         }
     }
 
-    /** Everything to recreate, in an order that works: compression settings, aggregates, then the policies. */
+    /**
+     * The chunks of one hypertable that are compressed on the source, by their ranges (epoch seconds, or the
+     * integer time): the same target chunks are compressed once the data is in.
+     */
+    record CompressedChunks(String schema, String table, List<String> ranges) {
+        static final String RANGE = "(coalesce(extract(epoch FROM range_start)::numeric, range_start_integer), "
+                + "coalesce(extract(epoch FROM range_end)::numeric, range_end_integer))";
+
+        Item item() {
+            return new Item(ranges.size() + " compressed chunks of " + schema + "." + table, "SELECT count(compress_chunk(format('%I.%I', "
+                    + "chunk_schema, chunk_name)::regclass, if_not_compressed => true)) FROM timescaledb_information.chunks WHERE hypertable_schema = "
+                    + Ident.literal(schema) + " AND hypertable_name = " + Ident.literal(table) + " AND NOT is_compressed AND " + RANGE + " IN ("
+                    + String.join(", ", ranges) + ")");
+        }
+    }
+
+    /** Everything to recreate, in an order that works: compression settings, aggregates, the policies, then compressed chunks. */
     static List<Item> read(Connection src) throws SQLException {
         List<Item> items = new ArrayList<>();
         if (!hasTimescale(src)) {
@@ -114,6 +130,21 @@ final class TimescaleFeatures {
                 items.add(new Policy(rs.getString(1), rs.getString(2), rs.getString(3), config).item());
             }
         }
+        Map<String, CompressedChunks> chunks = new LinkedHashMap<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema, hypertable_name, "
+                + CompressedChunks.RANGE + "::text FROM timescaledb_information.chunks WHERE is_compressed ORDER BY 1, 2, 3")) {
+            while (rs.next()) {
+                String schema = rs.getString(1);
+                String table = rs.getString(2);
+                // The row's text, "(1772323200.000000,1772409600.000000)": numbers only, so it is a SQL row constructor as it is.
+                String range = rs.getString(3);
+                if (!range.matches("\\(-?[0-9.]+,-?[0-9.]+\\)")) {
+                    throw new IllegalStateException("unexpected chunk range " + range + " of " + schema + "." + table);
+                }
+                chunks.computeIfAbsent(schema + "." + table, k -> new CompressedChunks(schema, table, new ArrayList<>())).ranges().add(range);
+            }
+        }
+        chunks.values().forEach(c -> items.add(c.item()));
         return items;
     }
 

@@ -196,8 +196,12 @@ class BootstrapIT {
             assertThat(TimescaleFeatures.read(s)).isEmpty();
             st.execute("DROP TABLE tf");
         }
-        try (Connection t = dbs.openTarget()) {
-            // No bootstrap here to create the extension on the fresh target.
+        // A target that runs the Apache edition (the test kit's own target may run the Community edition).
+        org.junit.jupiter.api.Assumptions.assumeTrue(dbs.services().natives().isPresent(), "needs the native services for an extra server");
+        io.tsmigrate.testkit.NativeServices natives = dbs.services().natives().orElseThrow();
+        io.tsmigrate.testkit.PgEndpoint apache = natives.startExtraPostgres("apachetarget", dbs.services().source().port() + 11,
+                "timescaledb.license=apache");
+        try (Connection t = io.tsmigrate.testkit.Services.open(apache)) {
             t.createStatement().execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
             assertThat(TimescaleFeatures.license(t)).isEqualTo("apache");
             List<String> said = new java.util.ArrayList<>();
@@ -206,6 +210,8 @@ class BootstrapIT {
             assertThat(said.get(0)).contains("Skipped 2 TimescaleDB features").contains("apache-licensed");
             assertThat(String.join("\n", said)).contains("ALTER TABLE \"public\".\"metrics\" SET (timescaledb.compress")
                     .contains("add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '30 days')");
+        } finally {
+            natives.stopExtraPostgres("apachetarget");
         }
     }
 

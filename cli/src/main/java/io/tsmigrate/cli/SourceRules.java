@@ -70,9 +70,12 @@ final class SourceRules {
                         + "double quote>")));
         int compressed = num(facts, "compressed_chunks");
         if (compressed > 0) {
-            out.add(Check.fail("source", "compressed chunks", compressed + " compressed chunks: tsmigrate does not migrate compressed "
-                    + "TimescaleDB data exactly yet (changes to them are not streamed as row changes)", "decompress them on the source "
-                    + "(SELECT decompress_chunk(c) FROM show_chunks('<hypertable>') c) and pause compression policies for the migration"));
+            out.add(Check.warn("source", "compressed chunks", compressed + " compressed chunks: the bootstrap copies their rows and "
+                    + "compresses the same chunks on the target; the stream carries changes to compressed data without TimescaleDB's "
+                    + "own moves between compressed and uncompressed chunks (the template's CompressionMoves transform drops them); "
+                    + "chunks compressed on the source later are compressed on the target by its compression policy or compress_chunk",
+                    "use the timescaledb flavour (its template has the transform); keep timescaledb.enable_compression_wal_markers on "
+                            + "(the default) on the source"));
         }
         list(facts, "continuous_aggregates").forEach(v -> out.add(Check.fail("source", "continuous aggregate " + v, "continuous aggregate " + v
                 + " is not migrated yet (the schema copy fails on its materialization hypertable)", "drop it on the source for the migration "

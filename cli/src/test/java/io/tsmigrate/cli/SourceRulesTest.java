@@ -70,7 +70,7 @@ class SourceRulesTest {
         assertThat(find(checks, "name of public.\"\"\"start\"").fix()).contains("RENAME TO");
         assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
-        assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.WARN);
         assertThat(find(checks, "continuous aggregate public.hourly").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "sequence privileges").fix()).isEqualTo("GRANT SELECT ON SEQUENCE public.order_ids, billing.\"Invoice No\" TO <user>");
     }
