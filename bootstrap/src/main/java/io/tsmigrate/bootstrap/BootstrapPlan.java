@@ -16,8 +16,8 @@ import java.util.List;
  *
  * @param source          the live source database
  * @param target          the target TimescaleDB database
- * @param includeSchemas  schemas to migrate (empty: every user schema)
- * @param excludeTables   {@code schema.table} names to leave out
+ * @param includeSchemas  schema patterns to migrate (empty: every user schema); patterns as {@link TableSelection} reads them
+ * @param excludeTables   table patterns to leave out
  * @param hypertables     tables to convert, with their time column and chunk interval
  * @param jobs            parallel copy workers (default: the number of cores)
  * @param indexJobs       parallel index builds (default: the number of cores)
@@ -26,15 +26,20 @@ import java.util.List;
  * @param pgBin           folder with pg_dump and psql (null: from PATH)
  * @param extendKeys      when a hypertable's primary key or unique index lacks the time column, add it
  * @param copyRoles       also copy roles (without passwords) with pg_dumpall --roles-only
+ * @param excludeSchemas  schema patterns to leave out
+ * @param tables          table patterns to migrate (empty: every table of the included schemas)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, List<String> excludeTables, List<HypertableSpec> hypertables,
                             Integer jobs, Integer indexJobs, String slotName, String publicationName, String pgBin, Boolean extendKeys,
-                            Boolean copyRoles) {
+                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables) {
 
     public BootstrapPlan {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
         excludeTables = excludeTables == null ? List.of() : List.copyOf(excludeTables);
+        excludeSchemas = excludeSchemas == null ? List.of() : List.copyOf(excludeSchemas);
+        tables = tables == null ? List.of() : List.copyOf(tables);
+        new TableSelection(includeSchemas, excludeSchemas, tables, excludeTables);
         hypertables = hypertables == null ? List.of() : List.copyOf(hypertables);
         int cores = Runtime.getRuntime().availableProcessors();
         jobs = jobs == null ? cores : jobs;
@@ -76,7 +81,12 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
 
     public BootstrapPlan withHypertables(List<HypertableSpec> specs) {
         return new BootstrapPlan(source, target, includeSchemas, excludeTables, specs, jobs, indexJobs, slotName, publicationName, pgBin,
-                extendKeys, copyRoles);
+                extendKeys, copyRoles, excludeSchemas, tables);
+    }
+
+    /** The tables this plan covers. */
+    public TableSelection selection() {
+        return new TableSelection(includeSchemas, excludeSchemas, tables, excludeTables);
     }
 
     /** Reads a plan file, YAML or JSON, with snake_case keys. */

@@ -45,14 +45,14 @@ final class SchemaCopier {
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
-        plan.includeSchemas().forEach(s -> args.add("--schema=" + s));
-        plan.excludeTables().forEach(t -> args.add("--exclude-table=" + t));
+        args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
         extensions.forEach(e -> args.add("--extension=" + e));
         String dump = tools.dump(plan.source(), args);
         StringBuilder script = new StringBuilder(dump);
         script.append("\nSET search_path = public, pg_catalog;\n");
         // pg_dump's script empties search_path: the hypertable functions are called by their extension's schema.
-        String ts = plan.hypertables().isEmpty() ? "" : timescaleSchema() + ".";
+        // Created always, as the preflight said: the sink refuses a target database without it.
+        String ts = timescaleSchema() + ".";
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
             String interval = h.chunkInterval() != null ? h.chunkInterval() : ChunkInterval.derive(src, h);
             String by = interval.matches("\\d+") ? interval : "INTERVAL " + Ident.literal(interval);
@@ -154,8 +154,7 @@ final class SchemaCopier {
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
-        plan.includeSchemas().forEach(s -> args.add("--schema=" + s));
-        plan.excludeTables().forEach(t -> args.add("--exclude-table=" + t));
+        args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
         Map<String, String> hypertables = new HashMap<>();
         Set<String> extendSpelled = new HashSet<>();
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {

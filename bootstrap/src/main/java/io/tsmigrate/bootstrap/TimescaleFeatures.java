@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * views, turned into SQL, and run on the target after the data is in, when the target's TimescaleDB license
  * allows them; otherwise each skipped item is reported with the statement that would recreate it.
  */
-final class TimescaleFeatures {
+public final class TimescaleFeatures {
 
     /** One thing to recreate: what it is, and its statement. */
     record Item(String what, String sql) {
@@ -52,7 +52,10 @@ final class TimescaleFeatures {
                 default -> throw new IllegalArgumentException("not a policy: " + proc);
             };
             String kind = proc.replace("policy_", "").replace('_', ' ');
-            return new Item(kind + " policy of " + schema + "." + table, sql);
+            // Paused until cutover: a retention or compression job running on the target while the stream still
+            // writes would drop or compress what the source still changes; cutover switches them on.
+            return new Item(kind + " policy of " + schema + "." + table + " (paused until cutover)",
+                    "SELECT alter_job(" + sql.substring("SELECT ".length()) + ", scheduled => false)");
         }
 
         /** An interval ("7 days"), an integer (integer time), or null. */
@@ -174,6 +177,27 @@ final class TimescaleFeatures {
                 }
             }
         }
+    }
+
+    /**
+     * Switches on the policy jobs the bootstrap recreated paused on the target (at cutover, once the target is
+     * ready): every paused compression, retention and refresh policy there, since the target's jobs are the
+     * bootstrap's. Returns one line per job enabled.
+     */
+    public static List<String> enablePolicies(Connection tgt) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!hasTimescale(tgt)) {
+            return out;
+        }
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT job_id, proc_name, hypertable_schema, hypertable_name, "
+                + "alter_job(job_id, scheduled => true) FROM timescaledb_information.jobs WHERE NOT scheduled AND proc_name IN "
+                + "('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate') ORDER BY job_id")) {
+            while (rs.next()) {
+                out.add(rs.getString(2).replace("policy_", "").replace('_', ' ') + " policy of " + rs.getString(3) + "." + rs.getString(4)
+                        + " (job " + rs.getInt(1) + ")");
+            }
+        }
+        return out;
     }
 
     static String license(Connection c) throws SQLException {

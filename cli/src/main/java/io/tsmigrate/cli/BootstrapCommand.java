@@ -29,6 +29,9 @@ final class BootstrapCommand implements Callable<Integer> {
     Names names = new Names();
 
     @Mixin
+    Selection selection = new Selection();
+
+    @Mixin
     BootstrapOptions options = new BootstrapOptions();
 
     @Option(names = "--plan-only", description = "Print the plan (sizes, row estimates, hypertables, candidates) and stop")
@@ -36,7 +39,7 @@ final class BootstrapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BootstrapPlan plan = options.plan(endpoints, names);
+        BootstrapPlan plan = options.plan(endpoints, names, selection);
         if (planOnly) {
             System.out.print(PlanReport.render(plan));
             return 0;

@@ -38,7 +38,7 @@ final class BootstrapOptions {
     @Option(names = "--json", description = "Copy progress as JSON lines (for programs); otherwise a progress bar on a terminal, plain lines elsewhere")
     boolean json;
 
-    BootstrapPlan plan(Endpoints endpoints, Names names) throws Exception {
+    BootstrapPlan plan(Endpoints endpoints, Names names, Selection selection) throws Exception {
         BootstrapPlan base = planFile != null ? BootstrapPlan.read(planFile) : null;
         List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(base == null ? List.of() : base.hypertables());
         for (String h : hypertables) {
@@ -51,11 +51,18 @@ final class BootstrapOptions {
         }
         return new BootstrapPlan(endpoints.sourceUrl != null || base == null ? endpoints.source() : base.source(),
                 endpoints.targetUrl != null || base == null ? endpoints.target() : base.target(),
-                base == null ? null : base.includeSchemas(), base == null ? null : base.excludeTables(), specs,
+                either(selection.includeSchemas, base == null ? null : base.includeSchemas()),
+                either(selection.excludeTables, base == null ? null : base.excludeTables()), specs,
                 jobs != null ? jobs : base == null ? null : base.jobs(), indexJobs != null ? indexJobs : base == null ? null : base.indexJobs(),
                 names.slot != null || base == null || base.slotName() == null ? names.slot() : base.slotName(),
                 names.publication != null || base == null || base.publicationName() == null ? names.publication() : base.publicationName(),
                 pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
-                copyRoles || (base != null && base.copyRoles()));
+                copyRoles || (base != null && base.copyRoles()), either(selection.excludeSchemas, base == null ? null : base.excludeSchemas()),
+                either(selection.tables, base == null ? null : base.tables()));
+    }
+
+    /** Patterns given on the command line (or --config) replace the plan file's. */
+    private static List<String> either(List<String> given, List<String> planned) {
+        return given != null && !given.isEmpty() ? given : planned;
     }
 }

@@ -27,6 +27,9 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
+    @Mixin
+    Selection selection = new Selection();
+
     @Option(names = "--flavour", defaultValue = "postgres", description = "Source flavour: postgres, timescaledb, rds (default: ${DEFAULT-VALUE})")
     String flavour;
 
@@ -47,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         int sourceVersion = 0;
         try (Connection c = endpoints.source().open("tsmigrate-check")) {
-            Map<String, String> facts = sourceFacts(c);
+            Map<String, String> facts = sourceFacts(c, selection.selection());
             sourceVersion = Integer.parseInt(facts.get("server_version_num"));
             checks.addAll(SourceRules.evaluate(f, facts));
         } catch (SQLException e) {
@@ -77,6 +80,11 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     static Map<String, String> sourceFacts(Connection c) throws SQLException {
+        return sourceFacts(c, io.tsmigrate.bootstrap.TableSelection.ALL);
+    }
+
+    /** The facts {@link SourceRules} judges, about the tables the selection covers. */
+    static Map<String, String> sourceFacts(Connection c, io.tsmigrate.bootstrap.TableSelection selection) throws SQLException {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("server_version_num", one(c, "SHOW server_version_num"));
         f.put("wal_level", one(c, "SHOW wal_level"));
@@ -91,7 +99,7 @@ final class CheckCommand implements Callable<Integer> {
                 + "AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'rds_replication'), 'member')"));
         String userTables = "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition "
                 + "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate') AND n.nspname NOT LIKE '\\_timescaledb%' "
-                + "AND n.nspname NOT LIKE 'timescaledb\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'";
+                + "AND n.nspname NOT LIKE 'timescaledb\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'" + MigratedTables.restriction(c, selection);
         f.put("tables_without_key", lines(c, "SELECT n.nspname || '.' || cl.relname " + userTables + " AND cl.relreplident IN ('d', 'n') "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
         f.put("generated_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",

@@ -44,6 +44,10 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     public String defaultValue(CommandLine.Model.ArgSpec arg) {
         if (arg instanceof CommandLine.Model.OptionSpec o) {
             Object v = values.get(o.longestName().replaceFirst("^--", ""));
+            if (v instanceof java.util.List<?> list) {
+                // A YAML list for a repeatable option: picocli splits the default at its split regex (",").
+                return String.join(",", list.stream().map(String::valueOf).toList());
+            }
             if (v != null) {
                 return v.toString();
             }

@@ -30,6 +30,9 @@ final class CutoverCommand implements Callable<Integer> {
     @Mixin
     Names names = new Names();
 
+    @Mixin
+    Selection selection = new Selection();
+
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the stream to catch up (default: ${DEFAULT-VALUE})")
     int timeout;
 
@@ -84,6 +87,8 @@ final class CutoverCommand implements Callable<Integer> {
         double beforeVerify = since(started);
         VerifyCommand verify = new VerifyCommand();
         verify.endpoints = endpoints;
+        verify.names = names;
+        verify.selection = selection;
         verify.jobs = 2;
         verify.bucket = "1 day";
         List<VerifyCommand.Result> results = verify.verify(endpoints.source(), endpoints.target());
@@ -97,6 +102,11 @@ final class CutoverCommand implements Callable<Integer> {
         }
         System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
                 + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
+        try (Connection t = endpoints.target().open("tsmigrate-cutover")) {
+            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(t)) {
+                System.out.println("Enabled " + job);
+            }
+        }
         return idleThenPause(endsAtCutover, started.plusSeconds(timeout));
     }
 

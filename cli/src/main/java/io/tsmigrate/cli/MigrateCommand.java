@@ -36,6 +36,9 @@ final class MigrateCommand implements Callable<Integer> {
     Names names = new Names();
 
     @Mixin
+    Selection selection = new Selection();
+
+    @Mixin
     BootstrapOptions bootstrap = new BootstrapOptions();
 
     @Mixin
@@ -59,6 +62,7 @@ final class MigrateCommand implements Callable<Integer> {
         step("1/4 check");
         CheckCommand check = new CheckCommand();
         check.endpoints = endpoints;
+        check.selection = selection;
         check.flavour = start.flavour;
         check.jobs = bootstrap.jobs != null ? bootstrap.jobs : Runtime.getRuntime().availableProcessors();
         if (check.call() != 0 && !skipCheck) {
@@ -66,7 +70,7 @@ final class MigrateCommand implements Callable<Integer> {
             return 1;
         }
         step("2/4 bootstrap");
-        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names), bootstrap.restart, System.out,
+        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names, selection), bootstrap.restart, System.out,
                 io.tsmigrate.bootstrap.ProgressMode.of(bootstrap.json, System.console() != null)).run();
         copiedRows = h.rowsCopied();
         System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());

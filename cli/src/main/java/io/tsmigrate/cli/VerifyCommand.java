@@ -33,9 +33,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
-    /** Not used by the comparison; taken so that the options (or the --config file) of a migration work for every command. */
+    /** The migration's publication names the tables it covers. */
     @Mixin
-    Names names;
+    Names names = new Names();
+
+    @Mixin
+    Selection selection = new Selection();
 
     @Option(names = "--jobs", defaultValue = "2", description = "Tables compared in parallel (default: ${DEFAULT-VALUE})")
     int jobs;
@@ -70,7 +73,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<String[]> tables;
         Map<String, String> times = new TreeMap<>();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            tables = tables(s);
+            tables = MigratedTables.of(s, names.publication(), selection.selection());
             if ("t".equals(CheckCommand.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
                 try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema || '.' || hypertable_name, column_name, "
                         + "column_type::text FROM timescaledb_information.dimensions WHERE dimension_number = 1")) {
@@ -148,19 +151,6 @@ final class VerifyCommand implements Callable<Integer> {
                 throw new CliException("cannot compare on " + db + ": " + e.getMessage(), e);
             }
             c.commit();
-        }
-        return out;
-    }
-
-    static List<String[]> tables(Connection s) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname, cl.relname FROM pg_class cl JOIN pg_namespace n "
-                + "ON n.oid = cl.relnamespace WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND n.nspname NOT IN ('pg_catalog', "
-                + "'information_schema', 'tsmigrate') AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname NOT LIKE 'timescaledb\\_%' "
-                + "AND n.nspname NOT LIKE 'pg\\_toast%' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e') ORDER BY 1, 2")) {
-            while (rs.next()) {
-                out.add(new String[] {rs.getString(1), rs.getString(2)});
-            }
         }
         return out;
     }

@@ -48,6 +48,24 @@ class CliIT {
         }
     }
 
+    /** A source and a target database of the test's own, freshly created (no extension), named PREFIX_<class key>. */
+    static PgEndpoint[] freshPair(TestDatabases dbs, String prefix) throws java.sql.SQLException {
+        PgEndpoint src = dbs.source().withDatabase(prefix + "_" + Integer.toHexString(dbs.name().hashCode()));
+        PgEndpoint tgt = dbs.target().withDatabase(src.database());
+        io.tsmigrate.testkit.Services.recreateDatabases(src, tgt);
+        return new PgEndpoint[] {src, tgt};
+    }
+
+    /** Drops databases from {@link #freshPair} with their leftover inactive slots. */
+    static void dropPair(PgEndpoint... databases) throws java.sql.SQLException {
+        for (PgEndpoint db : databases) {
+            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.database() + "' AND NOT active");
+                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+            }
+        }
+    }
+
     static List<String> endpoints(TestDatabases dbs) {
         return List.of("--source-url", dbs.source().jdbcUrl(), "--target-url", dbs.target().jdbcUrl(), "--connect", dbs.services().connectUrl());
     }

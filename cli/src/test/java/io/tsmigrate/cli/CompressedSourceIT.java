@@ -28,12 +28,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @ExtendWith(ServicesExtension.class)
 class CompressedSourceIT {
 
+    private static final String JOBS = "SELECT string_agg(proc_name || ' ' || hypertable_name || ' ' || scheduled, ', ' ORDER BY proc_name) "
+            + "FROM timescaledb_information.jobs WHERE proc_name LIKE 'policy%'";
+
     @Test
     @DisplayName("compressed chunks and compression during the migration: the target ends equal, nothing doubled or lost")
     void compressed_source_migrates_exactly(TestDatabases dbs) throws Exception {
-        PgEndpoint srcDb = dbs.source().withDatabase("cmp_" + Integer.toHexString(dbs.name().hashCode()));
-        PgEndpoint tgtDb = dbs.target().withDatabase(srcDb.database());
-        Services.recreateDatabases(srcDb, tgtDb);
+        PgEndpoint[] pair = CliIT.freshPair(dbs, "cmp");
+        PgEndpoint srcDb = pair[0];
+        PgEndpoint tgtDb = pair[1];
         try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
             st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
             ResultSet rs = st.executeQuery("SELECT current_setting('timescaledb.license', true)");
@@ -51,6 +54,9 @@ class CompressedSourceIT {
             // Seven of the ten days of each compressed.
             st.execute("SELECT compress_chunk(c) FROM show_chunks('metrics', older_than => '2026-03-08'::timestamptz) c");
             st.execute("SELECT compress_chunk(c) FROM show_chunks('readings', older_than => '2026-03-08'::timestamptz) c");
+            // Policies (far off, so they do not run during the test): recreated paused, switched on by cutover.
+            st.execute("SELECT add_compression_policy('metrics', compress_after => INTERVAL '100 years')");
+            st.execute("SELECT add_retention_policy('readings', drop_after => INTERVAL '100 years')");
         }
         List<String> ep = List.of("--source-url", srcDb.jdbcUrl(), "--target-url", tgtDb.jdbcUrl(), "--connect", dbs.services().connectUrl(),
                 "--kafka", dbs.services().kafkaBootstrap(), "--name", "cmp");
@@ -68,6 +74,8 @@ class CompressedSourceIT {
                 for (String q : List.of(settings, compressed)) {
                     assertThat(one(t, q)).as(q).isEqualTo(one(s, q)).isNotNull();
                 }
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics false, policy_retention readings false");
+
             }
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
                 // DML on compressed rows: TimescaleDB decompresses the batches it touches (rows moved between tables).
@@ -87,19 +95,16 @@ class CompressedSourceIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 for (String table : List.of("metrics", "readings")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_retention readings true");
             }
         } finally {
             tsmigrate(args(ep, "clean", "--yes"));
-            for (PgEndpoint db : List.of(srcDb, tgtDb)) {
-                try (Connection c = Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.database() + "' AND NOT active");
-                    st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
-                }
-            }
+            CliIT.dropPair(srcDb, tgtDb);
         }
     }
 
