@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 public final class TimescaleFeatures {
 
     /** One thing to recreate: what it is, and its statement. */
-    record Item(String what, String sql) {
+    public record Item(String what, String sql) {
     }
 
     private TimescaleFeatures() {
@@ -96,7 +96,7 @@ public final class TimescaleFeatures {
     }
 
     /** Everything to recreate, in an order that works: compression settings, aggregates, the policies, then compressed chunks. */
-    static List<Item> read(Connection src) throws SQLException {
+    public static List<Item> read(Connection src) throws SQLException {
         List<Item> items = new ArrayList<>();
         if (!hasTimescale(src)) {
             return items;
@@ -198,6 +198,30 @@ public final class TimescaleFeatures {
             }
         }
         return out;
+    }
+
+    /**
+     * The target's TimescaleDB license even before the extension exists in its database: then it is created in a
+     * transaction that is rolled back (the setting exists once the library is loaded). Null when that is not possible.
+     */
+    public static String probeLicense(Connection c) throws SQLException {
+        if (hasTimescale(c)) {
+            return license(c);
+        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('timescaledb.license', true)")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            return null;
+        } finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
     }
 
     static String license(Connection c) throws SQLException {

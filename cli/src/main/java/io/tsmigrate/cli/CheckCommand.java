@@ -59,6 +59,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (endpoints.targetUrl != null) {
             checks.addAll(target(endpoints.target(), sourceVersion));
+            checks.addAll(edition(endpoints.source(), endpoints.target()));
         }
         if (endpoints.connect != null) {
             checks.addAll(connect(new ConnectRest(endpoints.connect)));
@@ -160,7 +161,7 @@ final class CheckCommand implements Callable<Integer> {
                     out.add(Check.fail("target", "shared_preload_libraries", "shared_preload_libraries is '" + preload + "': TimescaleDB cannot "
                             + "run without it", "ALTER SYSTEM SET shared_preload_libraries = 'timescaledb'; then restart PostgreSQL"));
                 }
-                String license = one(c, "SELECT current_setting('timescaledb.license', true)");
+                String license = io.tsmigrate.bootstrap.TimescaleFeatures.probeLicense(c);
                 if (license == null) {
                     // The setting exists once the extension's library is loaded, that is once the extension exists in the database.
                     out.add(Check.ok("target", "TimescaleDB license", "known once the extension exists in this database (the bootstrap creates it); "
@@ -178,6 +179,24 @@ final class CheckCommand implements Callable<Integer> {
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections", "raise max_connections"));
         } catch (SQLException e) {
             out.add(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(), "check --target-url"));
+        }
+        return out;
+    }
+
+    /** Each TimescaleDB feature of the source that an Apache-licensed target cannot hold, refused before anything is copied. */
+    private static List<Check> edition(io.tsmigrate.bootstrap.Db source, io.tsmigrate.bootstrap.Db target) {
+        List<Check> out = new ArrayList<>();
+        try (Connection s = source.open("tsmigrate-check"); Connection t = target.open("tsmigrate-check")) {
+            if (!"apache".equals(io.tsmigrate.bootstrap.TimescaleFeatures.probeLicense(t))) {
+                return out;
+            }
+            for (io.tsmigrate.bootstrap.TimescaleFeatures.Item i : io.tsmigrate.bootstrap.TimescaleFeatures.read(s)) {
+                out.add(Check.fail("target", "needs Community edition", i.what() + " of the source needs TimescaleDB's Community edition; "
+                        + "the target runs the Apache edition, which refuses it", "use a target with the Community edition, or remove it on "
+                        + "the source for the migration and recreate it later with: " + i.sql()));
+            }
+        } catch (SQLException e) {
+            // Connection problems are reported by the source and target checks.
         }
         return out;
     }

@@ -58,6 +58,17 @@ class CompressedSourceIT {
             st.execute("SELECT add_compression_policy('metrics', compress_after => INTERVAL '100 years')");
             st.execute("SELECT add_retention_policy('readings', drop_after => INTERVAL '100 years')");
         }
+        // An Apache-licensed target is refused, per feature, before anything is copied.
+        io.tsmigrate.testkit.NativeServices natives = dbs.services().natives().orElseThrow();
+        PgEndpoint apache = natives.startExtraPostgres("cmpapache", dbs.services().source().port() + 13, "timescaledb.license=apache");
+        try {
+            CliIT.Run check = tsmigrate("check", "--source-url", srcDb.jdbcUrl(), "--target-url", apache.jdbcUrl(), "--connect", dbs.services().connectUrl());
+            assertThat(check.code()).as(check.out()).isEqualTo(1);
+            assertThat(check.out()).contains("FAIL target   needs Community edition      compression settings of public.metrics")
+                    .contains("7 compressed chunks of public.readings").contains("retention policy of public.readings");
+        } finally {
+            natives.stopExtraPostgres("cmpapache");
+        }
         List<String> ep = List.of("--source-url", srcDb.jdbcUrl(), "--target-url", tgtDb.jdbcUrl(), "--connect", dbs.services().connectUrl(),
                 "--kafka", dbs.services().kafkaBootstrap(), "--name", "cmp");
         try {
