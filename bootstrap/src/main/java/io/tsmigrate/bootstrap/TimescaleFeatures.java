@@ -224,6 +224,46 @@ public final class TimescaleFeatures {
         }
     }
 
+    /**
+     * Drops on the target what a TimescaleDB source's retention (drop_chunks) dropped during the migration: dropping a
+     * chunk writes no row changes to the WAL, so nothing streams. A source hypertable holds no row before its
+     * earliest chunk's start, so every target row of that hypertable before it was dropped there: whole target chunks
+     * go with drop_chunks, the rest of a chunk that straddles the point with DELETE. Hypertables without chunks on
+     * the source are left alone. Returns one line per hypertable that had something to drop.
+     */
+    public static List<String> mirrorDroppedChunks(Connection src, Connection tgt) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!hasTimescale(src) || !hasTimescale(tgt)) {
+            return out;
+        }
+        List<String[]> firsts = new ArrayList<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT d.hypertable_schema, d.hypertable_name, d.column_name, "
+                + "min(c.range_start)::text, min(c.range_start_integer)::text FROM timescaledb_information.dimensions d JOIN "
+                + "timescaledb_information.chunks c ON c.hypertable_schema = d.hypertable_schema AND c.hypertable_name = d.hypertable_name "
+                + "WHERE d.dimension_number = 1 GROUP BY 1, 2, 3")) {
+            while (rs.next()) {
+                firsts.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
+            }
+        }
+        try (Statement st = tgt.createStatement()) {
+            st.execute("SET timezone = 'UTC'");
+            for (String[] f : firsts) {
+                String table = Ident.qualified(f[0], f[1]);
+                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(table) + ")") == null) {
+                    continue;
+                }
+                String point = f[3] != null ? Ident.literal(f[3]) + "::timestamptz" : f[4];
+                String dropped = Preflight.one(tgt, "SELECT count(*) FROM drop_chunks(" + Ident.literal(table) + "::regclass, older_than => " + point + ")");
+                int deleted = st.executeUpdate("DELETE FROM " + table + " WHERE " + Ident.quote(f[2]) + " < " + point);
+                if (!"0".equals(dropped) || deleted > 0) {
+                    out.add(f[0] + "." + f[1] + ": " + dropped + " chunks and " + deleted + " more rows before " + (f[3] != null ? f[3] : f[4])
+                            + " (dropped on the source)");
+                }
+            }
+        }
+        return out;
+    }
+
     static String license(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('timescaledb.license', true)")) {
             rs.next();

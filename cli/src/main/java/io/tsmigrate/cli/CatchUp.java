@@ -27,6 +27,7 @@ import java.util.Properties;
 final class CatchUp implements AutoCloseable {
 
     private final Names names;
+    private final String kafkaBootstrap;
     private final Admin admin;
     private ConnectRest connect;
     private Instant lastTaskCheck = Instant.EPOCH;
@@ -35,6 +36,7 @@ final class CatchUp implements AutoCloseable {
 
     CatchUp(Names names, String kafkaBootstrap) {
         this.names = names;
+        this.kafkaBootstrap = kafkaBootstrap;
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name());
@@ -54,6 +56,65 @@ final class CatchUp implements AutoCloseable {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /**
+     * Waits until Debezium has read up to the WAL marker at {@code lsn} and handed it to Kafka: the marker's own record
+     * (or a later one) in the migration's {@code <name>.message} topic, where Debezium streams logical decoding
+     * messages. Unlike the slot's confirmed position, which Debezium moves only when the worker commits offsets
+     * ({@code offset.flush.interval.ms}, 60 s by Kafka's default), this does not depend on how the worker is tuned.
+     * Records are sent in the order Debezium reads the WAL, so the change records before the marker are sent before
+     * it. Falls back to {@link #awaitSlot} when the topic's records are not JSON (another converter).
+     */
+    void awaitStream(Connection source, String lsn, Instant deadline) throws Exception {
+        long target = lsnNumber(lsn);
+        String topic = names.name() + ".message";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name() + "-marker");
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+            while (!admin.listTopics().names().get().contains(topic)) {
+                waitOrFail(deadline, "Debezium did not stream the marker at " + lsn + " (no topic " + topic + " yet)");
+            }
+            consumer.assign(List.of(tp));
+            // The marker was just written: start a minute back in time, not at the topic's beginning.
+            var start = consumer.offsetsForTimes(Map.of(tp, System.currentTimeMillis() - 60_000)).get(tp);
+            if (start != null) {
+                consumer.seek(tp, start.offset());
+            } else {
+                consumer.seekToEnd(List.of(tp));
+            }
+            while (true) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        continue;
+                    }
+                    com.fasterxml.jackson.databind.JsonNode v;
+                    try {
+                        v = json.readTree(r.value());
+                    } catch (java.io.IOException e) {
+                        awaitSlot(source, lsn, deadline);
+                        return;
+                    }
+                    com.fasterxml.jackson.databind.JsonNode payload = v.has("payload") ? v.path("payload") : v;
+                    if (payload.path("source").path("lsn").asLong(-1) >= target) {
+                        return;
+                    }
+                }
+                waitOrFail(deadline, "Debezium did not stream the marker at " + lsn);
+            }
+        }
+    }
+
+    /** A WAL position's number, as Debezium writes it in {@code source.lsn}: {@code 0/16B3748} is 0x16B3748. */
+    static long lsnNumber(String lsn) {
+        int slash = lsn.indexOf('/');
+        return (Long.parseLong(lsn.substring(0, slash), 16) << 32) | Long.parseLong(lsn.substring(slash + 1), 16);
     }
 
     /** Waits until the slot's confirmed position (what Debezium has read and had stored in Kafka) passes {@code lsn}. */

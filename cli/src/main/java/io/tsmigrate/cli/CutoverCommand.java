@@ -78,11 +78,14 @@ final class CutoverCommand implements Callable<Integer> {
             }
             String lsn = CatchUp.emitMarker(s, "cutover");
             System.out.println("Cutover point " + lsn + "; waiting for Debezium to read up to it");
-            catchUp.awaitSlot(s, lsn, deadline);
+            catchUp.awaitStream(s, lsn, deadline);
             System.out.printf("Debezium is past the cutover point (%.1f s); waiting for the sink to apply every record%n", since(started));
             catchUp.awaitSink(t, null, deadline);
             endsAtCutover = catchUp.tableChangeEnds();
             System.out.printf("Sink caught up (%.1f s); sequences copied: %d%n", since(started), Sequences.copy(s, t));
+            for (String line : io.tsmigrate.bootstrap.TimescaleFeatures.mirrorDroppedChunks(s, t)) {
+                System.out.println("Dropped on the target as on the source: " + line);
+            }
         }
         double beforeVerify = since(started);
         VerifyCommand verify = new VerifyCommand();
@@ -121,7 +124,7 @@ final class CutoverCommand implements Callable<Integer> {
         java.util.Map<org.apache.kafka.common.TopicPartition, Long> after;
         try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-cutover")) {
-            catchUp.awaitSlot(s, CatchUp.emitMarker(s, "idle-check"), deadline);
+            catchUp.awaitStream(s, CatchUp.emitMarker(s, "idle-check"), deadline);
             after = catchUp.tableChangeEnds();
         }
         List<String> grew = new java.util.ArrayList<>();
@@ -139,6 +142,13 @@ final class CutoverCommand implements Callable<Integer> {
         ConnectRest rest = endpoints.connectRest(names);
         rest.pause(names.sourceConnector());
         rest.pause(names.sinkConnector());
+        // Pausing is asynchronous: say "paused" once Connect reports it.
+        Instant until = Instant.now().plusSeconds(30);
+        for (String c : List.of(names.sourceConnector(), names.sinkConnector())) {
+            while (!"PAUSED".equals(rest.status(c).path("connector").path("state").asText()) && Instant.now().isBefore(until)) {
+                Thread.sleep(200);
+            }
+        }
         System.out.println("OK   source idle since the cutover point; connectors " + names.sourceConnector() + " and " + names.sinkConnector()
                 + " paused (tsmigrate clean removes them)");
         return 0;

@@ -82,7 +82,7 @@ final class MigrateCommand implements Callable<Integer> {
              Connection s = endpoints.source().open("tsmigrate-migrate"); Connection t = endpoints.target().open("tsmigrate-migrate")) {
             String lsn = CatchUp.emitMarker(s, "caught-up");
             System.out.println("Waiting for Debezium to read up to " + lsn + " (the source's position now)");
-            catchUp.awaitSlot(s, lsn, deadline);
+            catchUp.awaitStream(s, lsn, deadline);
             Map<TopicPartition, Long> ends = catchUp.endOffsets();
             System.out.println("Waiting for the sink to apply the " + catchUp.behind(t, ends) + " records before it");
             catchUp.awaitSink(t, ends, deadline);

@@ -41,6 +41,33 @@ final class StartOptions {
     @Option(names = "--registry-url", description = "Schema registry for --converter avro, e.g. http://registry:8080/apis/registry/v2")
     String registryUrl;
 
+    /**
+     * The source's hypertables by their chunks' schema and name prefix, as the CompressionMoves transform reads them
+     * (JSON): it names a chunk's hypertable without asking the source, so the changes of a chunk dropped before
+     * Debezium got to them still reach their hypertable. TimescaleDB's internal hypertables are left out.
+     */
+    static String chunkPrefixes(Endpoints endpoints) {
+        try (java.sql.Connection c = endpoints.source().open("tsmigrate-start");
+             java.sql.Statement st = c.createStatement()) {
+            com.fasterxml.jackson.databind.node.ObjectNode map = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            try (java.sql.ResultSet ext = st.executeQuery("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'")) {
+                ext.next();
+                if (ext.getInt(1) == 0) {
+                    return "{}";
+                }
+            }
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT associated_schema_name, associated_table_prefix, schema_name, table_name "
+                    + "FROM _timescaledb_catalog.hypertable WHERE schema_name NOT LIKE '\\_timescaledb%' ORDER BY id")) {
+                while (rs.next()) {
+                    map.putArray(rs.getString(1) + "." + rs.getString(2)).add(rs.getString(3)).add(rs.getString(4));
+                }
+            }
+            return map.toString();
+        } catch (java.sql.SQLException e) {
+            throw new CliException("cannot read the source's hypertables: " + e.getMessage(), e);
+        }
+    }
+
     /** Renders and applies both connectors, and waits until they run. */
     void apply(Endpoints endpoints, Names names) {
         ConnectRest rest = endpoints.connectRest(names);
@@ -57,6 +84,9 @@ final class StartOptions {
             if (endpoints.source().param(p) != null) {
                 source.put("database." + p, endpoints.source().param(p));
             }
+        }
+        if ("timescaledb".equals(flavour)) {
+            source.put("transforms.compressionmoves.hypertables", chunkPrefixes(endpoints));
         }
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         Map<String, String> converters = converterSettings();

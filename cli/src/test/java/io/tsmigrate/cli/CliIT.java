@@ -52,6 +52,8 @@ class CliIT {
     static PgEndpoint[] freshPair(TestDatabases dbs, String prefix) throws java.sql.SQLException {
         PgEndpoint src = dbs.source().withDatabase(prefix + "_" + Integer.toHexString(dbs.name().hashCode()));
         PgEndpoint tgt = dbs.target().withDatabase(src.database());
+        // A run that was killed leaves its slots behind.
+        dropPair(src, tgt);
         io.tsmigrate.testkit.Services.recreateDatabases(src, tgt);
         return new PgEndpoint[] {src, tgt};
     }

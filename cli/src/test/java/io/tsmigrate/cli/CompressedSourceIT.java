@@ -99,6 +99,8 @@ class CompressedSourceIT {
                 st.execute("SELECT compress_chunk(c) FROM show_chunks('metrics', older_than => '2026-03-10'::timestamptz) c");
                 st.execute("SELECT decompress_chunk(c) FROM show_chunks('readings', older_than => '2026-03-03'::timestamptz) c");
                 st.execute("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('readings', older_than => '2026-03-09'::timestamptz) c");
+                // Retention on the source: dropping chunks writes no row changes; cutover drops the same on the target.
+                st.execute("SELECT drop_chunks('metrics', older_than => '2026-03-02 12:00+00'::timestamptz)");
                 st.execute("INSERT INTO metrics SELECT '2026-03-11'::timestamptz + i * INTERVAL '1 minute', i % 20, i, 'new' FROM generate_series(1, 500) i");
                 st.execute("BEGIN; UPDATE metrics SET note = 'in one transaction' WHERE device = 7 AND ts < '2026-03-05'; "
                         + "SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('metrics', older_than => '2026-03-10'::timestamptz) c; COMMIT");
@@ -106,6 +108,7 @@ class CompressedSourceIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).contains("Dropped on the target as on the source: public.metrics: 1 chunks and 0 more rows before");
             assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 for (String table : List.of("metrics", "readings")) {

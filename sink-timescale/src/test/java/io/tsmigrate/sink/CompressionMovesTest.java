@@ -44,4 +44,16 @@ class CompressionMovesTest {
         assertThat(t.apply(message("::timescaledb-compression-end"))).isNull();
         assertThat(t.moving()).isFalse();
     }
+
+    @Test
+    void names_the_hypertable_of_a_chunk_by_its_prefix_and_routes_it() {
+        CompressionMoves<SourceRecord> t = new CompressionMoves<>();
+        t.configure(java.util.Map.of("topic.prefix", "mig", "hypertables", "{\"_timescaledb_internal._hyper_1\": [\"public\", \"metrics\"]}"));
+        SourceRecord routed = t.apply(change("_timescaledb_internal", "_hyper_1_17_chunk"));
+        assertThat(routed.topic()).isEqualTo("mig.public.metrics");
+        assertThat(((Struct) routed.value()).getStruct("source").getString("table")).isEqualTo("metrics");
+        SourceRecord other = change("_timescaledb_internal", "_hyper_11_2_chunk");
+        assertThat(t.apply(other)).as("another hypertable's prefix").isSameAs(other);
+        assertThat(t.hypertableOf("_timescaledb_internal", "_hyper_1_x_chunk")).isNull();
+    }
 }
