@@ -82,14 +82,22 @@ final class CatchUp implements AutoCloseable {
                 waitOrFail(deadline, "Debezium did not stream the marker at " + lsn + " (no topic " + topic + " yet)");
             }
             consumer.assign(List.of(tp));
-            // The marker was just written: start a minute back in time, not at the topic's beginning.
+            // The marker was just written: start a minute back in time. With no record that recent, start at the
+            // beginning (only markers and the application's own messages go there), never at the end: the marker may
+            // land between this lookup and the first fetch.
             var start = consumer.offsetsForTimes(Map.of(tp, System.currentTimeMillis() - 60_000)).get(tp);
             if (start != null) {
                 consumer.seek(tp, start.offset());
             } else {
-                consumer.seekToEnd(List.of(tp));
+                consumer.seekToBeginning(List.of(tp));
             }
+            Instant fallback = Instant.now().plusSeconds(90);
             while (true) {
+                if (Instant.now().isAfter(fallback)) {
+                    // Not seen in the topic (another topic naming, a transform that drops messages): the slot's position.
+                    awaitSlot(source, lsn, deadline);
+                    return;
+                }
                 for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
                     if (r.value() == null) {
                         continue;
