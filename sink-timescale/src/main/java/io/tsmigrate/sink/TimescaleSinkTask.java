@@ -169,8 +169,11 @@ public final class TimescaleSinkTask extends SinkTask {
             try {
                 flush();
             } catch (RuntimeException e) {
-                // put() raises the same error on its next call; here only report what the target holds.
+                // put() raises the same error on its next call; here only report what the target holds. Ask for that
+                // call now: Connect calls put() only when records come or a timeout asked for ends, and without it
+                // a failure first seen here (a pipelined write) would be retried by each offset commit forever.
                 LOG.debug("Flush before offset commit deferred: {}", e.getMessage());
+                context.timeout(1);
             }
         }
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
