@@ -304,7 +304,7 @@ public final class SinkBenchmark {
 
     private void startSource(String table) {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        c.put("connector.class", "io.tsmigrate.source.ExactPostgresConnector");
         c.put("database.hostname", source.host());
         c.put("database.port", Integer.toString(source.port()));
         c.put("database.user", source.user());

@@ -213,6 +213,11 @@ final class CheckCommand implements Callable<Integer> {
                         : Check.fail("connect", cls.substring(cls.lastIndexOf('.') + 1), "plugin not installed on the worker",
                                 "unpack the plugin into the worker's plugin.path and restart it"));
             }
+            String exact = "io.tsmigrate.source.ExactPostgresConnector";
+            if (versions.containsKey("io.debezium.connector.postgresql.PostgresConnector") && !versions.containsKey(exact)) {
+                out.add(Check.fail("connect", "ExactPostgresConnector", "tsmigrate-source-converter.jar is not in the Debezium PostgreSQL plugin's folder",
+                        "copy it there (it holds the source templates' connector and converter) and restart the worker"));
+            }
         } catch (CliException e) {
             out.add(Check.fail("connect", "REST API", e.getMessage(), "start the worker or fix --connect"));
         }

@@ -173,7 +173,7 @@ final class ConnectRest {
             } catch (IOException notJson) {
                 // keep the body
             }
-            throw new CliException("Kafka Connect answered " + r.statusCode() + " to " + method + " " + path + ": " + message);
+            throw new CliException("Kafka Connect answered " + r.statusCode() + " to " + method + " " + path + ": " + firstLine(message));
         }
     }
 
@@ -181,7 +181,7 @@ final class ConnectRest {
     static String firstLine(String s) {
         int nl = s.indexOf('\n');
         String first = nl < 0 ? s : s.substring(0, nl);
-        if (s.contains("ClassNotFoundException: io.tsmigrate.source.PgTextConverter")) {
+        if (s.contains("io.tsmigrate.source.") && (s.contains("ClassNotFoundException") || s.contains("Failed to find any class"))) {
             return first + ": the Connect worker has no tsmigrate-source-converter.jar in the Debezium PostgreSQL plugin's folder; "
                     + "copy it there on every worker (docs/operations.md, \"Your own Connect cluster\") and restart the workers";
         }

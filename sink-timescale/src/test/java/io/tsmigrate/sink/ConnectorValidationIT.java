@@ -23,7 +23,7 @@ class ConnectorValidationIT {
     @DisplayName("the worker lists the sink plugin with its version")
     void worker_lists_the_plugin(TestDatabases dbs) {
         JsonNode plugins = dbs.services().connect().plugins();
-        assertThat(plugins.findValuesAsText("class")).contains(CLASS, "io.debezium.connector.postgresql.PostgresConnector");
+        assertThat(plugins.findValuesAsText("class")).contains(CLASS, "io.debezium.connector.postgresql.PostgresConnector", "io.tsmigrate.source.ExactPostgresConnector");
     }
 
     @Test

@@ -81,7 +81,7 @@ public final class TestDatabases implements AutoCloseable {
     public Map<String, String> debeziumSource(String topicPrefix, String slotName) {
         PgEndpoint s = source();
         return new java.util.LinkedHashMap<>(Map.ofEntries(
-                Map.entry("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
+                Map.entry("connector.class", "io.tsmigrate.source.ExactPostgresConnector"),
                 Map.entry("tasks.max", "1"),
                 Map.entry("database.hostname", s.host()),
                 Map.entry("database.port", Integer.toString(s.port())),

@@ -1,0 +1,58 @@
+package io.tsmigrate.source;
+
+import io.debezium.connector.postgresql.PostgresConnectorTask;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.SourceTaskContext;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Debezium's PostgreSQL task, unchanged, with offsets from which a restart cannot skip the rest of a WAL record's
+ * changes ({@link WalRecordOffsets}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
+ * these offsets too. Connect calls a task from its own thread; this class adds no thread of its own.
+ */
+public final class ExactPostgresTask extends SourceTask {
+
+    private final PostgresConnectorTask debezium = new PostgresConnectorTask();
+    private WalRecordOffsets offsets;
+
+    @Override
+    public void initialize(SourceTaskContext context) {
+        super.initialize(context);
+        debezium.initialize(context);
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        offsets = new WalRecordOffsets(partition -> context.offsetStorageReader().offset(partition));
+        debezium.start(props);
+    }
+
+    @Override
+    public List<SourceRecord> poll() throws InterruptedException {
+        return offsets.apply(debezium.poll());
+    }
+
+    @Override
+    public void commit() throws InterruptedException {
+        debezium.commit();
+    }
+
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
+        debezium.commitRecord(record, metadata);
+    }
+
+    @Override
+    public void stop() {
+        debezium.stop();
+    }
+
+    @Override
+    public String version() {
+        return debezium.version();
+    }
+}

@@ -1,0 +1,118 @@
+package io.tsmigrate.source;
+
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Gives each record of Debezium's PostgreSQL connector an offset from which a restart cannot skip a change.
+ *
+ * <p>Many changes share one WAL position: the rows of one {@code COPY} page or multi-row insert (one
+ * {@code heap_multi_insert} record), the DELETE and CREATE Debezium makes of a primary-key change, a transaction's
+ * BEGIN and its first change. pgoutput tells Debezium nothing about how many there are, so Debezium 3.6.1 stores the
+ * change's own position as completely processed ({@code lsn_proc}) and, restarted from it, resumes at the next
+ * position: the changes of that position it had not sent yet are never sent (dbz#1554). That happens whenever the
+ * last offset Connect stores falls inside such a group, which a graceful restart (a rebalance, a connector restart, a
+ * worker shutdown) makes likely: Connect stores the offset of the last record produced, and drops the rest of
+ * Debezium's queue.
+ *
+ * <p>Here every record of a group carries the offset of the last record <em>before</em> the group, which Debezium
+ * itself produced once the group before was complete. A restart from it resumes exactly at the group's first change
+ * (Debezium's own crash-restart path, with its transaction counters restored to that point), so the changes of the
+ * group already sent are sent again with the same position and transaction order, and the sink skips them (see
+ * sink-timescale/DESIGN.md). A group is a run of records with the same {@code lsn_proc}; a record of another
+ * position closes it. A transaction's COMMIT keeps its own offset and is the safe point for what follows it: Debezium
+ * resumes from a COMMIT at the next transaction's BEGIN. The first group after a connector's very first start has no earlier position: its records
+ * keep their own offsets. Snapshot records keep theirs too (they hold the snapshot's progress).
+ *
+ * <p>One instance per task; called on the task's polling thread only.
+ */
+final class WalRecordOffsets {
+
+    /** Debezium's offset key for the last completely processed WAL position, the one a restart resumes after. */
+    static final String PROCESSED = "lsn_proc";
+
+    /** Present in the offsets of snapshot records. */
+    static final String SNAPSHOT = "snapshot";
+
+    /** The kind of the change an offset belongs to; {@value #COMMIT} for a transaction's end. */
+    static final String MESSAGE_TYPE = "messageType";
+
+    static final String COMMIT = "COMMIT";
+
+    private final Function<Map<String, ?>, Map<String, ?>> stored;
+    private final Map<Map<String, ?>, Group> groups = new HashMap<>();
+
+    /** @param stored the offset Connect holds for a source partition (null when there is none) */
+    WalRecordOffsets(Function<Map<String, ?>, Map<String, ?>> stored) {
+        this.stored = stored;
+    }
+
+    /** The records in the same order, each with its safe offset. */
+    List<SourceRecord> apply(List<SourceRecord> records) {
+        if (records == null || records.isEmpty()) {
+            return records;
+        }
+        List<SourceRecord> out = new ArrayList<>(records.size());
+        for (SourceRecord r : records) {
+            out.add(apply(r));
+        }
+        return out;
+    }
+
+    SourceRecord apply(SourceRecord r) {
+        Map<String, ?> partition = r.sourcePartition();
+        Map<String, ?> offset = r.sourceOffset();
+        if (partition == null || offset == null) {
+            return r;
+        }
+        Group g = groups.computeIfAbsent(partition, p -> new Group(stored.apply(p)));
+        Object position = offset.get(PROCESSED);
+        if (position == null || offset.containsKey(SNAPSHOT)) {
+            g.reset();
+            return r;
+        }
+        if (COMMIT.equals(offset.get(MESSAGE_TYPE))) {
+            // A transaction's end is a safe point itself: restarted from it, Debezium resumes at the next
+            // transaction's BEGIN, also when that shares the position.
+            g.position = position;
+            g.before = offset;
+            g.last = offset;
+            return r;
+        }
+        if (!position.equals(g.position)) {
+            if (g.last != null) {
+                g.before = g.last;
+            }
+            g.position = position;
+        }
+        g.last = offset;
+        if (g.before == null || g.before == offset) {
+            return r;
+        }
+        return new SourceRecord(partition, g.before, r.topic(), r.kafkaPartition(), r.keySchema(), r.key(),
+                r.valueSchema(), r.value(), r.timestamp(), r.headers());
+    }
+
+    /** The current group of one source partition. */
+    private static final class Group {
+        Object position;
+        /** The offset of the last record before the group: where a restart must resume from. */
+        Map<String, ?> before;
+        Map<String, ?> last;
+
+        Group(Map<String, ?> stored) {
+            this.before = stored;
+        }
+
+        void reset() {
+            position = null;
+            before = null;
+            last = null;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.tsmigrate.source;
+
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WalRecordOffsetsTest {
+
+    private static final Map<String, ?> PARTITION = Map.of("server", "m");
+
+    private static Map<String, Object> offset(long processed, String type, int order) {
+        Map<String, Object> o = new HashMap<>();
+        o.put("lsn_proc", processed);
+        o.put("lsn", processed);
+        o.put("messageType", type);
+        o.put("total_order", order);
+        return o;
+    }
+
+    private static SourceRecord record(Map<String, Object> offset) {
+        return new SourceRecord(PARTITION, offset, "t", null, null, null, null, "v" + offset.get("total_order"));
+    }
+
+    private static List<Map<String, ?>> offsets(List<SourceRecord> records) {
+        List<Map<String, ?>> out = new ArrayList<>();
+        records.forEach(r -> out.add(r.sourceOffset()));
+        return out;
+    }
+
+    @Test
+    void every_change_of_one_wal_record_carries_the_offset_before_it() {
+        Map<String, Object> stored = offset(10, "COMMIT", 0);
+        WalRecordOffsets w = new WalRecordOffsets(p -> stored);
+        Map<String, Object> begin = offset(10, "BEGIN", 0);
+        Map<String, Object> first = offset(20, "INSERT", 1);
+        Map<String, Object> copy1 = offset(30, "INSERT", 2);
+        Map<String, Object> copy2 = offset(30, "INSERT", 3);
+        Map<String, Object> copy3 = offset(30, "INSERT", 4);
+        Map<String, Object> next = offset(40, "UPDATE", 5);
+        List<SourceRecord> out = w.apply(List.of(record(begin), record(first), record(copy1), record(copy2)));
+        out.addAll(w.apply(List.of(record(copy3), record(next))));
+        assertThat(offsets(out)).containsExactly(stored, begin, first, first, first, copy3);
+        assertThat(out.get(3).value()).isEqualTo("v3");
+        assertThat(out.get(3).topic()).isEqualTo("t");
+    }
+
+    @Test
+    void a_commit_keeps_its_own_offset_and_is_the_safe_point_after_it() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> null);
+        Map<String, Object> change = offset(20, "INSERT", 1);
+        Map<String, Object> commit = offset(25, "COMMIT", 1);
+        Map<String, Object> heartbeat = offset(25, "COMMIT", 1);
+        Map<String, Object> begin = offset(25, "BEGIN", 0);
+        Map<String, Object> shared = offset(25, "INSERT", 1);
+        List<SourceRecord> out = w.apply(List.of(record(change), record(commit), record(heartbeat), record(begin), record(shared)));
+        assertThat(offsets(out)).containsExactly(change, commit, heartbeat, heartbeat, heartbeat);
+    }
+
+    @Test
+    void the_first_group_without_any_earlier_position_keeps_its_offsets_and_snapshots_are_untouched() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> null);
+        Map<String, Object> snap = offset(5, "READ", 0);
+        snap.put("snapshot", "INITIAL");
+        Map<String, Object> a = offset(20, "INSERT", 1);
+        Map<String, Object> b = offset(20, "INSERT", 2);
+        Map<String, Object> c = offset(30, "INSERT", 3);
+        List<SourceRecord> out = w.apply(List.of(record(snap), record(a), record(b), record(c)));
+        assertThat(offsets(out)).containsExactly(snap, a, b, b);
+    }
+
+    @Test
+    void records_without_a_position_pass_unchanged() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> offset(1, "COMMIT", 0));
+        SourceRecord bare = new SourceRecord(null, null, "t", null, null, null, null, "x");
+        assertThat(w.apply(List.of(bare))).containsExactly(bare);
+        assertThat(w.apply(List.of())).isEmpty();
+    }
+}
