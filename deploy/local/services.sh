@@ -17,7 +17,10 @@
 #   env                    the connection settings, as shell assignments
 #   start|stop|kill NAME   one service: source, target, kafka, connect (kill = SIGKILL, for fault tests)
 #   pg-start NAME PORT [SETTING=VALUE ...]   an extra throwaway PostgreSQL cluster (tests of bad settings)
+#                          with TSMIGRATE_PG_TLS=DIR (server.crt, server.key in DIR) it takes TLS connections only
 #   pg-stop NAME           stop such a cluster and delete its data
+#   shared-dir             print a folder that has the same path outside and inside the chroot (a CA file for
+#                          pg_dump/psql, which run in the chroot, and for Java, which does not)
 #   provision              only build the Debian 13 chroot with PostgreSQL 17 + TimescaleDB + pgcopydb
 #   bin                    print the folder of wrappers (psql, pg_dump, pg_restore, pgcopydb) that run the chroot's tools
 #
@@ -236,11 +239,20 @@ pg_start() { # pg_start NAME PORT [SETTING=VALUE ...]
     printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 trust\n' \
       >"$CHROOT$data/pg_hba.conf"
   fi
+  if [ -n "${TSMIGRATE_PG_TLS:-}" ]; then
+    # TLS only over TCP: a client that does not ask for it is refused by pg_hba.
+    install -m 0600 "$TSMIGRATE_PG_TLS/server.key" "$CHROOT$data/server.key"
+    install -m 0644 "$TSMIGRATE_PG_TLS/server.crt" "$CHROOT$data/server.crt"
+    chroot "$CHROOT" chown postgres:postgres "$data/server.key" "$data/server.crt"
+    printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nlocal replication all trust\nhostssl replication all 127.0.0.1/32 trust\n' \
+      >"$CHROOT$data/pg_hba.conf"
+  fi
   local opts=(-c listen_addresses=127.0.0.1 -c "port=$port" -c unix_socket_directories=/tmp
     -c dynamic_shared_memory_type=sysv -c shared_preload_libraries=timescaledb
     -c timescaledb.telemetry_level=off -c max_connections=100 -c shared_buffers=256MB
     -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c log_min_messages=warning
     -c max_wal_size=4GB)
+  [ -z "${TSMIGRATE_PG_TLS:-}" ] || opts+=(-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key)
   local setting
   for setting in "$@"; do opts+=(-c "$setting"); done
   spawn "$name" chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 \
@@ -554,6 +566,11 @@ case "$cmd" in
   pg-stop)
     [ $# -ge 1 ] || die "usage: $0 pg-stop NAME"
     stop_process "$1" INT; rm -rf "${CHROOT:?}$PGDATA_ROOT/$1" ;;
+  shared-dir)
+    # A real folder in the chroot and a link to it outside, under one path.
+    mkdir -p "$CHROOT/tmp/tsmigrate-shared"; chmod 1777 "$CHROOT/tmp/tsmigrate-shared"
+    [ -L /tmp/tsmigrate-shared ] || ln -sfn "$CHROOT/tmp/tsmigrate-shared" /tmp/tsmigrate-shared
+    printf '%s\n' /tmp/tsmigrate-shared ;;
   provision) need_root; provision ;;
   bin) write_bin; printf '%s\n' "$RUN/bin" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;

@@ -55,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
             checks.addAll(SourceRules.evaluate(f, facts));
         } catch (SQLException e) {
             checks.add(Check.fail("source", "connection", "cannot connect to " + endpoints.source() + ": " + e.getMessage(),
-                    "check --source-url, the user and the password variable"));
+                    connectionFix(endpoints.source(), e, "--source-url", "check --source-url, the user and the password variable")));
         }
         if (endpoints.targetUrl != null) {
             checks.addAll(target(endpoints.target(), sourceVersion));
@@ -178,7 +178,8 @@ final class CheckCommand implements Callable<Integer> {
             out.add(max - used >= 4 ? Check.ok("target", "max_connections", (max - used) + " free of " + max)
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections", "raise max_connections"));
         } catch (SQLException e) {
-            out.add(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(), "check --target-url"));
+            out.add(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
+                    connectionFix(target, e, "--target-url", "check --target-url")));
         }
         return out;
     }
@@ -199,6 +200,17 @@ final class CheckCommand implements Callable<Integer> {
             // Connection problems are reported by the source and target checks.
         }
         return out;
+    }
+
+    /** What to do about a failed connection; a refused server certificate names the URL's CA file. */
+    static String connectionFix(Db db, SQLException e, String option, String otherwise) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("PKIX") || m.contains("certificate") || m.contains("SSL error")) {
+            String ca = db.param("sslrootcert");
+            return "the server's TLS certificate was not accepted" + (ca == null ? " (no sslrootcert in the URL)" : " with sslrootcert=" + ca)
+                    + ": give the CA file that signed it as sslrootcert=<file> in " + option + ", and a host name the certificate names";
+        }
+        return otherwise;
     }
 
     private static List<Check> connect(ConnectRest rest) {

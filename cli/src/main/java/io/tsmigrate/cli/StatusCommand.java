@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,25 +60,8 @@ final class StatusCommand implements Callable<Integer> {
 
     Map<String, Object> snapshot() throws Exception {
         Map<String, Object> s = new LinkedHashMap<>();
-        try (Connection c = endpoints.source().open("tsmigrate-status"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-                     + "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, current_setting('max_slot_wal_keep_size') "
-                     + "FROM pg_replication_slots WHERE slot_name = " + io.tsmigrate.bootstrap.Ident.literal(names.slot()))) {
-            if (rs.next()) {
-                s.put("slot", names.slot() + (rs.getBoolean(1) ? " (active)" : " (inactive)"));
-                s.put("slot lag (bytes)", rs.getLong(2));
-                s.put("WAL retained (bytes)", rs.getLong(3));
-                s.put("max_slot_wal_keep_size", rs.getString(4));
-                String keep = rs.getString(4);
-                if (!"-1".equals(keep)) {
-                    long limit = parseSize(keep);
-                    if (limit > 0 && rs.getLong(3) > limit * 0.8) {
-                        s.put("WARNING", "retained WAL is above 80% of max_slot_wal_keep_size: the slot may be invalidated");
-                    }
-                }
-            } else {
-                s.put("slot", names.slot() + " (missing)");
-            }
+        try (Connection c = endpoints.source().open("tsmigrate-status")) {
+            slot(c, s);
         }
         if (!endpoints.isEmbedded() || endpoints.embedded(names).running()) {
             ConnectRest rest = endpoints.connectRest(names);
@@ -123,6 +107,66 @@ final class StatusCommand implements Callable<Integer> {
 
     private long lastApplied = -1;
     private long lastSampled;
+    private long lastRetained = -1;
+    private long lastRetainedAt;
+
+    /**
+     * The slot's state as PostgreSQL reports it (the whole row as JSON, so columns newer servers add, such as
+     * {@code wal_status}, {@code safe_wal_size} and {@code invalidation_reason}, are read where they exist): whether
+     * it is lost, the WAL it retains, how fast that grows and when {@code max_slot_wal_keep_size} would be reached.
+     */
+    private void slot(Connection c, Map<String, Object> s) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT to_jsonb(r) || jsonb_build_object('lag', pg_wal_lsn_diff(pg_current_wal_lsn(), r.confirmed_flush_lsn)::bigint, "
+                + "'retained', pg_wal_lsn_diff(pg_current_wal_lsn(), r.restart_lsn)::bigint, 'keep', current_setting('max_slot_wal_keep_size')) "
+                + "FROM pg_replication_slots r WHERE slot_name = ?")) {
+            ps.setString(1, names.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    s.put("slot", names.slot() + " (missing)");
+                    s.put("WARNING", "the replication slot " + names.slot() + " does not exist: changes since it was dropped are not streamed; "
+                            + "the migration cannot go on from here (tsmigrate clean, then migrate again)");
+                    return;
+                }
+                com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(rs.getString(1));
+                String walStatus = row.path("wal_status").asText("");
+                boolean lost = "lost".equals(walStatus) || !row.path("invalidation_reason").isMissingNode() && !row.path("invalidation_reason").isNull();
+                s.put("slot", names.slot() + (lost ? " (LOST)" : row.path("active").asBoolean() ? " (active)" : " (inactive)")
+                        + (walStatus.isEmpty() ? "" : ", WAL " + walStatus));
+                s.put("slot confirmed position", row.path("confirmed_flush_lsn").asText("none"));
+                if (lost) {
+                    s.put("WARNING", "the replication slot " + names.slot() + " was invalidated" + (row.path("invalidation_reason").isTextual()
+                            ? " (" + row.path("invalidation_reason").asText() + ")" : "") + ": the source removed WAL it still needed; the migration "
+                            + "cannot go on from here (tsmigrate clean, raise max_slot_wal_keep_size, then migrate again)");
+                    return;
+                }
+                long retained = row.path("retained").asLong();
+                s.put("slot lag (bytes)", row.path("lag").asLong());
+                s.put("WAL retained (bytes)", retained);
+                s.put("max_slot_wal_keep_size", row.path("keep").asText());
+                long now = System.nanoTime();
+                double rate = lastRetained >= 0 && now > lastRetainedAt ? (retained - lastRetained) / ((now - lastRetainedAt) / 1e9) : Double.NaN;
+                lastRetained = retained;
+                lastRetainedAt = now;
+                if (!Double.isNaN(rate)) {
+                    s.put("WAL retained growth (bytes/s)", Math.round(rate));
+                }
+                if (row.path("safe_wal_size").isNumber()) {
+                    long safe = row.path("safe_wal_size").asLong();
+                    s.put("WAL until the slot is lost (bytes)", safe);
+                    if (rate > 0) {
+                        s.put("time until the slot is lost", Math.round(safe / rate) + " s at the current growth");
+                    }
+                    long limit = parseSize(row.path("keep").asText());
+                    if (limit > 0 && safe < limit / 5) {
+                        s.put("WARNING", "the slot holds more than 80% of max_slot_wal_keep_size: when it is reached the source invalidates the slot "
+                                + "and the migration is lost; check that the connectors run and keep up, or raise max_slot_wal_keep_size");
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable slot row", e);
+        }
+    }
 
     /** Per change topic: records in Kafka the sink has not committed (needs --kafka, or the embedded broker). */
     private void kafkaLag(Connection target, Map<String, Object> s) {
@@ -143,6 +187,12 @@ final class StatusCommand implements Callable<Integer> {
 
     private static long parseSize(String s) {
         try {
+            if (s.endsWith("TB")) {
+                return Long.parseLong(s.substring(0, s.length() - 2)) << 40;
+            }
+            if (s.endsWith("kB")) {
+                return Long.parseLong(s.substring(0, s.length() - 2)) << 10;
+            }
             if (s.endsWith("GB")) {
                 return Long.parseLong(s.substring(0, s.length() - 2)) << 30;
             }

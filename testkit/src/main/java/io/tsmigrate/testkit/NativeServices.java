@@ -135,6 +135,22 @@ public final class NativeServices {
         return new PgEndpoint("127.0.0.1", port, "postgres", null, "postgres");
     }
 
+    /**
+     * An extra cluster that takes TLS connections only (pg_hba {@code hostssl}), with the server certificate and key
+     * in {@code tls} ({@code server.crt}, {@code server.key}).
+     */
+    public PgEndpoint startExtraTlsPostgres(String name, int port, Path tls, String... settings) {
+        List<String> args = new ArrayList<>(List.of("pg-start", name, Integer.toString(port)));
+        args.addAll(List.of(settings));
+        run(Duration.SHORT, Map.of("TSMIGRATE_PG_TLS", tls.toString()), args.toArray(String[]::new));
+        return new PgEndpoint("127.0.0.1", port, "postgres", null, "postgres");
+    }
+
+    /** A folder with the same path outside the chroot and inside it, where the chroot's pg_dump and psql run. */
+    public Path sharedDir() {
+        return Path.of(run(Duration.SHORT, "shared-dir").trim());
+    }
+
     /** Stops a cluster from {@link #startExtraPostgres} and deletes its data. */
     public void stopExtraPostgres(String name) {
         run(Duration.SHORT, "pg-stop", name);
