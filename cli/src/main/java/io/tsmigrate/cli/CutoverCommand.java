@@ -71,6 +71,7 @@ final class CutoverCommand implements Callable<Integer> {
         Instant deadline = started.plusSeconds(timeout);
         try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
+            LostStream.requireSlot(s, t, names);
             if (!blockWrites.isEmpty()) {
                 int n = WriteBlock.block(s, t, names.publication(), blockWrites);
                 System.out.println("Writes blocked: " + n + " privileges of " + String.join(", ", blockWrites)

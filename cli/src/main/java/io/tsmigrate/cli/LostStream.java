@@ -80,6 +80,35 @@ final class LostStream {
         }
     }
 
+    /**
+     * Fails closed when the migration's slot is gone or invalidated (dropped, or its WAL removed past
+     * {@code max_slot_wal_keep_size}): changes after the loss never reach the target, so no catch-up can make it
+     * equal. Names the slot, what it had confirmed and what the sink applied.
+     */
+    static void requireSlot(Connection source, Connection target, Names names) throws SQLException {
+        String state;
+        try (var ps = source.prepareStatement("SELECT coalesce(to_jsonb(r) ->> 'wal_status', '') || '|' || coalesce(to_jsonb(r) ->> 'invalidation_reason', '') "
+                + "|| '|' || coalesce(confirmed_flush_lsn::text, 'none') FROM pg_replication_slots r WHERE slot_name = ?")) {
+            ps.setString(1, names.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                state = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        String[] parts = state == null ? null : state.split("\\|", -1);
+        if (parts != null && !"lost".equals(parts[0]) && parts[1].isEmpty()) {
+            return;
+        }
+        String sink;
+        try (Statement st = target.createStatement()) {
+            sink = applied(st, names);
+        }
+        String what = parts == null ? "does not exist (dropped)"
+                : "was invalidated (" + (parts[1].isEmpty() ? "wal_status lost" : parts[1]) + ") after confirming " + parts[2];
+        throw new CliException("the replication slot " + names.slot() + " " + what + "; the sink has applied " + sink + ". Changes after the "
+                + "loss were never streamed, so the target cannot be made equal: nothing was stopped or changed. Start the migration over "
+                + "(tsmigrate clean, then migrate; raise max_slot_wal_keep_size if WAL removal lost it)");
+    }
+
     private static String applied(Statement st, Names names) throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT count(*), max(source_commit_lsn), max(to_timestamp(source_ts_ms / 1000.0))::text "
                 + "FROM tsmigrate.sink_offsets WHERE connector = " + Ident.literal(names.sinkConnector()))) {
