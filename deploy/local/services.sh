@@ -19,6 +19,8 @@
 #   pg-start NAME PORT [SETTING=VALUE ...]   an extra throwaway PostgreSQL cluster (tests of bad settings)
 #                          with TSMIGRATE_PG_TLS=DIR (server.crt, server.key in DIR) it takes TLS connections only
 #   pg-stop NAME           stop such a cluster and delete its data
+#   worker-start NAME PORT another Connect worker in the same group (a distributed cluster on loopback);
+#                          worker-stop NAME stops it gracefully, kill NAME kills it
 #   shared-dir             print a folder that has the same path outside and inside the chroot (a CA file for
 #                          pg_dump/psql, which run in the chroot, and for Java, which does not)
 #   provision              only build the Debian 13 chroot with PostgreSQL 17 + TimescaleDB + pgcopydb
@@ -364,8 +366,12 @@ cluster_id() { # any valid KRaft cluster id will do: the broker is alone and its
   printf 'MkU3OEVBNTcwNTJENDM2Qk'
 }
 
-start_connect() {
-  running connect && return 0
+start_connect() { start_worker connect "$CONNECT_PORT"; }
+
+start_worker() { # start_worker NAME PORT: a Connect worker of the one group (more than one: a distributed cluster)
+  local name=$1 port=$2
+  running "$name" && return 0
+  port_listening "$port" && die "port $port for $name is taken by another program; choose another port"
   local java plugins
   java=$(java_cmd)
   mkdir -p "$RUN/config" "$RUN/connect"
@@ -373,10 +379,10 @@ start_connect() {
   plugins=$RUNTIME/plugins
   [ -d "$ROOT/sink-timescale/target/connect-plugins" ] && plugins=$plugins,$ROOT/sink-timescale/target/connect-plugins
   [ -n "${TSMIGRATE_CONNECT_PLUGIN_PATH:-}" ] && plugins=$plugins,$TSMIGRATE_CONNECT_PLUGIN_PATH
-  cat >"$RUN/config/connect.properties" <<EOF
+  cat >"$RUN/config/$name.properties" <<EOF
 bootstrap.servers=127.0.0.1:$KAFKA_PORT
 group.id=tsmigrate-connect
-listeners=http://127.0.0.1:$CONNECT_PORT
+listeners=http://127.0.0.1:$port
 key.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 key.converter.schemas.enable=true
@@ -399,10 +405,10 @@ connector.client.config.override.policy=All
 EOF
   local heap
   read -r -a heap <<<"${TSMIGRATE_CONNECT_JVM_OPTS:-$CONNECT_JVM_DEFAULT}"
-  spawn connect "$java" "${heap[@]}" "-Dlog4j2.configurationFile=$RUN/config/log4j2.properties" \
+  spawn "$name" "$java" "${heap[@]}" "-Dlog4j2.configurationFile=$RUN/config/log4j2.properties" \
     -Djava.awt.headless=true -cp "$RUNTIME/kafka-libs/*" org.apache.kafka.connect.cli.ConnectDistributed \
-    "$RUN/config/connect.properties"
-  wait_for connect 180 curl -sf "http://127.0.0.1:$CONNECT_PORT/connector-plugins"
+    "$RUN/config/$name.properties"
+  wait_for "$name" 180 curl -sf "http://127.0.0.1:$port/connector-plugins"
 }
 
 # ------------------------------------------------------------------------------------------------ wrappers
@@ -563,6 +569,12 @@ case "$cmd" in
   pg-start)
     [ $# -ge 2 ] || die "usage: $0 pg-start NAME PORT [SETTING=VALUE ...]"
     need_root; provision; mkdir -p "$RUN/logs" "$RUN/pids"; pg_start "$@" ;;
+  worker-start)
+    [ $# -ge 2 ] || die "usage: $0 worker-start NAME PORT"
+    mkdir -p "$RUN/logs" "$RUN/pids"; load_ports; start_worker "$1" "$2" ;;
+  worker-stop)
+    [ $# -ge 1 ] || die "usage: $0 worker-stop NAME"
+    stop_process "$1" TERM ;;
   pg-stop)
     [ $# -ge 1 ] || die "usage: $0 pg-stop NAME"
     stop_process "$1" INT; rm -rf "${CHROOT:?}$PGDATA_ROOT/$1" ;;

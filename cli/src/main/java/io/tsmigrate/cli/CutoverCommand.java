@@ -67,11 +67,15 @@ final class CutoverCommand implements Callable<Integer> {
             }
             return 0;
         }
+        Instant deadline = Instant.now().plusSeconds(timeout);
+        try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
+            LostStream.requireSlot(s, t, names);
+        }
+        // Not part of the downtime: nothing is stopped while a task waits for a worker.
+        new TaskLiveness(endpoints.connectRest(names)).awaitLive(deadline, names.sourceConnector(), names.sinkConnector());
         Instant started = Instant.now();
-        Instant deadline = started.plusSeconds(timeout);
         try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            LostStream.requireSlot(s, t, names);
             if (!blockWrites.isEmpty()) {
                 int n = WriteBlock.block(s, t, names.publication(), blockWrites);
                 System.out.println("Writes blocked: " + n + " privileges of " + String.join(", ", blockWrites)

@@ -75,6 +75,12 @@ final class StatusCommand implements Callable<Integer> {
                     s.put("connector " + c, "absent");
                 }
             }
+            List<String> problems = new TaskLiveness(rest).problems(names.sourceConnector(), names.sinkConnector());
+            for (int i = 0; i < problems.size(); i++) {
+                if (!problems.get(i).endsWith("is absent")) {
+                    s.put("WARNING task" + (i == 0 ? "" : " " + (i + 1)), problems.get(i));
+                }
+            }
         }
         try (Connection t = endpoints.target().open("tsmigrate-status"); Statement st = t.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {

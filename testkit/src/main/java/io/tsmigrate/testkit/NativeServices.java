@@ -127,6 +127,20 @@ public final class NativeServices {
         run(Duration.SHORT, Map.of("TSMIGRATE_CONNECT_OFFSET_FLUSH_MS", Long.toString(offsetFlushMs)), "start", "connect");
     }
 
+    /**
+     * Starts another Connect worker in the services' group (a distributed cluster on loopback) with its REST API on
+     * {@code port}, and waits until it answers; {@link #kill} and {@link #stopWorker} take its name.
+     */
+    public String startWorker(String name, int port) {
+        run(Duration.SHORT, "worker-start", name, Integer.toString(port));
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Stops a worker from {@link #startWorker} gracefully (its tasks move to the others). */
+    public void stopWorker(String name) {
+        run(Duration.SHORT, "worker-stop", name);
+    }
+
     /** Starts a throwaway PostgreSQL cluster with extra settings, for tests of misconfigured servers. */
     public PgEndpoint startExtraPostgres(String name, int port, String... settings) {
         List<String> args = new ArrayList<>(List.of("pg-start", name, Integer.toString(port)));
