@@ -33,6 +33,8 @@
 #   TSMIGRATE_CONNECT_PORT   ports (defaults, below the kernel's ephemeral range 32768-60999: 25432, 25433, 29092, 29093, 28083; a taken port is replaced
 #                            by a free one and the choice is printed by `env`)
 #   TSMIGRATE_CONNECT_PLUGIN_PATH   extra comma-separated plugin.path entries for the Connect worker
+#   TSMIGRATE_TARGET_DURABLE=1   the target as production runs it: fsync, synchronous_commit and full_page_writes on,
+#                            shared_buffers=1GB, max_wal_size=8GB (the test services turn durability off for speed)
 #   TSMIGRATE_CONNECT_OFFSET_FLUSH_MS   the worker's offset.flush.interval.ms (default 2000; Kafka's own is 60000)
 #   TSMIGRATE_TIMESCALEDB_COMMUNITY   a folder with TimescaleDB's Community-edition source archive and its build.sh
 #                            (default: ../shared/timescaledb beside the checkout, when it is there). Provisioning builds
@@ -276,7 +278,14 @@ start_source() {
   pg_start source "$SOURCE_PORT" wal_level=logical max_replication_slots=20 max_wal_senders=20
   check_source
 }
-start_target() { pg_start target "$TARGET_PORT" max_connections=200; }
+start_target() {
+  if [ -n "${TSMIGRATE_TARGET_DURABLE:-}" ]; then
+    # As production runs it (benchmarks): every commit on disk, full pages in the WAL, memory of a real server.
+    pg_start target "$TARGET_PORT" max_connections=200 fsync=on synchronous_commit=on full_page_writes=on shared_buffers=1GB max_wal_size=8GB
+  else
+    pg_start target "$TARGET_PORT" max_connections=200
+  fi
+}
 
 # ------------------------------------------------------------------------------------------ Kafka/Connect
 java_cmd() { # the JVM with Kafka's own jars only

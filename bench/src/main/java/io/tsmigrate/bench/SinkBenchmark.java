@@ -396,8 +396,17 @@ public final class SinkBenchmark {
         }
     }
 
-    private String report() {
+    private String report() throws java.sql.SQLException {
         StringBuilder sb = new StringBuilder();
+        // What a sceptic asks first: was the target durable, and how was the worker run.
+        try (Connection c = Services.open(services.target()); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings "
+                     + "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size', 'wal_level', 'checkpoint_timeout')")) {
+            rs.next();
+            sb.append("Target: ").append(rs.getString(1)).append("\n\n");
+        }
+        sb.append("Worker JVM: ").append(System.getenv().getOrDefault("TSMIGRATE_CONNECT_JVM_OPTS", "services.sh default"))
+                .append("; offset.flush.interval.ms=").append(System.getenv().getOrDefault("TSMIGRATE_CONNECT_OFFSET_FLUSH_MS", "2000")).append("\n\n");
         sb.append("| workload | contender | runs (s) | median (s) | records/s | Connect CPU (s, median) | target CPU (s, median) | digest |\n");
         sb.append("|---|---|---|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {

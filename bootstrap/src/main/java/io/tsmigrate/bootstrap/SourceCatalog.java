@@ -17,15 +17,21 @@ public final class SourceCatalog {
             + "'timescaledb_experimental', '_timescaledb_catalog', '_timescaledb_internal', '_timescaledb_config', '_timescaledb_cache', "
             + "'_timescaledb_functions', '_timescaledb_debug') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
+    /**
+     * The source's user tables as a SQL fragment ({@code cl} the table, {@code n} its schema): roots of partitioned
+     * tables and plain tables, outside the internal schemas, not owned by an extension. Append conditions with AND.
+     */
+    public static final String USER_TABLES = "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
+            + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + INTERNAL_SCHEMAS
+            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e')";
+
     private SourceCatalog() {
     }
 
     /** Every user table of the source ({schema, table}), before any selection: what pg_dump would see. */
     public static List<String[]> userTables(Connection c) throws SQLException {
         List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, cl.relname FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
-                + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + INTERNAL_SCHEMAS
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e') ORDER BY 1, 2");
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, cl.relname " + USER_TABLES + " ORDER BY 1, 2");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new String[] {rs.getString(1), rs.getString(2)});

@@ -95,7 +95,28 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
         return (p[0] == null || p[0].matcher(schema).matches()) && p[1].matcher(table).matches();
     }
 
+    /** Compiled patterns by option and pattern: covers() runs once per table of a catalog. */
+    private static final java.util.Map<String, Object> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static Pattern schemaPattern(String pattern, String option) {
+        Object p = COMPILED.get("s:" + option + ":" + pattern);
+        if (p == null) {
+            p = compileSchema(pattern, option);
+            COMPILED.put("s:" + option + ":" + pattern, p);
+        }
+        return (Pattern) p;
+    }
+
+    private static Pattern[] tablePattern(String pattern, String option) {
+        Object p = COMPILED.get("t:" + option + ":" + pattern);
+        if (p == null) {
+            p = compileTable(pattern, option);
+            COMPILED.put("t:" + option + ":" + pattern, p);
+        }
+        return (Pattern[]) p;
+    }
+
+    private static Pattern compileSchema(String pattern, String option) {
         List<String> parts = parts(pattern, option);
         if (parts.size() != 1) {
             throw new BootstrapException("--" + option + " " + pattern + ": a schema pattern has no dot outside double quotes; "
@@ -104,7 +125,7 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
         return Pattern.compile(parts.get(0));
     }
 
-    private static Pattern[] tablePattern(String pattern, String option) {
+    private static Pattern[] compileTable(String pattern, String option) {
         List<String> parts = parts(pattern, option);
         if (parts.size() > 2) {
             throw new BootstrapException("--" + option + " " + pattern + ": use TABLE or SCHEMA.TABLE; quote a name that contains a dot (\"a.b\")");

@@ -58,8 +58,9 @@ final class CheckCommand implements Callable<Integer> {
                     connectionFix(endpoints.source(), e, "--source-url", "check --source-url, the user and the password variable")));
         }
         if (endpoints.targetUrl != null) {
-            checks.addAll(target(endpoints.target(), sourceVersion));
-            checks.addAll(edition(endpoints.source(), endpoints.target()));
+            String license = license(endpoints.target());
+            checks.addAll(target(endpoints.target(), sourceVersion, license));
+            checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
             checks.addAll(connect(new ConnectRest(endpoints.connect)));
@@ -98,9 +99,7 @@ final class CheckCommand implements Callable<Integer> {
         f.put("rolsuper", one(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"));
         f.put("rds_replication_member", one(c, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication') "
                 + "AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'rds_replication'), 'member')"));
-        String userTables = "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition "
-                + "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate') AND n.nspname NOT LIKE '\\_timescaledb%' "
-                + "AND n.nspname NOT LIKE 'timescaledb\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'" + MigratedTables.restriction(c, selection);
+        String userTables = io.tsmigrate.bootstrap.SourceCatalog.USER_TABLES + MigratedTables.restriction(c, selection);
         f.put("tables_without_key", lines(c, "SELECT n.nspname || '.' || cl.relname " + userTables + " AND cl.relreplident IN ('d', 'n') "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
         f.put("generated_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",
@@ -143,7 +142,16 @@ final class CheckCommand implements Callable<Integer> {
         return String.join("\n", found);
     }
 
-    private static List<Check> target(Db target, int sourceVersion) {
+    /** The target's TimescaleDB license (probed once), or null when unknown or unreachable. */
+    private static String license(Db target) {
+        try (Connection c = target.open("tsmigrate-check")) {
+            return io.tsmigrate.bootstrap.TimescaleFeatures.probeLicense(c);
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static List<Check> target(Db target, int sourceVersion, String license) {
         List<Check> out = new ArrayList<>();
         try (Connection c = target.open("tsmigrate-check")) {
             int version = Integer.parseInt(one(c, "SHOW server_version_num"));
@@ -161,7 +169,6 @@ final class CheckCommand implements Callable<Integer> {
                     out.add(Check.fail("target", "shared_preload_libraries", "shared_preload_libraries is '" + preload + "': TimescaleDB cannot "
                             + "run without it", "ALTER SYSTEM SET shared_preload_libraries = 'timescaledb'; then restart PostgreSQL"));
                 }
-                String license = io.tsmigrate.bootstrap.TimescaleFeatures.probeLicense(c);
                 if (license == null) {
                     // The setting exists once the extension's library is loaded, that is once the extension exists in the database.
                     out.add(Check.ok("target", "TimescaleDB license", "known once the extension exists in this database (the bootstrap creates it); "
@@ -185,10 +192,10 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Each TimescaleDB feature of the source that an Apache-licensed target cannot hold, refused before anything is copied. */
-    private static List<Check> edition(io.tsmigrate.bootstrap.Db source, io.tsmigrate.bootstrap.Db target) {
+    private static List<Check> edition(io.tsmigrate.bootstrap.Db source, io.tsmigrate.bootstrap.Db target, String license) {
         List<Check> out = new ArrayList<>();
         try (Connection s = source.open("tsmigrate-check"); Connection t = target.open("tsmigrate-check")) {
-            if (!"apache".equals(io.tsmigrate.bootstrap.TimescaleFeatures.probeLicense(t))) {
+            if (!"apache".equals(license)) {
                 return out;
             }
             for (io.tsmigrate.bootstrap.TimescaleFeatures.Item i : io.tsmigrate.bootstrap.TimescaleFeatures.read(s)) {

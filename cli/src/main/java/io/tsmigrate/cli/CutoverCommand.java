@@ -93,13 +93,8 @@ final class CutoverCommand implements Callable<Integer> {
             }
         }
         double beforeVerify = since(started);
-        VerifyCommand verify = new VerifyCommand();
-        verify.endpoints = endpoints;
-        verify.names = names;
-        verify.selection = selection;
-        verify.jobs = 2;
-        verify.bucket = "1 day";
-        List<VerifyCommand.Result> results = verify.verify(endpoints.source(), endpoints.target());
+        List<Verification.Result> results = new Verification(names.publication(), selection.selection(), 2, "1 day", null)
+                .run(endpoints.source(), endpoints.target());
         long bad = results.stream().filter(r -> !r.equal()).count();
         Duration downtime = Duration.between(started, Instant.now());
         downtimeSeconds = downtime.toMillis() / 1000.0;

@@ -52,9 +52,31 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        if (carriesAsText(column.typeName())) {
+        if (carriesAsText(column.typeName(), column.jdbcType(), column.nativeType())) {
             registration.register(SchemaBuilder.string().name(SCHEMA_NAME), this::text);
         }
+    }
+
+    /** Types of extensions that Debezium 3.6.1 converts itself (the templates choose how): left to it. */
+    static final Set<String> DEBEZIUM_EXTENSION_TYPES = Set.of("hstore", "citext", "ltree", "isbn", "vector", "halfvec", "sparsevec");
+
+    /** PostgreSQL's first OID of objects created after initdb: user and extension types. */
+    static final int FIRST_NORMAL_OID = 16384;
+
+    /**
+     * Whether a column is ours: by its type name ({@link #carriesAsText(String)}), or a composite type (JDBC
+     * {@code STRUCT}), or another type created after initdb that Debezium has no converter for (JDBC {@code OTHER}:
+     * user-defined ranges and base types of extensions), which Debezium would send as raw bytes or leave out.
+     */
+    static boolean carriesAsText(String typeName, int jdbcType, int nativeType) {
+        if (carriesAsText(typeName)) {
+            return true;
+        }
+        if (jdbcType == java.sql.Types.STRUCT) {
+            return true;
+        }
+        return jdbcType == java.sql.Types.OTHER && nativeType >= FIRST_NORMAL_OID && typeName != null
+                && !DEBEZIUM_EXTENSION_TYPES.contains(typeName.toLowerCase(Locale.ROOT));
     }
 
     /** Whether a column of this type (Debezium's type name, such as {@code _int4} or {@code geometry}) is ours. */

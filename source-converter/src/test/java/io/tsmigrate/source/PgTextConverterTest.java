@@ -44,4 +44,13 @@ class PgTextConverterTest {
         assertThat(c.text(new PGbox("(1,2),(0,0)"))).isEqualTo("(1.0,2.0),(0.0,0.0)");
         assertThat(c.text("0011")).isEqualTo("0011");
     }
+
+    @Test
+    void claims_composites_and_user_types_debezium_has_no_converter_for() {
+        assertThat(PgTextConverter.carriesAsText("address", java.sql.Types.STRUCT, 16500)).isTrue();
+        assertThat(PgTextConverter.carriesAsText("floatrange", java.sql.Types.OTHER, 16600)).isTrue();
+        assertThat(PgTextConverter.carriesAsText("hstore", java.sql.Types.OTHER, 16700)).isFalse();
+        assertThat(PgTextConverter.carriesAsText("int4range", java.sql.Types.OTHER, 3904)).isFalse();
+        assertThat(PgTextConverter.carriesAsText("numeric", java.sql.Types.NUMERIC, 1700)).isFalse();
+    }
 }
