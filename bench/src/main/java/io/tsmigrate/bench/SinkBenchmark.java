@@ -400,7 +400,7 @@ public final class SinkBenchmark {
         StringBuilder sb = new StringBuilder();
         // What a sceptic asks first: was the target durable, and how was the worker run.
         try (Connection c = Services.open(services.target()); Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings "
+             java.sql.ResultSet rs = st.executeQuery("SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings "
                      + "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size', 'wal_level', 'checkpoint_timeout')")) {
             rs.next();
             sb.append("Target: ").append(rs.getString(1)).append("\n\n");
