@@ -86,24 +86,17 @@ final class LostStream {
      * equal. Names the slot, what it had confirmed and what the sink applied.
      */
     static void requireSlot(Connection source, Connection target, Names names) throws SQLException {
-        String state;
-        try (var ps = source.prepareStatement("SELECT coalesce(to_jsonb(r) ->> 'wal_status', '') || '|' || coalesce(to_jsonb(r) ->> 'invalidation_reason', '') "
-                + "|| '|' || coalesce(confirmed_flush_lsn::text, 'none') FROM pg_replication_slots r WHERE slot_name = ?")) {
-            ps.setString(1, names.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                state = rs.next() ? rs.getString(1) : null;
-            }
-        }
-        String[] parts = state == null ? null : state.split("\\|", -1);
-        if (parts != null && !"lost".equals(parts[0]) && parts[1].isEmpty()) {
+        com.fasterxml.jackson.databind.JsonNode row = SlotRow.read(source, names.slot());
+        if (row != null && !SlotRow.lost(row)) {
             return;
         }
         String sink;
         try (Statement st = target.createStatement()) {
             sink = applied(st, names);
         }
-        String what = parts == null ? "does not exist (dropped)"
-                : "was invalidated (" + (parts[1].isEmpty() ? "wal_status lost" : parts[1]) + ") after confirming " + parts[2];
+        String what = row == null ? "does not exist (dropped)"
+                : "was invalidated (" + (SlotRow.reason(row) == null ? "wal_status lost" : SlotRow.reason(row)) + ") after confirming "
+                        + row.path("confirmed_flush_lsn").asText("none");
         throw new CliException("the replication slot " + names.slot() + " " + what + "; the sink has applied " + sink + ". Changes after the "
                 + "loss were never streamed, so the target cannot be made equal: nothing was stopped or changed. Start the migration over "
                 + "(tsmigrate clean, then migrate; raise max_slot_wal_keep_size if WAL removal lost it)");

@@ -122,55 +122,46 @@ final class StatusCommand implements Callable<Integer> {
      * it is lost, the WAL it retains, how fast that grows and when {@code max_slot_wal_keep_size} would be reached.
      */
     private void slot(Connection c, Map<String, Object> s) throws SQLException {
-        try (var ps = c.prepareStatement("SELECT to_jsonb(r) || jsonb_build_object('lag', pg_wal_lsn_diff(pg_current_wal_lsn(), r.confirmed_flush_lsn)::bigint, "
-                + "'retained', pg_wal_lsn_diff(pg_current_wal_lsn(), r.restart_lsn)::bigint, 'keep', current_setting('max_slot_wal_keep_size')) "
-                + "FROM pg_replication_slots r WHERE slot_name = ?")) {
-            ps.setString(1, names.slot());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    s.put("slot", names.slot() + " (missing)");
-                    s.put("WARNING", "the replication slot " + names.slot() + " does not exist: changes since it was dropped are not streamed; "
-                            + "the migration cannot go on from here (tsmigrate clean, then migrate again)");
-                    return;
-                }
-                com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(rs.getString(1));
-                String walStatus = row.path("wal_status").asText("");
-                boolean lost = "lost".equals(walStatus) || !row.path("invalidation_reason").isMissingNode() && !row.path("invalidation_reason").isNull();
-                s.put("slot", names.slot() + (lost ? " (LOST)" : row.path("active").asBoolean() ? " (active)" : " (inactive)")
-                        + (walStatus.isEmpty() ? "" : ", WAL " + walStatus));
-                s.put("slot confirmed position", row.path("confirmed_flush_lsn").asText("none"));
-                if (lost) {
-                    s.put("WARNING", "the replication slot " + names.slot() + " was invalidated" + (row.path("invalidation_reason").isTextual()
-                            ? " (" + row.path("invalidation_reason").asText() + ")" : "") + ": the source removed WAL it still needed; the migration "
-                            + "cannot go on from here (tsmigrate clean, raise max_slot_wal_keep_size, then migrate again)");
-                    return;
-                }
-                long retained = row.path("retained").asLong();
-                s.put("slot lag (bytes)", row.path("lag").asLong());
-                s.put("WAL retained (bytes)", retained);
-                s.put("max_slot_wal_keep_size", row.path("keep").asText());
-                long now = System.nanoTime();
-                double rate = lastRetained >= 0 && now > lastRetainedAt ? (retained - lastRetained) / ((now - lastRetainedAt) / 1e9) : Double.NaN;
-                lastRetained = retained;
-                lastRetainedAt = now;
-                if (!Double.isNaN(rate)) {
-                    s.put("WAL retained growth (bytes/s)", Math.round(rate));
-                }
-                if (row.path("safe_wal_size").isNumber()) {
-                    long safe = row.path("safe_wal_size").asLong();
-                    s.put("WAL until the slot is lost (bytes)", safe);
-                    if (rate > 0) {
-                        s.put("time until the slot is lost", Math.round(safe / rate) + " s at the current growth");
-                    }
-                    long limit = parseSize(row.path("keep").asText());
-                    if (limit > 0 && safe < limit / 5) {
-                        s.put("WARNING", "the slot holds more than 80% of max_slot_wal_keep_size: when it is reached the source invalidates the slot "
-                                + "and the migration is lost; check that the connectors run and keep up, or raise max_slot_wal_keep_size");
-                    }
-                }
+        com.fasterxml.jackson.databind.JsonNode row = SlotRow.read(c, names.slot());
+        if (row == null) {
+            s.put("slot", names.slot() + " (missing)");
+            s.put("WARNING", "the replication slot " + names.slot() + " does not exist: changes since it was dropped are not streamed; "
+                    + "the migration cannot go on from here (tsmigrate clean, then migrate again)");
+            return;
+        }
+        String walStatus = row.path("wal_status").asText("");
+        boolean lost = SlotRow.lost(row);
+        s.put("slot", names.slot() + (lost ? " (LOST)" : row.path("active").asBoolean() ? " (active)" : " (inactive)")
+                + (walStatus.isEmpty() ? "" : ", WAL " + walStatus));
+        s.put("slot confirmed position", row.path("confirmed_flush_lsn").asText("none"));
+        if (lost) {
+            s.put("WARNING", "the replication slot " + names.slot() + " was invalidated" + (SlotRow.reason(row) != null
+                    ? " (" + SlotRow.reason(row) + ")" : "") + ": the source removed WAL it still needed; the migration "
+                    + "cannot go on from here (tsmigrate clean, raise max_slot_wal_keep_size, then migrate again)");
+            return;
+        }
+        long retained = row.path("retained").asLong();
+        s.put("slot lag (bytes)", row.path("lag").asLong());
+        s.put("WAL retained (bytes)", retained);
+        s.put("max_slot_wal_keep_size", row.path("keep").asText());
+        long now = System.nanoTime();
+        double rate = lastRetained >= 0 && now > lastRetainedAt ? (retained - lastRetained) / ((now - lastRetainedAt) / 1e9) : Double.NaN;
+        lastRetained = retained;
+        lastRetainedAt = now;
+        if (!Double.isNaN(rate)) {
+            s.put("WAL retained growth (bytes/s)", Math.round(rate));
+        }
+        if (row.path("safe_wal_size").isNumber()) {
+            long safe = row.path("safe_wal_size").asLong();
+            s.put("WAL until the slot is lost (bytes)", safe);
+            if (rate > 0) {
+                s.put("time until the slot is lost", Math.round(safe / rate) + " s at the current growth");
             }
-        } catch (java.io.IOException e) {
-            throw new SQLException("unreadable slot row", e);
+            long limit = parseSize(row.path("keep").asText());
+            if (limit > 0 && safe < limit / 5) {
+                s.put("WARNING", "the slot holds more than 80% of max_slot_wal_keep_size: when it is reached the source invalidates the slot "
+                        + "and the migration is lost; check that the connectors run and keep up, or raise max_slot_wal_keep_size");
+            }
         }
     }
 
