@@ -50,6 +50,7 @@ public final class Bootstrap {
     public HandOver run() throws Exception {
         try (Connection src = plan.source().open("tsmigrate-bootstrap"); Connection tgt = plan.target().open("tsmigrate-bootstrap")) {
             StateStore.State state = StateStore.load(tgt);
+            refuseAnotherMigration(state);
             if (restart && state != null) {
                 restart(src, tgt, state);
                 state = StateStore.load(tgt);
@@ -95,6 +96,21 @@ public final class Bootstrap {
                     + state.publicationName() + " and snapshot.mode=no_data.");
             return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), copied);
         }
+    }
+
+    /**
+     * A target database holds one migration's bootstrap: its state names the slot the copy's snapshot belongs to. A
+     * run with another slot (another --name) would mix two snapshots in one target, and with --restart would drop the
+     * other migration's slot and data.
+     */
+    private void refuseAnotherMigration(StateStore.State state) {
+        if (state == null || state.slotName() == null || state.slotName().equals(plan.slotName())) {
+            return;
+        }
+        throw new BootstrapException("the target database already holds the bootstrap of another migration (slot " + state.slotName()
+                + ", publication " + state.publicationName() + ", " + state.phase().name().toLowerCase(java.util.Locale.ROOT)
+                + "); nothing was changed. A target database takes one migration: resume that one with its own --name (or --slot "
+                + state.slotName() + "), end it with tsmigrate clean under that name, or migrate into another target database");
     }
 
     private long copy(Connection src, Connection tgt, StateStore.State state, List<TableInfo> tables, Map<String, TableInfo> byId,

@@ -281,6 +281,17 @@ class BootstrapIT {
         String target = SchemaDump.normalized(dbs, false).replace("PRIMARY KEY (id, ts)", "PRIMARY KEY (id)");
         String source = SchemaDump.normalized(dbs, true);
         assertThat(target).as("schema of the target; lines only on one side: %s", SchemaDump.difference(source, target)).isEqualTo(source);
+        // A second migration (another slot) into the same target is refused before it changes anything, also with
+        // --restart, which would otherwise drop the first migration's slot and data.
+        assertThatThrownBy(() -> new Bootstrap(plan(dbs, "boot_other", HYPERTABLES, true), true, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), ProgressMode.PLAIN).run()).isInstanceOf(BootstrapException.class)
+                .hasMessageContaining("already holds the bootstrap of another migration (slot boot_gap").hasMessageContaining("nothing was changed");
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots WHERE slot_name IN ('boot_gap', 'boot_other')")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("boot_gap");
+        }
+        awaitEqual(dbs, Duration.ofSeconds(30));
     }
 
     static void awaitEqual(TestDatabases dbs, Duration timeout) throws Exception {

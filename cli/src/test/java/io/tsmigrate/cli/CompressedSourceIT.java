@@ -49,6 +49,13 @@ class CompressedSourceIT {
             st.execute("SELECT create_hypertable('readings', by_range('ts', INTERVAL '1 day'))");
             st.execute("INSERT INTO metrics SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 minute', i % 20, i, 'm' || i FROM generate_series(1, 14400) i");
             st.execute("INSERT INTO readings SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 minute', i % 7, i FROM generate_series(1, 14400) i");
+            // One large keyless chunk: its decompression and recompression during the migration are long row moves
+            // for the source connector to be restarted inside.
+            st.execute("CREATE TABLE bulk (ts timestamptz NOT NULL, sensor int, value double precision)");
+            st.execute("SELECT create_hypertable('bulk', by_range('ts', INTERVAL '30 days'))");
+            st.execute("INSERT INTO bulk SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 second', i % 11, i FROM generate_series(1, 200000) i");
+            st.execute("ALTER TABLE bulk SET (timescaledb.compress, timescaledb.compress_segmentby = 'sensor')");
+            st.execute("SELECT compress_chunk(c) FROM show_chunks('bulk') c");
             st.execute("ALTER TABLE metrics SET (timescaledb.compress, timescaledb.compress_segmentby = 'device', timescaledb.compress_orderby = 'ts')");
             st.execute("ALTER TABLE readings SET (timescaledb.compress, timescaledb.compress_segmentby = 'sensor')");
             // Seven of the ten days of each compressed.
@@ -104,6 +111,16 @@ class CompressedSourceIT {
                 st.execute("INSERT INTO metrics SELECT '2026-03-11'::timestamptz + i * INTERVAL '1 minute', i % 20, i, 'new' FROM generate_series(1, 500) i");
                 st.execute("BEGIN; UPDATE metrics SET note = 'in one transaction' WHERE device = 7 AND ts < '2026-03-05'; "
                         + "SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks('metrics', older_than => '2026-03-10'::timestamptz) c; COMMIT");
+                // The source connector restarted gracefully while it streams a decompression and a recompression of
+                // 200,000 rows: the restart resumes before the start marker, so the moves stay dropped.
+                long seed = Long.getLong("tsmigrate.it.seed", System.nanoTime());
+                System.out.println("[CompressedSourceIT] restart seed " + seed + " (replay: -Dtsmigrate.it.seed=" + seed + ")");
+                java.util.Random random = new java.util.Random(seed);
+                st.execute("SELECT decompress_chunk(c) FROM show_chunks('bulk') c");
+                restartSourceAfter(dbs, random, 3);
+                st.execute("SELECT compress_chunk(c) FROM show_chunks('bulk') c");
+                restartSourceAfter(dbs, random, 2);
+                st.execute("INSERT INTO bulk VALUES ('2026-03-05', 5, -5)");
             }
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
@@ -111,7 +128,7 @@ class CompressedSourceIT {
             assertThat(cutover.out()).contains("Dropped on the target as on the source: public.metrics: 1 chunks and 0 more rows before");
             assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
-                for (String table : List.of("metrics", "readings")) {
+                for (String table : List.of("metrics", "readings", "bulk")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
                 assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_retention readings true");
@@ -119,6 +136,16 @@ class CompressedSourceIT {
         } finally {
             tsmigrate(args(ep, "clean", "--yes"));
             CliIT.dropPair(srcDb, tgtDb);
+        }
+    }
+
+    /** Restarts the migration's Debezium connector {@code times} times, each after a random wait of 0.3 to 2.5 s. */
+    private static void restartSourceAfter(TestDatabases dbs, java.util.Random random, int times) throws InterruptedException {
+        for (int i = 0; i < times; i++) {
+            Thread.sleep(300 + random.nextInt(2200));
+            dbs.services().connect().restart("cmp-source");
+            System.out.println("[CompressedSourceIT] restarted cmp-source");
+            dbs.services().connect().awaitRunning("cmp-source", java.time.Duration.ofSeconds(60));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tsmigrate.source;
 
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import java.util.ArrayList;
@@ -29,6 +30,11 @@ import java.util.function.Function;
  * resumes from a COMMIT at the next transaction's BEGIN. The first group after a connector's very first start has no earlier position: its records
  * keep their own offsets. Snapshot records keep theirs too (they hold the snapshot's progress).
  *
+ * <p>TimescaleDB's compression markers make one group too: every record from a {@code ::timescaledb-...-start}
+ * logical message to its {@code -end} carries the offset from before the start marker. The sink side's
+ * {@code CompressionMoves} transform knows it is inside a row move only from having seen the start marker; restarted
+ * inside the span, Debezium sends the start marker again and the moves stay dropped.
+ *
  * <p>One instance per task; called on the task's polling thread only.
  */
 final class WalRecordOffsets {
@@ -43,6 +49,9 @@ final class WalRecordOffsets {
     static final String MESSAGE_TYPE = "messageType";
 
     static final String COMMIT = "COMMIT";
+
+    /** The prefix of TimescaleDB's compression and decompression markers (logical decoding messages). */
+    static final String MARKER_PREFIX = "::timescaledb-";
 
     private final Function<Map<String, ?>, Map<String, ?>> stored;
     private final Map<Map<String, ?>, Group> groups = new HashMap<>();
@@ -79,16 +88,21 @@ final class WalRecordOffsets {
         if (COMMIT.equals(offset.get(MESSAGE_TYPE))) {
             // A transaction's end is a safe point itself: restarted from it, Debezium resumes at the next
             // transaction's BEGIN, also when that shares the position.
+            g.moving = false;
             g.position = position;
             g.before = offset;
             g.last = offset;
             return r;
         }
+        String marker = marker(r);
         if (!position.equals(g.position)) {
-            if (g.last != null) {
+            if (g.last != null && !g.moving) {
                 g.before = g.last;
             }
             g.position = position;
+        }
+        if (marker != null) {
+            g.moving = marker.endsWith("-start");
         }
         g.last = offset;
         if (g.before == null || g.before == offset) {
@@ -98,12 +112,28 @@ final class WalRecordOffsets {
                 r.valueSchema(), r.value(), r.timestamp(), r.headers());
     }
 
+    /** The prefix of a TimescaleDB compression marker record, or null for any other record. */
+    static String marker(SourceRecord r) {
+        if (!(r.value() instanceof Struct value) || value.schema().field("message") == null
+                || value.schema().field("op") == null || !"m".equals(value.getString("op"))) {
+            return null;
+        }
+        Struct message = value.getStruct("message");
+        if (message == null || message.schema().field("prefix") == null) {
+            return null;
+        }
+        String prefix = message.getString("prefix");
+        return prefix != null && prefix.startsWith(MARKER_PREFIX) ? prefix : null;
+    }
+
     /** The current group of one source partition. */
     private static final class Group {
         Object position;
         /** The offset of the last record before the group: where a restart must resume from. */
         Map<String, ?> before;
         Map<String, ?> last;
+        /** Between a compression marker's start and its end: the group lasts until the end. */
+        boolean moving;
 
         Group(Map<String, ?> stored) {
             this.before = stored;
@@ -113,6 +143,7 @@ final class WalRecordOffsets {
             position = null;
             before = null;
             last = null;
+            moving = false;
         }
     }
 }

@@ -81,4 +81,40 @@ class WalRecordOffsetsTest {
         assertThat(w.apply(List.of(bare))).containsExactly(bare);
         assertThat(w.apply(List.of())).isEmpty();
     }
+
+    private static SourceRecord marker(Map<String, Object> offset, String prefix) {
+        org.apache.kafka.connect.data.Schema messageSchema = org.apache.kafka.connect.data.SchemaBuilder.struct()
+                .field("prefix", org.apache.kafka.connect.data.Schema.OPTIONAL_STRING_SCHEMA).optional().build();
+        org.apache.kafka.connect.data.Schema schema = org.apache.kafka.connect.data.SchemaBuilder.struct()
+                .field("op", org.apache.kafka.connect.data.Schema.STRING_SCHEMA).field("message", messageSchema).build();
+        org.apache.kafka.connect.data.Struct value = new org.apache.kafka.connect.data.Struct(schema).put("op", "m")
+                .put("message", new org.apache.kafka.connect.data.Struct(messageSchema).put("prefix", prefix));
+        return new SourceRecord(PARTITION, offset, "m.message", null, null, null, schema, value);
+    }
+
+    @Test
+    void a_compression_span_is_one_group_from_before_its_start_marker_to_its_end() {
+        Map<String, Object> stored = offset(10, "COMMIT", 0);
+        WalRecordOffsets w = new WalRecordOffsets(p -> stored);
+        Map<String, Object> before = offset(20, "INSERT", 1);
+        Map<String, Object> start = offset(30, "MESSAGE", 2);
+        Map<String, Object> move1 = offset(40, "INSERT", 3);
+        Map<String, Object> move2 = offset(50, "DELETE", 4);
+        Map<String, Object> end = offset(60, "MESSAGE", 5);
+        Map<String, Object> after = offset(70, "INSERT", 6);
+        Map<String, Object> later = offset(80, "INSERT", 7);
+        List<SourceRecord> out = w.apply(List.of(record(before), marker(start, "::timescaledb-decompression-start"),
+                record(move1), record(move2), marker(end, "::timescaledb-decompression-end"), record(after), record(later)));
+        assertThat(offsets(out)).containsExactly(stored, before, before, before, before, end, after);
+    }
+
+    @Test
+    void other_logical_messages_do_not_open_a_span() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> offset(10, "COMMIT", 0));
+        Map<String, Object> heartbeat = offset(20, "MESSAGE", 1);
+        Map<String, Object> a = offset(30, "INSERT", 2);
+        Map<String, Object> b = offset(40, "INSERT", 3);
+        List<SourceRecord> out = w.apply(List.of(marker(heartbeat, "tsmigrate-heartbeat"), record(a), record(b)));
+        assertThat(offsets(out).subList(1, 3)).containsExactly(heartbeat, a);
+    }
 }
