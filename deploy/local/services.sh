@@ -18,6 +18,7 @@
 #   start|stop|kill NAME   one service: source, target, kafka, connect (kill = SIGKILL, for fault tests)
 #   pg-start NAME PORT [SETTING=VALUE ...]   an extra throwaway PostgreSQL cluster (tests of bad settings)
 #                          with TSMIGRATE_PG_TLS=DIR (server.crt, server.key in DIR) it takes TLS connections only
+#                          with TSMIGRATE_PG_AUTH=password every role but postgres needs its password (SCRAM)
 #   pg-stop NAME           stop such a cluster and delete its data
 #   worker-start NAME PORT another Connect worker in the same group (a distributed cluster on loopback);
 #                          worker-stop NAME stops it gracefully, kill NAME kills it
@@ -249,6 +250,11 @@ pg_start() { # pg_start NAME PORT [SETTING=VALUE ...]
     install -m 0644 "$TSMIGRATE_PG_TLS/server.crt" "$CHROOT$data/server.crt"
     chroot "$CHROOT" chown postgres:postgres "$data/server.key" "$data/server.crt"
     printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nlocal replication all trust\nhostssl replication all 127.0.0.1/32 trust\n' \
+      >"$CHROOT$data/pg_hba.conf"
+  fi
+  if [ "${TSMIGRATE_PG_AUTH:-trust}" = password ]; then
+    # Every role but postgres signs in with its password (SCRAM) over TCP, for tests that pass passwords through.
+    printf 'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost replication postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n' \
       >"$CHROOT$data/pg_hba.conf"
   fi
   local opts=(-c listen_addresses=127.0.0.1 -c "port=$port" -c unix_socket_directories=/tmp

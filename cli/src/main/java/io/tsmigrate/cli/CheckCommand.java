@@ -30,6 +30,9 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     Selection selection = new Selection();
 
+    @Mixin
+    Names names = new Names();
+
     @Option(names = "--flavour", defaultValue = "postgres", description = "Source flavour: postgres, timescaledb, rds (default: ${DEFAULT-VALUE})")
     String flavour;
 
@@ -59,7 +62,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (endpoints.targetUrl != null) {
             String license = license(endpoints.target());
-            checks.addAll(target(endpoints.target(), sourceVersion, license));
+            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot()));
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
@@ -151,7 +154,7 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Check> target(Db target, int sourceVersion, String license) {
+    private static List<Check> target(Db target, int sourceVersion, String license, String slot) {
         List<Check> out = new ArrayList<>();
         try (Connection c = target.open("tsmigrate-check")) {
             int version = Integer.parseInt(one(c, "SHOW server_version_num"));
@@ -184,6 +187,13 @@ final class CheckCommand implements Callable<Integer> {
             int used = Integer.parseInt(one(c, "SELECT count(*) FROM pg_stat_activity"));
             out.add(max - used >= 4 ? Check.ok("target", "max_connections", (max - used) + " free of " + max)
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections", "raise max_connections"));
+            String other = one(c, "SELECT to_regclass('tsmigrate.bootstrap_state')") == null ? null
+                    : one(c, "SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> " + io.tsmigrate.bootstrap.Ident.literal(slot));
+            if (other != null) {
+                out.add(Check.fail("target", "another migration", "the target database holds the bootstrap of another migration (slot " + other
+                        + "); a target database takes one migration", "resume that one with its --name (or --slot " + other
+                        + "), end it with tsmigrate clean under that name, or migrate into another target database"));
+            }
         } catch (SQLException e) {
             out.add(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
                     connectionFix(target, e, "--target-url", "check --target-url")));

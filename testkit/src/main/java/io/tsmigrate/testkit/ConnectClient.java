@@ -40,6 +40,16 @@ public final class ConnectClient {
         return names;
     }
 
+    /** {@code GET /connectors/{name}/config}: the config as stored, secrets unresolved. */
+    public JsonNode config(String name) {
+        return send("GET", "/connectors/" + enc(name) + "/config", null, 200);
+    }
+
+    /** {@code GET /connectors?expand=info&expand=status}: every connector's config, tasks and status. */
+    public JsonNode expanded() {
+        return send("GET", "/connectors?expand=info&expand=status", null, 200);
+    }
+
     public JsonNode status(String name) {
         return send("GET", "/connectors/" + enc(name) + "/status", null, 200);
     }

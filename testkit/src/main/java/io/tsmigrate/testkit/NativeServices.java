@@ -160,6 +160,14 @@ public final class NativeServices {
         return new PgEndpoint("127.0.0.1", port, "postgres", null, "postgres");
     }
 
+    /** An extra cluster where every role but {@code postgres} signs in with its password (SCRAM) over TCP. */
+    public PgEndpoint startExtraPasswordPostgres(String name, int port, String... settings) {
+        List<String> args = new ArrayList<>(List.of("pg-start", name, Integer.toString(port)));
+        args.addAll(List.of(settings));
+        run(Duration.SHORT, Map.of("TSMIGRATE_PG_AUTH", "password"), args.toArray(String[]::new));
+        return new PgEndpoint("127.0.0.1", port, "postgres", null, "postgres");
+    }
+
     /** A folder with the same path outside the chroot and inside it, where the chroot's pg_dump and psql run. */
     public Path sharedDir() {
         return Path.of(run(Duration.SHORT, "shared-dir").trim());
