@@ -75,15 +75,22 @@ public final class Bootstrap {
                 state = StateStore.load(tgt);
             }
             if (state.phase() == StateStore.Phase.SLOT) {
+                ContinuousAggregates.keepRefreshable(src, ContinuousAggregates.read(src), this::say);
                 createPublication(src, tables, effective);
                 startKeeper();
                 state = awaitSnapshot(tgt);
                 say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
             }
             long copied = 0;
-            Map<String, TableInfo> byId = tables.stream().collect(Collectors.toMap(TableInfo::id, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+            List<TableInfo> copiedTables = new ArrayList<>(tables);
+            for (TableInfo m : SourceCatalog.materializations(src)) {
+                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(m.qualified()) + ")") != null) {
+                    copiedTables.add(m);
+                }
+            }
+            Map<String, TableInfo> byId = copiedTables.stream().collect(Collectors.toMap(TableInfo::id, Function.identity(), (a, b) -> a, LinkedHashMap::new));
             if (state.phase() == StateStore.Phase.COPYING) {
-                copied = copy(src, tgt, state, tables, byId, effective);
+                copied = copy(src, tgt, state, copiedTables, byId, effective);
                 StateStore.phase(tgt, StateStore.Phase.COPIED);
             }
             SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
@@ -91,6 +98,10 @@ public final class Bootstrap {
             schema.sequences();
             schema.analyze(tables);
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say);
+            if (copiedTables.size() > tables.size()) {
+                // Cutover writes it again once the stream has caught up; until then the target's aggregates answer as of now.
+                ContinuousAggregates.writeState(tgt, ContinuousAggregates.readState(src));
+            }
             StateStore.phase(tgt, StateStore.Phase.DONE);
             say("Bootstrap complete: " + copied + " rows copied. Start Debezium from slot " + state.slotName() + " with publication "
                     + state.publicationName() + " and snapshot.mode=no_data.");

@@ -43,7 +43,8 @@ final class PostData {
             // pg_dump 17.6 and later wraps its output in psql meta-commands (restrict, unrestrict); JDBC runs plain SQL.
             String sql = dump.substring(m.end(), end).lines().filter(l -> !l.startsWith("\\")).collect(java.util.stream.Collectors.joining("\n")).strip();
             i++;
-            if (SKIPPED.contains(type) || sql.isEmpty() || sql.contains("ts_insert_blocker")) {
+            // TimescaleDB's own triggers: the target's TimescaleDB creates them with the hypertable and the continuous aggregate.
+            if (SKIPPED.contains(type) || sql.isEmpty() || sql.contains("ts_insert_blocker") || sql.contains("ts_cagg_invalidation_trigger")) {
                 continue;
             }
             out.add(new Entry(type, m.group(1), sql));

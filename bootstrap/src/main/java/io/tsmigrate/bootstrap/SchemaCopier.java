@@ -46,6 +46,8 @@ final class SchemaCopier {
             args.add("--exclude-schema=" + pattern);
         }
         args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
+        List<ContinuousAggregates.Aggregate> aggregates = ContinuousAggregates.read(src);
+        args.addAll(ContinuousAggregates.dumpExclusions(aggregates));
         extensions.forEach(e -> args.add("--extension=" + e));
         String dump = tools.dump(plan.source(), args);
         StringBuilder script = new StringBuilder(dump);
@@ -64,6 +66,16 @@ final class SchemaCopier {
                         .append(h.partitions() == null ? 4 : h.partitions()).append("));\n");
             }
             say.accept("Hypertable " + h.table() + ": time column " + h.timeColumn() + ", chunk interval " + interval);
+        }
+        if (!aggregates.isEmpty()) {
+            if ("timescale".equals(TimescaleFeatures.probeLicense(tgt))) {
+                script.append(ContinuousAggregates.createSql(aggregates));
+                aggregates.forEach(a -> say.accept("Continuous aggregate " + a.schema() + "." + a.view() + " created without data; its materialization "
+                        + a.matTable() + " is copied with the data"));
+            } else {
+                aggregates.forEach(a -> say.accept("Skipped continuous aggregate " + a.schema() + "." + a.view() + ": the target's TimescaleDB is "
+                        + "the Apache-licensed edition, which has no continuous aggregates"));
+            }
         }
         // The phase moves in the same transaction: a crash leaves either nothing or all of it.
         script.append("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', updated_at = now();\n");
@@ -155,6 +167,7 @@ final class SchemaCopier {
             args.add("--exclude-schema=" + pattern);
         }
         args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
+        args.addAll(ContinuousAggregates.dumpExclusions(ContinuousAggregates.read(src)));
         Map<String, String> hypertables = new HashMap<>();
         Set<String> extendSpelled = new HashSet<>();
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -92,6 +93,32 @@ public final class SourceCatalog {
         }
         // Largest first: one big table should start first and use every worker.
         out.sort(java.util.Comparator.comparingLong(TableInfo::bytes).reversed());
+        return out;
+    }
+
+    /**
+     * The materialization hypertables of the source's continuous aggregates (in {@code _timescaledb_internal}, left out
+     * of {@link #tables}): the bootstrap copies their rows, the materialized history, into the target's hypertables of
+     * the same names ({@link ContinuousAggregates}). Each carries its time column as {@code sourceTime}.
+     */
+    static List<TableInfo> materializations(Connection c) throws SQLException {
+        List<TableInfo> out = new ArrayList<>();
+        if (!hasExtension(c, "timescaledb")) {
+            return out;
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT h.schema_name, h.table_name, format('%I.%I', h.schema_name, "
+                + "h.table_name)::regclass::oid, d.column_name FROM _timescaledb_catalog.continuous_agg ca JOIN _timescaledb_catalog.hypertable h "
+                + "ON h.id = ca.mat_hypertable_id JOIN _timescaledb_catalog.dimension d ON d.hypertable_id = h.id AND d.interval_length IS NOT NULL "
+                + "ORDER BY ca.mat_hypertable_id")) {
+            while (rs.next()) {
+                long oid = rs.getLong(3);
+                List<String> cols = new ArrayList<>();
+                columns(c, oid, cols, new ArrayList<>());
+                long[] size = hypertableSize(c, oid);
+                out.add(new TableInfo(rs.getString(1), rs.getString(2), size[0], size[1], size[2], cols, List.of(), List.of(), 'f', List.of(),
+                        indexedColumns(c, oid), rs.getString(4), null));
+            }
+        }
         return out;
     }
 

@@ -39,6 +39,15 @@ public final class TimescaleFeatures {
         }
     }
 
+    /**
+     * The policy jobs, each with what it belongs to: a hypertable, or for a continuous aggregate's policy the
+     * aggregate's view (the jobs view names its materialization hypertable, which the policy functions refuse).
+     */
+    private static final String POLICY_JOBS = "FROM timescaledb_information.jobs j LEFT JOIN _timescaledb_catalog.hypertable h "
+            + "ON (h.schema_name, h.table_name) = (j.hypertable_schema, j.hypertable_name) LEFT JOIN _timescaledb_catalog.continuous_agg ca "
+            + "ON ca.mat_hypertable_id = h.id WHERE j.proc_name IN ('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate')";
+    private static final String POLICY_OWNER = "coalesce(ca.user_view_schema, j.hypertable_schema), coalesce(ca.user_view_name, j.hypertable_name)";
+
     /** A background job of a known policy kind, with its config as TimescaleDB stores it (JSON). */
     record Policy(String proc, String schema, String table, Map<String, String> config) {
         Item item() {
@@ -124,9 +133,8 @@ public final class TimescaleFeatures {
                 items.add(new ContinuousAggregate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)).item());
             }
         }
-        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT proc_name, hypertable_schema, hypertable_name, config::text, "
-                + "schedule_interval::text FROM timescaledb_information.jobs WHERE proc_name IN ('policy_compression', 'policy_retention', "
-                + "'policy_refresh_continuous_aggregate') ORDER BY 1, 2, 3")) {
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT j.proc_name, " + POLICY_OWNER + ", j.config::text, "
+                + "j.schedule_interval::text " + POLICY_JOBS + " ORDER BY 1, 2, 3")) {
             while (rs.next()) {
                 Map<String, String> config = parseFlatJson(rs.getString(4));
                 config.putIfAbsent("schedule_interval", rs.getString(5));
@@ -189,9 +197,8 @@ public final class TimescaleFeatures {
         if (!hasTimescale(tgt)) {
             return out;
         }
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT job_id, proc_name, hypertable_schema, hypertable_name, "
-                + "alter_job(job_id, scheduled => true) FROM timescaledb_information.jobs WHERE NOT scheduled AND proc_name IN "
-                + "('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate') ORDER BY job_id")) {
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
+                + "alter_job(j.job_id, scheduled => true) " + POLICY_JOBS + " AND NOT j.scheduled ORDER BY j.job_id")) {
             while (rs.next()) {
                 out.add(rs.getString(2).replace("policy_", "").replace('_', ' ') + " policy of " + rs.getString(3) + "." + rs.getString(4)
                         + " (job " + rs.getInt(1) + ")");
@@ -240,7 +247,8 @@ public final class TimescaleFeatures {
         try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT d.hypertable_schema, d.hypertable_name, d.column_name, "
                 + "min(c.range_start)::text, min(c.range_start_integer)::text FROM timescaledb_information.dimensions d JOIN "
                 + "timescaledb_information.chunks c ON c.hypertable_schema = d.hypertable_schema AND c.hypertable_name = d.hypertable_name "
-                + "WHERE d.dimension_number = 1 GROUP BY 1, 2, 3")) {
+                // Continuous aggregates' materializations are left alone: drop_chunks refuses them.
+                + "WHERE d.dimension_number = 1 AND d.hypertable_schema <> '_timescaledb_internal' GROUP BY 1, 2, 3")) {
             while (rs.next()) {
                 firsts.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
             }

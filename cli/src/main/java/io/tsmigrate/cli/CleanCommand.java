@@ -73,6 +73,9 @@ final class CleanCommand implements Callable<Integer> {
                         + Ident.literal(slot) + "); and run clean again");
             }
             st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
+            for (String table : io.tsmigrate.bootstrap.ContinuousAggregates.restoreReplicaIdentity(s)) {
+                System.out.println("Set REPLICA IDENTITY DEFAULT again on the source's " + table);
+            }
         }
         try (Connection t = endpoints.target().open("tsmigrate-clean"); Statement st = t.createStatement()) {
             for (String grant : WriteBlock.pendingGrants(t)) {

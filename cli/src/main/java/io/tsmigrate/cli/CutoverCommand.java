@@ -81,6 +81,8 @@ final class CutoverCommand implements Callable<Integer> {
                 System.out.println("Writes blocked: " + n + " privileges of " + String.join(", ", blockWrites)
                         + " revoked on the source (tsmigrate cutover --rollback restores them)");
             }
+            // Read before the cutover point: every materialized row this state describes is streamed before it.
+            List<String> aggregates = io.tsmigrate.bootstrap.ContinuousAggregates.readState(s);
             String lsn = CatchUp.emitMarker(s, "cutover");
             System.out.println("Cutover point " + lsn + "; waiting for Debezium to read up to it");
             catchUp.awaitStream(s, lsn, deadline);
@@ -90,6 +92,11 @@ final class CutoverCommand implements Callable<Integer> {
             System.out.printf("Sink caught up (%.1f s); sequences copied: %d%n", since(started), Sequences.copy(s, t));
             for (String line : io.tsmigrate.bootstrap.TimescaleFeatures.mirrorDroppedChunks(s, t)) {
                 System.out.println("Dropped on the target as on the source: " + line);
+            }
+            int n = io.tsmigrate.bootstrap.ContinuousAggregates.writeState(t, aggregates);
+            if (n > 0) {
+                System.out.println("Continuous aggregates: watermark, invalidation threshold and pending invalidations of " + n
+                        + " aggregates set as on the source");
             }
         }
         double beforeVerify = since(started);

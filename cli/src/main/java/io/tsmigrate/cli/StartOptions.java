@@ -57,7 +57,9 @@ final class StartOptions {
                 }
             }
             try (java.sql.ResultSet rs = st.executeQuery("SELECT associated_schema_name, associated_table_prefix, schema_name, table_name "
-                    + "FROM _timescaledb_catalog.hypertable WHERE schema_name NOT LIKE '\\_timescaledb%' ORDER BY id")) {
+                    + "FROM _timescaledb_catalog.hypertable WHERE schema_name NOT LIKE '\\_timescaledb%' "
+                    // Continuous aggregates' materializations stream too, into the target's hypertables of the same names.
+                    + "OR id IN (SELECT mat_hypertable_id FROM _timescaledb_catalog.continuous_agg) ORDER BY id")) {
                 while (rs.next()) {
                     map.putArray(rs.getString(1) + "." + rs.getString(2)).add(rs.getString(3)).add(rs.getString(4));
                 }

@@ -37,12 +37,8 @@ class CompressedSourceIT {
         PgEndpoint[] pair = CliIT.freshPair(dbs, "cmp");
         PgEndpoint srcDb = pair[0];
         PgEndpoint tgtDb = pair[1];
+        assumeCommunity(srcDb);
         try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
-            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
-            ResultSet rs = st.executeQuery("SELECT current_setting('timescaledb.license', true)");
-            rs.next();
-            assumeTrue("timescale".equals(rs.getString(1)), "not run: the test kit's TimescaleDB is the Apache build (license " + rs.getString(1)
-                    + "); provisioning builds the Community edition when TSMIGRATE_TIMESCALEDB_COMMUNITY or ../shared/timescaledb has it");
             st.execute("CREATE TABLE metrics (ts timestamptz NOT NULL, device int NOT NULL, value double precision, note text, PRIMARY KEY (device, ts))");
             st.execute("SELECT create_hypertable('metrics', by_range('ts', INTERVAL '1 day'))");
             st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, sensor int, value double precision)");
@@ -149,10 +145,17 @@ class CompressedSourceIT {
         }
     }
 
-    private static String one(Connection c, String sql) throws java.sql.SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+    /** Creates the extension in the source database and skips the test unless it is TimescaleDB's Community edition. */
+    static void assumeCommunity(PgEndpoint source) throws java.sql.SQLException {
+        try (Connection c = Services.open(source); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            String license = one(c, "SELECT current_setting('timescaledb.license', true)");
+            assumeTrue("timescale".equals(license), "not run: the test kit's TimescaleDB is the Apache build (license " + license
+                    + "); provisioning builds the Community edition when TSMIGRATE_TIMESCALEDB_COMMUNITY or ../shared/timescaledb has it");
         }
+    }
+
+    static String one(Connection c, String sql) throws java.sql.SQLException {
+        return CheckCommand.one(c, sql);
     }
 }

@@ -71,7 +71,8 @@ class SourceRulesTest {
         assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
         assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.WARN);
-        assertThat(find(checks, "continuous aggregate public.hourly").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "continuous aggregates").status()).isEqualTo(Check.Status.WARN);
+        assertThat(find(checks, "continuous aggregates").detail()).contains("public.hourly").contains("REPLICA IDENTITY FULL");
         assertThat(find(checks, "sequence privileges").fix()).isEqualTo("GRANT SELECT ON SEQUENCE public.order_ids, billing.\"Invoice No\" TO <user>");
     }
 }
