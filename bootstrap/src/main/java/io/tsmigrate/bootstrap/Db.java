@@ -31,6 +31,10 @@ public record Db(String url, String user, String password) {
                     if (password == null || password.isEmpty()) {
                         password = java.net.URLDecoder.decode(kv.substring("password=".length()), java.nio.charset.StandardCharsets.UTF_8);
                     }
+                } else if (kv.toLowerCase(java.util.Locale.ROOT).startsWith("user=") && user != null && !user.isEmpty()) {
+                    // The user given on its own (--source-user) wins over the URL's: pgjdbc would let the URL's win
+                    // for its own connections while pg_dump and Debezium took the other.
+                    continue;
                 } else if (!kv.isEmpty()) {
                     kept.add(kv);
                 }

@@ -23,4 +23,13 @@ class DbTest {
         assertThat(new Db("jdbc:postgresql://h/app?password=x", null, "given").password()).isEqualTo("given");
         assertThat(new Db("jdbc:postgresql://h/app?password=x", null, null).url()).isEqualTo("jdbc:postgresql://h/app");
     }
+
+    @Test
+    void a_user_given_on_its_own_wins_over_the_urls_for_every_connection() {
+        Db db = new Db("jdbc:postgresql://h:5432/app?user=postgres&sslmode=require", "reader", null);
+        assertThat(db.url()).isEqualTo("jdbc:postgresql://h:5432/app?sslmode=require");
+        assertThat(db.effectiveUser()).isEqualTo("reader");
+        assertThat(db.libpqEnv()).containsEntry("PGUSER", "reader");
+        assertThat(new Db("jdbc:postgresql://h/app?user=mig", null, null).effectiveUser()).isEqualTo("mig");
+    }
 }

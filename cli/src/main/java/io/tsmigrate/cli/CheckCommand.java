@@ -167,8 +167,13 @@ final class CheckCommand implements Callable<Integer> {
                 out.add(Check.fail("target", "TimescaleDB", "not installed", "install TimescaleDB and add it to shared_preload_libraries"));
             } else {
                 out.add(Check.ok("target", "TimescaleDB", ts != null ? ts : available + " (available; the bootstrap creates the extension)"));
-                String preload = one(c, "SHOW shared_preload_libraries");
-                if (!java.util.Arrays.stream(preload.split(",")).map(String::strip).anyMatch(l -> l.equals("timescaledb") || l.startsWith("timescaledb-"))) {
+                // Readable by superusers and pg_read_all_settings only; an extension that exists in the database is loaded already.
+                String preload = ts != null ? "timescaledb" : one(c, "SELECT CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') "
+                        + "THEN current_setting('shared_preload_libraries') END");
+                if (preload == null) {
+                    out.add(Check.warn("target", "shared_preload_libraries", "not readable by this role (it needs pg_read_all_settings), and the "
+                            + "database has no timescaledb extension yet", "ask the DBA to CREATE EXTENSION timescaledb in the target database"));
+                } else if (!java.util.Arrays.stream(preload.split(",")).map(String::strip).anyMatch(l -> l.equals("timescaledb") || l.startsWith("timescaledb-"))) {
                     out.add(Check.fail("target", "shared_preload_libraries", "shared_preload_libraries is '" + preload + "': TimescaleDB cannot "
                             + "run without it", "ALTER SYSTEM SET shared_preload_libraries = 'timescaledb'; then restart PostgreSQL"));
                 }

@@ -72,7 +72,16 @@ final class CleanCommand implements Callable<Integer> {
                         + ")") + "; it keeps WAL on the source until it is: stop what still uses it, then SELECT pg_drop_replication_slot("
                         + Ident.literal(slot) + "); and run clean again");
             }
-            st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
+            String owner = CheckCommand.one(s, "SELECT pg_get_userbyid(pubowner) FROM pg_publication WHERE pubname = " + Ident.literal(publication)
+                    + " AND NOT pg_has_role(current_user, pubowner, 'USAGE')");
+            if (owner != null) {
+                // A publication a superuser made for a role with fewer privileges (docs/operations.md, least privilege).
+                leftPublication = "publication " + publication + " belongs to " + owner + ": drop it as " + owner + " with DROP PUBLICATION "
+                        + Ident.quote(publication);
+                System.out.println("NOTE " + leftPublication);
+            } else {
+                st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(publication));
+            }
             for (String table : io.tsmigrate.bootstrap.ContinuousAggregates.restoreReplicaIdentity(s)) {
                 System.out.println("Set REPLICA IDENTITY DEFAULT again on the source's " + table);
             }
@@ -83,8 +92,11 @@ final class CleanCommand implements Callable<Integer> {
             }
             st.execute("DROP SCHEMA IF EXISTS tsmigrate CASCADE");
         }
-        System.out.println("OK   cleaned: connectors, slot " + slot + ", publication " + publication + ", state on the target"
+        System.out.println("OK   cleaned: connectors, slot " + slot + (leftPublication == null ? ", publication " + publication : "") + ", state on the target"
                 + (embedded != null ? ", embedded Kafka/Connect stopped and deleted" : ""));
         return 0;
     }
+
+    /** Set when the publication belongs to a role clean's user is not: left for its owner to drop. */
+    private String leftPublication;
 }

@@ -1,0 +1,114 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.PgEndpoint;
+import io.tsmigrate.testkit.Services;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+
+import static io.tsmigrate.cli.CliIT.args;
+import static io.tsmigrate.cli.CliIT.tsmigrate;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A whole migration with exactly the privileges docs/operations.md lists, no superuser on either side: on the
+ * source a role with REPLICATION and SELECT (the publication made once by a superuser), on the target the database
+ * owner with SET on session_replication_role (the extension created by a superuser, as TimescaleDB is not a trusted
+ * extension). check, migrate under writes, cutover and verify run as those roles; the tables end equal.
+ */
+@ExtendWith(ServicesExtension.class)
+class LeastPrivilegeIT {
+
+    @Test
+    @DisplayName("no superuser anywhere: a REPLICATION + SELECT source role and a target database owner migrate a keyed and a keyless table exactly")
+    void migration_with_the_documented_privileges_only(TestDatabases dbs) throws Exception {
+        PgEndpoint[] pair = CliIT.freshPair(dbs, "lp");
+        PgEndpoint srcDb = pair[0];
+        PgEndpoint tgtDb = pair[1];
+        String suffix = Integer.toHexString(dbs.name().hashCode());
+        String reader = "lp_reader_" + suffix;
+        String owner = "lp_owner_" + suffix;
+        try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL, total numeric(12,2), note text DEFAULT 'none')");
+            st.execute("CREATE TABLE notes (at timestamptz NOT NULL, body text)");
+            st.execute("ALTER TABLE notes REPLICA IDENTITY FULL");
+            st.execute("INSERT INTO orders (customer, total) SELECT i % 50, i * 1.25 FROM generate_series(1, 3000) i");
+            st.execute("INSERT INTO notes SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', 'n' || (i % 7) FROM generate_series(1, 1000) i");
+            st.execute("DROP ROLE IF EXISTS " + reader);
+            st.execute("CREATE ROLE " + reader + " LOGIN REPLICATION");
+            st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader);
+            st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + reader);
+            // Made once by a superuser, as the docs say (a plain role may not publish tables it does not own).
+            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes WITH (publish_via_partition_root = true)");
+        }
+        try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
+            dropOwner(st, owner);
+            st.execute("CREATE ROLE " + owner + " LOGIN");
+            st.execute("ALTER DATABASE " + tgtDb.database() + " OWNER TO " + owner);
+            st.execute("GRANT SET ON PARAMETER session_replication_role TO " + owner);
+        }
+        try (Connection c = Services.open(tgtDb); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION timescaledb");
+        }
+        List<String> ep = List.of("--source-url", srcDb.jdbcUrl(), "--source-user", reader, "--target-url", tgtDb.jdbcUrl(), "--target-user", owner,
+                "--connect", dbs.services().connectUrl(), "--kafka", dbs.services().kafkaBootstrap(), "--name", "lp");
+        try {
+            CliIT.Run check = tsmigrate(args(ep, "check"));
+            assertThat(check.code()).as(check.out()).isZero();
+            CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+            System.out.println(migrate.out());
+            assertThat(migrate.code()).as(migrate.out()).isZero();
+            try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO orders (customer, total, note) SELECT i % 50, i, NULL FROM generate_series(1, 500) i");
+                st.execute("UPDATE orders SET total = total + 1 WHERE customer = 3");
+                st.execute("DELETE FROM orders WHERE customer = 4");
+                st.execute("UPDATE notes SET body = 'edited' WHERE body = 'n3'");
+                st.execute("DELETE FROM notes WHERE body = 'n5'");
+            }
+            CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "120"));
+            System.out.println(cutover.out());
+            assertThat(cutover.code()).as(cutover.out()).isZero();
+            try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
+                for (String table : List.of("orders", "notes")) {
+                    assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
+                }
+                assertThat(CheckCommand.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);
+                // The application's next insert after cutover gets a fresh id.
+                assertThat(CheckCommand.one(t, "SELECT last_value >= (SELECT max(id) FROM orders) FROM orders_id_seq")).isEqualTo("t");
+            }
+            // A corrupted target row is found and localised to its key range (keys 0 to 99,999).
+            try (Connection t = Services.open(tgtDb); Statement st = t.createStatement()) {
+                st.execute("UPDATE orders SET total = -1 WHERE id = 17");
+            }
+            CliIT.Run verify = tsmigrate(args(ep, "verify"));
+            assertThat(verify.code()).as(verify.out()).isEqualTo(1);
+            assertThat(verify.out()).contains("public.orders").contains("DIFFERENT: from 0: same count, different rows");
+            CliIT.Run clean = tsmigrate(args(ep, "clean", "--yes"));
+            assertThat(clean.code()).as(clean.out()).isZero();
+            assertThat(clean.out()).contains("NOTE publication lp belongs to postgres: drop it as postgres with DROP PUBLICATION \"lp\"");
+        } finally {
+            tsmigrate(args(ep, "clean", "--yes"));
+            CliIT.dropPair(srcDb, tgtDb);
+            try (Connection c = Services.open(srcDb.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS " + reader);
+            }
+            try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
+                dropOwner(st, owner);
+            }
+        }
+    }
+
+    private static void dropOwner(Statement st, String owner) throws java.sql.SQLException {
+        if ("1".equals(CheckCommand.one(st.getConnection(), "SELECT count(*) FROM pg_roles WHERE rolname = '" + owner + "'"))) {
+            st.execute("REVOKE SET ON PARAMETER session_replication_role FROM " + owner);
+            st.execute("DROP ROLE " + owner);
+        }
+    }
+}
