@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Faults while the sink writes: the Connect worker killed with SIGKILL and restarted, the target database
- * restarted. In the end every table, including one without a key, equals the source: nothing lost, nothing
+ * restarted, the source's walsender terminated, the Kafka broker stopped and started. In the end every table, including one without a key, equals the source: nothing lost, nothing
  * doubled.
  */
 @ExtendWith(ServicesExtension.class)
@@ -54,6 +54,60 @@ class FaultsIT {
             Thread.sleep(4000);
         }
         p.awaitEqual(Duration.ofSeconds(120), "accounts", "events");
+        p.assertSinkNotFailed();
+        p.stop();
+    }
+
+    @Test
+    @DisplayName("the source's walsender terminated four times at random points during large inserts and transactions: Debezium reconnects, equal")
+    void walsender_terminated(TestDatabases dbs) throws Exception {
+        long seed = Long.getLong("tsmigrate.it.seed", System.nanoTime());
+        System.out.println("[FaultsIT] walsender seed " + seed + " (replay: -Dtsmigrate.it.seed=" + seed + ")");
+        java.util.Random random = new java.util.Random(seed);
+        Pipeline p = pipeline(dbs, "wals");
+        String slot = "slot_" + p.prefix.replaceAll("[^a-z0-9_]", "_");
+        int terminated = 0;
+        try (Writer w = new Writer(p); Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
+            String active = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL";
+            for (int i = 0; i < 4; i++) {
+                // One statement, one WAL record per page of rows: many changes at one position.
+                st.execute("INSERT INTO events SELECT '2027-01-01'::timestamptz + g * INTERVAL '1 ms' + " + i + " * INTERVAL '1 day', -1, g "
+                        + "FROM generate_series(1, 20000) g");
+                Thread.sleep(100 + random.nextInt(2000));
+                // Debezium reconnects after its retriable.restart.connector.wait.ms (10 s): wait for its walsender.
+                for (int wait = 0; wait < 600; wait++) {
+                    if ("1".equals(Pipeline.one(c, active)) && !"0".equals(Pipeline.one(c, "SELECT count(pg_terminate_backend(active_pid)) "
+                            + "FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL"))) {
+                        terminated++;
+                        System.out.println("[FaultsIT] terminated the walsender of " + slot);
+                        break;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            Thread.sleep(3000);
+        }
+        org.assertj.core.api.Assertions.assertThat(terminated).as("walsenders terminated").isEqualTo(4);
+        p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
+        p.assertSourceNotFailed();
+        p.assertSinkNotFailed();
+        p.stop();
+    }
+
+    @Test
+    @DisplayName("the Kafka broker stopped for 8 s while both connectors run: they recover by themselves, equal in the end")
+    void broker_restarted(TestDatabases dbs) throws Exception {
+        NativeServices natives = natives(dbs);
+        Pipeline p = pipeline(dbs, "broker");
+        try (Writer w = new Writer(p)) {
+            Thread.sleep(3000);
+            natives.stop("kafka");
+            Thread.sleep(8000);
+            natives.start("kafka");
+            Thread.sleep(5000);
+        }
+        p.awaitEqual(Duration.ofSeconds(240), "accounts", "events");
+        p.assertSourceNotFailed();
         p.assertSinkNotFailed();
         p.stop();
     }

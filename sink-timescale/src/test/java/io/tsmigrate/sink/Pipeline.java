@@ -228,7 +228,7 @@ final class Pipeline {
     String awaitSinkFailure(Duration timeout) throws InterruptedException {
         java.time.Instant deadline = java.time.Instant.now().plus(timeout);
         while (java.time.Instant.now().isBefore(deadline)) {
-            String trace = failedTrace();
+            String trace = failedTrace(sinkName);
             if (trace != null) {
                 return trace;
             }
@@ -237,17 +237,31 @@ final class Pipeline {
         return "";
     }
 
+    /** The first column of the first row of a query, or null. */
+    static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     void assertSinkNotFailed() {
-        String trace = failedTrace();
+        String trace = failedTrace(sinkName);
         if (trace != null) {
             throw new AssertionError("sink task failed: " + trace);
         }
     }
 
-    /** The trace of a FAILED sink task, or null (running, not started yet, or the worker is down in a fault test). */
-    private String failedTrace() {
+    void assertSourceNotFailed() {
+        String trace = failedTrace(sourceName);
+        if (trace != null) {
+            throw new AssertionError("source task failed: " + trace);
+        }
+    }
+
+    /** The trace of a FAILED task of a connector, or null (running, not started yet, or the worker is down in a fault test). */
+    private String failedTrace(String connector) {
         try {
-            for (var task : dbs.services().connect().status(sinkName).path("tasks")) {
+            for (var task : dbs.services().connect().status(connector).path("tasks")) {
                 if ("FAILED".equals(task.path("state").asText())) {
                     return task.path("trace").asText();
                 }
