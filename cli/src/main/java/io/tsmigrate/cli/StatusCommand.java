@@ -75,11 +75,11 @@ final class StatusCommand implements Callable<Integer> {
                     s.put("connector " + c, "absent");
                 }
             }
-            List<String> problems = new TaskLiveness(rest).problems(names.sourceConnector(), names.sinkConnector());
+            // An absent connector is shown above already.
+            List<String> problems = new TaskLiveness(rest).find(names.sourceConnector(), names.sinkConnector()).stream()
+                    .filter(p -> p.kind() != TaskLiveness.Problem.Kind.ABSENT_CONNECTOR).map(TaskLiveness.Problem::text).toList();
             for (int i = 0; i < problems.size(); i++) {
-                if (!problems.get(i).endsWith("is absent")) {
-                    s.put("WARNING task" + (i == 0 ? "" : " " + (i + 1)), problems.get(i));
-                }
+                s.put("WARNING task" + (i == 0 ? "" : " " + (i + 1)), problems.get(i));
             }
         }
         try (Connection t = endpoints.target().open("tsmigrate-status"); Statement st = t.createStatement()) {

@@ -31,16 +31,26 @@ final class TaskLiveness {
         this.rest = rest;
     }
 
+    /** Something that keeps a task from running. */
+    record Problem(Kind kind, String text) {
+        enum Kind { ABSENT_CONNECTOR, NOT_RUNNING, ORPHANED }
+    }
+
     /** One line per task that does not run: orphaned on a worker that left, FAILED, or not RUNNING; empty when all run. */
     List<String> problems(String... connectors) {
+        return find(connectors).stream().map(Problem::text).toList();
+    }
+
+    /** What {@link #problems} reports, with its kind. */
+    List<Problem> find(String... connectors) {
         answered.clear();
-        List<String> out = new ArrayList<>();
+        List<Problem> out = new ArrayList<>();
         for (String c : connectors) {
             JsonNode s;
             try {
                 s = rest.status(c);
             } catch (CliException e) {
-                out.add("connector " + c + " is absent");
+                out.add(new Problem(Problem.Kind.ABSENT_CONNECTOR, "connector " + c + " is absent"));
                 continue;
             }
             for (JsonNode t : s.path("tasks")) {
@@ -48,10 +58,11 @@ final class TaskLiveness {
                 String worker = t.path("worker_id").asText();
                 String task = c + " task " + t.path("id").asInt();
                 if (!"RUNNING".equals(state) && !"PAUSED".equals(state)) {
-                    out.add(task + " is " + state + " on " + worker);
+                    out.add(new Problem(Problem.Kind.NOT_RUNNING, task + " is " + state + " on " + worker));
                 } else if (!answers(worker)) {
-                    out.add(task + " is orphaned: Connect still reports it " + state + " on " + worker + ", which does not answer (the worker "
-                            + "left); Connect moves it after the group's session timeout and scheduled.rebalance.max.delay.ms");
+                    out.add(new Problem(Problem.Kind.ORPHANED, task + " is orphaned: Connect still reports it " + state + " on " + worker
+                            + ", which does not answer (the worker left); Connect moves it after the group's session timeout and "
+                            + "scheduled.rebalance.max.delay.ms"));
                 }
             }
         }

@@ -27,10 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(ServicesExtension.class)
 class ContinuousAggregateIT {
 
-    private static final List<String> VIEWS = List.of("metrics_hourly", "metrics_daily");
+    private static final List<String> VIEWS = List.of("metrics_hourly", "metrics_daily", "devices_daily");
 
     @Test
-    @DisplayName("continuous aggregates with history beyond retention, refreshed during the migration: equal after cutover and after a refresh")
+    @DisplayName("continuous aggregates (one on another) with history beyond retention, refreshed during the migration: equal after cutover and after a refresh")
     void continuous_aggregates_migrate_with_their_history(TestDatabases dbs) throws Exception {
         PgEndpoint[] pair = CliIT.freshPair(dbs, "cagg");
         PgEndpoint srcDb = pair[0];
@@ -46,8 +46,12 @@ class ContinuousAggregateIT {
                     + "FROM metrics GROUP BY 1, 2 WITH NO DATA");
             st.execute("CREATE MATERIALIZED VIEW metrics_daily WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS "
                     + "SELECT time_bucket('1 day', ts) AS day, count(*) AS n, sum(value) AS total, avg(value) AS mean FROM metrics GROUP BY 1 WITH NO DATA");
+            // An aggregate on an aggregate: created after the one it reads.
+            st.execute("CREATE MATERIALIZED VIEW devices_daily WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS "
+                    + "SELECT time_bucket('1 day', bucket) AS day, device, sum(n) AS n, sum(total) AS total FROM metrics_hourly GROUP BY 1, 2 WITH NO DATA");
             st.execute("CALL refresh_continuous_aggregate('metrics_hourly', NULL, '2026-03-08')");
             st.execute("CALL refresh_continuous_aggregate('metrics_daily', NULL, '2026-03-08')");
+            st.execute("CALL refresh_continuous_aggregate('devices_daily', NULL, '2026-03-08')");
             // Retention dropped the raw rows of the first days; the aggregates keep them.
             st.execute("SELECT drop_chunks('metrics', older_than => '2026-03-03'::timestamptz)");
             st.execute("SELECT add_continuous_aggregate_policy('metrics_hourly', start_offset => INTERVAL '100 years', end_offset => INTERVAL '1 day', "
@@ -75,6 +79,7 @@ class ContinuousAggregateIT {
                 st.execute("INSERT INTO metrics SELECT '2026-03-11'::timestamptz + i * INTERVAL '1 minute', i % 20, -i FROM generate_series(1, 500) i");
                 // The source refreshes during the migration: its materialization's deletes and inserts stream.
                 st.execute("CALL refresh_continuous_aggregate('metrics_hourly', '2026-03-04', '2026-03-07')");
+                st.execute("CALL refresh_continuous_aggregate('devices_daily', '2026-03-04', '2026-03-07')");
                 // Changed after that refresh: pending invalidations on the source, refreshed later on the target.
                 st.execute("UPDATE metrics SET value = 0 WHERE device = 6 AND ts BETWEEN '2026-03-05' AND '2026-03-06'");
                 st.execute("INSERT INTO metrics SELECT '2026-03-06 12:00'::timestamptz + i * INTERVAL '1 minute' + INTERVAL '30 second', 77, i FROM generate_series(1, 200) i");
@@ -82,10 +87,10 @@ class ContinuousAggregateIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
-            assertThat(cutover.out()).contains("Continuous aggregates: watermark, invalidation threshold and pending invalidations of 2 aggregates")
+            assertThat(cutover.out()).contains("Continuous aggregates: watermark, invalidation threshold and pending invalidations of 3 aggregates")
                     .contains("Enabled refresh continuous aggregate policy of public.metrics_hourly")
-                    // The raw hypertable and both aggregates' materializations.
-                    .contains("OK   target ready: 3 tables equal");
+                    // The raw hypertable and the three aggregates' materializations.
+                    .contains("OK   target ready: 4 tables equal");
             CliIT.Run verify = tsmigrate(args(ep, "verify"));
             assertThat(verify.code()).as(verify.out()).isZero();
             assertThat(verify.out()).contains("public.metrics_hourly (materialized)").contains("public.metrics_daily (materialized)");
