@@ -97,7 +97,7 @@ public final class Bootstrap {
             schema.postData(tables, extend);
             schema.sequences();
             schema.analyze(tables);
-            TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say);
+            TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
             if (copiedTables.size() > tables.size()) {
                 // Cutover writes it again once the stream has caught up; until then the target's aggregates answer as of now.
                 ContinuousAggregates.writeState(tgt, ContinuousAggregates.readState(src));

@@ -201,6 +201,18 @@ final class SchemaCopier {
         inParallel(tables.stream().map(t -> "ANALYZE " + t.qualified()).toList(), plan.indexJobs(), SchemaCopier::execute);
     }
 
+    /** Runs independent statements on the target on {@code --index-jobs} connections. */
+    void parallel(List<String> statements) throws Exception {
+        // TimescaleDB's functions by their extension's schema, like the schema copy's script.
+        String path = Ident.literal(timescaleSchema() + ", pg_catalog");
+        inParallel(statements, plan.indexJobs(), (c, sql) -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_catalog.set_config('search_path', " + path + ", false)");
+                st.execute(sql);
+            }
+        });
+    }
+
     /** Runs SQL on a connection. */
     private interface Runner {
         void run(Connection c, String sql) throws SQLException;

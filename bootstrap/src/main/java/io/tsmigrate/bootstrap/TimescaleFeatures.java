@@ -18,8 +18,19 @@ import java.util.function.Consumer;
  */
 public final class TimescaleFeatures {
 
-    /** One thing to recreate: what it is, and its statement. */
-    public record Item(String what, String sql) {
+    /** One thing to recreate: what kind, what it is, and its statement. */
+    public record Item(Kind kind, String what, String sql, List<String> pieces) {
+        /** In the order the bootstrap recreates them. */
+        public enum Kind { COMPRESSION_SETTINGS, COMPRESSED_CHUNKS, AGGREGATE, POLICY }
+
+        Item(Kind kind, String what, String sql) {
+            this(kind, what, sql, List.of());
+        }
+    }
+
+    /** Runs independent statements, on several connections. */
+    interface Parallel {
+        void run(List<String> statements) throws Exception;
     }
 
     private TimescaleFeatures() {
@@ -35,7 +46,7 @@ public final class TimescaleFeatures {
             if (!orderBy.isEmpty()) {
                 sql.append(", timescaledb.compress_orderby = ").append(Ident.literal(String.join(", ", orderBy)));
             }
-            return new Item("compression settings of " + schema + "." + table, sql.append(")").toString());
+            return new Item(Item.Kind.COMPRESSION_SETTINGS, "compression settings of " + schema + "." + table, sql.append(")").toString());
         }
     }
 
@@ -63,7 +74,7 @@ public final class TimescaleFeatures {
             String kind = proc.replace("policy_", "").replace('_', ' ');
             // Paused until cutover: a retention or compression job running on the target while the stream still
             // writes would drop or compress what the source still changes; cutover switches them on.
-            return new Item(kind + " policy of " + schema + "." + table + " (paused until cutover)",
+            return new Item(Item.Kind.POLICY, kind + " policy of " + schema + "." + table + " (paused until cutover)",
                     "SELECT alter_job(" + sql.substring("SELECT ".length()) + ", scheduled => false)");
         }
 
@@ -83,7 +94,8 @@ public final class TimescaleFeatures {
             if (body.endsWith(";")) {
                 body = body.substring(0, body.length() - 1);
             }
-            return new Item("continuous aggregate " + schema + "." + view, "CREATE MATERIALIZED VIEW " + Ident.qualified(schema, view)
+            // Created by the schema copy (ContinuousAggregates) on a target that has them; listed for one that has not.
+            return new Item(Item.Kind.AGGREGATE, "continuous aggregate " + schema + "." + view, "CREATE MATERIALIZED VIEW " + Ident.qualified(schema, view)
                     + " WITH (timescaledb.continuous, timescaledb.materialized_only = " + materializedOnly + ") AS " + body + " WITH NO DATA");
         }
     }
@@ -97,10 +109,15 @@ public final class TimescaleFeatures {
                 + "coalesce(extract(epoch FROM range_end)::numeric, range_end_integer))";
 
         Item item() {
-            return new Item(ranges.size() + " compressed chunks of " + schema + "." + table, "SELECT count(compress_chunk(format('%I.%I', "
-                    + "chunk_schema, chunk_name)::regclass, if_not_compressed => true)) FROM timescaledb_information.chunks WHERE hypertable_schema = "
-                    + Ident.literal(schema) + " AND hypertable_name = " + Ident.literal(table) + " AND NOT is_compressed AND " + RANGE + " IN ("
-                    + String.join(", ", ranges) + ")");
+            return new Item(Item.Kind.COMPRESSED_CHUNKS, ranges.size() + " compressed chunks of " + schema + "." + table, compress(ranges),
+                    ranges.stream().map(r -> compress(List.of(r))).toList());
+        }
+
+        /** Compresses the target chunks with these ranges; each chunk is independent of the others. */
+        private String compress(List<String> which) {
+            return "SELECT count(compress_chunk(format('%I.%I', chunk_schema, chunk_name)::regclass, if_not_compressed => true)) "
+                    + "FROM timescaledb_information.chunks WHERE hypertable_schema = " + Ident.literal(schema) + " AND hypertable_name = "
+                    + Ident.literal(table) + " AND NOT is_compressed AND " + RANGE + " IN (" + String.join(", ", which) + ")";
         }
     }
 
@@ -163,7 +180,7 @@ public final class TimescaleFeatures {
      * Recreates the items on the target when its license allows them (the Community edition), and otherwise
      * reports each one it skipped, with the statement to run on a target that allows it.
      */
-    static void apply(List<Item> items, Connection tgt, Consumer<String> say) throws SQLException {
+    static void apply(List<Item> items, Connection tgt, Consumer<String> say, Parallel parallel) throws Exception {
         if (items.isEmpty()) {
             return;
         }
@@ -177,8 +194,15 @@ public final class TimescaleFeatures {
         }
         try (Statement st = tgt.createStatement()) {
             for (Item i : items) {
+                if (i.kind() == Item.Kind.AGGREGATE) {
+                    continue;
+                }
                 try {
-                    st.execute(i.sql());
+                    if (i.pieces().isEmpty()) {
+                        st.execute(i.sql());
+                    } else {
+                        parallel.run(i.pieces());
+                    }
                     say.accept("Recreated " + i.what());
                 } catch (SQLException e) {
                     say.accept("WARN could not recreate " + i.what() + ": " + e.getMessage() + "; statement: " + i.sql());

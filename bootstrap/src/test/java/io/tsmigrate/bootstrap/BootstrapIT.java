@@ -206,7 +206,7 @@ class BootstrapIT {
             assertThat(TimescaleFeatures.license(t)).isEqualTo("apache");
             List<String> said = new java.util.ArrayList<>();
             TimescaleFeatures.apply(List.of(new TimescaleFeatures.Compression("public", "metrics", List.of("\"device\""), List.of()).item(),
-                    new TimescaleFeatures.Policy("policy_retention", "public", "metrics", Map.of("drop_after", "30 days")).item()), t, said::add);
+                    new TimescaleFeatures.Policy("policy_retention", "public", "metrics", Map.of("drop_after", "30 days")).item()), t, said::add, statements -> { });
             assertThat(said.get(0)).contains("Skipped 2 TimescaleDB features").contains("apache-licensed");
             assertThat(String.join("\n", said)).contains("ALTER TABLE \"public\".\"metrics\" SET (timescaledb.compress")
                     .contains("add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '30 days')");
