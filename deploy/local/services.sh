@@ -222,7 +222,9 @@ wait_for() { # wait_for NAME SECONDS COMMAND...: poll until COMMAND succeeds, fa
   local name=$1 secs=$2 i; shift 2
   for i in $(seq 1 $((secs * 4))); do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    running "$name" || die "$name exited during start-up; last lines of $RUN/logs/$name.log:
+    # Just spawned, so its pid is not reused yet: check that it lives, not whose it is (while chroot and env exec
+    # into the server, its command line and environment are briefly neither ours nor readable).
+    [ -d "/proc/$(cat "$(pidfile "$name")" 2>/dev/null)" ] || die "$name exited during start-up; last lines of $RUN/logs/$name.log:
 $(tail -n 25 "$RUN/logs/$name.log")"
     sleep 0.25
   done
