@@ -442,11 +442,13 @@ write_bin() { # wrappers that run the chroot's client tools, for the bootstrap a
     fi
     cat >"$RUN/bin/$tool" <<EOF
 #!/usr/bin/env bash
-# Runs $tool of the Debian 13 chroot; libpq's PG* variables (PGHOST, PGPASSWORD, ...) pass through.
-pass=()
-while IFS= read -r -d '' kv; do case "\$kv" in PG*=*) pass+=("\$kv") ;; esac; done </proc/self/environ
+# Runs $tool of the Debian 13 chroot; libpq's PG* variables (PGHOST, PGPASSWORD, ...) pass through in the
+# environment. Every other variable is removed by name: a value on a command line (PGPASSWORD=...) is readable by
+# any user in /proc.
+drop=()
+while IFS= read -r -d '' kv; do case "\$kv" in PG*=*) ;; *) drop+=(-u "\${kv%%=*}") ;; esac; done </proc/self/environ
 $mount
-exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env -i LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin "\${pass[@]}" $exe "\$@"
+exec chroot --userspec=postgres:postgres "$CHROOT" /usr/bin/env "\${drop[@]}" LANG=C.UTF-8 HOME=/tmp PATH=$PGBIN:/usr/bin:/bin $exe "\$@"
 EOF
     chmod +x "$RUN/bin/$tool"
   done
