@@ -107,6 +107,7 @@ final class StatusCommand implements Callable<Integer> {
                     s.put("sink records applied", "0 (the sink has not opened a topic yet)");
                 }
             }
+            RangeState.summary(t).forEach((table, v) -> s.put("verified " + table, v));
         }
         return s;
     }

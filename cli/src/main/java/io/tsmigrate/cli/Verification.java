@@ -31,6 +31,10 @@ final class Verification {
         }
     }
 
+    /** The mismatch of a table the publication has and the target lacks. */
+    static final String NOT_ON_TARGET = "not on the target: created on the source after the bootstrap? Create it on the target (for example "
+            + "pg_dump --schema-only --table of it, then copy its rows) or leave it out of the migration (--exclude-table)";
+
     private final String publication;
     private final TableSelection selection;
     private final int jobs;
@@ -46,11 +50,20 @@ final class Verification {
         this.olderThan = olderThan;
     }
 
+    private java.util.Set<String> skip = java.util.Set.of();
+
+    /** Leaves these tables ({@code schema.table}) out: compared otherwise (by the online verification's record). */
+    Verification skipping(java.util.Set<String> tables) {
+        this.skip = tables;
+        return this;
+    }
+
     List<Result> run(Db source, Db target) throws Exception {
         List<String[]> tables;
         Map<String, String> times = new TreeMap<>();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             tables = new ArrayList<>(MigratedTables.of(s, publication, selection));
+            tables.removeIf(x -> skip.contains(x[0] + "." + x[1]));
             tables.addAll(materializations(s, t));
             if ("t".equals(CheckCommand.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
                 try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema || '.' || hypertable_name, column_name, "
@@ -105,11 +118,13 @@ final class Verification {
     private Result compare(Db source, Db target, String schema, String table, String time) throws SQLException {
         String qualified = Ident.quote(schema) + "." + Ident.quote(table);
         List<String> cols;
-        try (Connection s = source.open("tsmigrate-verify")) {
+        try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+            if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(qualified) + ")") == null) {
+                return new Result(schema + "." + table, 0, 0, List.of(NOT_ON_TARGET));
+            }
             cols = columns(s, schema, table);
         }
-        String row = "ROW(" + String.join(", ", cols) + ")::text";
-        String hash = "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
+        String hash = digest(cols);
         String sql;
         if (time == null) {
             // A table with a single-column integer key is compared by ranges of its key, so a mismatch names them.
@@ -148,6 +163,12 @@ final class Verification {
         return new Result(schema + "." + table, sr, tr, mismatches);
     }
 
+    /** The aggregate that digests the rows of a group: the sum of a 60-bit hash of each row's text (of these columns, {@link #columns}). */
+    static String digest(List<String> cols) {
+        String row = "ROW(" + String.join(", ", cols) + ")::text";
+        return "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
+    }
+
     /** The single integer column of the table's primary key, or null. */
     private static String integerKey(Db source, String qualified) throws SQLException {
         try (Connection c = source.open("tsmigrate-verify")) {
@@ -179,7 +200,7 @@ final class Verification {
      * instant in UTC: Debezium normalises such values to UTC (the offset is lost on the way), so equal instants
      * must compare equal.
      */
-    private static List<String> columns(Connection c, String schema, String table) throws SQLException {
+    static List<String> columns(Connection c, String schema, String table) throws SQLException {
         List<String> out = new ArrayList<>();
         try (var ps = c.prepareStatement("SELECT attname, atttypid = 'timetz'::regtype FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 "
                 + "AND NOT attisdropped ORDER BY attnum")) {

@@ -4,14 +4,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code tsmigrate verify}: the migration's tables compared on source and target ({@link Verification}). */
+/** {@code tsmigrate verify}: the migration's tables compared on source and target ({@link Verification}, {@link OnlineVerification}). */
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {"Compares source and target table by table: row counts and row digests, "
         + "per time bucket for hypertables. Exit code 1 on any mismatch.",
-        "While streaming, --older-than limits hypertables to rows older than the current lag."},
-        footer = {"%nExamples:%n  tsmigrate verify --source-url ... --target-url ...", "  tsmigrate verify --older-than '10 minutes' --bucket '1 hour' ..."})
+        "With --online, compares range by range while the stream runs and writes go on (hypertables by time range, tables with an "
+                + "integer key by key range), throttled, and records each range verified in the target: later passes and cutover compare only "
+                + "what the sink changed since. --repair (writes stopped) re-copies the ranges that differ from the source.",
+        "While streaming, --older-than limits the offline comparison of hypertables to rows older than the current lag."},
+        footer = {"%nExamples:%n  tsmigrate verify --online --source-url ... --target-url ...   (while migrating; again later: only what changed)",
+                "  tsmigrate verify --online --full ...   (every range again)",
+                "  tsmigrate verify --repair ...   (writes stopped: re-copies the differing ranges, verifies them, reports what changed)",
+                "  tsmigrate verify --source-url ... --target-url ...   (every row in one pass, per table)"})
 final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
@@ -33,10 +42,81 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--older-than", description = "Compare only hypertable rows older than this interval, e.g. '10 minutes'")
     String olderThan;
 
+    @Option(names = "--online", description = "Compare range by range while the stream runs; record what matched (cutover then compares only what changed)")
+    boolean online;
+
+    @Option(names = "--full", description = "With --online: compare every range again, not only the ones changed since they were verified")
+    boolean full;
+
+    @Option(names = "--repair", description = "With writes stopped on the source: compare by range, re-copy the ranges that differ from the source, "
+            + "compare them again and report what changed")
+    boolean repair;
+
+    @Option(names = "--rate", defaultValue = "100000", description = "With --online: source rows read per second at most, all jobs together "
+            + "(0: no limit; default: ${DEFAULT-VALUE})")
+    long rate;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "With --online: seconds to wait for the stream to reach a comparison point "
+            + "(default: ${DEFAULT-VALUE})")
+    int timeout;
+
     @Override
     public Integer call() throws Exception {
+        if (online || repair) {
+            return online();
+        }
         List<Verification.Result> results = new Verification(names.publication(), selection.selection(), jobs, bucket, olderThan)
                 .run(endpoints.source(), endpoints.target());
+        return report(results);
+    }
+
+    private int online() throws Exception {
+        List<String[]> tables;
+        try (Connection s = endpoints.source().open("tsmigrate-verify")) {
+            tables = MigratedTables.of(s, names.publication(), selection.selection());
+        }
+        if (repair) {
+            caughtUpWithWritesStopped();
+        }
+        Instant started = Instant.now();
+        OnlineVerification v = new OnlineVerification(endpoints, names, repair, rate, Duration.ofSeconds(timeout));
+        List<OnlineVerification.TableRun> runs = v.tables(tables, full, jobs);
+        long ranges = runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum();
+        long moving = runs.stream().mapToLong(OnlineVerification.TableRun::moving).sum();
+        System.out.printf("Compared %d ranges in %.1f s%s%n", ranges, Duration.between(started, Instant.now()).toMillis() / 1000.0,
+                moving > 0 ? "; " + moving + " ranges kept changing during the comparison (left for the next pass or cutover)" : "");
+        if (repair) {
+            for (OnlineVerification.TableRun run : runs) {
+                for (String key : run.different()) {
+                    Repair.Done done = Repair.range(endpoints.source(), endpoints.target(), run.ranges(), key);
+                    OnlineVerification.Outcome after = v.recheck(run.ranges(), key);
+                    System.out.printf("%s %s, %s: %d target rows deleted, %d rows copied from the source; now %s%n", after.equal() ? "REPAIRED" : "STILL DIFFERENT",
+                            run.result().table(), OnlineVerification.describe(run.ranges(), key), done.deleted(), done.copied(),
+                            after.equal() ? "equal" : after.detail() + " (are writes stopped on the source?)");
+                }
+            }
+            runs = v.tables(tables, false, jobs);
+        }
+        return report(runs.stream().map(OnlineVerification.TableRun::result).toList());
+    }
+
+    /** A repair needs the target to hold every change: waits for the stream, unless the connectors are paused (after cutover). */
+    private void caughtUpWithWritesStopped() throws Exception {
+        ConnectRest rest = endpoints.connectRest(names);
+        if (!rest.exists(names.sourceConnector()) || "PAUSED".equals(rest.status(names.sourceConnector()).path("connector").path("state").asText())) {
+            return;
+        }
+        Instant deadline = Instant.now().plusSeconds(timeout);
+        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(rest);
+             Connection s = endpoints.source().open("tsmigrate-verify"); Connection t = endpoints.target().open("tsmigrate-verify")) {
+            String lsn = CatchUp.emitMarker(s, "repair");
+            catchUp.awaitStream(s, lsn, deadline);
+            catchUp.awaitSink(t, null, deadline);
+        }
+        System.out.println("Stream caught up; repairing assumes writes are stopped on the source");
+    }
+
+    private static int report(List<Verification.Result> results) {
         System.out.printf("%-40s %12s %12s  %s%n", "table", "source rows", "target rows", "result");
         for (Verification.Result r : results) {
             System.out.printf("%-40s %12d %12d  %s%n", r.table(), r.sourceRows(), r.targetRows(), r.equal() ? "equal" : "DIFFERENT: "

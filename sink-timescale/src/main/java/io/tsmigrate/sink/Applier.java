@@ -35,6 +35,7 @@ final class Applier {
     private final OffsetStore offsets;
     private final MetadataCache metadata;
     private final ValueRenderer renderer = new ValueRenderer();
+    private final ChangeLedger ledger;
     /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
     private final Map<Schema, TableMeta> checkedShapes = new IdentityHashMap<>();
     private boolean truncateSkipLogged;
@@ -44,6 +45,7 @@ final class Applier {
         this.config = config;
         this.offsets = offsets;
         this.metadata = metadata;
+        this.ledger = new ChangeLedger(config.stateSchema());
     }
 
     Result apply(Connection c, BatchWriter writer, List<Buffered> items) throws SQLException {
@@ -88,11 +90,14 @@ final class Applier {
             ts = Math.max(ts, e.sourceTsMs());
             add(c, segments, e);
         }
+        List<TableBatch> written = new ArrayList<>();
         for (List<TableBatch> list : segments.values()) {
             for (TableBatch batch : list) {
                 writer.write(batch);
+                written.add(batch);
             }
         }
+        ledger.record(c, written);
         if (replays > 0) {
             LOG.info("Skipped {} change(s) that Debezium sent again after a restart (their source position is already applied)", replays);
         }

@@ -226,6 +226,46 @@ final class TableBatch {
         return all;
     }
 
+    /**
+     * The values (text) of column {@code p} in every row version this batch touches, old and new: what the change
+     * ledger records. A null entry is a row version whose value there is not known (a delete or update without
+     * that column in its key, an unchanged placeholder, SQL NULL); a truncate gives one null.
+     */
+    List<String> touched(int p) {
+        List<String> out = new ArrayList<>();
+        boolean inKey = Arrays.stream(keyPositions).anyMatch(k -> k == p);
+        if (truncate) {
+            out.add(null);
+        }
+        for (Pending r : appended) {
+            out.add(known(r.cells[p]));
+        }
+        for (Pending r : keyed.values()) {
+            // A key change's old row is its own (delete) entry; an update's old value is known when the column is in the key.
+            out.add(r.delete || r.fresh || inKey ? known(r.cells[p]) : null);
+            if (!r.delete && !r.fresh && !inKey) {
+                out.add(known(r.cells[p]));
+            }
+            if (r.fromKey != null) {
+                out.add(known(r.fromKey[p]));
+            }
+        }
+        if (ordered != null) {
+            for (KeylessChange ch : ordered) {
+                for (String[] cells : new String[][] {ch.before(), ch.after(), ch.insert() == null ? null : ch.insert().cells}) {
+                    if (cells != null) {
+                        out.add(known(cells[p]));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String known(String cell) {
+        return cell == KEEP ? null : cell;
+    }
+
     private String identity(String[] keyCells) {
         if (keyPositions.length == 1 && keyCells[keyPositions[0]] != null) {
             return keyCells[keyPositions[0]];

@@ -1,0 +1,359 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.bootstrap.Ident;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Comparing source and target range by range ({@link Ranges}), while the stream runs or with writes stopped.
+ * <p>
+ * While writes go on, a slice of ranges is compared so: (1) the ledger's versions of its ranges are read on the
+ * target; (2) the source digests them in one snapshot; (3) a WAL marker is written after that snapshot, and the
+ * comparison waits until Debezium has streamed it and the sink has applied every change record before it, so every
+ * change the snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one
+ * snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
+ * applies to it later raises that version, so {@code cutover} compares it again. A range that differs while the
+ * ledger shows the sink changed it between steps 1 and 4 was moving: it is tried again, and left for cutover when it
+ * keeps moving. A range that differs twice with no change in between is reported different, with its bounds.
+ * <p>
+ * With writes stopped and the stream caught up ({@code quiet}), each range is compared once.
+ */
+final class OnlineVerification {
+
+    /** The outcome of one range. */
+    record Outcome(long version, long sourceRows, long targetRows, boolean equal, String detail) {
+    }
+
+    private static final long SLICE_ROWS = 100_000;
+    private static final int ATTEMPTS = 4;
+    /** Slices per wait for the stream. */
+    private static final int ROUND = 8;
+
+    private final Names names;
+    private final Db source;
+    private final Db target;
+    private final Endpoints endpoints;
+    private final boolean quiet;
+    private final long rowsPerSecond;
+    private final Instant deadline;
+    private final Progress progress;
+
+    /** @param quiet writes are stopped and the stream has caught up: no waiting for the sink, no retries */
+    OnlineVerification(Endpoints endpoints, Names names, boolean quiet, long rowsPerSecond, Duration timeout) {
+        this.endpoints = endpoints;
+        this.names = names;
+        this.source = endpoints.source();
+        this.target = endpoints.target();
+        this.quiet = quiet;
+        this.rowsPerSecond = rowsPerSecond;
+        this.deadline = Instant.now().plus(timeout);
+        this.progress = new Progress(quiet ? Duration.ofDays(1) : Duration.ofSeconds(5));
+    }
+
+    /** What comparing one table found, and how many ranges it compared. */
+    record TableRun(Verification.Result result, Ranges ranges, long rangesCompared, long moving, List<String> different) {
+    }
+
+    /** {@link #table} for each table, on {@code jobs} threads, in the tables' order. */
+    List<TableRun> tables(List<String[]> tables, boolean full, int jobs) throws Exception {
+        try (Connection t = target.open("tsmigrate-verify")) {
+            Ranges.createTables(t);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, jobs));
+        try {
+            List<java.util.concurrent.Future<TableRun>> futures = new ArrayList<>();
+            for (String[] t : tables) {
+                futures.add(pool.submit(() -> table(t[0], t[1], full)));
+            }
+            List<TableRun> out = new ArrayList<>();
+            for (var f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Compares one range again (after a repair) and records the outcome. */
+    Outcome recheck(Ranges r, String key) throws Exception {
+        String hash;
+        try (Connection s = source.open("tsmigrate-verify")) {
+            hash = Verification.digest(Verification.columns(s, r.schema(), r.table()));
+        }
+        long k = r.ranged() ? Long.parseLong(key) : 0;
+        Map<String, Outcome> out = compareRound(r, hash, new RangeState(r), List.<long[]>of(new long[] {k, k}));
+        return out.getOrDefault(key, new Outcome(0, 0, 0, true, null));
+    }
+
+    /**
+     * Compares one table (the state tables exist: {@link #tables}): every range ({@code full}, or when no pass has completed, or when the sink changed rows
+     * whose range it could not tell), else only the ranges changed since they were verified.
+     */
+    TableRun table(String schema, String table, boolean full) throws Exception {
+        String label = schema + "." + table;
+        Ranges r;
+        RangeState state;
+        boolean pass;
+        long whole;
+        List<long[]> slices;
+        String hash;
+        try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+            if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(schema) + "." + Ident.quote(table)) + ")") == null) {
+                return new TableRun(new Verification.Result(label, 0, 0, List.of(Verification.NOT_ON_TARGET)), null, 0, 0, List.of());
+            }
+            r = Ranges.define(s, t, schema, table);
+            hash = Verification.digest(Verification.columns(s, schema, table));
+            state = new RangeState(r);
+            whole = state.wholeVersion(t);
+            RangeState.Table done = state.table(t);
+            pass = full || !done.complete() || whole > done.wholeVersion();
+            slices = pass ? allSlices(s, t, r) : staleSlices(s, r, state.stale(t));
+            if (pass) {
+                state.started(t);
+            }
+        }
+        long sourceRows = 0;
+        long targetRows = 0;
+        long compared = 0;
+        long moving = 0;
+        List<String> mismatches = new ArrayList<>();
+        List<String> different = new ArrayList<>();
+        progress.table(label, estimate(r), slices.size());
+        for (int first = 0; first < slices.size(); first += ROUND) {
+            Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + ROUND)));
+            for (var e : out.entrySet()) {
+                Outcome o = e.getValue();
+                sourceRows += o.sourceRows();
+                targetRows += o.targetRows();
+                compared++;
+                if (o.detail() != null && o.equal()) {
+                    moving++;
+                } else if (!o.equal()) {
+                    mismatches.add(describe(r, e.getKey()) + ": " + o.detail());
+                    different.add(e.getKey());
+                }
+            }
+            progress.step(label, out.values().stream().mapToLong(Outcome::sourceRows).sum());
+        }
+        if (pass && moving == 0) {
+            try (Connection t = target.open("tsmigrate-verify")) {
+                state.completed(t, whole);
+            }
+        }
+        return new TableRun(new Verification.Result(label, sourceRows, targetRows, mismatches), r, compared, moving, different);
+    }
+
+    /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
+    static boolean complete(Connection t, String schema, String table) throws SQLException {
+        if (CheckCommand.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+            return false;
+        }
+        return "t".equals(CheckCommand.one(t, "SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = " + Ident.literal(schema)
+                + " AND table_name = " + Ident.literal(table)));
+    }
+
+    /**
+     * Compares the ranges of these slices, trying moving ones again, and records the outcomes. The source digests of
+     * all slices come first, then one wait for the stream, then the target's: one catch-up per round, not per slice.
+     */
+    private Map<String, Outcome> compareRound(Ranges r, String hash, RangeState state, List<long[]> slices) throws Exception {
+        Map<String, Outcome> outcomes = new TreeMap<>();
+        List<long[]> todo = slices;
+        Map<String, Integer> differed = new TreeMap<>();
+        String lsn = null;
+        for (int attempt = 1; !todo.isEmpty(); attempt++) {
+            List<Map<String, Long>> before = new ArrayList<>();
+            List<Map<String, String[]>> src = new ArrayList<>();
+            for (long[] part : todo) {
+                try (Connection t = target.open("tsmigrate-verify")) {
+                    before.add(state.versions(t, part[0], part[1]));
+                }
+                Map<String, String[]> d = digest(source, r, hash, part[0], part[1], null);
+                src.add(d);
+                progress.throttle(d.values().stream().mapToLong(v -> Long.parseLong(v[0])).sum(), rowsPerSecond);
+            }
+            if (!quiet) {
+                lsn = caughtUp();
+            }
+            List<long[]> again = new ArrayList<>();
+            for (int i = 0; i < todo.size(); i++) {
+                long[] part = todo.get(i);
+                Map<String, Long> after = new TreeMap<>();
+                Map<String, String[]> tgt = digest(target, r, hash, part[0], part[1], (t) -> after.putAll(state.versions(t, part[0], part[1])));
+                TreeSet<String> keys = new TreeSet<>(src.get(i).keySet());
+                keys.addAll(tgt.keySet());
+                keys.addAll(after.keySet());
+                for (String k : keys) {
+                    String[] a = src.get(i).getOrDefault(k, new String[] {"0", "0"});
+                    String[] b = tgt.getOrDefault(k, new String[] {"0", "0"});
+                    long version = after.getOrDefault(k, 0L);
+                    boolean equal = a[0].equals(b[0]) && a[1].equals(b[1]);
+                    String detail = equal ? null : !a[0].equals(b[0]) ? "rows " + a[0] + " on the source, " + b[0] + " on the target" : "same count, different rows";
+                    boolean moved = version != before.get(i).getOrDefault(k, 0L);
+                    if (!equal && !quiet && (moved || differed.merge(k, 1, Integer::sum) < 2) && attempt < ATTEMPTS) {
+                        long n = r.ranged() ? Long.parseLong(k) : 0;
+                        again.add(new long[] {n, n});
+                        continue;
+                    }
+                    if (!equal && !quiet && moved) {
+                        // Still changing after every attempt: not verified; cutover compares it with writes stopped.
+                        outcomes.put(k, new Outcome(-1, Long.parseLong(a[0]), Long.parseLong(b[0]), true, "changing"));
+                        continue;
+                    }
+                    outcomes.put(k, new Outcome(version, Long.parseLong(a[0]), Long.parseLong(b[0]), equal, detail));
+                }
+            }
+            todo = again;
+            if (!todo.isEmpty()) {
+                Thread.sleep(500L * attempt);
+            }
+        }
+        try (Connection t = target.open("tsmigrate-verify")) {
+            for (long[] slice : slices) {
+                Map<String, Outcome> record = new TreeMap<>();
+                outcomes.forEach((k, o) -> {
+                    long n = r.ranged() && !k.equals(Ranges.ALL) ? Long.parseLong(k) : 0;
+                    if (o.version() >= 0 && n >= slice[0] && n <= slice[1]) {
+                        record.put(k, o);
+                    }
+                });
+                state.record(t, slice[0], slice[1], record, lsn);
+            }
+        }
+        return outcomes;
+    }
+
+    /** Waits until the target holds every change committed on the source before now; returns the marker's position. */
+    private String caughtUp() throws Exception {
+        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+             Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+            String lsn = CatchUp.emitMarker(s, "verify");
+            catchUp.awaitStream(s, lsn, deadline);
+            catchUp.awaitSink(t, catchUp.tableChangeEnds(), deadline);
+            return lsn;
+        }
+    }
+
+    private interface SameSnapshot {
+        void read(Connection c) throws SQLException;
+    }
+
+    /** Per range key in {@code [from, to]}: rows and digest, in one repeatable-read snapshot (with {@code also} read in it). */
+    private static Map<String, String[]> digest(Db db, Ranges r, String hash, long from, long to, SameSnapshot also) throws SQLException {
+        Map<String, String[]> out = new TreeMap<>();
+        try (Connection c = db.open("tsmigrate-verify")) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            String sql = r.ranged()
+                    ? "SELECT (" + r.keyOf(Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + " WHERE "
+                            + r.between(from, to) + " GROUP BY 1"
+                    : "SELECT '" + Ranges.ALL + "', count(*), " + hash + " FROM " + r.qualified() + " HAVING count(*) > 0";
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+                }
+                if (also != null) {
+                    also.read(c);
+                }
+            } catch (SQLException e) {
+                throw new CliException("cannot compare " + r.qualified() + " on " + db + ": " + e.getMessage(), e);
+            }
+            c.commit();
+        }
+        return out;
+    }
+
+    /** Slices of about {@link #SLICE_ROWS} rows over the range keys either side has. */
+    private static List<long[]> allSlices(Connection s, Connection t, Ranges r) throws SQLException {
+        List<long[]> out = new ArrayList<>();
+        if (!r.ranged()) {
+            out.add(new long[] {0, 0});
+            return out;
+        }
+        String col = Ident.quote(r.column());
+        String sql = "SELECT " + r.keyOf("min(" + col + ")") + ", " + r.keyOf("max(" + col + ")") + " FROM " + r.qualified();
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        for (Connection c : List.of(s, t)) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                if (rs.getObject(1) != null) {
+                    lo = Math.min(lo, rs.getLong(1));
+                    hi = Math.max(hi, rs.getLong(2));
+                }
+            }
+        }
+        if (lo > hi) {
+            return out;
+        }
+        double rows = estimateRows(s, r);
+        double perKey = rows <= 0 ? 1 : rows / (hi - lo + 1.0);
+        long keys = Math.max(1, (long) (SLICE_ROWS / Math.max(perKey, 1e-9)));
+        for (long k = lo; k <= hi; k += keys) {
+            out.add(new long[] {k, Math.min(hi, k + keys - 1)});
+        }
+        return out;
+    }
+
+    /** The stale ranges as slices: runs of consecutive keys, at most 64 keys each. */
+    private static List<long[]> staleSlices(Connection s, Ranges r, List<String> stale) {
+        List<long[]> out = new ArrayList<>();
+        if (!r.ranged()) {
+            if (!stale.isEmpty()) {
+                out.add(new long[] {0, 0});
+            }
+            return out;
+        }
+        long[] keys = stale.stream().filter(k -> k.matches("-?[0-9]+")).mapToLong(Long::parseLong).sorted().toArray();
+        for (int i = 0; i < keys.length; ) {
+            int j = i;
+            while (j + 1 < keys.length && keys[j + 1] == keys[j] + 1 && j + 1 - i < 64) {
+                j++;
+            }
+            out.add(new long[] {keys[i], keys[j]});
+            i = j + 1;
+        }
+        return out;
+    }
+
+    private long estimate(Ranges r) throws SQLException {
+        try (Connection s = source.open("tsmigrate-verify")) {
+            return (long) Math.max(0, estimateRows(s, r));
+        }
+    }
+
+    /** The planner's row estimate for the table and its partitions or chunks. */
+    private static double estimateRows(Connection s, Ranges r) throws SQLException {
+        String v = CheckCommand.one(s, "SELECT sum(greatest(reltuples, 0)) FROM pg_class WHERE oid = " + Ident.literal(r.qualified())
+                + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(r.qualified()) + "::regclass)");
+        return v == null ? 0 : Double.parseDouble(v);
+    }
+
+    /** A range as a person reads it: its bounds. */
+    static String describe(Ranges r, String key) {
+        if (!r.ranged() || !key.matches("-?[0-9]+")) {
+            return "whole table";
+        }
+        long k = Long.parseLong(key);
+        if (r.type().startsWith("timestamp") || r.type().equals("date")) {
+            return r.column() + " from " + Instant.ofEpochSecond(k * r.width()) + " to " + Instant.ofEpochSecond((k + 1) * r.width());
+        }
+        return r.column() + " " + (k * r.width()) + " to " + ((k + 1) * r.width() - 1);
+    }
+}

@@ -1,0 +1,166 @@
+package io.tsmigrate.cli;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The online verification's record in the target, per table: which ranges matched at which ledger version
+ * ({@code tsmigrate.verified_ranges}), whether a whole pass over the table has completed
+ * ({@code tsmigrate.verified_tables}), and, from the sink's ledger ({@code tsmigrate.changed_ranges}), what
+ * changed since. A range needs comparing again when the ledger's version of it is higher than the version it was
+ * verified at, when it changed but was never verified, or when it differed.
+ */
+final class RangeState {
+
+    private final Ranges ranges;
+
+    RangeState(Ranges ranges) {
+        this.ranges = ranges;
+    }
+
+    /** What {@code verified_tables} says: whether a pass completed, and the whole-table ledger version it started at. */
+    record Table(boolean complete, long wholeVersion) {
+    }
+
+    Table table(Connection t) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version FROM tsmigrate.verified_tables WHERE table_schema = ? AND table_name = ?")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2)) : new Table(false, 0);
+            }
+        }
+    }
+
+    /** The ledger's version of the whole-table range {@code *} (changes whose range the sink could not tell): 0 when none. */
+    long wholeVersion(Connection t) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "SELECT max(version) FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? "
+                + "AND range_key = '" + Ranges.WHOLE_TABLE + "'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    void started(Connection t) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "INSERT INTO tsmigrate.verified_tables (table_schema, table_name) VALUES (?, ?) "
+                + "ON CONFLICT (table_schema, table_name) DO UPDATE SET complete = false")) {
+            ps.executeUpdate();
+        }
+    }
+
+    void completed(Connection t, long wholeVersion) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "UPDATE tsmigrate.verified_tables vt SET complete = true, whole_version = " + wholeVersion
+                + ", finished_at = now(), ranges = v.n, source_rows = v.rows FROM (SELECT count(*) AS n, sum(source_rows) AS rows FROM "
+                + "tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ?) v WHERE vt.table_schema = ? AND vt.table_name = ?")) {
+            ps.setString(3, ranges.schema());
+            ps.setString(4, ranges.table());
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The ranges to compare again: changed since verified, changed and never verified, or found different.
+     * Range keys of a ranged table are numbers; an unranged table's only range is {@code all}.
+     */
+    List<String> stale(Connection t) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = prepared(t, "SELECT c.range_key FROM tsmigrate.changed_ranges c LEFT JOIN tsmigrate.verified_ranges v "
+                + "USING (table_schema, table_name, range_key) WHERE c.table_schema = ? AND c.table_name = ? AND c.range_key <> '" + Ranges.WHOLE_TABLE
+                + "' AND (v.version IS NULL OR c.version > v.version) UNION SELECT range_key FROM tsmigrate.verified_ranges WHERE table_schema = ? "
+                + "AND table_name = ? AND NOT equal")) {
+            ps.setString(3, ranges.schema());
+            ps.setString(4, ranges.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The ledger's versions of the ranges in {@code [from, to]} (unranged: of {@code all}). */
+    Map<String, Long> versions(Connection t, long from, long to) throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        try (PreparedStatement ps = prepared(t, "SELECT range_key, version FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? AND "
+                + inSlice(from, to))) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Records the outcome of ranges in {@code [from, to]}; verified rows there that are not in {@code outcomes} are dropped (empty now). */
+    void record(Connection t, long from, long to, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
+        try (PreparedStatement del = prepared(t, "DELETE FROM tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ? AND " + inSlice(from, to)
+                + " AND range_key <> ALL (?::text[])")) {
+            del.setArray(3, t.createArrayOf("text", outcomes.keySet().toArray()));
+            del.executeUpdate();
+        }
+        try (PreparedStatement ps = prepared(t, "INSERT INTO tsmigrate.verified_ranges (table_schema, table_name, range_key, version, source_rows, equal, "
+                + "detail, source_lsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?::pg_lsn) ON CONFLICT (table_schema, table_name, range_key) DO UPDATE SET "
+                + "version = EXCLUDED.version, source_rows = EXCLUDED.source_rows, equal = EXCLUDED.equal, detail = EXCLUDED.detail, "
+                + "source_lsn = EXCLUDED.source_lsn, verified_at = now()")) {
+            for (var e : outcomes.entrySet()) {
+                OnlineVerification.Outcome o = e.getValue();
+                ps.setString(3, e.getKey());
+                ps.setLong(4, o.version());
+                ps.setLong(5, o.sourceRows());
+                ps.setBoolean(6, o.equal());
+                ps.setString(7, o.detail());
+                ps.setString(8, lsn);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Per table the online verification has seen: how much of it is verified (source rows in ranges that matched, of
+     * the table's planner estimate), how many ranges changed since they matched, how many differ, whether a whole pass
+     * has completed. Empty before any online verification.
+     */
+    static Map<String, String> summary(Connection t) throws SQLException {
+        Map<String, String> out = new TreeMap<>();
+        if (CheckCommand.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+            return out;
+        }
+        try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT vt.table_schema || '.' || vt.table_name, vt.complete, "
+                + "(SELECT count(*) FILTER (WHERE v.equal) || ':' || count(*) FILTER (WHERE NOT v.equal) || ':' || coalesce(sum(v.source_rows) FILTER (WHERE v.equal), 0) "
+                + "FROM tsmigrate.verified_ranges v WHERE v.table_schema = vt.table_schema AND v.table_name = vt.table_name), "
+                + "(SELECT count(*) FROM tsmigrate.changed_ranges c LEFT JOIN tsmigrate.verified_ranges v USING (table_schema, table_name, range_key) "
+                + "WHERE c.table_schema = vt.table_schema AND c.table_name = vt.table_name AND (v.version IS NULL OR c.version > v.version)), "
+                + "vt.finished_at FROM tsmigrate.verified_tables vt ORDER BY 1")) {
+            while (rs.next()) {
+                String[] v = rs.getString(3).split(":");
+                out.put(rs.getString(1), String.format("%s ranges equal (%,d rows), %s different, %d changed since verified; %s", v[0],
+                        Long.parseLong(v[2]), v[1], rs.getLong(4), rs.getBoolean(2) ? "whole pass done " + rs.getString(5) : "pass not complete"));
+            }
+        }
+        return out;
+    }
+
+    /** The condition on {@code range_key} for the ranges in {@code [from, to]}, or the unranged table's one range. */
+    private String inSlice(long from, long to) {
+        if (!ranges.ranged()) {
+            return "range_key = '" + Ranges.ALL + "'";
+        }
+        return "(CASE WHEN range_key ~ '^-?[0-9]+$' THEN range_key::bigint END) BETWEEN " + from + " AND " + to;
+    }
+
+    private PreparedStatement prepared(Connection t, String sql) throws SQLException {
+        PreparedStatement ps = t.prepareStatement(sql);
+        ps.setString(1, ranges.schema());
+        ps.setString(2, ranges.table());
+        return ps;
+    }
+}
