@@ -432,7 +432,7 @@ EOF
 write_bin() { # wrappers that run the chroot's client tools, for the bootstrap and for people
   mkdir -p "$RUN/bin"
   local tool exe mount
-  for tool in psql pg_dump pg_dumpall pg_restore pg_isready pgcopydb; do
+  for tool in psql pg_dump pg_dumpall pg_restore pg_isready pgbench pgcopydb; do
     exe=$PGBIN/$tool
     mount=
     if [ "$tool" = pgcopydb ]; then

@@ -70,26 +70,24 @@ final class CatchUp implements AutoCloseable {
         long target = lsnNumber(lsn);
         String topic = names.name() + ".message";
         TopicPartition tp = new TopicPartition(topic, 0);
-        Properties p = new Properties();
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name() + "-marker");
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+        {
             while (!admin.listTopics().names().get().contains(topic)) {
                 waitOrFail(deadline, "Debezium did not stream the marker at " + lsn + " (no topic " + topic + " yet)");
             }
-            consumer.assign(List.of(tp));
-            // The marker was just written: start a minute back in time. With no record that recent, start at the
-            // beginning (only markers and the application's own messages go there), never at the end: the marker may
-            // land between this lookup and the first fetch.
-            var start = consumer.offsetsForTimes(Map.of(tp, System.currentTimeMillis() - 60_000)).get(tp);
-            if (start != null) {
-                consumer.seek(tp, start.offset());
-            } else {
-                consumer.seekToBeginning(List.of(tp));
+            boolean fresh = consumer == null;
+            var consumer = markerConsumer(tp);
+            if (fresh) {
+                // The marker was just written: start a minute back in time. With no record that recent, start at the
+                // beginning (only markers and the application's own messages go there), never at the end: the marker may
+                // land between this lookup and the first fetch. A later wait goes on from where the last one stopped,
+                // before any later marker.
+                var start = consumer.offsetsForTimes(Map.of(tp, System.currentTimeMillis() - 60_000)).get(tp);
+                if (start != null) {
+                    consumer.seek(tp, start.offset());
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
             }
             Instant fallback = Instant.now().plusSeconds(90);
             while (true) {
@@ -114,9 +112,28 @@ final class CatchUp implements AutoCloseable {
                         return;
                     }
                 }
-                waitOrFail(deadline, "Debezium did not stream the marker at " + lsn);
+                // The poll itself waited; only the deadline and the tasks are checked here.
+                failIfStuck(deadline, "Debezium did not stream the marker at " + lsn);
             }
         }
+    }
+
+    private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+
+    /** One consumer of the marker topic for this object's life (made once: a new one costs a second of set-up), quick to return. */
+    private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> markerConsumer(TopicPartition tp) {
+        if (consumer == null) {
+            Properties p = new Properties();
+            p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
+            p.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name() + "-marker");
+            p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+            var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+            consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, bytes, bytes);
+            consumer.assign(List.of(tp));
+        }
+        return consumer;
     }
 
     /** A WAL position's number, as Debezium writes it in {@code source.lsn}: {@code 0/16B3748} is 0x16B3748. */
@@ -261,6 +278,11 @@ final class CatchUp implements AutoCloseable {
     }
 
     private void waitOrFail(Instant deadline, String what) throws InterruptedException {
+        failIfStuck(deadline, what);
+        Thread.sleep(200);
+    }
+
+    private void failIfStuck(Instant deadline, String what) {
         if (connect != null && Instant.now().isAfter(lastTaskCheck.plusSeconds(2))) {
             lastTaskCheck = Instant.now();
             connect.failIfFailed(names.sourceConnector());
@@ -269,11 +291,13 @@ final class CatchUp implements AutoCloseable {
         if (Instant.now().isAfter(deadline)) {
             throw new CliException(what + " within --timeout; check tsmigrate status");
         }
-        Thread.sleep(200);
     }
 
     @Override
     public void close() {
+        if (consumer != null) {
+            consumer.close();
+        }
         admin.close();
     }
 }

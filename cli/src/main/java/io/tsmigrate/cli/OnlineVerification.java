@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * change the snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one
  * snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
  * applies to it later raises that version, so {@code cutover} compares it again. A range that differs while the
- * ledger shows the sink changed it between steps 1 and 4 was moving: it is tried again, and left for cutover when it
- * keeps moving. A range that differs twice with no change in between is reported different, with its bounds.
+ * ledger shows the sink changed it between steps 1 and 4 was moving: it is tried once more, and left for cutover when it
+ * moved again. A range that differs twice with no change in between is reported different, with its bounds.
  * <p>
  * With writes stopped and the stream caught up ({@code quiet}), each range is compared once.
  */
@@ -36,7 +36,7 @@ final class OnlineVerification {
     }
 
     private static final long SLICE_ROWS = 100_000;
-    private static final int ATTEMPTS = 4;
+    private static final int ATTEMPTS = 3;
     /** Slices per wait for the stream. */
     private static final int ROUND = 8;
 
@@ -87,6 +87,12 @@ final class OnlineVerification {
             return out;
         } finally {
             pool.shutdownNow();
+            synchronized (this) {
+                if (catchUp != null) {
+                    catchUp.close();
+                    catchUp = null;
+                }
+            }
         }
     }
 
@@ -135,8 +141,10 @@ final class OnlineVerification {
         List<String> mismatches = new ArrayList<>();
         List<String> different = new ArrayList<>();
         progress.table(label, estimate(r), slices.size());
-        for (int first = 0; first < slices.size(); first += ROUND) {
-            Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + ROUND)));
+        // A full pass's slices hold about SLICE_ROWS rows each; a pass over changed ranges has many small ones.
+        int round = pass ? ROUND : 64 * ROUND;
+        for (int first = 0; first < slices.size(); first += round) {
+            Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + round)));
             for (var e : out.entrySet()) {
                 Outcome o = e.getValue();
                 sourceRows += o.sourceRows();
@@ -206,7 +214,8 @@ final class OnlineVerification {
                     boolean equal = a[0].equals(b[0]) && a[1].equals(b[1]);
                     String detail = equal ? null : !a[0].equals(b[0]) ? "rows " + a[0] + " on the source, " + b[0] + " on the target" : "same count, different rows";
                     boolean moved = version != before.get(i).getOrDefault(k, 0L);
-                    if (!equal && !quiet && (moved || differed.merge(k, 1, Integer::sum) < 2) && attempt < ATTEMPTS) {
+                    // A moving range is tried once more, then left; a still one that differs is confirmed once.
+                    if (!equal && !quiet && (moved ? attempt == 1 : differed.merge(k, 1, Integer::sum) < 2) && attempt < ATTEMPTS) {
                         long n = r.ranged() ? Long.parseLong(k) : 0;
                         again.add(new long[] {n, n});
                         continue;
@@ -221,7 +230,7 @@ final class OnlineVerification {
             }
             todo = again;
             if (!todo.isEmpty()) {
-                Thread.sleep(500L * attempt);
+                Thread.sleep(200L * attempt);
             }
         }
         try (Connection t = target.open("tsmigrate-verify")) {
@@ -239,13 +248,29 @@ final class OnlineVerification {
         return outcomes;
     }
 
-    /** Waits until the target holds every change committed on the source before now; returns the marker's position. */
-    private String caughtUp() throws Exception {
-        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
-             Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+    private CatchUp catchUp;
+    private Instant lastMarkerAt = Instant.EPOCH;
+    private String lastMarker;
+
+    /**
+     * Waits until the target holds every change committed on the source before this call; returns the marker's
+     * position. Threads that ask while another waits share its next marker (written after they asked).
+     */
+    private synchronized String caughtUp() throws Exception {
+        Instant asked = Instant.now();
+        if (lastMarker != null && lastMarkerAt.isAfter(asked)) {
+            return lastMarker;
+        }
+        if (catchUp == null) {
+            catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+        }
+        try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+            Instant at = Instant.now();
             String lsn = CatchUp.emitMarker(s, "verify");
             catchUp.awaitStream(s, lsn, deadline);
             catchUp.awaitSink(t, catchUp.tableChangeEnds(), deadline);
+            lastMarker = lsn;
+            lastMarkerAt = at;
             return lsn;
         }
     }

@@ -16,8 +16,8 @@ import java.sql.Statement;
  * A range is a number: {@code floor(value / width)} of one column. Hypertables are split on their time column
  * (seconds since 1970 for time types: the same instant gives the same range whatever the session's time zone),
  * other tables on a single-column integer primary key; any other table is one range, {@code all}. The width is
- * chosen once, when the table is first defined, so that a table has at most about 100,000 ranges: small enough
- * that a cutover re-compares little more than what changed in its last seconds.
+ * chosen once, when the table is first defined ({@link #width}): ranges of about 200 rows, so that a cutover
+ * compares little more than the rows changed in its last seconds.
  *
  * @param column null: the table is one range
  * @param type   the column's type as {@code format_type} gives it
@@ -27,7 +27,8 @@ record Ranges(String schema, String table, String column, String type, long widt
 
     static final String WHOLE_TABLE = "*";
     static final String ALL = "all";
-    private static final long MAX_RANGES = 100_000;
+    private static final long MAX_RANGES = 1_000_000;
+    private static final long ROWS_PER_RANGE = 200;
 
     boolean ranged() {
         return column != null;
@@ -64,6 +65,37 @@ record Ranges(String schema, String table, String column, String type, long widt
         java.math.BigInteger max = java.math.BigInteger.valueOf(Long.MAX_VALUE);
         java.math.BigInteger min = java.math.BigInteger.valueOf(Long.MIN_VALUE);
         return v.max(min).min(max) + "::bigint";
+    }
+
+    /**
+     * A range width for a column whose values span {@code span} units over {@code rows} rows: about
+     * {@link #ROWS_PER_RANGE} rows per range where the rows are spread evenly (a change costs the comparison of its
+     * range at cutover), at most {@link #MAX_RANGES} ranges, rounded up to a round number (1, 2, 5 times a power of ten;
+     * for time, whole seconds, minutes, hours or days). An empty or never analysed table gets 1,000 keys or one hour.
+     */
+    static long width(long span, long rows, boolean time) {
+        long w = rows <= 0 ? (time ? 3600 : 1000) : Math.max(1, (long) Math.ceil(span * (double) ROWS_PER_RANGE / rows));
+        w = Math.max(w, span / MAX_RANGES + 1);
+        return time ? roundSeconds(w) : roundDecimal(w);
+    }
+
+    private static long roundDecimal(long w) {
+        for (long p = 1; ; p *= 10) {
+            for (long m : new long[] {1, 2, 5}) {
+                if (m * p >= w || m * p > Long.MAX_VALUE / 20) {
+                    return m * p;
+                }
+            }
+        }
+    }
+
+    private static long roundSeconds(long w) {
+        for (long s : new long[] {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}) {
+            if (s >= w) {
+                return s;
+            }
+        }
+        return (w + 86399) / 86400 * 86400;
     }
 
     static void createTables(Connection target) throws SQLException {
@@ -129,11 +161,9 @@ record Ranges(String schema, String table, String column, String type, long widt
         String col = Ident.quote(column);
         String span = CheckCommand.one(source, "SELECT coalesce(" + probe.keyOf("max(" + col + ")") + " - " + probe.keyOf("min(" + col + ")")
                 + ", 0) FROM " + qualified);
-        long base = probe.time() ? 3600 : 1000;
-        long width = base;
-        while (span != null && Long.parseLong(span) / width > MAX_RANGES) {
-            width *= probe.time() ? 2 : 10;
-        }
+        String rows = CheckCommand.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
+                + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(qualified) + "::regclass)");
+        long width = width(Long.parseLong(span), rows == null ? 0 : Long.parseLong(rows), probe.time());
         return new Ranges(schema, table, column, type, width);
     }
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Cutover downtime against database size (issue 13): a pgbench database at a small and a ten-times-larger scale,
+# the same write load on both (pgbench, 4 clients, rate-limited to 400 transactions/s), on the local services with a
+# durable target (fsync, synchronous_commit, full_page_writes on). Per run: pgbench -i on a fresh source database, a
+# fresh target database, `tsmigrate migrate`, the load starts, `verify --online` (its default throttle, timed: the
+# online verification's speed and its effect on the load's latency are taken here), two more `verify --online` passes
+# (only what changed), then the load stops and `tsmigrate cutover` runs: its downtime and where it went are recorded.
+# Runs alternate between the sizes; each size's median is printed. WORKER=default runs the Connect worker with
+# Kafka's offset.flush.interval.ms (60 s) instead of ours (2 s).
+#
+# Needs `mvn -DskipTests package` first and root (the local services).
+# Usage: bench/cutover-scale.sh [RUNS] [SMALL_SCALE] [LARGE_SCALE]     (defaults: 3 10 100)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${1:-3}
+small=${2:-10}
+large=${3:-100}
+worker=${WORKER:-ours}
+out=$ROOT/bench/target/results/cutover-scale-$worker
+mkdir -p "$out"
+export TSMIGRATE_RUN_DIR=${TSMIGRATE_RUN_DIR:-$ROOT/target/bench-services}
+export TSMIGRATE_TARGET_DURABLE=1
+svc=$ROOT/deploy/local/services.sh
+"$svc" up >/dev/null
+if [ "$worker" = default ]; then
+  "$svc" stop connect
+  TSMIGRATE_CONNECT_OFFSET_FLUSH_MS=60000 "$svc" start connect
+fi
+eval "$("$svc" env)"
+bin=$("$svc" bin)
+T=$ROOT/deploy/cli/tsmigrate
+src_port=$(echo "$TSMIGRATE_SOURCE_URL" | sed -E 's#.*:([0-9]+)/.*#\1#')
+tgt_port=$(echo "$TSMIGRATE_TARGET_URL" | sed -E 's#.*:([0-9]+)/.*#\1#')
+psql() { PGUSER=postgres "$bin/psql" -h 127.0.0.1 -X -q -v ON_ERROR_STOP=1 "$@"; }
+: >"$out/summary.txt"
+for i in $(seq 1 "$runs"); do
+  for scale in "$small" "$large"; do
+    db=cs_$scale
+    log=$out/run-$i-scale-$scale.log
+    for port in "$src_port" "$tgt_port"; do
+      psql -p "$port" -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$db'" >/dev/null
+      psql -p "$port" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    done
+    PGUSER=postgres "$bin/pgbench" -h 127.0.0.1 -p "$src_port" -i -q -s "$scale" "$db" >"$log" 2>&1
+    E=(--source-url "jdbc:postgresql://127.0.0.1:$src_port/$db?user=postgres" --target-url "jdbc:postgresql://127.0.0.1:$tgt_port/$db?user=postgres"
+      --connect "$TSMIGRATE_CONNECT_URL" --kafka "$TSMIGRATE_KAFKA_BOOTSTRAP" --name "$db")
+    "$T" clean "${E[@]}" --yes >>"$log" 2>&1 || true
+    "$T" migrate "${E[@]}" --jobs 2 --pg-bin "$bin" >>"$log" 2>&1
+    PGUSER=postgres "$bin/pgbench" -h 127.0.0.1 -p "$src_port" -c 4 -j 2 -R 400 -T 100000 -P 5 -n "$db" >"$out/load-$i-$scale.log" 2>&1 &
+    load=$!
+    sleep 5
+    start=$(date +%s.%N)
+    "$T" verify --online "${E[@]}" >>"$log" 2>&1
+    end=$(date +%s.%N)
+    "$T" verify --online "${E[@]}" >>"$log" 2>&1
+    "$T" verify --online "${E[@]}" >>"$log" 2>&1
+    kill -TERM "$load"; wait "$load" || true
+    "$T" cutover "${E[@]}" --timeout 300 >>"$log" 2>&1
+    "$T" clean "${E[@]}" --yes >>"$log" 2>&1
+    rows=$(grep -m1 -oE 'of about [0-9,]+ rows' "$log" | tr -dc 0-9 || true)
+    line=$(grep 'target ready' "$log")
+    ranges=$(grep 'Verified online before' "$log" | sed -E 's/.*compared again ([0-9]+) ranges.*\(([0-9,]+) source rows.*/\1 ranges, \2 rows/')
+    printf 'run %s scale %s: online pass %.1f s; cutover compared %s; %s\n' "$i" "$scale" "$(echo "$end - $start" | bc)" "$ranges" \
+      "$(echo "$line" | sed -E 's/.*(downtime .*)/\1/')" | tee -a "$out/summary.txt"
+  done
+done
+for scale in "$small" "$large"; do
+  grep " scale $scale:" "$out/summary.txt" | sed -E 's/.*downtime ([0-9.]+) s.*/\1/' | sort -n |
+    awk -v s="$scale" '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "scale %s: median downtime %.1f s over %d runs\n", s, m, NR}' |
+    tee -a "$out/summary.txt"
+done
