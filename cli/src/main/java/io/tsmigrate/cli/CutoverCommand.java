@@ -128,6 +128,7 @@ final class CutoverCommand implements Callable<Integer> {
     private List<Verification.Result> verify() throws Exception {
         List<String[]> covered = new ArrayList<>();
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
+            MigratedTables.late(s, names.publication(), selection.selection()).forEach(x -> System.out.println("WARN " + MigratedTables.lateLine(x)));
             for (String[] table : MigratedTables.of(s, names.publication(), selection.selection())) {
                 if (OnlineVerification.complete(t, table[0], table[1])) {
                     covered.add(table);

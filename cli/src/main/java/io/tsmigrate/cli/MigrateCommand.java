@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -50,6 +51,13 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "1800", description = "Seconds to wait for the stream to catch up (default: ${DEFAULT-VALUE})")
     int timeout = 1800;
 
+    @Option(names = "--no-verify", description = "Do not compare source and target online once caught up (verify --online does it later)")
+    boolean noVerify;
+
+    @Option(names = "--verify-rate", defaultValue = "100000", description = "Source rows read per second at most by the online comparison "
+            + "(0: no limit; default: ${DEFAULT-VALUE})")
+    long verifyRate = 100_000;
+
     /** Rows the bootstrap copied in this run. */
     long copiedRows;
 
@@ -59,7 +67,7 @@ final class MigrateCommand implements Callable<Integer> {
         // Settings that start would refuse are refused before anything is copied.
         start.sslmode(endpoints.source());
         start.converterSettings();
-        step("1/4 check");
+        step("1/5 check");
         CheckCommand check = new CheckCommand();
         check.endpoints = endpoints;
         check.selection = selection;
@@ -69,14 +77,14 @@ final class MigrateCommand implements Callable<Integer> {
             System.out.println("FAIL migrate: check found problems (above, each with its fix); fix them, or pass --skip-check to go on anyway");
             return 1;
         }
-        step("2/4 bootstrap");
+        step("2/5 bootstrap");
         HandOver h = new Bootstrap(bootstrap.plan(endpoints, names, selection), bootstrap.restart, System.out,
                 io.tsmigrate.bootstrap.ProgressMode.of(bootstrap.json, System.console() != null)).run();
         copiedRows = h.rowsCopied();
         System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());
-        step("3/4 start");
+        step("3/5 start");
         start.apply(endpoints, names);
-        step("4/4 catching up");
+        step("4/5 catching up");
         Instant deadline = Instant.now().plusSeconds(timeout);
         try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-migrate"); Connection t = endpoints.target().open("tsmigrate-migrate")) {
@@ -87,11 +95,39 @@ final class MigrateCommand implements Callable<Integer> {
             System.out.println("Waiting for the sink to apply the " + catchUp.behind(t, ends) + " records before it");
             catchUp.awaitSink(t, ends, deadline);
         }
+        if (!noVerify) {
+            step("5/5 verifying online (range by range while writes go on; --no-verify skips it)");
+            if (!verifyOnline(timeout)) {
+                return 1;
+            }
+        }
         System.out.printf("READY for cutover (%s): the target follows the source with little lag; watch it with tsmigrate status%s.%n",
                 format(Duration.between(began, Instant.now())), endpoints.isEmbedded()
                         ? "; the embedded Kafka/Connect in " + endpoints.embedded(names).dataDir() + " keeps streaming until tsmigrate clean" : "");
         System.out.println("Next: stop writes on the source (or pass --block-writes ROLE to cutover), then run tsmigrate cutover with the same options.");
         return 0;
+    }
+
+    /** The first online pass: after it, cutover compares only what the sink changes from here on. */
+    private boolean verifyOnline(int timeout) throws Exception {
+        List<String[]> tables;
+        try (Connection s = endpoints.source().open("tsmigrate-migrate")) {
+            tables = MigratedTables.of(s, names.publication(), selection.selection());
+        }
+        Instant started = Instant.now();
+        List<OnlineVerification.TableRun> runs = new OnlineVerification(endpoints, names, false, verifyRate, Duration.ofSeconds(timeout))
+                .tables(tables, true, 2);
+        List<Verification.Result> bad = runs.stream().map(OnlineVerification.TableRun::result).filter(r -> !r.equal()).toList();
+        long moving = runs.stream().mapToLong(OnlineVerification.TableRun::moving).sum();
+        bad.forEach(r -> System.out.println("DIFFERENT " + r.table() + ": " + String.join("; ", r.mismatches())));
+        System.out.printf("Verified online: %d ranges of %d tables compared in %s%s%n", runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum(),
+                runs.size(), format(Duration.between(started, Instant.now())), moving > 0 ? "; " + moving + " ranges kept changing (cutover compares them)" : "");
+        if (!bad.isEmpty()) {
+            System.out.println("FAIL migrate: " + bad.size() + " tables differ on the target (above, by range); with writes stopped, tsmigrate verify "
+                    + "--repair re-copies those ranges");
+            return false;
+        }
+        return true;
     }
 
     private static void step(String what) {

@@ -31,14 +31,31 @@ import java.util.TreeSet;
  */
 final class OnlineVerification {
 
+    /**
+     * Ranges compared together: all keys in {@code [from, to]}, or only {@code keys} (sorted, scattered: changed
+     * ranges). An unranged table's one range is {@code [0, 0]}.
+     */
+    record Slice(long from, long to, long[] keys) {
+        static Slice of(long from, long to) {
+            return new Slice(from, to, null);
+        }
+
+        boolean contains(long key) {
+            return key >= from && key <= to && (keys == null || java.util.Arrays.binarySearch(keys, key) >= 0);
+        }
+    }
+
     /** The outcome of one range. */
     record Outcome(long version, long sourceRows, long targetRows, boolean equal, String detail) {
     }
 
-    private static final long SLICE_ROWS = 100_000;
+    /** Rows per slice of a full pass: a source digest, then the wait for the stream, then the target's; the shorter, the fewer ranges move meanwhile. */
+    private static final long SLICE_ROWS = 50_000;
     private static final int ATTEMPTS = 3;
-    /** Slices per wait for the stream. */
-    private static final int ROUND = 8;
+    /** Slices of changed ranges per wait for the stream. */
+    private static final int ROUND = 16;
+    /** Changed ranges per slice: one statement each side, an index range scan per range. */
+    private static final int SPARSE_KEYS = 2000;
 
     private final Names names;
     private final Db source;
@@ -103,7 +120,7 @@ final class OnlineVerification {
             hash = Verification.digest(Verification.columns(s, r.schema(), r.table()));
         }
         long k = r.ranged() ? Long.parseLong(key) : 0;
-        Map<String, Outcome> out = compareRound(r, hash, new RangeState(r), List.<long[]>of(new long[] {k, k}));
+        Map<String, Outcome> out = compareRound(r, hash, new RangeState(r), List.of(Slice.of(k, k)));
         return out.getOrDefault(key, new Outcome(0, 0, 0, true, null));
     }
 
@@ -117,7 +134,7 @@ final class OnlineVerification {
         RangeState state;
         boolean pass;
         long whole;
-        List<long[]> slices;
+        List<Slice> slices;
         String hash;
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(schema) + "." + Ident.quote(table)) + ")") == null) {
@@ -129,7 +146,7 @@ final class OnlineVerification {
             whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);
             pass = full || !done.complete() || whole > done.wholeVersion();
-            slices = pass ? allSlices(s, t, r) : staleSlices(s, r, state.stale(t));
+            slices = pass ? allSlices(s, t, r) : staleSlices(r, state.stale(t));
             if (pass) {
                 state.started(t);
             }
@@ -142,7 +159,7 @@ final class OnlineVerification {
         List<String> different = new ArrayList<>();
         progress.table(label, estimate(r), slices.size());
         // A full pass's slices hold about SLICE_ROWS rows each; a pass over changed ranges has many small ones.
-        int round = pass ? ROUND : 64 * ROUND;
+        int round = pass ? 1 : ROUND;
         for (int first = 0; first < slices.size(); first += round) {
             Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + round)));
             for (var e : out.entrySet()) {
@@ -159,7 +176,9 @@ final class OnlineVerification {
             }
             progress.step(label, out.values().stream().mapToLong(Outcome::sourceRows).sum());
         }
-        if (pass && moving == 0) {
+        // Ranges that kept moving have no verified record and a ledger entry (they moved): the next pass and cutover
+        // compare them, so the pass is complete without them.
+        if (pass) {
             try (Connection t = target.open("tsmigrate-verify")) {
                 state.completed(t, whole);
             }
@@ -180,30 +199,30 @@ final class OnlineVerification {
      * Compares the ranges of these slices, trying moving ones again, and records the outcomes. The source digests of
      * all slices come first, then one wait for the stream, then the target's: one catch-up per round, not per slice.
      */
-    private Map<String, Outcome> compareRound(Ranges r, String hash, RangeState state, List<long[]> slices) throws Exception {
+    private Map<String, Outcome> compareRound(Ranges r, String hash, RangeState state, List<Slice> slices) throws Exception {
         Map<String, Outcome> outcomes = new TreeMap<>();
-        List<long[]> todo = slices;
+        List<Slice> todo = slices;
         Map<String, Integer> differed = new TreeMap<>();
         String lsn = null;
         for (int attempt = 1; !todo.isEmpty(); attempt++) {
             List<Map<String, Long>> before = new ArrayList<>();
             List<Map<String, String[]>> src = new ArrayList<>();
-            for (long[] part : todo) {
+            for (Slice part : todo) {
                 try (Connection t = target.open("tsmigrate-verify")) {
-                    before.add(state.versions(t, part[0], part[1]));
+                    before.add(state.versions(t, part));
                 }
-                Map<String, String[]> d = digest(source, r, hash, part[0], part[1], null);
+                Map<String, String[]> d = digest(source, r, hash, part, null);
                 src.add(d);
                 progress.throttle(d.values().stream().mapToLong(v -> Long.parseLong(v[0])).sum(), rowsPerSecond);
             }
             if (!quiet) {
                 lsn = caughtUp();
             }
-            List<long[]> again = new ArrayList<>();
+            List<String> again = new ArrayList<>();
             for (int i = 0; i < todo.size(); i++) {
-                long[] part = todo.get(i);
+                Slice part = todo.get(i);
                 Map<String, Long> after = new TreeMap<>();
-                Map<String, String[]> tgt = digest(target, r, hash, part[0], part[1], (t) -> after.putAll(state.versions(t, part[0], part[1])));
+                Map<String, String[]> tgt = digest(target, r, hash, part, (t) -> after.putAll(state.versions(t, part)));
                 TreeSet<String> keys = new TreeSet<>(src.get(i).keySet());
                 keys.addAll(tgt.keySet());
                 keys.addAll(after.keySet());
@@ -216,8 +235,7 @@ final class OnlineVerification {
                     boolean moved = version != before.get(i).getOrDefault(k, 0L);
                     // A moving range is tried once more, then left; a still one that differs is confirmed once.
                     if (!equal && !quiet && (moved ? attempt == 1 : differed.merge(k, 1, Integer::sum) < 2) && attempt < ATTEMPTS) {
-                        long n = r.ranged() ? Long.parseLong(k) : 0;
-                        again.add(new long[] {n, n});
+                        again.add(k);
                         continue;
                     }
                     if (!equal && !quiet && moved) {
@@ -228,21 +246,21 @@ final class OnlineVerification {
                     outcomes.put(k, new Outcome(version, Long.parseLong(a[0]), Long.parseLong(b[0]), equal, detail));
                 }
             }
-            todo = again;
+            todo = staleSlices(r, again);
             if (!todo.isEmpty()) {
                 Thread.sleep(200L * attempt);
             }
         }
         try (Connection t = target.open("tsmigrate-verify")) {
-            for (long[] slice : slices) {
+            for (Slice slice : slices) {
                 Map<String, Outcome> record = new TreeMap<>();
                 outcomes.forEach((k, o) -> {
                     long n = r.ranged() && !k.equals(Ranges.ALL) ? Long.parseLong(k) : 0;
-                    if (o.version() >= 0 && n >= slice[0] && n <= slice[1]) {
+                    if (o.version() >= 0 && slice.contains(n)) {
                         record.put(k, o);
                     }
                 });
-                state.record(t, slice[0], slice[1], record, lsn);
+                state.record(t, slice, record, lsn);
             }
         }
         return outcomes;
@@ -279,15 +297,15 @@ final class OnlineVerification {
         void read(Connection c) throws SQLException;
     }
 
-    /** Per range key in {@code [from, to]}: rows and digest, in one repeatable-read snapshot (with {@code also} read in it). */
-    private static Map<String, String[]> digest(Db db, Ranges r, String hash, long from, long to, SameSnapshot also) throws SQLException {
+    /** Per range key of the slice: rows and digest, in one repeatable-read snapshot (with {@code also} read in it). */
+    private static Map<String, String[]> digest(Db db, Ranges r, String hash, Slice slice, SameSnapshot also) throws SQLException {
         Map<String, String[]> out = new TreeMap<>();
         try (Connection c = db.open("tsmigrate-verify")) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            String rows = !r.ranged() ? "" : slice.keys() == null ? " WHERE " + r.between(slice.from(), slice.to()) : r.joinKeys(slice.keys());
             String sql = r.ranged()
-                    ? "SELECT (" + r.keyOf(Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + " WHERE "
-                            + r.between(from, to) + " GROUP BY 1"
+                    ? "SELECT (" + r.keyOf(Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + rows + " GROUP BY 1"
                     : "SELECT '" + Ranges.ALL + "', count(*), " + hash + " FROM " + r.qualified() + " HAVING count(*) > 0";
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
                 while (rs.next()) {
@@ -305,10 +323,10 @@ final class OnlineVerification {
     }
 
     /** Slices of about {@link #SLICE_ROWS} rows over the range keys either side has. */
-    private static List<long[]> allSlices(Connection s, Connection t, Ranges r) throws SQLException {
-        List<long[]> out = new ArrayList<>();
+    private static List<Slice> allSlices(Connection s, Connection t, Ranges r) throws SQLException {
+        List<Slice> out = new ArrayList<>();
         if (!r.ranged()) {
-            out.add(new long[] {0, 0});
+            out.add(Slice.of(0, 0));
             return out;
         }
         String col = Ident.quote(r.column());
@@ -331,28 +349,24 @@ final class OnlineVerification {
         double perKey = rows <= 0 ? 1 : rows / (hi - lo + 1.0);
         long keys = Math.max(1, (long) (SLICE_ROWS / Math.max(perKey, 1e-9)));
         for (long k = lo; k <= hi; k += keys) {
-            out.add(new long[] {k, Math.min(hi, k + keys - 1)});
+            out.add(Slice.of(k, Math.min(hi, k + keys - 1)));
         }
         return out;
     }
 
-    /** The stale ranges as slices: runs of consecutive keys, at most 64 keys each. */
-    private static List<long[]> staleSlices(Connection s, Ranges r, List<String> stale) {
-        List<long[]> out = new ArrayList<>();
+    /** Ranges (stale, or to try again) as slices of up to {@link #SPARSE_KEYS} scattered keys. */
+    private static List<Slice> staleSlices(Ranges r, List<String> stale) {
+        List<Slice> out = new ArrayList<>();
         if (!r.ranged()) {
             if (!stale.isEmpty()) {
-                out.add(new long[] {0, 0});
+                out.add(Slice.of(0, 0));
             }
             return out;
         }
-        long[] keys = stale.stream().filter(k -> k.matches("-?[0-9]+")).mapToLong(Long::parseLong).sorted().toArray();
-        for (int i = 0; i < keys.length; ) {
-            int j = i;
-            while (j + 1 < keys.length && keys[j + 1] == keys[j] + 1 && j + 1 - i < 64) {
-                j++;
-            }
-            out.add(new long[] {keys[i], keys[j]});
-            i = j + 1;
+        long[] keys = stale.stream().filter(k -> k.matches("-?[0-9]+")).mapToLong(Long::parseLong).sorted().distinct().toArray();
+        for (int i = 0; i < keys.length; i += SPARSE_KEYS) {
+            long[] part = java.util.Arrays.copyOfRange(keys, i, Math.min(keys.length, i + SPARSE_KEYS));
+            out.add(new Slice(part[0], part[part.length - 1], part));
         }
         return out;
     }

@@ -30,7 +30,8 @@ final class Progress {
             lastLine = Instant.now();
             double secs = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
             double rate = done / secs;
-            String eta = total > done && rate > 0 ? String.format(", about %.0f s left", (total - done) / rate) : "";
+            // An estimate only once a hundredth is done: the first tables are often the small, slow-to-start ones.
+            String eta = total > done && rate > 0 && done * 100 >= total ? String.format(", about %.0f s left", (total - done) / rate) : "";
             System.out.printf("verify: %s ... %,d of about %,d rows compared (%.0f rows/s)%s%n", table, done, Math.max(total, done), rate, eta);
         }
     }

@@ -85,11 +85,11 @@ final class RangeState {
         return out;
     }
 
-    /** The ledger's versions of the ranges in {@code [from, to]} (unranged: of {@code all}). */
-    Map<String, Long> versions(Connection t, long from, long to) throws SQLException {
+    /** The ledger's versions of the slice's ranges (unranged: of {@code all}). */
+    Map<String, Long> versions(Connection t, OnlineVerification.Slice slice) throws SQLException {
         Map<String, Long> out = new TreeMap<>();
         try (PreparedStatement ps = prepared(t, "SELECT range_key, version FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? AND "
-                + inSlice(from, to))) {
+                + inSlice(slice))) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), rs.getLong(2));
@@ -99,9 +99,9 @@ final class RangeState {
         return out;
     }
 
-    /** Records the outcome of ranges in {@code [from, to]}; verified rows there that are not in {@code outcomes} are dropped (empty now). */
-    void record(Connection t, long from, long to, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
-        try (PreparedStatement del = prepared(t, "DELETE FROM tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ? AND " + inSlice(from, to)
+    /** Records the outcome of the slice's ranges; verified rows of its ranges that are not in {@code outcomes} are dropped (empty now, or moving). */
+    void record(Connection t, OnlineVerification.Slice slice, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
+        try (PreparedStatement del = prepared(t, "DELETE FROM tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ? AND " + inSlice(slice)
                 + " AND range_key <> ALL (?::text[])")) {
             del.setArray(3, t.createArrayOf("text", outcomes.keySet().toArray()));
             del.executeUpdate();
@@ -149,12 +149,19 @@ final class RangeState {
         return out;
     }
 
-    /** The condition on {@code range_key} for the ranges in {@code [from, to]}, or the unranged table's one range. */
-    private String inSlice(long from, long to) {
+    /** The condition on {@code range_key} for the slice's ranges, or the unranged table's one range. */
+    private String inSlice(OnlineVerification.Slice slice) {
         if (!ranges.ranged()) {
             return "range_key = '" + Ranges.ALL + "'";
         }
-        return "(CASE WHEN range_key ~ '^-?[0-9]+$' THEN range_key::bigint END) BETWEEN " + from + " AND " + to;
+        if (slice.keys() != null) {
+            StringBuilder in = new StringBuilder();
+            for (long k : slice.keys()) {
+                in.append(in.length() == 0 ? "'" : ", '").append(k).append('\'');
+            }
+            return "range_key IN (" + in + ")";
+        }
+        return "(CASE WHEN range_key ~ '^-?[0-9]+$' THEN range_key::bigint END) BETWEEN " + slice.from() + " AND " + slice.to();
     }
 
     private PreparedStatement prepared(Connection t, String sql) throws SQLException {

@@ -16,8 +16,8 @@ import java.sql.Statement;
  * A range is a number: {@code floor(value / width)} of one column. Hypertables are split on their time column
  * (seconds since 1970 for time types: the same instant gives the same range whatever the session's time zone),
  * other tables on a single-column integer primary key; any other table is one range, {@code all}. The width is
- * chosen once, when the table is first defined ({@link #width}): ranges of about 200 rows, so that a cutover
- * compares little more than the rows changed in its last seconds.
+ * chosen once, when the table is first defined ({@link #width}): ranges of about 20 rows, so that a cutover
+ * compares little more than the rows changed in its last seconds (an update costs the comparison of its range).
  *
  * @param column null: the table is one range
  * @param type   the column's type as {@code format_type} gives it
@@ -28,7 +28,7 @@ record Ranges(String schema, String table, String column, String type, long widt
     static final String WHOLE_TABLE = "*";
     static final String ALL = "all";
     private static final long MAX_RANGES = 1_000_000;
-    private static final long ROWS_PER_RANGE = 200;
+    private static final long ROWS_PER_RANGE = 20;
 
     boolean ranged() {
         return column != null;
@@ -53,18 +53,38 @@ record Ranges(String schema, String table, String column, String type, long widt
         return col + " >= " + bound(from) + " AND " + col + " < " + bound(to + 1);
     }
 
-    private String bound(long key) {
-        java.math.BigInteger v = java.math.BigInteger.valueOf(key).multiply(java.math.BigInteger.valueOf(width));
-        if (type.equals("timestamp with time zone")) {
-            return "to_timestamp(" + v + ")";
+    /**
+     * A join that keeps the rows of the ranges {@code keys} (scattered ones: one index range scan each, in one
+     * statement), to follow {@code FROM <table>}.
+     */
+    String joinKeys(long[] keys) {
+        StringBuilder list = new StringBuilder();
+        for (long k : keys) {
+            list.append(list.length() == 0 ? "" : ",").append(k);
         }
+        String col = Ident.quote(column);
+        return " JOIN unnest('{" + list + "}'::bigint[]) AS tsm_r(tsm_k) ON " + col + " >= " + boundOf("tsm_r.tsm_k") + " AND " + col + " < "
+                + boundOf("(tsm_r.tsm_k + 1)");
+    }
+
+    private String bound(long key) {
         if (time()) {
-            return "(TIMESTAMP 'epoch' + " + v + " * INTERVAL '1 second')";
+            return boundOf(Long.toString(key));
         }
         // Clamped to bigint so the comparison stays on the column's own index (integer types compare across widths).
-        java.math.BigInteger max = java.math.BigInteger.valueOf(Long.MAX_VALUE);
-        java.math.BigInteger min = java.math.BigInteger.valueOf(Long.MIN_VALUE);
-        return v.max(min).min(max) + "::bigint";
+        java.math.BigInteger v = java.math.BigInteger.valueOf(key).multiply(java.math.BigInteger.valueOf(width));
+        return v.max(java.math.BigInteger.valueOf(Long.MIN_VALUE)).min(java.math.BigInteger.valueOf(Long.MAX_VALUE)) + "::bigint";
+    }
+
+    /** The lower bound of range {@code key} (an SQL expression), in the column's type. */
+    private String boundOf(String key) {
+        if (type.equals("timestamp with time zone")) {
+            return "to_timestamp(" + key + " * " + width + "::double precision)";
+        }
+        if (time()) {
+            return "(TIMESTAMP 'epoch' + " + key + " * " + width + " * INTERVAL '1 second')";
+        }
+        return "least(greatest(" + key + "::numeric * " + width + ", -9223372036854775808), 9223372036854775807)::bigint";
     }
 
     /**

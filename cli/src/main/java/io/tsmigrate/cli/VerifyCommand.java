@@ -62,6 +62,9 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (Connection s = endpoints.source().open("tsmigrate-verify")) {
+            MigratedTables.late(s, names.publication(), selection.selection()).forEach(t -> System.out.println(MigratedTables.lateLine(t)));
+        }
         if (online || repair) {
             return online();
         }

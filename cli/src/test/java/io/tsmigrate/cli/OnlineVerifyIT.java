@@ -86,11 +86,14 @@ class OnlineVerifyIT {
             CliIT.Run migrate = tsmigrate("migrate", cfg, "--hypertable", "app.metrics:ts:1day");
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
+            try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE app.late (id int PRIMARY KEY)");
+            }
             writer.start();
-            CliIT.Run first = tsmigrate("verify", cfg, "--online", "--rate", "0");
+            CliIT.Run first = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0");
             System.out.println(first.out());
             assertThat(first.code()).as(first.out()).isZero();
-            assertThat(first.out()).contains("All 4 tables equal.");
+            assertThat(first.out()).contains("All 4 tables equal.").contains("NOT MIGRATED app.late: created on the source after the bootstrap");
             assertThat(writes.get()).as("writes went on during the pass").isGreaterThan(20);
             writing.set(false);
             writer.join();
@@ -113,8 +116,8 @@ class OnlineVerifyIT {
             CliIT.Run full = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0");
             System.out.println(full.out());
             assertThat(full.code()).isEqualTo(1);
-            assertThat(full.out()).contains("id 123400 to 123599: same count, different rows")
-                    .contains("ts from 2026-11-03T05:00:00Z to 2026-11-03T05:30:00Z: rows").contains("2 of 4 tables differ.");
+            assertThat(full.out()).contains("id 123440 to 123459: same count, different rows")
+                    .contains("ts from 2026-11-03T05:00:00Z to 2026-11-03T05:05:00Z: rows").contains("2 of 4 tables differ.");
 
             // A change after the last pass: cutover compares that range and the two that differ, nothing else.
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
@@ -123,13 +126,13 @@ class OnlineVerifyIT {
             CliIT.Run refused = tsmigrate("cutover", cfg, "--timeout", "120");
             System.out.println(refused.out());
             assertThat(refused.code()).isEqualTo(1);
-            assertThat(refused.out()).contains("Verified online before: 4 tables; compared again 3 ranges").contains("id 123400 to 123599");
+            assertThat(refused.out()).contains("Verified online before: 4 tables; compared again 3 ranges").contains("id 123440 to 123459");
 
             String outside = outsideDigest(tgtDb);
             CliIT.Run repair = tsmigrate("verify", cfg, "--repair");
             System.out.println(repair.out());
             assertThat(repair.code()).as(repair.out()).isZero();
-            assertThat(repair.out()).contains("REPAIRED app.accounts, id 123400 to 123599: 200 target rows deleted, 200 rows copied")
+            assertThat(repair.out()).contains("REPAIRED app.accounts, id 123440 to 123459: 20 target rows deleted, 20 rows copied")
                     .contains("REPAIRED app.metrics, ts from 2026-11-03T05:00:00Z").contains("All 4 tables equal.");
             assertThat(outsideDigest(tgtDb)).as("repair touched nothing outside the bad ranges").isEqualTo(outside);
 
@@ -159,9 +162,9 @@ class OnlineVerifyIT {
     /** A digest of the target's rows outside the two corrupted ranges, independent of the code under test. */
     private static String outsideDigest(PgEndpoint db) throws Exception {
         try (Connection c = Services.open(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(a::text)), 0) FROM app.accounts a WHERE id NOT BETWEEN 123400 AND 123599) || '/' "
+                "SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(a::text)), 0) FROM app.accounts a WHERE id NOT BETWEEN 123440 AND 123459) || '/' "
                         + "|| (SELECT count(*) || ':' || coalesce(sum(hashtext(m::text)), 0) FROM app.metrics m WHERE ts < '2026-11-03 05:00:00+00' "
-                        + "OR ts >= '2026-11-03 05:30:00+00')")) {
+                        + "OR ts >= '2026-11-03 05:05:00+00')")) {
             rs.next();
             return rs.getString(1);
         }

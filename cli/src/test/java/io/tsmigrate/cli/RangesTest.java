@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RangesTest {
 
     @Test
-    void widths_give_about_200_rows_per_range_in_round_numbers() {
-        assertThat(Ranges.width(200_000, 200_000, false)).isEqualTo(200);
-        assertThat(Ranges.width(10_000_000, 10_000_000, false)).isEqualTo(200);
-        assertThat(Ranges.width(10_000_000, 2_000_000, false)).isEqualTo(1000);
-        assertThat(Ranges.width(700_000, 100_000, true)).isEqualTo(1800);
+    void widths_give_about_20_rows_per_range_in_round_numbers() {
+        assertThat(Ranges.width(200_000, 200_000, false)).isEqualTo(20);
+        assertThat(Ranges.width(10_000_000, 10_000_000, false)).isEqualTo(20);
+        assertThat(Ranges.width(10_000_000, 2_000_000, false)).isEqualTo(100);
+        assertThat(Ranges.width(700_000, 100_000, true)).isEqualTo(300);
         assertThat(Ranges.width(86_400 * 365, 1_000_000_000, true)).isEqualTo(60);
         // Never more than a million ranges, however dense.
         assertThat(Ranges.width(5_000_000_000L, 5_000_000_000L, false)).isEqualTo(10_000);
@@ -25,7 +25,10 @@ class RangesTest {
         assertThat(keys.between(617, 617)).isEqualTo("\"Id\" >= 123400::bigint AND \"Id\" < 123600::bigint");
         assertThat(keys.keyOf("\"Id\"")).isEqualTo("floor(\"Id\"::numeric / 200)::bigint");
         Ranges time = new Ranges("s", "t", "ts", "timestamp with time zone", 1800);
-        assertThat(time.between(10, 11)).isEqualTo("\"ts\" >= to_timestamp(18000) AND \"ts\" < to_timestamp(21600)");
+        assertThat(time.between(10, 11)).isEqualTo("\"ts\" >= to_timestamp(10 * 1800::double precision) AND \"ts\" < to_timestamp(12 * 1800::double precision)");
+        assertThat(keys.joinKeys(new long[] {3, 9})).isEqualTo(" JOIN unnest('{3,9}'::bigint[]) AS tsm_r(tsm_k) ON \"Id\" >= least(greatest(tsm_r.tsm_k::numeric "
+                + "* 200, -9223372036854775808), 9223372036854775807)::bigint AND \"Id\" < least(greatest((tsm_r.tsm_k + 1)::numeric * 200, "
+                + "-9223372036854775808), 9223372036854775807)::bigint");
         assertThat(OnlineVerification.describe(time, "10")).isEqualTo("ts from 1970-01-01T05:00:00Z to 1970-01-01T05:30:00Z");
         assertThat(OnlineVerification.describe(keys, "617")).isEqualTo("Id 123400 to 123599");
     }

@@ -100,4 +100,16 @@ class TableBatchTest {
         assertThatThrownBy(() -> b.add(event(Op.UPDATE, 1, "b", 1))).isInstanceOf(DataException.class)
                 .hasMessageContaining("public.t").hasMessageContaining("primary key");
     }
+
+    @Test
+    void touched_values_give_old_and_new_versions_and_unknown_old_values_as_null() {
+        TableBatch b = batch();
+        b.add(event(Op.INSERT, 1, "a", 10));
+        b.add(event(Op.UPDATE, 2, "b", 20));
+        b.add(event(Op.DELETE, 3, null, null));
+        // The key column: every version is known (an update keeps its key; a key change is a delete plus an insert).
+        assertThat(b.touched(0)).containsExactlyInAnyOrder("1", "2", "3");
+        // A column outside the key: the update's old value and the delete's are not in the events.
+        assertThat(b.touched(2)).containsExactlyInAnyOrder("10", null, "20", null);
+    }
 }
