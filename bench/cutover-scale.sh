@@ -33,6 +33,21 @@ T=$ROOT/deploy/cli/tsmigrate
 src_port=$(echo "$TSMIGRATE_SOURCE_URL" | sed -E 's#.*:([0-9]+)/.*#\1#')
 tgt_port=$(echo "$TSMIGRATE_TARGET_URL" | sed -E 's#.*:([0-9]+)/.*#\1#')
 psql() { PGUSER=postgres "$bin/psql" -h 127.0.0.1 -X -q -v ON_ERROR_STOP=1 "$@"; }
+# CPU seconds used so far by the source cluster: the postmaster, the backends it reaped, and the live ones.
+source_cpu() {
+  local pm hz ticks=0 p f
+  pm=$(cat "$TSMIGRATE_RUN_DIR/pids/source.pid")
+  hz=$(getconf CLK_TCK)
+  f=$(sed -E 's/.*\) //' "/proc/$pm/stat"); set -- $f; ticks=$(( ${12} + ${13} + ${14} + ${15} ))
+  for p in $(ps -o pid= --ppid "$pm"); do
+    f=$(sed -E 's/.*\) //' "/proc/$p/stat" 2>/dev/null) || continue; set -- $f; ticks=$(( ticks + ${12} + ${13} ))
+  done
+  echo "scale=2; $ticks / $hz" | bc
+}
+# Mean latency (ms) of the pgbench progress lines between two times since the load started.
+latency() { awk -v a="$2" -v b="$3" '/^progress:/ { t = $2 + 0; if (t > a && t <= b) { s += $7; n++ } } END { if (n) printf "%.1f", s / n; else print "n/a" }' "$1"; }
+TIMEFORMAT='%R %U %S'
+
 : >"$out/summary.txt"
 for i in $(seq 1 "$runs"); do
   for scale in "$small" "$large"; do
@@ -50,10 +65,15 @@ for i in $(seq 1 "$runs"); do
     "$T" migrate "${E[@]}" --no-verify --jobs 2 --pg-bin "$bin" >>"$log" 2>&1
     PGUSER=postgres "$bin/pgbench" -h 127.0.0.1 -p "$src_port" -c 4 -j 2 -R 400 -T 100000 -P 5 -n "$db" >"$out/load-$i-$scale.log" 2>&1 &
     load=$!
+    loaded=$(date +%s.%N)
     sleep 5
+    cpu0=$(source_cpu); sleep 15; cpu1=$(source_cpu)
     start=$(date +%s.%N)
-    "$T" verify --online "${E[@]}" >>"$log" 2>&1
+    { time "$T" verify --online "${E[@]}" >>"$log" 2>&1; } 2>"$out/time-$i-$scale.txt"
     end=$(date +%s.%N)
+    cpu2=$(source_cpu)
+    read -r wall user sys <"$out/time-$i-$scale.txt"
+    pass_rows=$(grep 'Compared .* ranges' "$log" | tail -1)
     "$T" verify --online "${E[@]}" >>"$log" 2>&1
     "$T" verify --online "${E[@]}" >>"$log" 2>&1
     kill -TERM "$load"; wait "$load" || true
@@ -62,8 +82,11 @@ for i in $(seq 1 "$runs"); do
     rows=$(grep -m1 -oE 'of about [0-9,]+ rows' "$log" | tr -dc 0-9 || true)
     line=$(grep 'target ready' "$log")
     ranges=$(grep 'Verified online before' "$log" | sed -E 's/.*compared again ([0-9]+) ranges.*\(([0-9,]+) source rows.*/\1 ranges, \2 rows/')
-    printf 'run %s scale %s: online pass %.1f s; cutover compared %s; %s\n' "$i" "$scale" "$(echo "$end - $start" | bc)" "$ranges" \
-      "$(echo "$line" | sed -E 's/.*(downtime .*)/\1/')" | tee -a "$out/summary.txt"
+    a=$(echo "$start - $loaded" | bc); b=$(echo "$end - $loaded" | bc)
+    printf 'run %s scale %s: online pass %.1f s (%s); verify CPU %.1f s user+sys; source cluster CPU %.2f/s under the load alone, %.2f/s during the pass; load latency %s ms before, %s ms during; cutover compared %s; %s\n' \
+      "$i" "$scale" "$(echo "$end - $start" | bc)" "$pass_rows" "$(echo "$user + $sys" | bc)" "$(echo "($cpu1 - $cpu0) / 15" | bc -l)" \
+      "$(echo "($cpu2 - $cpu1) / ($end - $start)" | bc -l)" "$(latency "$out/load-$i-$scale.log" 5 "$a")" "$(latency "$out/load-$i-$scale.log" "$a" "$b")" \
+      "$ranges" "$(echo "$line" | sed -E 's/.*(downtime .*)/\1/')" | tee -a "$out/summary.txt"
   done
 done
 for scale in "$small" "$large"; do
