@@ -50,7 +50,7 @@ final class OnlineVerification {
     }
 
     /** Rows per slice of a full pass: a source digest, then the wait for the stream, then the target's; the shorter, the fewer ranges move meanwhile. */
-    private static final long SLICE_ROWS = 50_000;
+    private static final long SLICE_ROWS = 200_000;
     private static final int ATTEMPTS = 3;
     /** Slices of changed ranges per wait for the stream. */
     private static final int ROUND = 16;

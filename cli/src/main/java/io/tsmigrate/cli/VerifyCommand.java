@@ -78,11 +78,13 @@ final class VerifyCommand implements Callable<Integer> {
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
             tables = MigratedTables.of(s, names.publication(), selection.selection());
         }
-        if (repair) {
+        boolean stopped = streamStopped();
+        if (repair && !stopped) {
             caughtUpWithWritesStopped();
         }
         Instant started = Instant.now();
-        OnlineVerification v = new OnlineVerification(endpoints, names, repair, rate, Duration.ofSeconds(timeout));
+        // After cutover the connectors are paused: nothing streams, both sides hold still, each range is compared once.
+        OnlineVerification v = new OnlineVerification(endpoints, names, repair || stopped, rate, Duration.ofSeconds(timeout));
         List<OnlineVerification.TableRun> runs = v.tables(tables, full, jobs);
         long ranges = runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum();
         long moving = runs.stream().mapToLong(OnlineVerification.TableRun::moving).sum();
@@ -103,12 +105,15 @@ final class VerifyCommand implements Callable<Integer> {
         return report(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
     }
 
-    /** A repair needs the target to hold every change: waits for the stream, unless the connectors are paused (after cutover). */
+    /** Whether the stream is over: the source connector paused (by cutover) or gone. */
+    private boolean streamStopped() throws Exception {
+        ConnectRest rest = endpoints.connectRest(names);
+        return !rest.exists(names.sourceConnector()) || "PAUSED".equals(rest.status(names.sourceConnector()).path("connector").path("state").asText());
+    }
+
+    /** A repair needs the target to hold every change: waits for the stream. */
     private void caughtUpWithWritesStopped() throws Exception {
         ConnectRest rest = endpoints.connectRest(names);
-        if (!rest.exists(names.sourceConnector()) || "PAUSED".equals(rest.status(names.sourceConnector()).path("connector").path("state").asText())) {
-            return;
-        }
         Instant deadline = Instant.now().plusSeconds(timeout);
         try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(rest);
              Connection s = endpoints.source().open("tsmigrate-verify"); Connection t = endpoints.target().open("tsmigrate-verify")) {
