@@ -157,7 +157,7 @@ final class OnlineVerification {
         long moving = 0;
         List<String> mismatches = new ArrayList<>();
         List<String> different = new ArrayList<>();
-        progress.table(label, estimate(r), slices.size());
+        progress.table(estimate(r));
         // A full pass's slices hold about SLICE_ROWS rows each; a pass over changed ranges has many small ones.
         int round = pass ? 1 : ROUND;
         for (int first = 0; first < slices.size(); first += round) {
@@ -345,7 +345,7 @@ final class OnlineVerification {
         if (lo > hi) {
             return out;
         }
-        double rows = estimateRows(s, r);
+        double rows = Ranges.estimatedRows(s, r.qualified());
         double perKey = rows <= 0 ? 1 : rows / (hi - lo + 1.0);
         long keys = Math.max(1, (long) (SLICE_ROWS / Math.max(perKey, 1e-9)));
         for (long k = lo; k <= hi; k += keys) {
@@ -373,15 +373,8 @@ final class OnlineVerification {
 
     private long estimate(Ranges r) throws SQLException {
         try (Connection s = source.open("tsmigrate-verify")) {
-            return (long) Math.max(0, estimateRows(s, r));
+            return Ranges.estimatedRows(s, r.qualified());
         }
-    }
-
-    /** The planner's row estimate for the table and its partitions or chunks. */
-    private static double estimateRows(Connection s, Ranges r) throws SQLException {
-        String v = CheckCommand.one(s, "SELECT sum(greatest(reltuples, 0)) FROM pg_class WHERE oid = " + Ident.literal(r.qualified())
-                + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(r.qualified()) + "::regclass)");
-        return v == null ? 0 : Double.parseDouble(v);
     }
 
     /** A range as a person reads it: its bounds. */

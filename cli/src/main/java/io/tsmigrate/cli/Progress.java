@@ -20,7 +20,7 @@ final class Progress {
         this.every = every;
     }
 
-    synchronized void table(String table, long estimatedRows, int slices) {
+    synchronized void table(long estimatedRows) {
         total += estimatedRows;
     }
 

@@ -168,9 +168,7 @@ record Ranges(String schema, String table, String column, String type, long widt
                     + Ident.literal(schema) + " AND hypertable_name = " + Ident.literal(table));
         }
         if (column == null) {
-            column = CheckCommand.one(source, "SELECT min(a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-                    + "WHERE i.indrelid = " + Ident.literal(qualified) + "::regclass AND i.indisprimary AND i.indnatts = 1 "
-                    + "AND a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) HAVING count(*) = 1");
+            column = integerKey(source, qualified);
         }
         String type = column == null ? null : CheckCommand.one(source, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
                 + Ident.literal(qualified) + "::regclass AND attname = " + Ident.literal(column));
@@ -181,9 +179,21 @@ record Ranges(String schema, String table, String column, String type, long widt
         String col = Ident.quote(column);
         String span = CheckCommand.one(source, "SELECT coalesce(" + probe.keyOf("max(" + col + ")") + " - " + probe.keyOf("min(" + col + ")")
                 + ", 0) FROM " + qualified);
-        String rows = CheckCommand.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
-                + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(qualified) + "::regclass)");
-        long width = width(Long.parseLong(span), rows == null ? 0 : Long.parseLong(rows), probe.time());
+        long width = width(Long.parseLong(span), estimatedRows(source, qualified), probe.time());
         return new Ranges(schema, table, column, type, width);
+    }
+
+    /** The single integer column of the table's primary key ({@code qualified}: quoted), or null. */
+    static String integerKey(Connection source, String qualified) throws SQLException {
+        return CheckCommand.one(source, "SELECT min(a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                + "WHERE i.indrelid = " + Ident.literal(qualified) + "::regclass AND i.indisprimary AND i.indnatts = 1 "
+                + "AND a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) HAVING count(*) = 1");
+    }
+
+    /** The planner's row estimate for the table ({@code qualified}: quoted) and its partitions or chunks; 0 when never analysed. */
+    static long estimatedRows(Connection source, String qualified) throws SQLException {
+        String v = CheckCommand.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
+                + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(qualified) + "::regclass)");
+        return v == null ? 0 : Long.parseLong(v);
     }
 }

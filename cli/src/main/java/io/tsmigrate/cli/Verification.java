@@ -169,12 +169,9 @@ final class Verification {
         return "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
     }
 
-    /** The single integer column of the table's primary key, or null. */
     private static String integerKey(Db source, String qualified) throws SQLException {
         try (Connection c = source.open("tsmigrate-verify")) {
-            return CheckCommand.one(c, "SELECT min(a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-                    + "WHERE i.indrelid = " + Ident.literal(qualified) + "::regclass AND i.indisprimary AND i.indnatts = 1 "
-                    + "AND a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) HAVING count(*) = 1");
+            return Ranges.integerKey(c, qualified);
         }
     }
 
