@@ -114,6 +114,48 @@ class ChangeShapesIT {
         p.stop();
     }
 
+    @Test
+    @DisplayName("a graceful restart inside the first WAL record after the connector's very first start: nothing lost")
+    void restarted_inside_the_first_wal_record_after_a_first_start(TestDatabases dbs) throws Exception {
+        // Produce requests of one record each, so that the broker quota below throttles record by record.
+        Pipeline p = pipeline(dbs, "shapesfirst", ExactJsonConverter.class.getName(),
+                Map.of("producer.override.batch.size", "512", "producer.override.linger.ms", "0"));
+        // The connector has no offset yet. A broker quota on its producer slows the acknowledgements down to a few
+        // records a second, so the graceful restart below lands inside the first WAL record's changes (a COPY page
+        // of about 200 rows) for certain: Connect then stores the offset of an acknowledged record of that page.
+        String producer = "connector-producer-" + p.sourceName + "-0";
+        quota(dbs, producer, 20_000.0);
+        try {
+            StringBuilder copy = new StringBuilder();
+            for (int i = 1; i <= 2_000; i++) {
+                copy.append(i % 50).append("\tfirst ").append(i % 17).append("\t2026-01-01 00:00:00+00\n");
+            }
+            try (java.sql.Connection c = dbs.openSource()) {
+                new org.postgresql.copy.CopyManager(c.unwrap(org.postgresql.core.BaseConnection.class))
+                        .copyIn("COPY loose FROM STDIN", new java.io.StringReader(copy.toString()));
+            }
+            Thread.sleep(3_000);
+            restartSource(dbs, p);
+            dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(60));
+        } finally {
+            quota(dbs, producer, null);
+        }
+        p.awaitEqual(Duration.ofSeconds(120), "loose");
+        p.stop();
+    }
+
+    /** Sets (or with null removes) a broker quota on the bytes a Kafka client may produce per second. */
+    private static void quota(TestDatabases dbs, String clientId, Double bytesPerSecond) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", dbs.services().kafkaBootstrap()))) {
+            var entity = new org.apache.kafka.common.quota.ClientQuotaEntity(
+                    Map.of(org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID, clientId));
+            var op = new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", bytesPerSecond);
+            admin.alterClientQuotas(java.util.List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(entity, java.util.List.of(op))))
+                    .all().get();
+        }
+    }
+
     /** Restarts the Debezium connector, waiting out a rebalance after a worker restart. */
     private static void restartSource(TestDatabases dbs, Pipeline p) throws InterruptedException {
         for (int attempt = 0; ; attempt++) {
@@ -131,6 +173,10 @@ class ChangeShapesIT {
     }
 
     private static Pipeline pipeline(TestDatabases dbs, String name, String converter) throws Exception {
+        return pipeline(dbs, name, converter, Map.of());
+    }
+
+    private static Pipeline pipeline(TestDatabases dbs, String name, String converter, Map<String, String> sourceSettings) throws Exception {
         Pipeline p = new Pipeline(dbs, name);
         p.both("CREATE TABLE IF NOT EXISTS loose (n int, label text, at timestamptz)",
                 "CREATE TABLE IF NOT EXISTS defaults (id int PRIMARY KEY, status text DEFAULT 'new', n int DEFAULT 7, ok boolean DEFAULT true)",
@@ -183,6 +229,7 @@ class ChangeShapesIT {
         source.put("value.converter.replace.null.with.default", "false");
         // -Dtsmigrate.it.sourceClass=io.debezium.connector.postgresql.PostgresConnector shows what Debezium alone does.
         source.put("connector.class", System.getProperty("tsmigrate.it.sourceClass", source.get("connector.class")));
+        source.putAll(sourceSettings);
         p.startSource(source);
         Map<String, String> sink = p.sinkConfig();
         sink.put("value.converter", converter);

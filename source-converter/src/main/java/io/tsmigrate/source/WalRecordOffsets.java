@@ -27,8 +27,12 @@ import java.util.function.Function;
  * group already sent are sent again with the same position and transaction order, and the sink skips them (see
  * sink-timescale/DESIGN.md). A group is a run of records with the same {@code lsn_proc}; a record of another
  * position closes it. A transaction's COMMIT keeps its own offset and is the safe point for what follows it: Debezium
- * resumes from a COMMIT at the next transaction's BEGIN. The first group after a connector's very first start has no earlier position: its records
- * keep their own offsets. Snapshot records keep theirs too (they hold the snapshot's progress).
+ * resumes from a COMMIT at the next transaction's BEGIN. The first group after a connector's very first start has
+ * no earlier position: its records carry no offset at all, which Connect stores as "none" (a tombstone), so a
+ * restart inside it starts as Debezium's first start did, at the replication slot, which Debezium confirms only from
+ * stored offsets and so has not moved. A record without a position (a heartbeat before any change) is such a start
+ * point too and is kept for the group after it. Snapshot records keep their own offsets (they hold the snapshot's
+ * progress), and so does the first group after a snapshot.
  *
  * <p>TimescaleDB's compression markers make one group too: every record from a {@code ::timescaledb-...-start}
  * logical message to its {@code -end} carries the offset from before the start marker. The sink side's
@@ -81,8 +85,16 @@ final class WalRecordOffsets {
         }
         Group g = groups.computeIfAbsent(partition, p -> new Group(stored.apply(p)));
         Object position = offset.get(PROCESSED);
-        if (position == null || offset.containsKey(SNAPSHOT)) {
+        if (offset.containsKey(SNAPSHOT)) {
             g.reset();
+            g.fresh = false;
+            return r;
+        }
+        if (position == null) {
+            // Nothing processed yet: resuming from here is resuming from the slot's position.
+            g.reset();
+            g.before = offset;
+            g.last = offset;
             return r;
         }
         if (COMMIT.equals(offset.get(MESSAGE_TYPE))) {
@@ -105,10 +117,14 @@ final class WalRecordOffsets {
             g.moving = marker.endsWith("-start");
         }
         g.last = offset;
-        if (g.before == null || g.before == offset) {
-            return r;
+        if (g.before == null) {
+            return g.fresh ? withOffset(r, null) : r;
         }
-        return new SourceRecord(partition, g.before, r.topic(), r.kafkaPartition(), r.keySchema(), r.key(),
+        return g.before == offset ? r : withOffset(r, g.before);
+    }
+
+    private static SourceRecord withOffset(SourceRecord r, Map<String, ?> offset) {
+        return new SourceRecord(r.sourcePartition(), offset, r.topic(), r.kafkaPartition(), r.keySchema(), r.key(),
                 r.valueSchema(), r.value(), r.timestamp(), r.headers());
     }
 
@@ -134,9 +150,12 @@ final class WalRecordOffsets {
         Map<String, ?> last;
         /** Between a compression marker's start and its end: the group lasts until the end. */
         boolean moving;
+        /** No offset was stored and no snapshot ran: a restart begins at the replication slot. */
+        boolean fresh;
 
         Group(Map<String, ?> stored) {
             this.before = stored;
+            this.fresh = stored == null;
         }
 
         void reset() {

@@ -59,7 +59,29 @@ class WalRecordOffsetsTest {
         Map<String, Object> begin = offset(25, "BEGIN", 0);
         Map<String, Object> shared = offset(25, "INSERT", 1);
         List<SourceRecord> out = w.apply(List.of(record(change), record(commit), record(heartbeat), record(begin), record(shared)));
-        assertThat(offsets(out)).containsExactly(change, commit, heartbeat, heartbeat, heartbeat);
+        assertThat(offsets(out)).containsExactly(null, commit, heartbeat, heartbeat, heartbeat);
+    }
+
+    @Test
+    void the_first_group_after_a_first_start_carries_no_offset_so_a_restart_begins_at_the_slot() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> null);
+        Map<String, Object> a = offset(20, "INSERT", 1);
+        Map<String, Object> b = offset(20, "INSERT", 2);
+        Map<String, Object> c = offset(30, "INSERT", 3);
+        Map<String, Object> d = offset(30, "INSERT", 4);
+        List<SourceRecord> out = w.apply(List.of(record(a), record(b), record(c), record(d)));
+        assertThat(offsets(out)).containsExactly(null, null, b, b);
+        assertThat(out.get(1).value()).isEqualTo("v2");
+    }
+
+    @Test
+    void a_heartbeat_before_any_change_is_the_start_point_of_the_group_after_it() {
+        WalRecordOffsets w = new WalRecordOffsets(p -> null);
+        Map<String, Object> heartbeat = new HashMap<>(Map.of("lsn", 15L, "ts_usec", 1L));
+        Map<String, Object> a = offset(20, "INSERT", 1);
+        Map<String, Object> b = offset(20, "INSERT", 2);
+        List<SourceRecord> out = w.apply(List.of(record(heartbeat), record(a), record(b)));
+        assertThat(offsets(out)).containsExactly(heartbeat, heartbeat, heartbeat);
     }
 
     @Test
