@@ -53,7 +53,8 @@ class OnlineVerifyIT {
                     + "FROM generate_series(1, 100000) i");
             st.execute("CREATE TABLE app.notes (a text, b int)");
             st.execute("ALTER TABLE app.notes REPLICA IDENTITY FULL");
-            st.execute("INSERT INTO app.notes SELECT 'n' || i, i FROM generate_series(1, 3000) i");
+            // Keyless: split on its integer column b, whose NULLs are a range of their own.
+            st.execute("INSERT INTO app.notes SELECT 'n' || i, CASE WHEN i % 100 = 0 THEN NULL ELSE i END FROM generate_series(1, 3000) i");
             st.execute("CREATE TABLE app.\"Straße Items\" (\"Id\" int PRIMARY KEY, label text)");
             st.execute("INSERT INTO app.\"Straße Items\" SELECT i, 'l' || i FROM generate_series(1, 5000) i");
             st.execute("ANALYZE");
@@ -112,28 +113,31 @@ class OnlineVerifyIT {
             try (Connection t = Services.open(tgtDb); Statement st = t.createStatement()) {
                 st.execute("UPDATE app.accounts SET balance = -1 WHERE id = 123456");
                 st.execute("DELETE FROM app.metrics WHERE ts = (SELECT min(ts) FROM app.metrics WHERE ts >= '2026-11-03 05:00:00+00')");
+                st.execute("UPDATE app.notes SET a = 'corrupt' WHERE a = 'n1500'");
             }
             CliIT.Run full = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0");
             System.out.println(full.out());
             assertThat(full.code()).isEqualTo(1);
             assertThat(full.out()).contains("id 123440 to 123459: same count, different rows")
-                    .contains("ts from 2026-11-03T05:00:00Z to 2026-11-03T05:05:00Z: rows").contains("2 of 4 tables differ.");
+                    .contains("ts from 2026-11-03T05:00:00Z to 2026-11-03T05:05:00Z: rows").contains("b IS NULL: same count, different rows")
+                    .contains("3 of 4 tables differ.");
 
-            // A change after the last pass: cutover compares that range and the two that differ, nothing else.
+            // A change after the last pass: cutover compares that range and the three that differ, nothing else.
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
                 st.execute("UPDATE app.accounts SET balance = 0 WHERE id BETWEEN 5000 AND 5010");
             }
             CliIT.Run refused = tsmigrate("cutover", cfg, "--timeout", "120");
             System.out.println(refused.out());
             assertThat(refused.code()).isEqualTo(1);
-            assertThat(refused.out()).contains("Verified online before: 4 tables; compared again 3 ranges").contains("id 123440 to 123459");
+            assertThat(refused.out()).contains("Verified online before: 4 tables; compared again 4 ranges").contains("id 123440 to 123459");
 
             String outside = outsideDigest(tgtDb);
             CliIT.Run repair = tsmigrate("verify", cfg, "--repair");
             System.out.println(repair.out());
             assertThat(repair.code()).as(repair.out()).isZero();
             assertThat(repair.out()).contains("REPAIRED app.accounts, id 123440 to 123459: 20 target rows deleted, 20 rows copied")
-                    .contains("REPAIRED app.metrics, ts from 2026-11-03T05:00:00Z").contains("All 4 tables equal.");
+                    .contains("REPAIRED app.metrics, ts from 2026-11-03T05:00:00Z").contains("REPAIRED app.notes, b IS NULL: 30 target rows deleted, 30 rows copied")
+                    .contains("All 4 tables equal.");
             assertThat(outsideDigest(tgtDb)).as("repair touched nothing outside the bad ranges").isEqualTo(outside);
 
             CliIT.Run cutover = tsmigrate("cutover", cfg, "--timeout", "120");
@@ -164,12 +168,13 @@ class OnlineVerifyIT {
         return Long.parseLong(m.group(1));
     }
 
-    /** A digest of the target's rows outside the two corrupted ranges, independent of the code under test. */
+    /** A digest of the target's rows outside the three corrupted ranges, independent of the code under test. */
     private static String outsideDigest(PgEndpoint db) throws Exception {
         try (Connection c = Services.open(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(a::text)), 0) FROM app.accounts a WHERE id NOT BETWEEN 123440 AND 123459) || '/' "
                         + "|| (SELECT count(*) || ':' || coalesce(sum(hashtext(m::text)), 0) FROM app.metrics m WHERE ts < '2026-11-03 05:00:00+00' "
-                        + "OR ts >= '2026-11-03 05:05:00+00')")) {
+                        + "OR ts >= '2026-11-03 05:05:00+00') || '/' "
+                        + "|| (SELECT count(*) || ':' || coalesce(sum(hashtext(n::text)), 0) FROM app.notes n WHERE b IS NOT NULL)")) {
             rs.next();
             return rs.getString(1);
         }

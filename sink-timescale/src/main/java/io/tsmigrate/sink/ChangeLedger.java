@@ -22,7 +22,8 @@ import java.util.Objects;
  * SQL expression over that column giving the range key (null column: the whole table is one range, {@code all}).
  * The sink only evaluates that expression over the values it wrote; it defines nothing itself. A row version whose
  * value is not known here (the old row of an update whose key lacks the column, a truncate) records the range
- * {@code *}: the whole table. Tables without a definition record nothing (no online verification covers them).
+ * {@code *}: the whole table. SQL NULL is evaluated like any value (tsmigrate's expression for a nullable column
+ * gives it a range of its own; an expression that gives no range records {@code *}). Tables without a definition record nothing (no online verification covers them).
  * Does nothing until tsmigrate has made the tables. Not thread-safe.
  */
 final class ChangeLedger {
@@ -65,7 +66,8 @@ final class ChangeLedger {
             if (touched.stream().anyMatch(Objects::isNull)) {
                 whole.put(id, true);
             }
-            touched.stream().filter(Objects::nonNull).forEach(v::add);
+            // SQL NULL has a range of its own (the stored expression maps it); it travels as NULL in the array.
+            touched.stream().filter(Objects::nonNull).forEach(t -> v.add(t == TableBatch.SQL_NULL ? null : t));
         }
         for (Map.Entry<TableId, List<String>> e : values.entrySet()) {
             TableId id = e.getKey();
@@ -77,7 +79,12 @@ final class ChangeLedger {
                 if (whole.containsKey(id)) {
                     keys.add(WHOLE_TABLE);
                 }
-                keys.addAll(rangeKeys(c, d, e.getValue()));
+                List<String> ranges = rangeKeys(c, d, e.getValue());
+                if (ranges.contains(null)) {
+                    // A NULL the expression gives no range for: only the whole table covers it.
+                    keys.add(WHOLE_TABLE);
+                }
+                ranges.stream().filter(Objects::nonNull).forEach(keys::add);
             }
             upsert(c, id, keys);
         }
@@ -113,6 +120,7 @@ final class ChangeLedger {
         try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT (" + d.expression() + ")::text FROM (SELECT x::" + d.type() + " AS " + col
                 + " FROM unnest(?::text[]) x) r ORDER BY 1")) {
             ps.setArray(1, c.createArrayOf("text", values.stream().distinct().toArray()));
+            // ORDER BY 1 puts a NULL key last; the caller turns it into the whole table.
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));

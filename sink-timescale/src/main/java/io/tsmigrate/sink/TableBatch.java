@@ -25,6 +25,9 @@ final class TableBatch {
     /** Marks a cell whose target value must be kept (unchanged TOAST value, or a column the event lacks). */
     static final String KEEP = new String("<keep>");
 
+    /** {@link #touched}'s entry for an SQL NULL (compared by identity, like {@link #KEEP}). */
+    static final String SQL_NULL = new String("<null>");
+
     /** One reduced row. */
     static final class Pending {
         final String[] cells;
@@ -229,7 +232,7 @@ final class TableBatch {
     /**
      * The values (text) of column {@code p} in every row version this batch touches, old and new: what the change
      * ledger records. A null entry is a row version whose value there is not known (a delete or update without
-     * that column in its key, an unchanged placeholder, SQL NULL); a truncate gives one null.
+     * that column in its key, an unchanged placeholder); a truncate gives one null. SQL NULL is {@link #SQL_NULL}.
      */
     List<String> touched(int p) {
         List<String> out = new ArrayList<>();
@@ -242,12 +245,13 @@ final class TableBatch {
         }
         for (Pending r : keyed.values()) {
             // A key change's old row is its own (delete) entry; an update's old value is known when the column is in the key.
-            out.add(r.delete || r.fresh || inKey ? known(r.cells[p]) : null);
+            // Outside the key, a delete's and an old key's cells are not in the events (null there is not SQL NULL).
+            out.add(r.fresh || inKey ? known(r.cells[p]) : null);
             if (!r.delete && !r.fresh && !inKey) {
                 out.add(known(r.cells[p]));
             }
             if (r.fromKey != null) {
-                out.add(known(r.fromKey[p]));
+                out.add(inKey ? known(r.fromKey[p]) : null);
             }
         }
         if (ordered != null) {
@@ -263,7 +267,7 @@ final class TableBatch {
     }
 
     private static String known(String cell) {
-        return cell == KEEP ? null : cell;
+        return cell == KEEP ? null : cell == null ? SQL_NULL : cell;
     }
 
     private String identity(String[] keyCells) {

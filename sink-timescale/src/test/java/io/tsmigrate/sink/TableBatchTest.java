@@ -111,5 +111,9 @@ class TableBatchTest {
         assertThat(b.touched(0)).containsExactlyInAnyOrder("1", "2", "3");
         // A column outside the key: the update's old value and the delete's are not in the events.
         assertThat(b.touched(2)).containsExactlyInAnyOrder("10", null, "20", null);
+        // An SQL NULL of a new row is a value (its range is the NULL range), not an unknown one.
+        TableBatch n = batch();
+        n.add(event(Op.INSERT, 4, "d", null));
+        assertThat(n.touched(2)).containsExactly(TableBatch.SQL_NULL);
     }
 }
