@@ -63,6 +63,16 @@ public final class ContinuousAggregates {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
+    /** The statement that creates one continuous aggregate without data, from its view definition. */
+    static String createView(String schema, String view, String definition, boolean materializedOnly) {
+        String body = definition.strip();
+        if (body.endsWith(";")) {
+            body = body.substring(0, body.length() - 1);
+        }
+        return "CREATE MATERIALIZED VIEW " + Ident.qualified(schema, view) + " WITH (timescaledb.continuous, timescaledb.materialized_only = "
+                + materializedOnly + ") AS " + body + " WITH NO DATA";
+    }
+
     /**
      * SQL that creates the aggregates on the target without data, in the source's creation order (an aggregate on
      * an aggregate comes after the one it reads), then gives their materialization hypertables the source's names
@@ -71,13 +81,7 @@ public final class ContinuousAggregates {
     static String createSql(List<Aggregate> aggregates) {
         StringBuilder sql = new StringBuilder();
         for (Aggregate a : aggregates) {
-            String body = a.definition().strip();
-            if (body.endsWith(";")) {
-                body = body.substring(0, body.length() - 1);
-            }
-            sql.append("CREATE MATERIALIZED VIEW ").append(Ident.qualified(a.schema(), a.view()))
-                    .append(" WITH (timescaledb.continuous, timescaledb.materialized_only = ").append(a.materializedOnly()).append(") AS ")
-                    .append(body).append(" WITH NO DATA;\n");
+            sql.append(createView(a.schema(), a.view(), a.definition(), a.materializedOnly())).append(";\n");
         }
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < aggregates.size(); i++) {

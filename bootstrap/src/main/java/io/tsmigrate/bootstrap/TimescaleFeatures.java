@@ -90,13 +90,9 @@ public final class TimescaleFeatures {
     /** A continuous aggregate: its view definition and whether it reads only materialized data. */
     record ContinuousAggregate(String schema, String view, String definition, boolean materializedOnly) {
         Item item() {
-            String body = definition.strip();
-            if (body.endsWith(";")) {
-                body = body.substring(0, body.length() - 1);
-            }
             // Created by the schema copy (ContinuousAggregates) on a target that has them; listed for one that has not.
-            return new Item(Item.Kind.AGGREGATE, "continuous aggregate " + schema + "." + view, "CREATE MATERIALIZED VIEW " + Ident.qualified(schema, view)
-                    + " WITH (timescaledb.continuous, timescaledb.materialized_only = " + materializedOnly + ") AS " + body + " WITH NO DATA");
+            return new Item(Item.Kind.AGGREGATE, "continuous aggregate " + schema + "." + view,
+                    ContinuousAggregates.createView(schema, view, definition, materializedOnly));
         }
     }
 

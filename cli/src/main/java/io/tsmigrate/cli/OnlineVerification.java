@@ -24,38 +24,22 @@ import java.util.TreeSet;
  * change the snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one
  * snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
  * applies to it later raises that version, so {@code cutover} compares it again. A range that differs while the
- * ledger shows the sink changed it between steps 1 and 4 was moving: it is tried once more, and left for cutover when it
- * moved again. A range that differs twice with no change in between is reported different, with its bounds.
+ * ledger shows the sink changed it between steps 1 and 4 was moving: it is left unverified for the next pass (or
+ * cutover), which a changed-range pass finds in the ledger anyway. A range that differs twice with no change in
+ * between is reported different, with its bounds.
  * <p>
  * With writes stopped and the stream caught up ({@code quiet}), each range is compared once.
  */
 final class OnlineVerification {
 
-    /**
-     * Ranges compared together: all keys in {@code [from, to]}, or only {@code keys} (sorted, scattered: changed
-     * ranges). An unranged table's one range is {@code [0, 0]}.
-     */
-    record Slice(long from, long to, long[] keys) {
-        static Slice of(long from, long to) {
-            return new Slice(from, to, null);
-        }
-
-        boolean contains(long key) {
-            return key >= from && key <= to && (keys == null || java.util.Arrays.binarySearch(keys, key) >= 0);
-        }
-    }
 
     /** The outcome of one range. */
     record Outcome(long version, long sourceRows, long targetRows, boolean equal, String detail) {
     }
 
-    /** Rows per slice of a full pass: a source digest, then the wait for the stream, then the target's; the shorter, the fewer ranges move meanwhile. */
-    private static final long SLICE_ROWS = 200_000;
     private static final int ATTEMPTS = 3;
     /** Slices of changed ranges per wait for the stream. */
     private static final int ROUND = 16;
-    /** Changed ranges per slice: one statement each side, an index range scan per range. */
-    private static final int SPARSE_KEYS = 2000;
 
     private final Names names;
     private final Db source;
@@ -63,7 +47,11 @@ final class OnlineVerification {
     private final Endpoints endpoints;
     private final boolean quiet;
     private final long rowsPerSecond;
-    private final Instant deadline;
+    private final Duration timeout;
+    /** When the current {@link #tables} call stops waiting for the stream. */
+    private volatile Instant deadline;
+    /** Keep the stream watcher between {@link #tables} calls (passes that follow each other); {@link #close} ends it. */
+    private boolean following;
     private final Progress progress;
 
     /** @param quiet writes are stopped and the stream has caught up: no waiting for the sink, no retries */
@@ -74,6 +62,7 @@ final class OnlineVerification {
         this.target = endpoints.target();
         this.quiet = quiet;
         this.rowsPerSecond = rowsPerSecond;
+        this.timeout = timeout;
         this.deadline = Instant.now().plus(timeout);
         this.progress = new Progress(quiet ? Duration.ofDays(1) : Duration.ofSeconds(5));
     }
@@ -84,6 +73,7 @@ final class OnlineVerification {
 
     /** {@link #table} for each table, on {@code jobs} threads, in the tables' order. */
     List<TableRun> tables(List<String[]> tables, boolean full, int jobs) throws Exception {
+        deadline = Instant.now().plus(timeout);
         try (Connection t = target.open("tsmigrate-verify")) {
             Ranges.createTables(t);
         }
@@ -104,12 +94,23 @@ final class OnlineVerification {
             return out;
         } finally {
             pool.shutdownNow();
-            synchronized (this) {
-                if (catchUp != null) {
-                    catchUp.close();
-                    catchUp = null;
-                }
+            if (!following) {
+                close();
             }
+        }
+    }
+
+    /** Keeps the stream watcher from one {@link #tables} call to the next, until {@link #close}. */
+    OnlineVerification following() {
+        following = true;
+        return this;
+    }
+
+    /** Ends the stream watcher. */
+    synchronized void close() {
+        if (catchUp != null) {
+            catchUp.close();
+            catchUp = null;
         }
     }
 
@@ -146,7 +147,7 @@ final class OnlineVerification {
             whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);
             pass = full || !done.complete() || whole > done.wholeVersion();
-            slices = pass ? allSlices(s, t, r) : staleSlices(r, state.stale(t));
+            slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t));
             if (pass) {
                 state.started(t);
             }
@@ -158,7 +159,7 @@ final class OnlineVerification {
         List<String> mismatches = new ArrayList<>();
         List<String> different = new ArrayList<>();
         progress.table(estimate(r));
-        // A full pass's slices hold about SLICE_ROWS rows each; a pass over changed ranges has many small ones.
+        // A full pass's slices hold about Slice.ROWS rows each; a pass over changed ranges has many small ones.
         int round = pass ? 1 : ROUND;
         for (int first = 0; first < slices.size(); first += round) {
             Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + round)));
@@ -207,9 +208,23 @@ final class OnlineVerification {
         for (int attempt = 1; !todo.isEmpty(); attempt++) {
             List<Map<String, Long>> before = new ArrayList<>();
             List<Map<String, String[]>> src = new ArrayList<>();
+            // With writes stopped and the stream caught up nothing moves: the target's digests run beside the source's.
+            List<Map<String, Long>> afters = new ArrayList<>();
+            List<java.util.concurrent.Future<Map<String, String[]>>> targets = new ArrayList<>();
+            if (quiet) {
+                for (Slice part : todo) {
+                    Map<String, Long> after = java.util.Collections.synchronizedMap(new TreeMap<>());
+                    afters.add(after);
+                    targets.add(sides.submit(() -> digest(target, r, hash, part, (t) -> after.putAll(state.versions(t, part)))));
+                }
+            }
             for (Slice part : todo) {
-                try (Connection t = target.open("tsmigrate-verify")) {
-                    before.add(state.versions(t, part));
+                if (quiet) {
+                    before.add(Map.of());
+                } else {
+                    try (Connection t = target.open("tsmigrate-verify")) {
+                        before.add(state.versions(t, part));
+                    }
                 }
                 Map<String, String[]> d = digest(source, r, hash, part, null);
                 src.add(d);
@@ -221,8 +236,20 @@ final class OnlineVerification {
             List<String> again = new ArrayList<>();
             for (int i = 0; i < todo.size(); i++) {
                 Slice part = todo.get(i);
-                Map<String, Long> after = new TreeMap<>();
-                Map<String, String[]> tgt = digest(target, r, hash, part, (t) -> after.putAll(state.versions(t, part)));
+                Map<String, Long> after;
+                Map<String, String[]> tgt;
+                if (quiet) {
+                    try {
+                        tgt = targets.get(i).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof Exception x ? x : e;
+                    }
+                    after = afters.get(i);
+                } else {
+                    Map<String, Long> read = new TreeMap<>();
+                    tgt = digest(target, r, hash, part, (t) -> read.putAll(state.versions(t, part)));
+                    after = read;
+                }
                 TreeSet<String> keys = new TreeSet<>(src.get(i).keySet());
                 keys.addAll(tgt.keySet());
                 keys.addAll(after.keySet());
@@ -234,7 +261,7 @@ final class OnlineVerification {
                     String detail = equal ? null : !a[0].equals(b[0]) ? "rows " + a[0] + " on the source, " + b[0] + " on the target" : "same count, different rows";
                     boolean moved = version != before.get(i).getOrDefault(k, 0L);
                     // A moving range is tried once more, then left; a still one that differs is confirmed once.
-                    if (!equal && !quiet && (moved ? attempt == 1 : differed.merge(k, 1, Integer::sum) < 2) && attempt < ATTEMPTS) {
+                    if (!equal && !quiet && !moved && differed.merge(k, 1, Integer::sum) < 2 && attempt < ATTEMPTS) {
                         again.add(k);
                         continue;
                     }
@@ -246,7 +273,7 @@ final class OnlineVerification {
                     outcomes.put(k, new Outcome(version, Long.parseLong(a[0]), Long.parseLong(b[0]), equal, detail));
                 }
             }
-            todo = staleSlices(r, again);
+            todo = Slice.stale(r, again);
             if (!todo.isEmpty()) {
                 Thread.sleep(200L * attempt);
             }
@@ -267,6 +294,12 @@ final class OnlineVerification {
     }
 
     private CatchUp catchUp;
+    /** Target digests beside the source's, with writes stopped ({@link #quiet}). */
+    private final java.util.concurrent.ExecutorService sides = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "tsmigrate-verify-target");
+        t.setDaemon(true);
+        return t;
+    });
     private Instant lastMarkerAt = Instant.EPOCH;
     private String lastMarker;
 
@@ -318,60 +351,6 @@ final class OnlineVerification {
                 throw new CliException("cannot compare " + r.qualified() + " on " + db + ": " + e.getMessage(), e);
             }
             c.commit();
-        }
-        return out;
-    }
-
-    /** Slices of about {@link #SLICE_ROWS} rows over the range keys either side has. */
-    private static List<Slice> allSlices(Connection s, Connection t, Ranges r) throws SQLException {
-        List<Slice> out = new ArrayList<>();
-        if (!r.ranged()) {
-            out.add(Slice.of(0, 0));
-            return out;
-        }
-        String sql = r.extentSql();
-        long lo = Long.MAX_VALUE;
-        long hi = Long.MIN_VALUE;
-        for (Connection c : List.of(s, t)) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                rs.next();
-                if (rs.getObject(1) != null) {
-                    lo = Math.min(lo, rs.getLong(1));
-                    hi = Math.max(hi, rs.getLong(2));
-                }
-            }
-        }
-        if (r.nullable()) {
-            // The NULL range first, on its own: its key lies far below every other.
-            out.add(Slice.of(Ranges.NULL_KEY, Ranges.NULL_KEY));
-        }
-        if (lo > hi) {
-            return out;
-        }
-        double rows = Ranges.estimatedRows(s, r.qualified());
-        double perKey = rows <= 0 ? 1 : rows / (hi - lo + 1.0);
-        // Without an index on the column each slice is a scan of the whole table: ten times fewer, larger slices.
-        long sliceRows = r.indexed() ? SLICE_ROWS : SLICE_ROWS * 10L;
-        long keys = Math.max(1, (long) (sliceRows / Math.max(perKey, 1e-9)));
-        for (long k = lo; k <= hi; k += keys) {
-            out.add(Slice.of(k, Math.min(hi, k + keys - 1)));
-        }
-        return out;
-    }
-
-    /** Ranges (stale, or to try again) as slices of up to {@link #SPARSE_KEYS} scattered keys. */
-    private static List<Slice> staleSlices(Ranges r, List<String> stale) {
-        List<Slice> out = new ArrayList<>();
-        if (!r.ranged()) {
-            if (!stale.isEmpty()) {
-                out.add(Slice.of(0, 0));
-            }
-            return out;
-        }
-        long[] keys = stale.stream().filter(k -> k.matches("-?[0-9]+")).mapToLong(Long::parseLong).sorted().distinct().toArray();
-        for (int i = 0; i < keys.length; i += SPARSE_KEYS) {
-            long[] part = java.util.Arrays.copyOfRange(keys, i, Math.min(keys.length, i + SPARSE_KEYS));
-            out.add(new Slice(part[0], part[part.length - 1], part));
         }
         return out;
     }

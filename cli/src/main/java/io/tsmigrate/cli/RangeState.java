@@ -86,7 +86,7 @@ final class RangeState {
     }
 
     /** The ledger's versions of the slice's ranges (unranged: of {@code all}). */
-    Map<String, Long> versions(Connection t, OnlineVerification.Slice slice) throws SQLException {
+    Map<String, Long> versions(Connection t, Slice slice) throws SQLException {
         Map<String, Long> out = new TreeMap<>();
         try (PreparedStatement ps = prepared(t, "SELECT range_key, version FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? AND "
                 + inSlice(slice))) {
@@ -100,7 +100,7 @@ final class RangeState {
     }
 
     /** Records the outcome of the slice's ranges; verified rows of its ranges that are not in {@code outcomes} are dropped (empty now, or moving). */
-    void record(Connection t, OnlineVerification.Slice slice, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
+    void record(Connection t, Slice slice, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
         try (PreparedStatement del = prepared(t, "DELETE FROM tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ? AND " + inSlice(slice)
                 + " AND range_key <> ALL (?::text[])")) {
             del.setArray(3, t.createArrayOf("text", outcomes.keySet().toArray()));
@@ -150,7 +150,7 @@ final class RangeState {
     }
 
     /** The condition on {@code range_key} for the slice's ranges, or the unranged table's one range. */
-    private String inSlice(OnlineVerification.Slice slice) {
+    private String inSlice(Slice slice) {
         if (!ranges.ranged()) {
             return "range_key = '" + Ranges.ALL + "'";
         }

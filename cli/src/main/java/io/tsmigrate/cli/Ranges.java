@@ -256,10 +256,20 @@ record Ranges(String schema, String table, String column, String type, long widt
                 + "AND a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) HAVING count(*) = 1");
     }
 
-    /** The planner's row estimate for the table ({@code qualified}: quoted) and its partitions or chunks; 0 when never analysed. */
+    /** Rows counted at most where the planner has no estimate yet (a table never analysed, often a new one filling fast). */
+    private static final long COUNTED = 1_000_000;
+
+    /**
+     * The planner's row estimate for the table ({@code qualified}: quoted) and its partitions or chunks; where it has
+     * none (never analysed), the rows counted, up to {@link #COUNTED}.
+     */
     static long estimatedRows(Connection source, String qualified) throws SQLException {
         String v = CheckCommand.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
                 + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(qualified) + "::regclass)");
-        return v == null ? 0 : Long.parseLong(v);
+        long rows = v == null ? 0 : Long.parseLong(v);
+        if (rows > 0) {
+            return rows;
+        }
+        return Long.parseLong(CheckCommand.one(source, "SELECT count(*) FROM (SELECT FROM " + qualified + " LIMIT " + COUNTED + ") r"));
     }
 }

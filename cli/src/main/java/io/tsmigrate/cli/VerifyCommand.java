@@ -48,6 +48,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--full", description = "With --online: compare every range again, not only the ones changed since they were verified")
     boolean full;
 
+    @Option(names = "--follow", description = "With --online: after the pass, go on comparing what the sink changed since, pass after pass (at most one "
+            + "a second), until stopped (Ctrl-C) or the stream stops at cutover; cutover then compares only the last seconds' changes")
+    boolean follow;
+
     @Option(names = "--repair", description = "With writes stopped on the source: compare by range, re-copy the ranges that differ from the source, "
             + "compare them again and report what changed")
     boolean repair;
@@ -64,6 +68,9 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
             MigratedTables.late(s, names.publication(), selection.selection()).forEach(t -> System.out.println(MigratedTables.lateLine(t)));
+        }
+        if (follow && (!online || repair)) {
+            throw new CliException("--follow needs --online (and no --repair): it follows the stream while writes go on");
         }
         if (online || repair) {
             return online();
@@ -90,6 +97,10 @@ final class VerifyCommand implements Callable<Integer> {
         long moving = runs.stream().mapToLong(OnlineVerification.TableRun::moving).sum();
         System.out.printf("Compared %d ranges in %.1f s%s%n", ranges, Duration.between(started, Instant.now()).toMillis() / 1000.0,
                 moving > 0 ? "; " + moving + " ranges kept changing during the comparison (left for the next pass or cutover)" : "");
+        if (follow && !stopped) {
+            int code = report(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
+            return follow(v.following(), tables, code);
+        }
         if (repair) {
             for (OnlineVerification.TableRun run : runs) {
                 for (String key : run.different()) {
@@ -103,6 +114,37 @@ final class VerifyCommand implements Callable<Integer> {
             runs = v.tables(tables, false, jobs);
         }
         return report(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
+    }
+
+    /**
+     * Passes over the ranges changed since, one after the other (at most one a second), each printed in one line,
+     * until interrupted or the stream stops (cutover paused the connectors). Returns 1 when the last pass found a
+     * difference.
+     */
+    private int follow(OnlineVerification v, List<String[]> tables, int code) throws Exception {
+        try {
+            for (int pass = 2; ; pass++) {
+                if (streamStopped()) {
+                    System.out.println("follow: the stream has stopped (cutover); done");
+                    return code;
+                }
+                Instant at = Instant.now();
+                List<OnlineVerification.TableRun> runs = v.tables(tables, false, jobs);
+                List<Verification.Result> different = runs.stream().map(OnlineVerification.TableRun::result).filter(r -> !r.equal()).toList();
+                System.out.printf("follow: pass %d compared %d ranges (%,d source rows) in %.1f s; %s%n", pass,
+                        runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum(),
+                        runs.stream().mapToLong(r -> r.result().sourceRows()).sum(), Duration.between(at, Instant.now()).toMillis() / 1000.0,
+                        different.isEmpty() ? "equal" : different.size() + " tables differ");
+                different.forEach(r -> System.out.println("DIFFERENT " + r.table() + ": " + String.join("; ", r.mismatches())));
+                code = different.isEmpty() ? 0 : 1;
+                long rest = 1000 - Duration.between(at, Instant.now()).toMillis();
+                if (rest > 0) {
+                    Thread.sleep(rest);
+                }
+            }
+        } finally {
+            v.close();
+        }
     }
 
     /** Whether the stream is over: the source connector paused (by cutover) or gone. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -140,10 +141,39 @@ class OnlineVerifyIT {
                     .contains("All 4 tables equal.");
             assertThat(outsideDigest(tgtDb)).as("repair touched nothing outside the bad ranges").isEqualTo(outside);
 
-            CliIT.Run cutover = tsmigrate("cutover", cfg, "--timeout", "120");
-            System.out.println(cutover.out());
-            assertThat(cutover.code()).as(cutover.out()).isZero();
-            assertThat(cutover.out()).contains("Verified online before: 4 tables; compared again 0 ranges");
+            // A follower (its own process, as a user runs it) compares what changes, pass after pass; once writes stop
+            // and it has passed over them, cutover has nothing left to compare, and the follower ends with the stream.
+            Path followLog = Path.of("target", "online-verify-follow.log").toAbsolutePath();
+            Process follower = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Path.of("target", "tsmigrate.jar").toAbsolutePath().toString(), "verify", cfg, "--online", "--follow")
+                    .redirectErrorStream(true).redirectOutput(followLog.toFile()).start();
+            try {
+                try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
+                    for (int i = 0; i < 30; i++) {
+                        st.execute("UPDATE app.accounts SET balance = balance + 1 WHERE id = " + (1 + random.nextInt(200000)));
+                        st.execute("UPDATE app.notes SET b = NULL WHERE a = 'n" + (1 + random.nextInt(3000)) + "'");
+                        Thread.sleep(100);
+                    }
+                }
+                Instant stopped = Instant.now();
+                // Two more passes begun after the last write: the second one starts with nothing changed.
+                long until = System.currentTimeMillis() + 120_000;
+                while (passesAfter(followLog, stopped) < 2 && System.currentTimeMillis() < until) {
+                    Thread.sleep(500);
+                }
+                assertThat(passesAfter(followLog, stopped)).as(Files.readString(followLog)).isGreaterThanOrEqualTo(2);
+                assertThat(Files.readString(followLog)).contains("follow: pass 2 compared").doesNotContain("DIFFERENT");
+                CliIT.Run cutover = tsmigrate("cutover", cfg, "--timeout", "120");
+                System.out.println(cutover.out());
+                assertThat(cutover.code()).as(cutover.out()).isZero();
+                assertThat(cutover.out()).contains("Verified online before: 4 tables; compared again 0 ranges");
+                assertThat(follower.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(Files.readString(followLog)).isTrue();
+                assertThat(follower.exitValue()).as(Files.readString(followLog)).isZero();
+                assertThat(Files.readString(followLog)).contains("follow: the stream has stopped (cutover); done");
+            } finally {
+                follower.destroyForcibly();
+                System.out.println(Files.readString(followLog));
+            }
             // After cutover (connectors paused) a full online pass compares everything once, without waiting for a stream.
             CliIT.Run after = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0", "--timeout", "60");
             System.out.println(after.out());
@@ -161,6 +191,26 @@ class OnlineVerifyIT {
             CliIT.dropPair(srcDb, tgtDb);
         }
     }
+
+    /**
+     * The follower's passes that began after {@code instant}: a pass's line is printed at its end and names its
+     * length; its end is taken as when this (polled twice a second) first saw the line.
+     */
+    private static long passesAfter(Path log, Instant instant) throws Exception {
+        long n = 0;
+        for (String l : Files.readAllLines(log)) {
+            Matcher m = Pattern.compile("^follow: pass \\d+ .* in ([0-9.]+) s;").matcher(l);
+            if (m.find()) {
+                Instant end = seen.computeIfAbsent(l, k -> Instant.now());
+                if (end.minusMillis((long) (Double.parseDouble(m.group(1)) * 1000) + 500).isAfter(instant)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static final java.util.Map<String, Instant> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static long ranges(String out) {
         Matcher m = Pattern.compile("Compared (\\d+) ranges").matcher(out);
