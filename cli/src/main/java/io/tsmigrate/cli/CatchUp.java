@@ -76,7 +76,9 @@ final class CatchUp implements AutoCloseable {
                 waitOrFail(deadline, "Debezium did not stream the marker at " + lsn + " (no topic " + topic + " yet)");
             }
             boolean fresh = consumer == null;
+            java.time.Instant made = java.time.Instant.now();
             var consumer = markerConsumer(tp);
+            Trace.of("marker " + lsn, "consumer", made);
             if (fresh) {
                 // The marker was just written: start a minute back in time. With no record that recent, start at the
                 // beginning (only markers and the application's own messages go there), never at the end: the marker may
@@ -88,6 +90,7 @@ final class CatchUp implements AutoCloseable {
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                 }
+                Trace.of("marker " + lsn, "consumer and seek", made);
             }
             Instant fallback = Instant.now().plusSeconds(90);
             while (true) {
@@ -189,13 +192,11 @@ final class CatchUp implements AutoCloseable {
     /** The change topics' current end offsets. */
     Map<TopicPartition, Long> endOffsets() throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (String topic : admin.listTopics().names().get()) {
-            // Debezium's transaction topic (provide.transaction.metadata) is not a change topic: the sink does not read it.
-            if (topic.startsWith(names.name() + ".") && !topic.equals(names.name() + ".transaction")) {
-                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                        .forEach(pi -> request.put(new TopicPartition(topic, pi.partition()), OffsetSpec.latest()));
-            }
-        }
+        // Debezium's transaction topic (provide.transaction.metadata) is not a change topic: the sink does not read it.
+        List<String> topics = admin.listTopics().names().get().stream()
+                .filter(topic -> topic.startsWith(names.name() + ".") && !topic.equals(names.name() + ".transaction")).toList();
+        admin.describeTopics(topics).allTopicNames().get().forEach((topic, d) -> d.partitions()
+                .forEach(pi -> request.put(new TopicPartition(topic, pi.partition()), OffsetSpec.latest())));
         Map<TopicPartition, Long> ends = new HashMap<>();
         admin.listOffsets(request).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
         return ends;
@@ -279,7 +280,8 @@ final class CatchUp implements AutoCloseable {
 
     private void waitOrFail(Instant deadline, String what) throws InterruptedException {
         failIfStuck(deadline, what);
-        Thread.sleep(200);
+        // Each look is one small query or metadata request; cutover's downtime includes the time between looks.
+        Thread.sleep(50);
     }
 
     private void failIfStuck(Instant deadline, String what) {
@@ -287,6 +289,7 @@ final class CatchUp implements AutoCloseable {
             lastTaskCheck = Instant.now();
             connect.failIfFailed(names.sourceConnector());
             connect.failIfFailed(names.sinkConnector());
+            connect.failIfPaused(names.sourceConnector());
         }
         if (Instant.now().isAfter(deadline)) {
             throw new CliException(what + " within --timeout; check tsmigrate status");

@@ -1,7 +1,7 @@
 package io.tsmigrate.cli;
 
 /** A problem shown to the user as one sentence with the fix; exit code 2 (1 is a failed check or verify). */
-final class CliException extends RuntimeException {
+class CliException extends RuntimeException {
     CliException(String message) {
         super(message);
     }

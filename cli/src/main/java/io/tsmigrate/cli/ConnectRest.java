@@ -109,6 +109,21 @@ final class ConnectRest {
         }
     }
 
+    /** Thrown by {@link #failIfPaused}: nothing streams while the connector is paused (cutover pauses both). */
+    static final class Paused extends CliException {
+        Paused(String message) {
+            super(message);
+        }
+    }
+
+    /** Fails when the connector is paused: a wait for its stream would never end. */
+    void failIfPaused(String name) {
+        if ("PAUSED".equals(status(name).path("connector").path("state").asText())) {
+            throw new Paused("connector " + name + " is paused, so nothing streams (cutover pauses it; a rollback resumes it, "
+                    + "or PUT " + base + "/connectors/" + name + "/resume)");
+        }
+    }
+
     /** Waits until the connector and every task run; fails with the task's trace when one FAILED. */
     void awaitRunning(String name, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);

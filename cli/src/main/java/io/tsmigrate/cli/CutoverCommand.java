@@ -83,6 +83,7 @@ final class CutoverCommand implements Callable<Integer> {
             }
             // Read before the cutover point: every materialized row this state describes is streamed before it.
             List<String> aggregates = io.tsmigrate.bootstrap.ContinuousAggregates.readState(s);
+            Trace.of("cutover", "set-up", started);
             String lsn = CatchUp.emitMarker(s, "cutover");
             System.out.println("Cutover point " + lsn + "; waiting for Debezium to read up to it");
             catchUp.awaitStream(s, lsn, deadline);

@@ -18,11 +18,11 @@ import java.util.TreeSet;
 /**
  * Comparing source and target range by range ({@link Ranges}), while the stream runs or with writes stopped.
  * <p>
- * While writes go on, a slice of ranges is compared so: (1) the ledger's versions of its ranges are read on the
- * target; (2) the source digests them in one snapshot; (3) a WAL marker is written after that snapshot, and the
- * comparison waits until Debezium has streamed it and the sink has applied every change record before it, so every
- * change the snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one
- * snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
+ * While writes go on, a slice of ranges is compared so ({@link RangeRound}): (1) the ledger's versions of its ranges
+ * are read on the target; (2) the source digests them in one snapshot, whose first statement reads the WAL insert
+ * position (every commit the snapshot sees lies before it); (3) the comparison waits until Debezium has streamed a
+ * WAL marker at or past that position and the sink has applied every change record before it, so every change the
+ * snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
  * applies to it later raises that version, so {@code cutover} compares it again. A range that differs while the
  * ledger shows the sink changed it between steps 1 and 4 was moving: it is left unverified for the next pass (or
  * cutover), which a changed-range pass finds in the ledger anyway. A range that differs twice with no change in
@@ -32,14 +32,9 @@ import java.util.TreeSet;
  */
 final class OnlineVerification {
 
-
     /** The outcome of one range. */
     record Outcome(long version, long sourceRows, long targetRows, boolean equal, String detail) {
     }
-
-    private static final int ATTEMPTS = 3;
-    /** Slices of changed ranges per wait for the stream. */
-    private static final int ROUND = 16;
 
     private final Names names;
     private final Db source;
@@ -67,29 +62,78 @@ final class OnlineVerification {
         this.progress = new Progress(quiet ? Duration.ofDays(1) : Duration.ofSeconds(5));
     }
 
+    private static void trace(String subject, String step, Instant since) {
+        Trace.of(subject, step, since);
+    }
+
     /** What comparing one table found, and how many ranges it compared. */
     record TableRun(Verification.Result result, Ranges ranges, long rangesCompared, long moving, List<String> different) {
     }
 
-    /** {@link #table} for each table, on {@code jobs} threads, in the tables' order. */
+    /** One table's pass, set up: its ranges, what to compare ({@code full}: every range), and what it found so far. */
+    private static final class Plan {
+        final String label;
+        final Ranges r;
+        final String hash;
+        final RangeState state;
+        final boolean full;
+        final long whole;
+        final List<Slice> slices;
+        final Map<String, Outcome> outcomes = new TreeMap<>();
+
+        Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices) {
+            this.label = label;
+            this.r = r;
+            this.hash = hash;
+            this.state = state;
+            this.full = full;
+            this.whole = whole;
+            this.slices = slices;
+        }
+    }
+
+    /**
+     * Each table's pass, on {@code jobs} threads, reported in the tables' order. The passes over changed ranges (the
+     * common case after a first complete pass: a follower, cutover) run together: every table's source digests, one
+     * wait for the stream, every table's target digests. Full passes compare a slice of about {@link Slice#ROWS}
+     * rows a wait, table by table.
+     */
     List<TableRun> tables(List<String[]> tables, boolean full, int jobs) throws Exception {
         deadline = Instant.now().plus(timeout);
         try (Connection t = target.open("tsmigrate-verify")) {
             Ranges.createTables(t);
+            Instant at = Instant.now();
+            RangeState.analyzeIfStale(t);
+            trace("state tables", "statistics", at);
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, jobs));
         try {
-            List<java.util.concurrent.Future<TableRun>> futures = new ArrayList<>();
-            for (String[] t : tables) {
-                futures.add(pool.submit(() -> table(t[0], t[1], full)));
+            List<Object> planned = all(pool, tables.stream().map(t -> (java.util.concurrent.Callable<Object>) () -> plan(t[0], t[1], full)).toList());
+            List<Plan> changed = new ArrayList<>();
+            List<java.util.concurrent.Callable<Void>> fulls = new ArrayList<>();
+            for (Object o : planned) {
+                if (o instanceof Plan p && p.full) {
+                    fulls.add(() -> {
+                        for (Slice slice : p.slices) {
+                            compare(pool, List.of(p), List.of(List.of(slice)), false);
+                        }
+                        return null;
+                    });
+                } else if (o instanceof Plan p) {
+                    changed.add(p);
+                }
+            }
+            compare(pool, changed, changed.stream().map(p -> p.slices).toList(), true);
+            // The full passes run on the pool's threads; a wait inside them must not wait for the pool.
+            java.util.concurrent.ExecutorService outer = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, jobs));
+            try {
+                all(outer, fulls);
+            } finally {
+                outer.shutdownNow();
             }
             List<TableRun> out = new ArrayList<>();
-            for (var f : futures) {
-                try {
-                    out.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof Exception x ? x : e;
-                }
+            for (Object o : planned) {
+                out.add(o instanceof Plan p ? finish(p) : (TableRun) o);
             }
             return out;
         } finally {
@@ -98,6 +142,23 @@ final class OnlineVerification {
                 close();
             }
         }
+    }
+
+    /** Runs the tasks on the pool and returns their results in order; the first failure is thrown as itself. */
+    private static <T> List<T> all(java.util.concurrent.ExecutorService pool, List<? extends java.util.concurrent.Callable<T>> tasks) throws Exception {
+        List<java.util.concurrent.Future<T>> futures = new ArrayList<>();
+        for (var task : tasks) {
+            futures.add(pool.submit(task));
+        }
+        List<T> out = new ArrayList<>();
+        for (var f : futures) {
+            try {
+                out.add(f.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception x ? x : e;
+            }
+        }
+        return out;
     }
 
     /** Keeps the stream watcher from one {@link #tables} call to the next, until {@link #close}. */
@@ -121,70 +182,131 @@ final class OnlineVerification {
             hash = Verification.digest(Verification.columns(s, r.schema(), r.table()));
         }
         long k = r.ranged() ? Long.parseLong(key) : 0;
-        Map<String, Outcome> out = compareRound(r, hash, new RangeState(r), List.of(Slice.of(k, k)));
-        return out.getOrDefault(key, new Outcome(0, 0, 0, true, null));
+        Plan p = new Plan(r.schema() + "." + r.table(), r, hash, new RangeState(r), false, 0, List.of(Slice.of(k, k)));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            compare(pool, List.of(p), List.of(p.slices), false);
+        } finally {
+            pool.shutdownNow();
+        }
+        return p.outcomes.getOrDefault(key, new Outcome(0, 0, 0, true, null));
     }
 
     /**
-     * Compares one table (the state tables exist: {@link #tables}): every range ({@code full}, or when no pass has completed, or when the sink changed rows
-     * whose range it could not tell), else only the ranges changed since they were verified.
+     * Sets up one table's pass (the state tables exist: {@link #tables}): every range ({@code full}, or when no pass
+     * has completed, or when the sink changed rows whose range it could not tell), else only the ranges changed
+     * since they were verified. A table missing on the target is its run at once.
      */
-    TableRun table(String schema, String table, boolean full) throws Exception {
+    private Object plan(String schema, String table, boolean full) throws Exception {
         String label = schema + "." + table;
-        Ranges r;
-        RangeState state;
-        boolean pass;
-        long whole;
-        List<Slice> slices;
-        String hash;
+        Instant began = Instant.now();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(schema) + "." + Ident.quote(table)) + ")") == null) {
                 return new TableRun(new Verification.Result(label, 0, 0, List.of(Verification.NOT_ON_TARGET)), null, 0, 0, List.of());
             }
-            r = Ranges.define(s, t, schema, table);
-            hash = Verification.digest(Verification.columns(s, schema, table));
-            state = new RangeState(r);
-            whole = state.wholeVersion(t);
+            Ranges r = Ranges.define(s, t, schema, table);
+            String hash = Verification.digest(Verification.columns(s, schema, table));
+            RangeState state = new RangeState(r);
+            long whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);
-            pass = full || !done.complete() || whole > done.wholeVersion();
-            slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t));
+            boolean pass = full || !done.complete() || whole > done.wholeVersion();
+            List<Slice> slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t));
             if (pass) {
                 state.started(t);
             }
+            progress.table(Ranges.estimatedRows(s, r.qualified()));
+            trace(label, (pass ? "full" : "changed") + " pass set-up, " + slices.size() + " slices", began);
+            return new Plan(label, r, hash, state, pass, whole, slices);
         }
+    }
+
+    /** One table's run from its outcomes; a full pass is recorded complete. */
+    private TableRun finish(Plan p) throws SQLException {
         long sourceRows = 0;
         long targetRows = 0;
-        long compared = 0;
         long moving = 0;
         List<String> mismatches = new ArrayList<>();
         List<String> different = new ArrayList<>();
-        progress.table(estimate(r));
-        // A full pass's slices hold about Slice.ROWS rows each; a pass over changed ranges has many small ones.
-        int round = pass ? 1 : ROUND;
-        for (int first = 0; first < slices.size(); first += round) {
-            Map<String, Outcome> out = compareRound(r, hash, state, slices.subList(first, Math.min(slices.size(), first + round)));
-            for (var e : out.entrySet()) {
-                Outcome o = e.getValue();
-                sourceRows += o.sourceRows();
-                targetRows += o.targetRows();
-                compared++;
-                if (o.detail() != null && o.equal()) {
-                    moving++;
-                } else if (!o.equal()) {
-                    mismatches.add(describe(r, e.getKey()) + ": " + o.detail());
-                    different.add(e.getKey());
-                }
+        for (var e : p.outcomes.entrySet()) {
+            Outcome o = e.getValue();
+            sourceRows += o.sourceRows();
+            targetRows += o.targetRows();
+            if (o.detail() != null && o.equal()) {
+                moving++;
+            } else if (!o.equal()) {
+                mismatches.add(describe(p.r, e.getKey()) + ": " + o.detail());
+                different.add(e.getKey());
             }
-            progress.step(label, out.values().stream().mapToLong(Outcome::sourceRows).sum());
         }
         // Ranges that kept moving have no verified record and a ledger entry (they moved): the next pass and cutover
         // compare them, so the pass is complete without them.
-        if (pass) {
+        if (p.full) {
             try (Connection t = target.open("tsmigrate-verify")) {
-                state.completed(t, whole);
+                p.state.completed(t, p.whole);
             }
         }
-        return new TableRun(new Verification.Result(label, sourceRows, targetRows, mismatches), r, compared, moving, different);
+        return new TableRun(new Verification.Result(p.label, sourceRows, targetRows, mismatches), p.r, p.outcomes.size(), moving, different);
+    }
+
+    /**
+     * Compares these plans' slices ({@code slices.get(i)} of {@code plans.get(i)}) together: each attempt runs every
+     * plan's source side on the pool, waits once for the stream, then runs every target side; ranges to confirm are
+     * tried again the same way. Adds the outcomes to the plans and records them.
+     */
+    private void compare(java.util.concurrent.ExecutorService pool, List<Plan> plans, List<List<Slice>> slices, boolean parallel) throws Exception {
+        List<RangeRound> rounds = new ArrayList<>();
+        for (int i = 0; i < plans.size(); i++) {
+            if (!slices.get(i).isEmpty()) {
+                Plan p = plans.get(i);
+                rounds.add(new RangeRound(p.r, p.hash, p.state, slices.get(i), quiet));
+            }
+        }
+        String lsn = null;
+        Instant at = Instant.now();
+        for (List<RangeRound> todo = rounds; !todo.isEmpty(); todo = todo.stream().filter(x -> !x.done()).toList()) {
+            if (todo != rounds) {
+                Thread.sleep(200L * todo.get(0).attempt());
+            }
+            List<String> since = each(pool, todo, parallel, x -> x.sourceSide(source, target, sides, progress, rowsPerSecond));
+            trace(todo.size() + " tables", "source sides", at);
+            if (!quiet) {
+                at = Instant.now();
+                lsn = caughtUp(since.stream().max(java.util.Comparator.comparingLong(CatchUp::lsnNumber)).orElseThrow());
+                trace(todo.size() + " tables", "stream wait", at);
+            }
+            at = Instant.now();
+            each(pool, todo, parallel, x -> {
+                x.targetSide(target);
+                return null;
+            });
+            trace(todo.size() + " tables", "target sides", at);
+        }
+        String verifiedAt = lsn;
+        each(pool, rounds, parallel, x -> {
+            Plan p = plans.stream().filter(q -> q.r == x.ranges()).findFirst().orElseThrow();
+            Map<String, Outcome> out = x.record(target, verifiedAt);
+            synchronized (p) {
+                p.outcomes.putAll(out);
+            }
+            progress.step(p.label, out.values().stream().mapToLong(Outcome::sourceRows).sum());
+            return null;
+        });
+    }
+
+    private interface Step<T> {
+        T run(RangeRound round) throws Exception;
+    }
+
+    /** {@code step} for each round: on the pool when {@code parallel}, else here, one after the other. */
+    private static <T> List<T> each(java.util.concurrent.ExecutorService pool, List<RangeRound> rounds, boolean parallel, Step<T> step) throws Exception {
+        if (!parallel) {
+            List<T> out = new ArrayList<>();
+            for (RangeRound x : rounds) {
+                out.add(step.run(x));
+            }
+            return out;
+        }
+        return all(pool, rounds.stream().map(x -> (java.util.concurrent.Callable<T>) () -> step.run(x)).toList());
     }
 
     /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
@@ -196,103 +318,6 @@ final class OnlineVerification {
                 + " AND table_name = " + Ident.literal(table)));
     }
 
-    /**
-     * Compares the ranges of these slices, trying moving ones again, and records the outcomes. The source digests of
-     * all slices come first, then one wait for the stream, then the target's: one catch-up per round, not per slice.
-     */
-    private Map<String, Outcome> compareRound(Ranges r, String hash, RangeState state, List<Slice> slices) throws Exception {
-        Map<String, Outcome> outcomes = new TreeMap<>();
-        List<Slice> todo = slices;
-        Map<String, Integer> differed = new TreeMap<>();
-        String lsn = null;
-        for (int attempt = 1; !todo.isEmpty(); attempt++) {
-            List<Map<String, Long>> before = new ArrayList<>();
-            List<Map<String, String[]>> src = new ArrayList<>();
-            // With writes stopped and the stream caught up nothing moves: the target's digests run beside the source's.
-            List<Map<String, Long>> afters = new ArrayList<>();
-            List<java.util.concurrent.Future<Map<String, String[]>>> targets = new ArrayList<>();
-            if (quiet) {
-                for (Slice part : todo) {
-                    Map<String, Long> after = java.util.Collections.synchronizedMap(new TreeMap<>());
-                    afters.add(after);
-                    targets.add(sides.submit(() -> digest(target, r, hash, part, (t) -> after.putAll(state.versions(t, part)))));
-                }
-            }
-            for (Slice part : todo) {
-                if (quiet) {
-                    before.add(Map.of());
-                } else {
-                    try (Connection t = target.open("tsmigrate-verify")) {
-                        before.add(state.versions(t, part));
-                    }
-                }
-                Map<String, String[]> d = digest(source, r, hash, part, null);
-                src.add(d);
-                progress.throttle(d.values().stream().mapToLong(v -> Long.parseLong(v[0])).sum(), rowsPerSecond);
-            }
-            if (!quiet) {
-                lsn = caughtUp();
-            }
-            List<String> again = new ArrayList<>();
-            for (int i = 0; i < todo.size(); i++) {
-                Slice part = todo.get(i);
-                Map<String, Long> after;
-                Map<String, String[]> tgt;
-                if (quiet) {
-                    try {
-                        tgt = targets.get(i).get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause() instanceof Exception x ? x : e;
-                    }
-                    after = afters.get(i);
-                } else {
-                    Map<String, Long> read = new TreeMap<>();
-                    tgt = digest(target, r, hash, part, (t) -> read.putAll(state.versions(t, part)));
-                    after = read;
-                }
-                TreeSet<String> keys = new TreeSet<>(src.get(i).keySet());
-                keys.addAll(tgt.keySet());
-                keys.addAll(after.keySet());
-                for (String k : keys) {
-                    String[] a = src.get(i).getOrDefault(k, new String[] {"0", "0"});
-                    String[] b = tgt.getOrDefault(k, new String[] {"0", "0"});
-                    long version = after.getOrDefault(k, 0L);
-                    boolean equal = a[0].equals(b[0]) && a[1].equals(b[1]);
-                    String detail = equal ? null : !a[0].equals(b[0]) ? "rows " + a[0] + " on the source, " + b[0] + " on the target" : "same count, different rows";
-                    boolean moved = version != before.get(i).getOrDefault(k, 0L);
-                    // A moving range is tried once more, then left; a still one that differs is confirmed once.
-                    if (!equal && !quiet && !moved && differed.merge(k, 1, Integer::sum) < 2 && attempt < ATTEMPTS) {
-                        again.add(k);
-                        continue;
-                    }
-                    if (!equal && !quiet && moved) {
-                        // Still changing after every attempt: not verified; cutover compares it with writes stopped.
-                        outcomes.put(k, new Outcome(-1, Long.parseLong(a[0]), Long.parseLong(b[0]), true, "changing"));
-                        continue;
-                    }
-                    outcomes.put(k, new Outcome(version, Long.parseLong(a[0]), Long.parseLong(b[0]), equal, detail));
-                }
-            }
-            todo = Slice.stale(r, again);
-            if (!todo.isEmpty()) {
-                Thread.sleep(200L * attempt);
-            }
-        }
-        try (Connection t = target.open("tsmigrate-verify")) {
-            for (Slice slice : slices) {
-                Map<String, Outcome> record = new TreeMap<>();
-                outcomes.forEach((k, o) -> {
-                    long n = r.ranged() && !k.equals(Ranges.ALL) ? Long.parseLong(k) : 0;
-                    if (o.version() >= 0 && slice.contains(n)) {
-                        record.put(k, o);
-                    }
-                });
-                state.record(t, slice, record, lsn);
-            }
-        }
-        return outcomes;
-    }
-
     private CatchUp catchUp;
     /** Target digests beside the source's, with writes stopped ({@link #quiet}). */
     private final java.util.concurrent.ExecutorService sides = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
@@ -300,64 +325,47 @@ final class OnlineVerification {
         t.setDaemon(true);
         return t;
     });
-    private Instant lastMarkerAt = Instant.EPOCH;
     private String lastMarker;
+    /** Waits for the stream since the last {@link #waits} call, and the time they took. */
+    private long waitCount;
+    private long waitMillis;
+
+    /** How often and how long the comparisons waited for the stream since the last call (then starts again). */
+    synchronized String waits() {
+        String out = String.format("%d stream waits, %.1f s", waitCount, waitMillis / 1000.0);
+        waitCount = 0;
+        waitMillis = 0;
+        return out;
+    }
 
     /**
-     * Waits until the target holds every change committed on the source before this call; returns the marker's
-     * position. Threads that ask while another waits share its next marker (written after they asked).
+     * Waits until the target holds every change committed on the source before WAL position {@code since}; returns
+     * the marker's position. A marker already waited for at or past {@code since} serves: threads whose source
+     * snapshots were taken before another's marker share its wait.
      */
-    private synchronized String caughtUp() throws Exception {
+    private synchronized String caughtUp(String since) throws Exception {
         Instant asked = Instant.now();
-        if (lastMarker != null && lastMarkerAt.isAfter(asked)) {
+        if (lastMarker != null && CatchUp.lsnNumber(lastMarker) >= CatchUp.lsnNumber(since)) {
             return lastMarker;
         }
         if (catchUp == null) {
             catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
         }
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            Instant at = Instant.now();
             String lsn = CatchUp.emitMarker(s, "verify");
+            Instant at = Instant.now();
             catchUp.awaitStream(s, lsn, deadline);
-            catchUp.awaitSink(t, catchUp.tableChangeEnds(), deadline);
+            trace("marker " + lsn, "through Debezium", at);
+            at = Instant.now();
+            var ends = catchUp.tableChangeEnds();
+            trace("marker " + lsn, "topic ends", at);
+            at = Instant.now();
+            catchUp.awaitSink(t, ends, deadline);
+            trace("marker " + lsn, "sink", at);
             lastMarker = lsn;
-            lastMarkerAt = at;
+            waitCount++;
+            waitMillis += Duration.between(asked, Instant.now()).toMillis();
             return lsn;
-        }
-    }
-
-    private interface SameSnapshot {
-        void read(Connection c) throws SQLException;
-    }
-
-    /** Per range key of the slice: rows and digest, in one repeatable-read snapshot (with {@code also} read in it). */
-    private static Map<String, String[]> digest(Db db, Ranges r, String hash, Slice slice, SameSnapshot also) throws SQLException {
-        Map<String, String[]> out = new TreeMap<>();
-        try (Connection c = db.open("tsmigrate-verify")) {
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            String rows = !r.ranged() ? "" : slice.keys() == null ? " WHERE " + r.between(slice.from(), slice.to()) : r.rowsOf(slice.keys());
-            String sql = r.ranged()
-                    ? "SELECT (" + r.keyOf(Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + rows + " GROUP BY 1"
-                    : "SELECT '" + Ranges.ALL + "', count(*), " + hash + " FROM " + r.qualified() + " HAVING count(*) > 0";
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-                }
-                if (also != null) {
-                    also.read(c);
-                }
-            } catch (SQLException e) {
-                throw new CliException("cannot compare " + r.qualified() + " on " + db + ": " + e.getMessage(), e);
-            }
-            c.commit();
-        }
-        return out;
-    }
-
-    private long estimate(Ranges r) throws SQLException {
-        try (Connection s = source.open("tsmigrate-verify")) {
-            return Ranges.estimatedRows(s, r.qualified());
         }
     }
 

@@ -24,6 +24,27 @@ final class RangeState {
         this.ranges = ranges;
     }
 
+    /**
+     * Refreshes the planner's statistics of the ledger and the verified ranges where many rows changed since they
+     * were last taken (autovacuum lags far behind the sink's rate). With the statistics of a nearly empty table, the
+     * planner joins the two with a scan per row: 20 s and growing for 14,000 changed ranges, found at 400 writes a second.
+     */
+    static void analyzeIfStale(Connection t) throws SQLException {
+        List<String> stale = new ArrayList<>();
+        try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'tsmigrate' "
+                + "AND relname IN ('changed_ranges', 'verified_ranges') AND (last_analyze IS NULL AND last_autoanalyze IS NULL "
+                + "OR n_mod_since_analyze > greatest(1000, n_live_tup / 5))")) {
+            while (rs.next()) {
+                stale.add(rs.getString(1));
+            }
+        }
+        for (String table : stale) {
+            try (var st = t.createStatement()) {
+                st.execute("ANALYZE tsmigrate." + table);
+            }
+        }
+    }
+
     /** What {@code verified_tables} says: whether a pass completed, and the whole-table ledger version it started at. */
     record Table(boolean complete, long wholeVersion) {
     }

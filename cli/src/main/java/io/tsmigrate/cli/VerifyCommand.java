@@ -129,12 +129,19 @@ final class VerifyCommand implements Callable<Integer> {
                     return code;
                 }
                 Instant at = Instant.now();
-                List<OnlineVerification.TableRun> runs = v.tables(tables, false, jobs);
+                List<OnlineVerification.TableRun> runs;
+                try {
+                    runs = v.tables(tables, false, jobs);
+                } catch (ConnectRest.Paused e) {
+                    // Cutover paused the stream while this pass waited for it.
+                    System.out.println("follow: the stream has stopped (cutover) during pass " + pass + "; done");
+                    return code;
+                }
                 List<Verification.Result> different = runs.stream().map(OnlineVerification.TableRun::result).filter(r -> !r.equal()).toList();
-                System.out.printf("follow: pass %d compared %d ranges (%,d source rows) in %.1f s; %s%n", pass,
+                System.out.printf("follow: pass %d compared %d ranges (%,d source rows) in %.1f s (%s); %s%n", pass,
                         runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum(),
                         runs.stream().mapToLong(r -> r.result().sourceRows()).sum(), Duration.between(at, Instant.now()).toMillis() / 1000.0,
-                        different.isEmpty() ? "equal" : different.size() + " tables differ");
+                        v.waits(), different.isEmpty() ? "equal" : different.size() + " tables differ");
                 different.forEach(r -> System.out.println("DIFFERENT " + r.table() + ": " + String.join("; ", r.mismatches())));
                 code = different.isEmpty() ? 0 : 1;
                 long rest = 1000 - Duration.between(at, Instant.now()).toMillis();

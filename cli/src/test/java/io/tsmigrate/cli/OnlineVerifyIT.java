@@ -199,7 +199,7 @@ class OnlineVerifyIT {
     private static long passesAfter(Path log, Instant instant) throws Exception {
         long n = 0;
         for (String l : Files.readAllLines(log)) {
-            Matcher m = Pattern.compile("^follow: pass \\d+ .* in ([0-9.]+) s;").matcher(l);
+            Matcher m = Pattern.compile("^follow: pass \\d+ .* in ([0-9.]+) s[ ;]").matcher(l);
             if (m.find()) {
                 Instant end = seen.computeIfAbsent(l, k -> Instant.now());
                 if (end.minusMillis((long) (Double.parseDouble(m.group(1)) * 1000) + 500).isAfter(instant)) {
