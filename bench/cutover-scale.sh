@@ -4,7 +4,7 @@
 # durable target (fsync, synchronous_commit, full_page_writes on). Per run: pgbench -i on a fresh source database, a
 # fresh target database, `tsmigrate migrate --no-verify`, the load starts, `verify --online` (its default throttle,
 # timed: the online verification's speed and its effect on the load's latency are taken here), `verify --online
-# --follow` for 20 s (passes over what changed), then the load stops and `tsmigrate cutover` runs at once while the
+# --follow` for FOLLOW seconds (default 40: passes over what changed), then the load stops and `tsmigrate cutover` runs at once while the
 # follower goes on (it ends when cutover stops the stream): its downtime and where it went are recorded.
 # Runs alternate between the sizes; each size's median is printed. WORKER=default runs the Connect worker with
 # Kafka's offset.flush.interval.ms (60 s) instead of ours (2 s).
@@ -17,6 +17,7 @@ runs=${1:-3}
 small=${2:-10}
 large=${3:-100}
 worker=${WORKER:-ours}
+follow=${FOLLOW:-40}
 out=$ROOT/bench/target/results/cutover-scale-$worker
 mkdir -p "$out"
 export TSMIGRATE_RUN_DIR=${TSMIGRATE_RUN_DIR:-$ROOT/target/bench-services}
@@ -76,11 +77,11 @@ for i in $(seq 1 "$runs"); do
     cpu2=$(source_cpu)
     read -r wall user sys <"$out/time-$i-$scale.txt"
     pass_rows=$(grep 'Compared .* ranges' "$log" | tail -1)
-    # Then follow the stream (passes over what changed, one after the other) for 20 s under the load; the application
+    # Then follow the stream (passes over what changed, one after the other) for $follow s under the load; the application
     # stops and cutover runs at once, as a user runs it: the follower goes on until cutover stops the stream.
     "$T" verify --online --follow "${E[@]}" >"$out/follow-$i-$scale.log" 2>&1 &
     follower=$!
-    sleep 20
+    sleep "$follow"
     kill -TERM "$load"; wait "$load" || true
     follow_passes=$(grep -c '^follow: pass' "$out/follow-$i-$scale.log" || true)
     follow_last=$(grep '^follow: pass' "$out/follow-$i-$scale.log" | tail -1 | sed -E 's/follow: pass [0-9]+ //' || true)
@@ -96,7 +97,7 @@ for i in $(seq 1 "$runs"); do
     line=$(grep 'target ready' "$log")
     ranges=$(grep 'Verified online before' "$log" | sed -E 's/.*compared again ([0-9]+) ranges.*\(([0-9,]+) source rows.*/\1 ranges, \2 rows/')
     a=$(echo "$start - $loaded" | bc); b=$(echo "$end - $loaded" | bc)
-    printf 'run %s scale %s: online pass %.1f s (%s); verify CPU %.1f s user+sys; source cluster CPU %.2f/s under the load alone, %.2f/s during the pass; load latency %s ms before, %s ms during; follower %s passes in 20 s, the last %s; cutover compared %s; %s\n' \
+    printf 'run %s scale %s: online pass %.1f s (%s); verify CPU %.1f s user+sys; source cluster CPU %.2f/s under the load alone, %.2f/s during the pass; load latency %s ms before, %s ms during; follower %s passes in ${follow} s, the last %s; cutover compared %s; %s\n' \
       "$i" "$scale" "$(echo "$end - $start" | bc)" "$pass_rows" "$(echo "$user + $sys" | bc)" "$(echo "($cpu1 - $cpu0) / 15" | bc -l)" \
       "$(echo "($cpu2 - $cpu1) / ($end - $start)" | bc -l)" "$(latency "$out/load-$i-$scale.log" 5 "$a")" "$(latency "$out/load-$i-$scale.log" "$a" "$b")" \
       "$follow_passes" "$follow_last" "$ranges" "$(echo "$line" | sed -E 's/.*(downtime .*)/\1/')" | tee -a "$out/summary.txt"
