@@ -287,9 +287,8 @@ final class CatchUp implements AutoCloseable {
     private void failIfStuck(Instant deadline, String what) {
         if (connect != null && Instant.now().isAfter(lastTaskCheck.plusSeconds(2))) {
             lastTaskCheck = Instant.now();
-            connect.failIfFailed(names.sourceConnector());
+            connect.failIfPaused(names.sourceConnector(), connect.failIfFailed(names.sourceConnector()));
             connect.failIfFailed(names.sinkConnector());
-            connect.failIfPaused(names.sourceConnector());
         }
         if (Instant.now().isAfter(deadline)) {
             throw new CliException(what + " within --timeout; check tsmigrate status");

@@ -95,7 +95,8 @@ final class ConnectRest {
     }
 
     /** Throws with the task's error when the connector or one of its tasks FAILED. */
-    void failIfFailed(String name) {
+    /** Fails when the connector or one of its tasks FAILED; returns the status it read. */
+    JsonNode failIfFailed(String name) {
         JsonNode s = status(name);
         if ("FAILED".equals(s.path("connector").path("state").asText())) {
             throw new CliException("connector " + name + " failed: " + firstLine(s.path("connector").path("trace").asText())
@@ -107,6 +108,7 @@ final class ConnectRest {
                         + " (full trace: GET " + base + "/connectors/" + name + "/status)");
             }
         }
+        return s;
     }
 
     /** Thrown by {@link #failIfPaused}: nothing streams while the connector is paused (cutover pauses both). */
@@ -116,9 +118,9 @@ final class ConnectRest {
         }
     }
 
-    /** Fails when the connector is paused: a wait for its stream would never end. */
-    void failIfPaused(String name) {
-        if ("PAUSED".equals(status(name).path("connector").path("state").asText())) {
+    /** Fails when the connector's {@code status} says it is paused: a wait for its stream would never end. */
+    void failIfPaused(String name, JsonNode status) {
+        if ("PAUSED".equals(status.path("connector").path("state").asText())) {
             throw new Paused("connector " + name + " is paused, so nothing streams (cutover pauses it; a rollback resumes it, "
                     + "or PUT " + base + "/connectors/" + name + "/resume)");
         }

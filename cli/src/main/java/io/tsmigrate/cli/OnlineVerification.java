@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * are read on the target; (2) the source digests them in one snapshot, whose first statement reads the WAL insert
  * position (every commit the snapshot sees lies before it); (3) the comparison waits until Debezium has streamed a
  * WAL marker at or past that position and the sink has applied every change record before it, so every change the
- * snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one snapshot. A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
+ * snapshot holds is in the target; (4) the target digests the slice, and reads the ledger again, in one snapshot.
+ * A range whose digests agree is recorded as verified at the ledger version of step 4: whatever the sink
  * applies to it later raises that version, so {@code cutover} compares it again. A range that differs while the
  * ledger shows the sink changed it between steps 1 and 4 was moving: it is left unverified for the next pass (or
  * cutover), which a changed-range pass finds in the ledger anyway. A range that differs twice with no change in
@@ -60,10 +61,6 @@ final class OnlineVerification {
         this.timeout = timeout;
         this.deadline = Instant.now().plus(timeout);
         this.progress = new Progress(quiet ? Duration.ofDays(1) : Duration.ofSeconds(5));
-    }
-
-    private static void trace(String subject, String step, Instant since) {
-        Trace.of(subject, step, since);
     }
 
     /** What comparing one table found, and how many ranges it compared. */
@@ -104,7 +101,7 @@ final class OnlineVerification {
             Ranges.createTables(t);
             Instant at = Instant.now();
             RangeState.analyzeIfStale(t);
-            trace("state tables", "statistics", at);
+            Trace.of("state tables", "statistics", at);
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, jobs));
         try {
@@ -124,13 +121,8 @@ final class OnlineVerification {
                 }
             }
             compare(pool, changed, changed.stream().map(p -> p.slices).toList(), true);
-            // The full passes run on the pool's threads; a wait inside them must not wait for the pool.
-            java.util.concurrent.ExecutorService outer = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, jobs));
-            try {
-                all(outer, fulls);
-            } finally {
-                outer.shutdownNow();
-            }
+            // A full pass compares its slices one after the other on its own thread (compare does not use the pool then).
+            all(pool, fulls);
             List<TableRun> out = new ArrayList<>();
             for (Object o : planned) {
                 out.add(o instanceof Plan p ? finish(p) : (TableRun) o);
@@ -215,7 +207,7 @@ final class OnlineVerification {
                 state.started(t);
             }
             progress.table(Ranges.estimatedRows(s, r.qualified()));
-            trace(label, (pass ? "full" : "changed") + " pass set-up, " + slices.size() + " slices", began);
+            Trace.of(label, (pass ? "full" : "changed") + " pass set-up, " + slices.size() + " slices", began);
             return new Plan(label, r, hash, state, pass, whole, slices);
         }
     }
@@ -254,13 +246,14 @@ final class OnlineVerification {
      * tried again the same way. Adds the outcomes to the plans and records them.
      */
     private void compare(java.util.concurrent.ExecutorService pool, List<Plan> plans, List<List<Slice>> slices, boolean parallel) throws Exception {
-        List<RangeRound> rounds = new ArrayList<>();
+        Map<RangeRound, Plan> planOf = new java.util.LinkedHashMap<>();
         for (int i = 0; i < plans.size(); i++) {
             if (!slices.get(i).isEmpty()) {
                 Plan p = plans.get(i);
-                rounds.add(new RangeRound(p.r, p.hash, p.state, slices.get(i), quiet));
+                planOf.put(new RangeRound(p.r, p.hash, p.state, slices.get(i), quiet), p);
             }
         }
+        List<RangeRound> rounds = List.copyOf(planOf.keySet());
         String lsn = null;
         Instant at = Instant.now();
         for (List<RangeRound> todo = rounds; !todo.isEmpty(); todo = todo.stream().filter(x -> !x.done()).toList()) {
@@ -268,22 +261,22 @@ final class OnlineVerification {
                 Thread.sleep(200L * todo.get(0).attempt());
             }
             List<String> since = each(pool, todo, parallel, x -> x.sourceSide(source, target, sides, progress, rowsPerSecond));
-            trace(todo.size() + " tables", "source sides", at);
+            Trace.of(todo.size() + " tables", "source sides", at);
             if (!quiet) {
                 at = Instant.now();
                 lsn = caughtUp(since.stream().max(java.util.Comparator.comparingLong(CatchUp::lsnNumber)).orElseThrow());
-                trace(todo.size() + " tables", "stream wait", at);
+                Trace.of(todo.size() + " tables", "stream wait", at);
             }
             at = Instant.now();
             each(pool, todo, parallel, x -> {
                 x.targetSide(target);
                 return null;
             });
-            trace(todo.size() + " tables", "target sides", at);
+            Trace.of(todo.size() + " tables", "target sides", at);
         }
         String verifiedAt = lsn;
         each(pool, rounds, parallel, x -> {
-            Plan p = plans.stream().filter(q -> q.r == x.ranges()).findFirst().orElseThrow();
+            Plan p = planOf.get(x);
             Map<String, Outcome> out = x.record(target, verifiedAt);
             synchronized (p) {
                 p.outcomes.putAll(out);
@@ -355,13 +348,13 @@ final class OnlineVerification {
             String lsn = CatchUp.emitMarker(s, "verify");
             Instant at = Instant.now();
             catchUp.awaitStream(s, lsn, deadline);
-            trace("marker " + lsn, "through Debezium", at);
+            Trace.of("marker " + lsn, "through Debezium", at);
             at = Instant.now();
             var ends = catchUp.tableChangeEnds();
-            trace("marker " + lsn, "topic ends", at);
+            Trace.of("marker " + lsn, "topic ends", at);
             at = Instant.now();
             catchUp.awaitSink(t, ends, deadline);
-            trace("marker " + lsn, "sink", at);
+            Trace.of("marker " + lsn, "sink", at);
             lastMarker = lsn;
             waitCount++;
             waitMillis += Duration.between(asked, Instant.now()).toMillis();

@@ -52,10 +52,6 @@ final class RangeRound {
         this.todo = slices;
     }
 
-    Ranges ranges() {
-        return r;
-    }
-
     boolean done() {
         return todo.isEmpty();
     }
