@@ -190,6 +190,17 @@ final class CatchUp implements AutoCloseable {
     }
 
     /** The change topics' current end offsets. */
+    /** Partition counts of those of these topics that exist. */
+    Map<String, Integer> partitionCounts(java.util.Collection<String> topics) throws Exception {
+        java.util.Set<String> existing = new java.util.HashSet<>(admin.listTopics().names().get());
+        List<String> ask = topics.stream().filter(existing::contains).toList();
+        Map<String, Integer> out = new java.util.HashMap<>();
+        if (!ask.isEmpty()) {
+            admin.describeTopics(ask).allTopicNames().get().forEach((topic, d) -> out.put(topic, d.partitions().size()));
+        }
+        return out;
+    }
+
     Map<TopicPartition, Long> endOffsets() throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         // Debezium's transaction topic (provide.transaction.metadata) is not a change topic: the sink does not read it.

@@ -4,7 +4,9 @@ import io.tsmigrate.bootstrap.Db;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -27,8 +29,14 @@ final class StartOptions {
     @Option(names = "--replication-factor", defaultValue = "1", description = "Replication factor of the change topics")
     int replicationFactor = 1;
 
-    @Option(names = "--sink-tasks", defaultValue = "1", description = "Sink tasks")
+    @Option(names = "--sink-tasks", defaultValue = "1", description = "Sink tasks (each takes whole topic partitions; more tasks than "
+            + "partitions idle)")
     int sinkTasks = 1;
+
+    @Option(names = "--topic-partitions", defaultValue = "1", description = "Partitions of the change topics of tables with a primary key "
+            + "and no other unique index (records of one key stay in one partition, in order), so several sink tasks share a large table; "
+            + "other tables keep one. Fixed at the first start (default: ${DEFAULT-VALUE})")
+    int topicPartitions = 1;
 
     @Option(names = "--converter", defaultValue = "json", description = "Record format in Kafka: json (JsonConverter; the sink reads with "
             + "ExactJsonConverter) or avro (Apicurio Registry's AvroConverter, needs --registry-url) (default: ${DEFAULT-VALUE})")
@@ -90,6 +98,9 @@ final class StartOptions {
         if ("timescaledb".equals(flavour)) {
             source.put("transforms.compressionmoves.hypertables", chunkPrefixes(endpoints));
         }
+        if (topicPartitions > 1) {
+            source.putAll(spread(endpoints, names, source));
+        }
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         Map<String, String> converters = converterSettings();
         source.putAll(converters);
@@ -126,6 +137,38 @@ final class StartOptions {
         rest.awaitRunning(names.sinkConnector(), Duration.ofMinutes(2));
         System.out.println("OK   connectors " + names.sourceConnector() + " and " + names.sinkConnector() + " are RUNNING on " + rest.url()
                 + (endpoints.isEmbedded() ? " (embedded)" : ""));
+    }
+
+    /** The source connector's settings that spread the eligible tables' topics over {@code --topic-partitions} partitions. */
+    private Map<String, String> spread(Endpoints endpoints, Names names, Map<String, String> source) {
+        List<String> topics = new ArrayList<>();
+        try (java.sql.Connection c = endpoints.source().open("tsmigrate-start")) {
+            for (String[] t : Spread.tables(c, names.publication())) {
+                topics.add(Spread.topic(names.name(), t[0], t[1]));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new CliException("cannot read the source's keys and unique indexes: " + e.getMessage(), e);
+        }
+        if (endpoints.isEmbedded() || endpoints.kafka != null) {
+            // Topics made at an earlier start keep their partitions, and the source task sends a TRUNCATE to each of them.
+            try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+                Map<String, Integer> counts = kafka.partitionCounts(topics);
+                for (String topic : topics) {
+                    Integer n = counts.get(topic);
+                    if (n != null && n != topicPartitions) {
+                        throw new CliException("topic " + topic + " has " + n + " partitions: --topic-partitions is fixed at the "
+                                + "migration's first start, give --topic-partitions " + n);
+                    }
+                }
+            } catch (CliException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CliException("cannot read the change topics' partitions: " + e.getMessage(), e);
+            }
+        }
+        System.out.println("OK   " + topics.size() + " table(s) spread over " + topicPartitions + " partitions each (a primary key, no other unique "
+                + "index); the others keep one partition");
+        return Spread.settings(source, topics, topicPartitions);
     }
 
     /**

@@ -111,4 +111,73 @@ class ClusterCutoverIT {
             CliIT.dropPair(pair);
         }
     }
+
+    /**
+     * {@code migrate --topic-partitions 3 --sink-tasks 3}: the keyed tables without another unique index (one becomes a
+     * hypertable) get three partitions, a keyless table and one with a unique e-mail keep one; under writes with key
+     * changes of rows with large unchanged values and a TRUNCATE of a spread table, cutover comes out equal; a later
+     * start with another partition count is refused, naming the topic.
+     */
+    @Test
+    @DisplayName("--topic-partitions 3 --sink-tasks 3: keyed tables spread, keyless and uniquely indexed ones not, key changes and a TRUNCATE across partitions: equal")
+    void spreads_keyed_tables_over_partitions(TestDatabases dbs) throws Exception {
+        PgEndpoint[] pair = CliIT.freshPair(dbs, "spr");
+        try (Connection c = Services.open(pair[0]); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE accounts (id int PRIMARY KEY, owner text, doc text)");
+            st.execute("ALTER TABLE accounts ALTER doc SET STORAGE EXTERNAL");
+            st.execute("CREATE TABLE readings (dev int, at timestamptz, val float8, PRIMARY KEY (dev, at))");
+            st.execute("CREATE TABLE log (at timestamptz NOT NULL, msg text)");
+            st.execute("CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE)");
+            st.execute("INSERT INTO accounts SELECT i, 'o' || i, CASE WHEN i % 4 = 0 THEN repeat(md5(i::text), 200) END FROM generate_series(1, 4000) i");
+            st.execute("INSERT INTO readings SELECT i % 20, '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i FROM generate_series(1, 6000) i");
+            st.execute("INSERT INTO log SELECT now(), 'l' || i FROM generate_series(1, 1000) i");
+            st.execute("INSERT INTO users SELECT i, 'u' || i || '@x' FROM generate_series(1, 500) i");
+        }
+        List<String> ep = List.of("--source-url", pair[0].jdbcUrl(), "--target-url", pair[1].jdbcUrl(), "--connect", dbs.services().connectUrl(),
+                "--kafka", dbs.services().kafkaBootstrap(), "--name", "spr");
+        try {
+            CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--topic-partitions", "3", "--sink-tasks", "3", "--hypertable", "public.readings:at:1day",
+                    "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+            System.out.println(migrate.out());
+            assertThat(migrate.code()).as(migrate.out()).isZero();
+            assertThat(migrate.out()).contains("2 table(s) spread over 3 partitions each");
+            try (Connection c = Services.open(pair[0]); Statement st = c.createStatement()) {
+                st.execute("UPDATE accounts SET id = id + 10000 WHERE id % 8 = 0");
+                st.execute("UPDATE accounts SET id = -id, owner = 'moved' WHERE id > 10000 AND id % 3 = 0");
+                st.execute("UPDATE readings SET at = at + INTERVAL '3 days 7 seconds' WHERE dev = 5");
+                st.execute("INSERT INTO readings SELECT i % 20, '2026-02-01'::timestamptz + i * INTERVAL '1 minute', -i FROM generate_series(1, 3000) i");
+                st.execute("BEGIN; INSERT INTO accounts SELECT i, 'pre', NULL FROM generate_series(20001, 20100) i; TRUNCATE accounts; "
+                        + "INSERT INTO accounts SELECT i, 'post', repeat('p', 3000) FROM generate_series(30001, 30600) i; COMMIT");
+                st.execute("UPDATE accounts SET id = id + 1000 WHERE id % 5 = 0");
+                st.execute("INSERT INTO log SELECT now(), 'm' || i FROM generate_series(1, 500) i");
+                st.execute("UPDATE users SET email = 'v' || id || '@x' WHERE id % 2 = 0");
+            }
+            CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
+            System.out.println(cutover.out());
+            assertThat(cutover.code()).as(cutover.out()).isZero();
+            try (Connection s = Services.open(pair[0]); Connection t = Services.open(pair[1])) {
+                for (String table : List.of("accounts", "readings", "log", "users")) {
+                    assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
+                }
+            }
+            // Made by Connect as Debezium first wrote to them.
+            java.util.Properties kp = new java.util.Properties();
+            kp.put("bootstrap.servers", dbs.services().kafkaBootstrap());
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kp)) {
+                var topics = admin.describeTopics(List.of("spr.public.accounts", "spr.public.readings", "spr.public.log", "spr.public.users"))
+                        .allTopicNames().get();
+                assertThat(topics.get("spr.public.accounts").partitions()).hasSize(3);
+                assertThat(topics.get("spr.public.readings").partitions()).hasSize(3);
+                assertThat(topics.get("spr.public.log").partitions()).as("no key: one partition").hasSize(1);
+                assertThat(topics.get("spr.public.users").partitions()).as("a unique index beside the key: one partition").hasSize(1);
+            }
+            CliIT.Run again = tsmigrate(args(ep, "start", "--topic-partitions", "2"));
+            System.out.println(again.out());
+            assertThat(again.code()).isNotZero();
+            assertThat(again.out()).contains("spr.public.accounts has 3 partitions").contains("--topic-partitions 3");
+        } finally {
+            tsmigrate(args(ep, "clean", "--yes"));
+            CliIT.dropPair(pair);
+        }
+    }
 }

@@ -54,4 +54,22 @@ class StartCommandTest {
         o.sslmode = "require";
         assertThat(o.sslmode(plain)).isEqualTo("require");
     }
+
+    @Test
+    void spread_topics_are_named_as_debezium_names_them_and_only_they_get_the_partitions() {
+        assertThat(Spread.topic("m", "public", "Orders 2026")).isEqualTo("m.public.Orders_2026");
+        assertThat(Spread.topic("m", "sales", "café-x")).isEqualTo("m.sales.caf_-x");
+        java.util.Map<String, String> template = java.util.Map.of("topic.creation.default.replication.factor", "3",
+                "topic.creation.default.retention.ms", "604800000", "topic.creation.default.cleanup.policy", "delete");
+        java.util.Map<String, String> s = Spread.settings(template, java.util.List.of("m.public.a", "m.public.b-c"), 4);
+        assertThat(s).containsEntry("topic.creation.groups", "spread")
+                .containsEntry("topic.creation.spread.include", "m\\.public\\.a,m\\.public\\.b\\-c")
+                .containsEntry("topic.creation.spread.partitions", "4")
+                .containsEntry("topic.creation.spread.replication.factor", "3")
+                .containsEntry("tsmigrate.spread.topics", "(?:m\\.public\\.a|m\\.public\\.b\\-c)")
+                .containsEntry("tsmigrate.spread.partitions", "4");
+        assertThat(java.util.regex.Pattern.compile(s.get("tsmigrate.spread.topics")).matcher("m.public.b-c").matches()).isTrue();
+        assertThat(java.util.regex.Pattern.compile(s.get("tsmigrate.spread.topics")).matcher("m.public.aa").matches()).isFalse();
+        assertThat(Spread.settings(template, java.util.List.of("m.public.a"), 1)).isEmpty();
+    }
 }

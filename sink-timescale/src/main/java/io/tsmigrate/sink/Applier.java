@@ -27,13 +27,16 @@ final class Applier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
-    /** What one apply did. */
-    record Result(int records, Map<TopicPartition, Position> positions, long lastLsn, long lastSourceTsMs) {
+    /**
+     * What one apply did. {@code held}: records left for a later flush, in buffer order ({@link Holds}).
+     */
+    record Result(int records, Map<TopicPartition, Position> positions, long lastLsn, long lastSourceTsMs, List<Buffered> held) {
     }
 
     private final TimescaleSinkConfig config;
     private final OffsetStore offsets;
     private final MetadataCache metadata;
+    private final Holds holds;
     private final ValueRenderer renderer = new ValueRenderer();
     private final ChangeLedger ledger;
     /** Struct schemas (by identity) already checked against a table version: most rows skip the per-field check. */
@@ -41,24 +44,32 @@ final class Applier {
     private boolean truncateSkipLogged;
     private boolean noOrderLogged;
 
-    Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata) {
+    Applier(TimescaleSinkConfig config, OffsetStore offsets, MetadataCache metadata, KeyMoves keyMoves, TruncateBarriers barriers) {
         this.config = config;
         this.offsets = offsets;
         this.metadata = metadata;
+        this.holds = new Holds(keyMoves, barriers, Placeholders.of(config.placeholder()));
         this.ledger = new ChangeLedger(config.stateSchema());
     }
 
     Result apply(Connection c, BatchWriter writer, List<Buffered> items) throws SQLException {
+        return apply(c, writer, items, Set.of());
+    }
+
+    /** @param hold partitions to leave for a later flush entirely (a part of their records before these was held) */
+    Result apply(Connection c, BatchWriter writer, List<Buffered> items, Set<TopicPartition> hold) throws SQLException {
         Set<TopicPartition> partitions = new LinkedHashSet<>();
         items.forEach(b -> partitions.add(b.partition()));
+        partitions.removeAll(hold);
         Map<TopicPartition, Position> stored = offsets.read(c, partitions, true);
         Map<TopicPartition, Position> positions = new HashMap<>();
-        Map<TableId, List<TableBatch>> segments = new LinkedHashMap<>();
-        int applied = 0;
+        List<Holds.Taken> taken = new ArrayList<>();
         int replays = 0;
-        long lsn = -1;
-        long ts = -1;
-        for (Buffered b : items) {
+        for (int i = 0; i < items.size(); i++) {
+            Buffered b = items.get(i);
+            if (hold.contains(b.partition())) {
+                continue;
+            }
             Position done = positions.getOrDefault(b.partition(), stored.getOrDefault(b.partition(), Position.NONE));
             if (b.offset() <= done.offset()) {
                 continue;
@@ -72,13 +83,35 @@ final class Applier {
                         + "seen, the last with order {}, {} applied)", b.partition(), b.offset(), e.changeLsn(), e.txId(), e.txOrder(),
                         done.groupIndex(), done.groupOrder(), done.groupApplied());
             }
-            if (e == null) {
-                continue;
-            }
-            if (!step.apply()) {
+            if (e != null && !step.apply()) {
                 replays++;
+            }
+            taken.add(new Holds.Taken(i, b, step.next(), e != null && step.apply()));
+        }
+        Holds.Decision decision = holds.decide(c, taken);
+        Map<TopicPartition, Integer> cut = decision.cut();
+        Set<Integer> held = new java.util.HashSet<>();
+        for (int i = 0; i < items.size(); i++) {
+            Buffered b = items.get(i);
+            Integer from = cut.get(b.partition());
+            if (hold.contains(b.partition()) || (from != null && i >= from)) {
+                held.add(i);
+            }
+        }
+        positions.clear();
+        int applied = 0;
+        long lsn = -1;
+        long ts = -1;
+        Map<TableId, List<Holds.Taken>> perTable = new LinkedHashMap<>();
+        for (Holds.Taken t : taken) {
+            if (held.contains(t.index())) {
                 continue;
             }
+            positions.put(t.b().partition(), t.after());
+            if (!t.apply() || decision.skip().contains(t.index())) {
+                continue;
+            }
+            ChangeEvent e = t.b().event();
             if (e.txOrder() < 0 && e.changeLsn() >= 0 && !noOrderLogged) {
                 noOrderLogged = true;
                 LOG.warn("Changes of {} carry no transaction metadata: set provide.transaction.metadata=true on the Debezium connector (the "
@@ -88,7 +121,13 @@ final class Applier {
             applied++;
             lsn = Math.max(lsn, e.sourceLsn());
             ts = Math.max(ts, e.sourceTsMs());
-            add(c, segments, e);
+            perTable.computeIfAbsent(e.table(), k -> new ArrayList<>()).add(t);
+        }
+        Map<TableId, List<TableBatch>> segments = new LinkedHashMap<>();
+        for (List<Holds.Taken> changes : perTable.values()) {
+            for (Holds.Taken t : inSourceOrder(changes)) {
+                add(c, segments, t.b().event());
+            }
         }
         List<TableBatch> written = new ArrayList<>();
         for (List<TableBatch> list : segments.values()) {
@@ -104,7 +143,47 @@ final class Applier {
         if (!positions.isEmpty()) {
             offsets.write(c, positions, ts);
         }
-        return new Result(applied, positions, lsn, ts);
+        List<Buffered> heldItems = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (held.contains(i)) {
+                heldItems.add(items.get(i));
+            }
+        }
+        if (LOG.isDebugEnabled()) {
+            Map<TopicPartition, String> span = new LinkedHashMap<>();
+            for (Buffered b : items) {
+                span.merge(b.partition(), b.offset() + "-" + b.offset(), (x, y) -> x.substring(0, x.indexOf('-')) + "-" + b.offset());
+            }
+            LOG.debug("apply: items {} stored {} cut {} hold {} held {} positions {}", span, stored.entrySet().stream()
+                    .map(x -> x.getKey() + "=" + x.getValue().offset()).toList(), cut, hold, heldItems.size(), positions.entrySet().stream()
+                    .map(x -> x.getKey() + "=" + x.getValue().offset()).toList());
+        }
+        return new Result(applied, positions, lsn, ts, heldItems);
+    }
+
+    /**
+     * A table's changes in the order the source made them. One partition's are in that order already; a topic with
+     * several partitions spreads a table's rows over them by key, and a flush that holds several of its partitions
+     * merges them by the change's LSN (two changes of one row are ordered by it: the later one's transaction waited
+     * for the earlier one's commit), the DELETE half of a key change before its CREATE half (they share the LSN).
+     * Changes without a position keep the buffer's order.
+     */
+    private static List<Holds.Taken> inSourceOrder(List<Holds.Taken> changes) {
+        TopicPartition first = changes.get(0).b().partition();
+        boolean several = false;
+        for (Holds.Taken t : changes) {
+            if (t.b().event().changeLsn() < 0) {
+                return changes;
+            }
+            several |= !t.b().partition().equals(first);
+        }
+        if (!several) {
+            return changes;
+        }
+        List<Holds.Taken> sorted = new ArrayList<>(changes);
+        sorted.sort(java.util.Comparator.<Holds.Taken>comparingLong(t -> t.b().event().changeLsn())
+                .thenComparingInt(t -> t.b().event().createsForKeyChange() ? 1 : 0));
+        return sorted;
     }
 
     private void add(Connection c, Map<TableId, List<TableBatch>> segments, ChangeEvent e) throws SQLException {

@@ -40,11 +40,13 @@ final class BatchWriter {
     private final Connection connection;
     private final CopyManager copy;
     private final IdentityFullWriter identityFull;
+    private final KeyMoves keyMoves;
     private final Set<String> stagesInTransaction = new HashSet<>();
     private long rowsWritten;
 
-    BatchWriter(Connection connection) throws SQLException {
+    BatchWriter(Connection connection, KeyMoves keyMoves) throws SQLException {
         this.connection = connection;
+        this.keyMoves = keyMoves;
         this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         this.identityFull = new IdentityFullWriter(connection);
     }
@@ -69,7 +71,13 @@ final class BatchWriter {
             return;
         }
         List<TableBatch.Pending> rows = sorted(batch.rows(), meta);
-        if (rows.isEmpty()) {
+        List<TableBatch.Pending> stashes = batch.stashes();
+        if (rows.isEmpty() && stashes.isEmpty()) {
+            return;
+        }
+        if (!stashes.isEmpty()) {
+            rows.addAll(stashes);
+            writeStaged(batch, rows);
             return;
         }
         List<Integer> appendColumns = appendColumns(rows, meta);
@@ -139,18 +147,47 @@ final class BatchWriter {
             all.add(i);
         }
         copyRows(SqlBuilder.copyStage(stage, meta, key), rows, all, batch.keyPositions());
-        List<Integer> kept = new ArrayList<>();
-        for (int i = 0; i < meta.columns().size(); i++) {
-            final int p = i;
-            if (rows.stream().anyMatch(r -> !r.delete && r.cells[p] == TableBatch.KEEP)) {
-                kept.add(i);
-            }
-        }
+        List<Integer> kept = kept(rows, meta, false);
         if (!kept.isEmpty()) {
             execute(SqlBuilder.fillKept(stage, meta, batch.keyColumns(), kept));
         }
+        // Key changes whose halves are applied in different flushes (KeyMoves): kept cells from stashed old rows, old rows stashed.
+        java.util.Set<String> moves = new java.util.TreeSet<>();
+        for (TableBatch.Pending r : rows) {
+            if (r.take != null) {
+                moves.add(r.take);
+            }
+            if (r.stash != null) {
+                moves.add(r.stash);
+            }
+        }
+        if (!moves.isEmpty()) {
+            keyMoves.lock(connection, meta, moves);
+        }
+        if (rows.stream().anyMatch(r -> r.take != null)) {
+            List<Integer> taken = kept(rows, meta, true);
+            if (!taken.isEmpty()) {
+                execute(keyMoves.fill(stage, meta, taken));
+            }
+            execute(keyMoves.consume(stage, meta));
+        }
+        if (rows.stream().anyMatch(r -> r.stash != null)) {
+            execute(keyMoves.stash(stage, meta));
+        }
         rowsWritten += execute(SqlBuilder.deleteStaged(stage, meta, batch.keyColumns()));
         rowsWritten += execute(SqlBuilder.insertStaged(stage, meta));
+    }
+
+    /** Positions of the columns kept in some row to write (no delete) that takes its kept cells from a stash ({@code taken}) or not. */
+    private static List<Integer> kept(List<TableBatch.Pending> rows, TableMeta meta, boolean taken) {
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < meta.columns().size(); i++) {
+            final int p = i;
+            if (rows.stream().anyMatch(r -> !r.delete && (r.take != null) == taken && r.cells[p] == TableBatch.KEEP)) {
+                kept.add(i);
+            }
+        }
+        return kept;
     }
 
     /**
@@ -203,12 +240,16 @@ final class BatchWriter {
                     CopyText.appendCell(sb, cell);
                 }
                 if (staged) {
-                    sb.append('\t').append(r.delete ? 'd' : 'u').append('\t');
+                    sb.append('\t').append(r.stash != null ? 's' : r.delete ? 'd' : 'u').append('\t');
                     sb.append(keep.length() == 0 ? "\\N" : keep.append('}'));
                     for (int p : stagedKey) {
                         sb.append('\t');
                         CopyText.appendCell(sb, r.fromKey == null ? null : r.fromKey[p]);
                     }
+                    sb.append('\t');
+                    CopyText.appendCell(sb, r.take);
+                    sb.append('\t');
+                    CopyText.appendCell(sb, r.stash);
                 }
                 sb.append('\n');
                 if (sb.length() >= CHUNK_CHARS) {

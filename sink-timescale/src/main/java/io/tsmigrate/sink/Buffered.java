@@ -20,47 +20,10 @@ record Buffered(SinkRecord record, ChangeEvent event) {
         return record.kafkaOffset();
     }
 
-    /** Whether this is the DELETE half of a primary-key change, whose CREATE (with the old row's unchanged values) follows. */
-    boolean startsKeyChange() {
-        return event != null && event.deletesForKeyChange();
-    }
-
-    /**
-     * Splits off the records to keep back from this flush: per partition, a trailing DELETE half of a key change
-     * (and the tombstone after it). Its CREATE half takes unchanged TOASTed values from the old row, so both halves
-     * are applied in one flush. Removes what is returned as the batch from {@code buffer}; the rest stays.
-     */
+    /** Takes everything buffered as the next batch. */
     static List<Buffered> takeBatch(List<Buffered> buffer) {
-        java.util.Map<TopicPartition, Integer> holdFrom = new java.util.HashMap<>();
-        java.util.Set<TopicPartition> settled = new java.util.HashSet<>();
-        for (int i = buffer.size() - 1; i >= 0; i--) {
-            Buffered b = buffer.get(i);
-            TopicPartition tp = b.partition();
-            if (settled.contains(tp)) {
-                continue;
-            }
-            if (b.event() == null && b.record().value() == null) {
-                continue; // a tombstone: look at what precedes it
-            }
-            if (b.startsKeyChange()) {
-                holdFrom.put(tp, i);
-            }
-            settled.add(tp);
-        }
-        if (holdFrom.isEmpty()) {
-            List<Buffered> all = new ArrayList<>(buffer);
-            buffer.clear();
-            return all;
-        }
-        List<Buffered> batch = new ArrayList<>(buffer.size());
-        List<Buffered> held = new ArrayList<>();
-        for (int i = 0; i < buffer.size(); i++) {
-            Buffered b = buffer.get(i);
-            Integer from = holdFrom.get(b.partition());
-            (from != null && i >= from ? held : batch).add(b);
-        }
+        List<Buffered> all = new ArrayList<>(buffer);
         buffer.clear();
-        buffer.addAll(held);
-        return batch;
+        return all;
     }
 }

@@ -37,6 +37,14 @@ record ChangeEvent(SinkRecord record, TableId table, Op op, Row key, Row after, 
         return record.headers().lastWithName(OLD_KEY_HEADER) != null;
     }
 
+    /**
+     * What names this change's WAL record, shared by the two halves of a primary-key change (Debezium makes both of
+     * one UPDATE record): the source transaction and the change's LSN; null where the event carries no position.
+     */
+    String move() {
+        return txId >= 0 && changeLsn >= 0 ? txId + "/" + changeLsn : null;
+    }
+
     String position() {
         return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();
     }

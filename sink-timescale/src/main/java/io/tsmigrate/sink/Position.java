@@ -13,8 +13,9 @@ package io.tsmigrate.sink;
  * index among the changes at that position. After a restart Debezium 3.6 sends again every change from the first
  * position after the one it last committed, so a resent run of changes at a position starts at that position's
  * first change. A resent run is told from a continuing one by Debezium's transaction metadata: inside one run
- * {@code transaction.total_order} grows by exactly one from change to change, and a resent run starts at or
- * below the order the run before it reached.
+ * {@code transaction.total_order} grows from change to change (by exactly one in a topic of one partition; a
+ * partition of a topic with several sees some of a run's changes), and a resent run starts at or below the order
+ * the run before it reached.
  *
  * @param offset       last Kafka offset taken into account, -1 for none
  * @param commitLsn    position of the last change seen (first part), -1 where unknown
@@ -49,8 +50,11 @@ record Position(long offset, long commitLsn, long changeLsn, long txId, int grou
             // Sent again after a restart: everything before the last position seen is applied.
             return new Step(new Position(o, commitLsn, changeLsn, txId, groupApplied, groupIndex, groupOrder), false);
         }
-        // Another change at the same position: the next one of this run, or the first of a resent run.
-        boolean continues = e.txOrder() < 0 || groupOrder < 0 || e.txOrder() == groupOrder + 1;
+        // Another change at the same position: the next one of this run, or the first of a resent run. Orders grow
+        // inside a run; in a topic with several partitions a partition sees only some of a run's changes, so by more
+        // than one. A resent run starts at or below the order of the run's first change, so at or below the order
+        // this partition saw last.
+        boolean continues = e.txOrder() < 0 || groupOrder < 0 || e.txOrder() > groupOrder;
         int index = continues ? groupIndex + 1 : 1;
         boolean apply = index > groupApplied;
         return new Step(new Position(o, commitLsn, changeLsn, txId, Math.max(groupApplied, index), index, e.txOrder()), apply);

@@ -13,6 +13,10 @@ final class SqlBuilder {
     static final String OP = "__tsm_op";
     static final String KEEP = "__tsm_keep";
     static final String FROM = "__tsm_from_";
+    /** The key move ({@link KeyMoves}) whose stashed old row a staged row takes its kept cells from. */
+    static final String TAKE = "__tsm_take";
+    /** The key move a stashed old row ({@code __tsm_op = 's'}) goes under. */
+    static final String STASH = "__tsm_stash";
 
     private SqlBuilder() {
     }
@@ -24,7 +28,9 @@ final class SqlBuilder {
     /**
      * A session-local staging table with the target's columns (no constraints), emptied at every commit. Besides
      * the operation and the kept cells, a row carries the old key of a primary-key change ({@code __tsm_from_<i>},
-     * one per key column, typed as the key column): kept cells of the new row are filled from the old one.
+     * one per key column, typed as the key column): kept cells of the new row are filled from the old one; or the key
+     * move whose stashed old row holds them ({@code __tsm_take}). Stashed old rows ({@code __tsm_op = 's'}) name their
+     * key move ({@code __tsm_stash}).
      */
     static String createStage(String stage, TableMeta meta, List<String> key) {
         StringBuilder from = new StringBuilder();
@@ -33,7 +39,7 @@ final class SqlBuilder {
         }
         return "CREATE TEMP TABLE IF NOT EXISTS " + Sql.ident(stage) + " ON COMMIT DELETE ROWS AS SELECT "
                 + Sql.idents(names(meta)) + ", NULL::\"char\" AS " + Sql.ident(OP) + ", NULL::int2[] AS " + Sql.ident(KEEP) + from
-                + " FROM " + meta.id().quoted() + " WITH NO DATA";
+                + ", NULL::text AS " + Sql.ident(TAKE) + ", NULL::text AS " + Sql.ident(STASH) + " FROM " + meta.id().quoted() + " WITH NO DATA";
     }
 
     static String copyStage(String stage, TableMeta meta, List<String> key) {
@@ -43,12 +49,15 @@ final class SqlBuilder {
         for (int i = 0; i < key.size(); i++) {
             cols.add(FROM + i);
         }
+        cols.add(TAKE);
+        cols.add(STASH);
         return "COPY " + Sql.ident(stage) + " (" + Sql.idents(cols) + ") FROM STDIN";
     }
 
     /**
      * Fills the staged cells marked to keep with the target row's current value (unchanged TOAST values,
-     * columns the event lacks). Runs before the old rows are deleted.
+     * columns the event lacks), for new row versions and stashed old rows that take them from no stash
+     * ({@link KeyMoves#fill} does those). Runs before the old rows are deleted.
      *
      * @param kept positions (in {@code meta.columns()}) that are marked in at least one staged row
      */
@@ -58,7 +67,7 @@ final class SqlBuilder {
             return col + " = CASE WHEN " + p + " = ANY(s." + Sql.ident(KEEP) + ") THEN t." + col + " ELSE s." + col + " END";
         }).collect(Collectors.joining(", "));
         return "UPDATE " + Sql.ident(stage) + " s SET " + sets + " FROM " + meta.id().quoted() + " t WHERE s." + Sql.ident(KEEP)
-                + " IS NOT NULL AND s." + Sql.ident(OP) + " = 'u' AND " + fromKeyMatch(key);
+                + " IS NOT NULL AND s." + Sql.ident(OP) + " IN ('u', 's') AND s." + Sql.ident(TAKE) + " IS NULL AND " + fromKeyMatch(key);
     }
 
     /** The target row a staged row takes kept cells from: the old key's row after a key change, else its own. */

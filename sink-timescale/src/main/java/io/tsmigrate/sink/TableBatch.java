@@ -5,8 +5,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -37,17 +35,26 @@ final class TableBatch {
         final Object sortKey;
         /** After a primary-key change: the old key's cells (at the key positions), whose target row holds the kept cells; else null. */
         final String[] fromKey;
+        /**
+         * After a primary-key change whose DELETE half was applied before this batch: the key move ({@link KeyMoves})
+         * whose stashed old row holds the kept cells (it wins over {@link #fromKey}); else null.
+         */
+        final String take;
+        /** For a stashed old row (not a row of the table): the key move it is stashed under; else null. */
+        final String stash;
 
         Pending(String[] cells, boolean delete, boolean fresh, Object sortKey) {
-            this(cells, delete, fresh, sortKey, null);
+            this(cells, delete, fresh, sortKey, null, null, null);
         }
 
-        Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey) {
+        Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey, String take, String stash) {
             this.cells = cells;
             this.delete = delete;
             this.fresh = fresh;
             this.sortKey = sortKey;
             this.fromKey = fromKey;
+            this.take = take;
+            this.stash = stash;
         }
 
         boolean hasKeep() {
@@ -64,10 +71,7 @@ final class TableBatch {
     private final List<String> keyColumns;
     private final int[] keyPositions;
     private final ValueRenderer renderer;
-    private final String placeholder;
-    private final byte[] placeholderBytes;
-    private final String placeholderUuid;
-    private final String placeholderHstoreJson;
+    private final Placeholders placeholders;
     private final boolean truncate;
     private final Map<String, Pending> keyed = new LinkedHashMap<>();
     private final List<Pending> appended = new ArrayList<>();
@@ -77,9 +81,16 @@ final class TableBatch {
     /** For each struct schema seen (by identity: a converter keeps one per table version), its field per target column. */
     private final Map<Schema, Field[]> shapes = new IdentityHashMap<>();
     private int events;
-    /** After the DELETE half of a key change: the old key's cells, and its row's state in this batch (null when not in it). */
-    private String[] movingKey;
-    private Pending movingRow;
+    /**
+     * DELETE halves of key changes whose CREATE half has not come in this batch, by key move: the old key's cells and
+     * the old row's state in this batch (null when not in it: the target's row). Those left at the end are stashed.
+     */
+    private final Map<String, Moving> moving = new LinkedHashMap<>();
+    /** The last DELETE half of a key change without a position (no key move): paired with the next CREATE half only. */
+    private Moving unnamed;
+
+    private record Moving(String move, String[] key, Pending row) {
+    }
 
     /**
      * @param keyColumns target columns that identify a row (empty: the table has no key, rows are only appended)
@@ -89,10 +100,7 @@ final class TableBatch {
         this.meta = meta;
         this.keyColumns = List.copyOf(keyColumns);
         this.renderer = renderer;
-        this.placeholder = placeholder;
-        this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
-        this.placeholderUuid = java.util.UUID.nameUUIDFromBytes(placeholderBytes).toString();
-        this.placeholderHstoreJson = "{\"" + placeholder + "\":\"" + placeholder + "\"}";
+        this.placeholders = Placeholders.of(placeholder);
         this.truncate = truncate;
         this.positions = meta.positions();
         this.keyPositions = keyColumns.stream().mapToInt(k -> {
@@ -146,32 +154,66 @@ final class TableBatch {
         Pending previous = keyed.get(identity);
         if (e.op() == Op.DELETE) {
             keyed.put(identity, new Pending(keyCells, true, false, null));
-            // The DELETE half of a primary-key change: the CREATE that follows takes unchanged values from this row.
-            boolean keyChange = e.deletesForKeyChange();
-            movingKey = keyChange ? keyCells : null;
-            movingRow = keyChange && previous != null && !previous.delete ? previous : null;
+            // The DELETE half of a primary-key change: its CREATE takes unchanged values from this row (in this batch, or stashed).
+            if (e.deletesForKeyChange()) {
+                Moving m = new Moving(e.move(), keyCells, previous != null && !previous.delete ? previous : null);
+                if (m.move() != null) {
+                    moving.put(m.move(), m);
+                } else {
+                    unnamed = m;
+                }
+            }
             return;
         }
         String[] cells = render(e.after());
-        boolean moved = movingKey != null && e.createsForKeyChange();
-        // The CREATE half of a key change takes unchanged values from the old row: its state in this batch, else the target's row.
-        Pending origin = moved ? movingRow : previous;
-        String[] fromKey = moved ? movingKey : null;
-        movingKey = null;
-        movingRow = null;
+        boolean half = e.createsForKeyChange();
+        Moving from = !half ? null : e.move() != null ? moving.remove(e.move()) : unnamed;
+        unnamed = null;
+        // The CREATE half of a key change takes unchanged values from the old row: its state in this batch, else the target's
+        // row, or (its DELETE half applied before this batch) the old row stashed then.
+        Pending origin = from != null ? from.row() : previous;
+        String[] fromKey = from != null ? from.key() : null;
+        String take = half && from == null ? e.move() : null;
         if (origin != null && !origin.delete) {
             for (int i = 0; i < cells.length; i++) {
                 if (cells[i] == KEEP) {
                     cells[i] = origin.cells[i];
                 }
             }
-            // Cells still kept come from the target row that the origin's own kept cells come from.
+            // Cells still kept come from where the origin's own kept cells come from.
             if (origin.fromKey != null) {
                 fromKey = origin.fromKey;
             }
+            if (origin.take != null) {
+                take = origin.take;
+            }
         }
-        boolean fresh = !moved && (previous == null ? e.op() == Op.INSERT : previous.fresh && !previous.delete);
-        keyed.put(identity, new Pending(cells, false, fresh, sortKey(e.after()), fromKey));
+        boolean fresh = !half && (previous == null ? e.op() == Op.INSERT : previous.fresh && !previous.delete);
+        keyed.put(identity, new Pending(cells, false, fresh, sortKey(e.after()), fromKey, take, null));
+    }
+
+    /**
+     * The old rows of key changes whose CREATE half did not come in this batch: each is stashed under its key move
+     * ({@link KeyMoves}) for the CREATE half to take unchanged values from, as it stood before the DELETE half (its
+     * state in this batch, its kept cells from the target's row).
+     */
+    List<Pending> stashes() {
+        List<Pending> out = new ArrayList<>();
+        for (Moving m : moving.values()) {
+            Pending row = m.row();
+            String[] cells;
+            if (row == null) {
+                cells = new String[meta.columns().size()];
+                Arrays.fill(cells, KEEP);
+                for (int p : keyPositions) {
+                    cells[p] = m.key()[p];
+                }
+            } else {
+                cells = row.cells.clone();
+            }
+            out.add(new Pending(cells, false, false, null, row == null ? null : row.fromKey, row == null ? null : row.take, m.move()));
+        }
+        return out;
     }
 
     /**
@@ -326,7 +368,7 @@ final class TableBatch {
                 v = row.value(c.name());
                 schema = row.schema(c.name());
             }
-            if (isPlaceholder(v)) {
+            if (placeholders.is(v)) {
                 cells[i] = KEEP;
                 continue;
             }
@@ -352,44 +394,6 @@ final class TableBatch {
             shapes.put(schema, fields);
         }
         return fields;
-    }
-
-    /**
-     * Debezium's stand-in for an unchanged TOASTed value, in each of the shapes its PostgreSQL connector gives
-     * it (UnchangedToastedPlaceholder): the placeholder text (text, varchar, json, jsonb, xml, numeric, geometry
-     * as text), its bytes (bytea), a one-element array of either (text, varchar, numeric, bytea arrays), the
-     * name-based UUID of its bytes in a one-element array (uuid[]), the list of its bytes as numbers (int2, int4,
-     * int8 arrays), and a map from the text to itself (hstore; as JSON text with hstore.handling.mode=json).
-     */
-    private boolean isPlaceholder(Object v) {
-        if (v instanceof String s) {
-            return s.equals(placeholder) || s.equals(placeholderHstoreJson);
-        }
-        if (v instanceof byte[] b) {
-            return Arrays.equals(b, placeholderBytes);
-        }
-        if (v instanceof ByteBuffer buf) {
-            return buf.remaining() == placeholderBytes.length && Arrays.equals(ValueRenderer.bytes(buf), placeholderBytes);
-        }
-        if (v instanceof List<?> list) {
-            if (list.size() == 1) {
-                Object only = list.get(0);
-                return isPlaceholder(only) || placeholderUuid.equals(only) || (only instanceof java.util.UUID u && placeholderUuid.equals(u.toString()));
-            }
-            if (list.size() != placeholderBytes.length) {
-                return false;
-            }
-            for (int i = 0; i < placeholderBytes.length; i++) {
-                if (!(list.get(i) instanceof Number n) || n.longValue() != placeholderBytes[i]) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (v instanceof Map<?, ?> map) {
-            return map.size() == 1 && placeholder.equals(map.get(placeholder));
-        }
-        return false;
     }
 
     private Object sortKey(Row row) {

@@ -17,9 +17,11 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,9 +51,13 @@ public final class TimescaleSinkTask extends SinkTask {
     private final MetadataCache metadata = new MetadataCache();
     private final SinkMetrics metrics = new SinkMetrics();
     private Applier applier;
+    private KeyMoves keyMoves;
+    private TruncateBarriers barriers;
     private Connection connection;
     private BatchWriter writer;
     private final List<Buffered> buffer = new ArrayList<>();
+    /** Records an apply on this thread left for a later flush ({@link Applier.Result#held}), in buffer order. */
+    private final List<Buffered> heldBack = new ArrayList<>();
     private final Map<TopicPartition, Long> bufferedMax = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastFlushAt = System.currentTimeMillis();
@@ -75,7 +81,9 @@ public final class TimescaleSinkTask extends SinkTask {
         connectorName = props.getOrDefault("name", "tsmigrate-sink");
         reader = new EventReader(new TableRouter(config.tableNameFormat()));
         offsetStore = new OffsetStore(connectorName, config.stateSchema());
-        applier = new Applier(config, offsetStore, metadata);
+        keyMoves = new KeyMoves(config.stateSchema());
+        barriers = new TruncateBarriers(config.stateSchema());
+        applier = new Applier(config, offsetStore, metadata, keyMoves, barriers);
         metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
         String threadName = "tsmigrate-sink-writer-" + connectorName + "-" + taskId(props);
         writerThread = Executors.newSingleThreadExecutor(r -> {
@@ -152,10 +160,11 @@ public final class TimescaleSinkTask extends SinkTask {
         if (buffer.size() >= config.batchSize() || System.currentTimeMillis() - lastFlushAt >= config.flushInterval().toMillis()) {
             flush();
         }
-        if (!buffer.isEmpty()) {
+        if (!buffer.isEmpty() || inFlight != null) {
             // Connect polls until its next offset commit (offset.flush.interval.ms, 60 s by default) and calls put()
             // only when records come; ask to be called again when the flush interval ends, so the tail of a burst
-            // lands within flush.interval.ms whatever the worker's settings.
+            // lands within flush.interval.ms whatever the worker's settings (and records a write in flight holds back
+            // for a later flush come back to the buffer then).
             long left = config.flushInterval().toMillis() - (System.currentTimeMillis() - lastFlushAt);
             context.timeout(Math.max(1, left));
         }
@@ -246,12 +255,37 @@ public final class TimescaleSinkTask extends SinkTask {
                 connection.commit();
                 writer.endTransaction();
                 metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
-                return result;
+                return retryHeld(result, t0);
             } catch (SQLException | RuntimeException e) {
                 rollback();
                 throw e;
             }
         });
+    }
+
+    /**
+     * Records held back for another partition ({@link Holds}: a key change's new row waiting for its old row's stash, a
+     * TRUNCATE waiting for every partition) are tried again here, on the writer thread, every few milliseconds for up
+     * to the flush interval: the other partition's task commits what they wait for at any moment, and a wait that
+     * lasted until the next flush would make a burst of such changes crawl. Returns the results merged.
+     */
+    private Applier.Result retryHeld(Applier.Result first, long t0) throws SQLException, InterruptedException {
+        Applier.Result result = first;
+        long until = System.nanoTime() + config.flushInterval().toNanos();
+        while (!result.held().isEmpty() && System.nanoTime() < until) {
+            if (result.records() == 0) {
+                Thread.sleep(20);
+            }
+            Applier.Result next = applier.apply(connection, writer, result.held());
+            connection.commit();
+            writer.endTransaction();
+            metrics.flushed(next, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+            Map<TopicPartition, Position> positions = new HashMap<>(result.positions());
+            positions.putAll(next.positions());
+            result = new Applier.Result(next.records(), positions, Math.max(result.lastLsn(), next.lastLsn()),
+                    Math.max(result.lastSourceTsMs(), next.lastSourceTsMs()), next.held());
+        }
+        return result;
     }
 
     /**
@@ -279,7 +313,10 @@ public final class TimescaleSinkTask extends SinkTask {
         inFlight = null;
         inFlightItems = List.of();
         try {
-            pending.get().positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+            Applier.Result result = pending.get();
+            result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+            // Records left for a later flush precede whatever was buffered meanwhile.
+            buffer.addAll(0, result.held());
             retries = 0;
             return false;
         } catch (InterruptedException e) {
@@ -303,12 +340,16 @@ public final class TimescaleSinkTask extends SinkTask {
         try {
             ensureConnection();
             List<Buffered> items = Buffered.takeBatch(buffer);
+            heldBack.clear();
             try {
                 applyIsolating(items);
             } catch (SQLException | RuntimeException e) {
+                // What a split applied is in the target: put back only what it did not (the offsets skip the rest anyway).
                 buffer.addAll(0, items);
                 throw e;
             }
+            buffer.addAll(0, heldBack);
+            heldBack.clear();
             retries = 0;
         } catch (SQLException | RuntimeException e) {
             if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {
@@ -334,8 +375,14 @@ public final class TimescaleSinkTask extends SinkTask {
      * reports it and applies the rest.
      */
     private void applyIsolating(List<Buffered> items) throws SQLException {
+        Set<TopicPartition> held = new HashSet<>();
+        applyIsolating(items, held);
+    }
+
+    /** @param held partitions whose records were held for a later flush: their later records must wait too (order) */
+    private void applyIsolating(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
         try {
-            applyInTransaction(items);
+            applyInTransaction(items, held);
         } catch (SQLException | DataException e) {
             rollback();
             if (ErrorClassifier.isTransient(e)) {
@@ -347,20 +394,24 @@ public final class TimescaleSinkTask extends SinkTask {
                 return;
             }
             int half = items.size() / 2;
-            applyIsolating(items.subList(0, half));
-            applyIsolating(items.subList(half, items.size()));
+            applyIsolating(items.subList(0, half), held);
+            applyIsolating(items.subList(half, items.size()), held);
         } catch (RuntimeException e) {
             rollback();
             throw e;
         }
     }
 
-    private void applyInTransaction(List<Buffered> items) throws SQLException {
+    private void applyInTransaction(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
         long t0 = System.nanoTime();
-        Applier.Result result = applier.apply(connection, writer, items);
+        Applier.Result result = applier.apply(connection, writer, items, held);
         connection.commit();
         writer.endTransaction();
         result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+        if (!result.held().isEmpty()) {
+            result.held().forEach(b -> held.add(b.partition()));
+            heldBack.addAll(result.held());
+        }
         metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
     }
 
@@ -368,7 +419,7 @@ public final class TimescaleSinkTask extends SinkTask {
     private void skipRecord(Buffered b) {
         try {
             ensureConnection();
-            applyInTransaction(List.of(new Buffered(b.record(), null)));
+            applyInTransaction(List.of(new Buffered(b.record(), null)), new HashSet<>());
         } catch (SQLException e) {
             rollback();
             throw new RetriableException("cannot record the offset of a dead-lettered record: " + e.getMessage(), e);
@@ -440,9 +491,11 @@ public final class TimescaleSinkTask extends SinkTask {
         c.setAutoCommit(false);
         setReplicationRole(c);
         offsetStore.createIfMissing(c);
+        keyMoves.createIfMissing(c);
+        barriers.createIfMissing(c);
         c.commit();
         connection = c;
-        writer = new BatchWriter(c);
+        writer = new BatchWriter(c, keyMoves);
         metadata.invalidateAll();
     }
 

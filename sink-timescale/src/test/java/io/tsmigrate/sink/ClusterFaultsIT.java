@@ -42,15 +42,7 @@ class ClusterFaultsIT {
         natives.startWorker("connect2", port);
         try {
             Pipeline p = pipeline(dbs);
-            AtomicReference<Throwable> loadFailed = new AtomicReference<>();
-            Thread load = new Thread(() -> {
-                try {
-                    load(p, new Random(seed), 8);
-                } catch (Throwable e) {
-                    loadFailed.set(e);
-                }
-            });
-            load.start();
+            Load load = new Load(p, seed);
             Thread.sleep(1500 + random.nextInt(3000));
             natives.kill("connect2");
             System.out.println("[ClusterFaultsIT] killed connect2");
@@ -60,10 +52,7 @@ class ClusterFaultsIT {
             Thread.sleep(2000 + random.nextInt(3000));
             natives.stopWorker("connect2");
             System.out.println("[ClusterFaultsIT] connect2 left");
-            load.join();
-            assertThat(loadFailed.get()).as("the write load").isNull();
-            dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
-            dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(120));
+            load.finish(dbs);
             p.awaitEqual(Duration.ofSeconds(240), TABLES);
             p.stop();
         } finally {
@@ -71,8 +60,67 @@ class ClusterFaultsIT {
         }
     }
 
-    private static Pipeline pipeline(TestDatabases dbs) throws Exception {
-        Pipeline p = new Pipeline(dbs, "cluster");
+    /**
+     * The keyed tables' topics in three partitions (as {@code tsmigrate start --topic-partitions 3} sets them up), three sink
+     * tasks on two workers: key changes of rows with large unchanged values move rows between partitions (the new row
+     * waits for the old one's stash when its partition is ahead), a TRUNCATE of a spread table reaches every partition,
+     * a worker is killed and Debezium restarted. Equal; every stash taken; the topics really have three partitions.
+     */
+    @Test
+    @DisplayName("topics in three partitions, three sink tasks: key changes across partitions keep their large values, a TRUNCATE waits for every partition, a worker killed: equal")
+    void spread_over_partitions(TestDatabases dbs) throws Exception {
+        assumeThat(dbs.services().natives()).as("cluster tests need the native services").isPresent();
+        NativeServices natives = dbs.services().natives().orElseThrow();
+        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
+        System.out.println("[ClusterFaultsIT] spread seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        Random random = new Random(seed);
+        int port = URI.create(dbs.services().connectUrl()).getPort() + 8;
+        natives.startWorker("connect3", port);
+        try {
+            Pipeline p = new Pipeline(dbs, "spread");
+            create(p);
+            Map<String, String> source = p.sourceConfig();
+            source.put("snapshot.mode", "no_data");
+            String keyed = java.util.stream.Stream.of("orders", "notes", "series").map(t -> java.util.regex.Pattern.quote(p.prefix) + "\\.public\\." + t)
+                    .collect(java.util.stream.Collectors.joining("|"));
+            source.put("topic.creation.groups", "spread");
+            source.put("topic.creation.spread.include", keyed.replace("|", ","));
+            source.put("topic.creation.spread.partitions", "3");
+            source.put("topic.creation.spread.replication.factor", "1");
+            source.put("tsmigrate.spread.topics", "(?:" + keyed + ")");
+            source.put("tsmigrate.spread.partitions", "3");
+            p.startSource(source);
+            Map<String, String> sink = p.sinkConfig();
+            sink.put("tasks.max", "3");
+            sink.put("batch.size", "1000");
+            p.startSink(sink);
+            Load load = new Load(p, seed);
+            Thread.sleep(2000 + random.nextInt(3000));
+            natives.kill("connect3");
+            System.out.println("[ClusterFaultsIT] killed connect3");
+            Thread.sleep(2000 + random.nextInt(3000));
+            dbs.services().connect().restart(p.sourceName);
+            System.out.println("[ClusterFaultsIT] restarted the source connector");
+            Thread.sleep(2000 + random.nextInt(2000));
+            natives.startWorker("connect3", port);
+            System.out.println("[ClusterFaultsIT] connect3 joined again");
+            load.finish(dbs);
+            p.awaitEqual(Duration.ofSeconds(300), TABLES);
+            p.assertSinkNotFailed();
+            try (Connection t = p.dbs.openTarget()) {
+                assertThat(Pipeline.one(t, "SELECT count(*) FROM tsmigrate.key_moves")).as("stashed old rows left untaken").isEqualTo("0");
+                assertThat(Integer.parseInt(Pipeline.one(t, "SELECT count(DISTINCT kafka_partition) FROM tsmigrate.sink_offsets WHERE topic = '"
+                        + p.prefix + ".public.orders' AND kafka_offset >= 0"))).as("orders' partitions that carried changes").isEqualTo(3);
+                assertThat(Pipeline.one(t, "SELECT count(*) FROM tsmigrate.truncate_barriers WHERE kafka_partition = -1 AND topic = '"
+                        + p.prefix + ".public.notes'")).as("TRUNCATEs of notes done").isNotEqualTo("0");
+            }
+            p.stop();
+        } finally {
+            natives.stopWorker("connect3");
+        }
+    }
+
+    private static void create(Pipeline p) throws Exception {
         p.both("CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, status text DEFAULT 'new', amount numeric(12,2), big text)",
                 "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text, tags text[])",
                 "CREATE TABLE IF NOT EXISTS loose (n int, label text)",
@@ -80,6 +128,11 @@ class ClusterFaultsIT {
         p.target("SELECT create_hypertable('series', by_range('ts', INTERVAL '1 day'), if_not_exists => true)");
         p.source("ALTER TABLE orders ALTER big SET STORAGE EXTERNAL", "TRUNCATE " + String.join(", ", TABLES));
         p.target("TRUNCATE " + String.join(", ", TABLES));
+    }
+
+    private static Pipeline pipeline(TestDatabases dbs) throws Exception {
+        Pipeline p = new Pipeline(dbs, "cluster");
+        create(p);
         Map<String, String> source = p.sourceConfig();
         source.put("snapshot.mode", "no_data");
         p.startSource(source);
@@ -88,6 +141,32 @@ class ClusterFaultsIT {
         sink.put("batch.size", "1000");
         p.startSink(sink);
         return p;
+    }
+
+    /** The write load ({@link #load}) on a thread of its own; {@link #finish} waits for it and for both connectors to run. */
+    private static final class Load {
+        private final Pipeline p;
+        private final AtomicReference<Throwable> failed = new AtomicReference<>();
+        private final Thread thread;
+
+        Load(Pipeline p, long seed) {
+            this.p = p;
+            this.thread = new Thread(() -> {
+                try {
+                    load(p, new Random(seed), 8);
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            });
+            thread.start();
+        }
+
+        void finish(TestDatabases dbs) throws InterruptedException {
+            thread.join();
+            assertThat(failed.get()).as("the write load").isNull();
+            dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
+            dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(120));
+        }
     }
 
     /** Rounds of production-shaped changes, each a few seconds of work for the pipeline. */
@@ -111,7 +190,17 @@ class ClusterFaultsIT {
                             + "DELETE FROM notes WHERE id % 7 = 0 AND id > " + base + "; COMMIT",
                     // Key changes of rows whose large values stay unchanged.
                     "UPDATE orders SET id = id + 50000 WHERE id % 10 = 0 AND id BETWEEN " + (base + 1) + " AND " + (base + 3000),
-                    "UPDATE series SET ts = ts + INTERVAL '2 days' WHERE dev = " + (r % 9) + " AND ts >= '2026-01-01'::timestamptz + " + base + " * INTERVAL '1 minute'");
+                    "UPDATE series SET ts = ts + INTERVAL '2 days' WHERE dev = " + (r % 9) + " AND ts >= '2026-01-01'::timestamptz + " + base + " * INTERVAL '1 minute'",
+                    // Keys moving back and forth, some rows' large values unchanged, others changed in the same statement.
+                    "UPDATE orders SET id = -id, big = CASE WHEN id % 20 = 0 THEN big ELSE big || 'x' END WHERE id % 10 = 0 AND id BETWEEN "
+                            + (base + 50001) + " AND " + (base + 53000),
+                    "UPDATE orders SET id = -id WHERE id < 0 AND id % 30 = 0");
+            if (r % 3 == 2) {
+                // A TRUNCATE between inserts, on a table spread over partitions when the test spreads them.
+                p.source("BEGIN; INSERT INTO notes SELECT i, 'before', NULL FROM generate_series(" + (base + 90001) + ", " + (base + 90100) + ") i; "
+                        + "TRUNCATE notes; INSERT INTO notes SELECT i, 'after', ARRAY['t'] FROM generate_series(" + (base + 91001) + ", " + (base + 91500)
+                        + ") i; COMMIT");
+            }
             Thread.sleep(300 + random.nextInt(700));
         }
     }

@@ -112,6 +112,56 @@ class FaultsIT {
         p.stop();
     }
 
+    /**
+     * An ambiguous commit, aimed at precisely: the target waits, after each commit is durable, for a synchronous
+     * standby that does not exist (synchronous_commit on for the sink's database, synchronous_standby_names naming
+     * nobody), so every sink COMMIT is written and then hangs in SyncRep. Terminating that backend then is the moment
+     * a client cannot know whether its transaction committed: it did, and the task only sees its connection die.
+     * The retry must find its own rows and offsets in the target and apply nothing twice.
+     */
+    @Test
+    @DisplayName("the sink's connection killed three times while its COMMIT is durable but unacknowledged: the retry applies nothing twice, equal")
+    void ambiguous_commit(TestDatabases dbs) throws Exception {
+        natives(dbs);
+        Pipeline p = new Pipeline(dbs, "ambig");
+        p.both("CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL, touched int NOT NULL DEFAULT 0)",
+                "CREATE TABLE IF NOT EXISTS events (ts timestamptz NOT NULL, account int, amount bigint)");
+        p.target("SELECT create_hypertable('events', by_range('ts', INTERVAL '1 hour'), if_not_exists => true)");
+        p.source("TRUNCATE accounts, events", "INSERT INTO accounts SELECT i, 1000 FROM generate_series(1, 200) i");
+        p.target("TRUNCATE accounts, events");
+        String database;
+        try (Connection c = dbs.openTarget()) {
+            database = Pipeline.one(c, "SELECT current_database()");
+        }
+        String app = "tsmigrate-sink " + p.sinkName;
+        int terminated = 0;
+        try {
+            p.target("ALTER DATABASE " + Sql.ident(database) + " SET synchronous_commit = on",
+                    "ALTER SYSTEM SET synchronous_standby_names = 'tsmigrate_no_such_standby'", "SELECT pg_reload_conf()");
+            p.start();
+            try (Writer w = new Writer(p); Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
+                // A backend of the sink waiting in SyncRep has written its commit record: terminate exactly then.
+                String waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "' AND wait_event = 'SyncRep'";
+                for (int wait = 0; wait < 1200 && terminated < 3; wait++) {
+                    String pid = Pipeline.one(c, waiting);
+                    if (pid != null && "t".equals(Pipeline.one(c, "SELECT pg_terminate_backend(" + pid + ")"))) {
+                        terminated++;
+                        System.out.println("[FaultsIT] terminated sink backend " + pid + " waiting in SyncRep after its commit record");
+                        Thread.sleep(1500);
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        } finally {
+            p.target("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()",
+                    "ALTER DATABASE " + Sql.ident(database) + " RESET synchronous_commit");
+        }
+        org.assertj.core.api.Assertions.assertThat(terminated).as("sink backends terminated inside their commit").isEqualTo(3);
+        p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
+        p.assertSinkNotFailed();
+        p.stop();
+    }
+
     private static NativeServices natives(TestDatabases dbs) {
         assumeThat(dbs.services().natives()).as("fault tests need the native services").isPresent();
         return dbs.services().natives().orElseThrow();

@@ -37,7 +37,10 @@ class SqlBuilderTest {
                 SqlBuilder.deleteStaged("tsm_stage_2", PLAIN, List.of("id")),
                 SqlBuilder.insertStaged("tsm_stage_2", PLAIN),
                 SqlBuilder.truncate(PLAIN.id()),
-                SqlBuilder.addColumn(PLAIN.id(), "new \"col\"", "numeric")) + "\n";
+                SqlBuilder.addColumn(PLAIN.id(), "new \"col\"", "numeric"),
+                new KeyMoves("tsm \"state\"").stash("tsm_stage_7", HYPERTABLE),
+                new KeyMoves("tsmigrate").fill("tsm_stage_2", PLAIN, List.of(1)),
+                new KeyMoves("tsmigrate").consume("tsm_stage_2", PLAIN)) + "\n";
         String golden = golden("statements.sql");
         if (!actual.equals(golden)) {
             // For review: the new text next to the golden file's.

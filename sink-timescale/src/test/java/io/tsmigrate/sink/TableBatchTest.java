@@ -33,6 +33,57 @@ class TableBatchTest {
         return new ChangeEvent(r, META.id(), op, Row.of(key), after == null ? null : Row.of(after), null, -1, -1, -1, -1, -1, -1);
     }
 
+    /** A half of the primary-key change {@code from -> to} made by source transaction 7 at LSN {@code lsn}. */
+    private ChangeEvent half(Op op, int from, int to, String body, long lsn) {
+        int id = op == Op.DELETE ? from : to;
+        Struct key = new Struct(KEY).put("id", id);
+        Struct after = op == Op.DELETE ? null : new Struct(ROW).put("id", id).put("body", body).put("n", 1);
+        SinkRecord r = new SinkRecord("topic", 0, KEY, key, ROW, after, offset++);
+        r.headers().addString(op == Op.DELETE ? ChangeEvent.NEW_KEY_HEADER : ChangeEvent.OLD_KEY_HEADER, "{\"id\":" + (op == Op.DELETE ? to : from) + "}");
+        return new ChangeEvent(r, META.id(), op == Op.DELETE ? Op.DELETE : Op.INSERT, Row.of(key), after == null ? null : Row.of(after), null, lsn, -1,
+                1, lsn, 7, -1);
+    }
+
+    @Test
+    void a_key_change_within_the_batch_takes_unchanged_values_from_the_old_row() {
+        TableBatch b = batch();
+        b.add(event(Op.UPDATE, 1, "long text", 2));
+        b.add(half(Op.DELETE, 1, 5, null, 100));
+        b.add(half(Op.INSERT, 1, 5, PLACEHOLDER, 100));
+        assertThat(b.stashes()).isEmpty();
+        List<TableBatch.Pending> rows = List.copyOf(b.rows());
+        assertThat(rows.get(0).delete).isTrue();
+        assertThat(rows.get(1).cells).containsExactly("5", "long text", "1");
+        assertThat(rows.get(1).fresh).isFalse();
+    }
+
+    @Test
+    void a_delete_half_without_its_create_stashes_the_old_row_and_a_lone_create_half_takes_from_the_stash() {
+        TableBatch b = batch();
+        b.add(event(Op.UPDATE, 1, "long text", 2));
+        b.add(half(Op.DELETE, 1, 5, null, 100));
+        b.add(half(Op.DELETE, 3, 6, null, 110));
+        assertThat(b.stashes()).satisfiesExactly(s -> {
+            assertThat(s.stash).isEqualTo("7/100");
+            assertThat(s.cells).containsExactly("1", "long text", "2");
+        }, s -> {
+            // Not in this batch: the target's row, as it stands before the delete.
+            assertThat(s.stash).isEqualTo("7/110");
+            assertThat(s.cells[0]).isEqualTo("3");
+            assertThat(s.cells[1]).isSameAs(TableBatch.KEEP);
+        });
+        TableBatch next = batch();
+        next.add(half(Op.INSERT, 1, 5, PLACEHOLDER, 100));
+        next.add(event(Op.UPDATE, 5, PLACEHOLDER, 9));
+        assertThat(next.stashes()).isEmpty();
+        assertThat(next.rows()).singleElement().satisfies(r -> {
+            assertThat(r.take).isEqualTo("7/100");
+            assertThat(r.cells[1]).isSameAs(TableBatch.KEEP);
+            assertThat(r.cells[2]).isEqualTo("9");
+            assertThat(r.fresh).as("a key change's new row is never appended blindly").isFalse();
+        });
+    }
+
     private TableBatch batch() {
         return new TableBatch(META, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
     }

@@ -11,13 +11,15 @@ import java.util.Map;
 
 /**
  * Debezium's PostgreSQL task, unchanged, with offsets from which a restart cannot skip the rest of a WAL record's
- * changes ({@link WalRecordOffsets}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
+ * changes ({@link WalRecordOffsets}), and a TRUNCATE of a table spread over several partitions sent to each of them
+ * ({@link TruncateCopies}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
  * these offsets too. Connect calls a task from its own thread; this class adds no thread of its own.
  */
 public final class ExactPostgresTask extends SourceTask {
 
     private final PostgresConnectorTask debezium = new PostgresConnectorTask();
     private WalRecordOffsets offsets;
+    private TruncateCopies truncates;
 
     @Override
     public void initialize(SourceTaskContext context) {
@@ -28,12 +30,13 @@ public final class ExactPostgresTask extends SourceTask {
     @Override
     public void start(Map<String, String> props) {
         offsets = new WalRecordOffsets(partition -> context.offsetStorageReader().offset(partition));
+        truncates = new TruncateCopies(props);
         debezium.start(props);
     }
 
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
-        return offsets.apply(debezium.poll());
+        return truncates.apply(offsets.apply(debezium.poll()));
     }
 
     @Override

@@ -1,0 +1,88 @@
+package io.tsmigrate.cli;
+
+import io.tsmigrate.bootstrap.TableSelection;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Change topics with several partitions ({@code start --topic-partitions N}), so that several sink tasks, on several
+ * workers, share one large table. Records of one key stay in one partition (Kafka partitions by Debezium's record
+ * key, the primary key), in order. Only tables for which that order is enough are spread: a primary key, and no other
+ * unique index or exclusion constraint (rows of two partitions could then collide on it while one partition is ahead
+ * of the other). Tables without a key (their records have no key, so Kafka would scatter them), and the rest, keep one
+ * partition. Across partitions the sink pairs the halves of key changes (sink-timescale's {@code KeyMoves}) and holds
+ * a TRUNCATE until every partition reaches it ({@code TruncateBarriers}; the source task sends it to each partition).
+ */
+final class Spread {
+
+    private Spread() {
+    }
+
+    /** The source tables of the migration that may be spread over partitions, as schema and table. */
+    static List<String[]> tables(Connection source, String publication) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = source.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
+                + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisunique OR i.indisexclusion) AND NOT i.indisprimary) "
+                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            for (String[] t : MigratedTables.of(source, publication, TableSelection.ALL)) {
+                ps.setString(1, t[0]);
+                ps.setString(2, t[1]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        out.add(t);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Debezium's topic name for a table: the prefix, schema and table joined by dots, characters Kafka refuses as '_'. */
+    static String topic(String prefix, String schema, String table) {
+        String raw = prefix + "." + schema + "." + table;
+        StringBuilder sb = new StringBuilder(raw.length());
+        for (char ch : raw.toCharArray()) {
+            boolean valid = ch == '.' || ch == '_' || ch == '-' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+            sb.append(valid ? ch : '_');
+        }
+        return sb.toString();
+    }
+
+    /** A regular expression matching exactly this topic name (which holds only letters, digits, '.', '_' and '-'). */
+    static String exactly(String topic) {
+        return topic.replace(".", "\\.").replace("-", "\\-");
+    }
+
+    /**
+     * Settings added to the source connector's ({@code source}: the template's, whose default topic settings the spread
+     * topics share) for {@code partitions} partitions per spread table's topic: Connect's topic creation group
+     * {@code spread} (every other topic keeps the template's one partition), and the same topics for tsmigrate's source
+     * task, which sends a TRUNCATE of such a table to each partition.
+     */
+    static Map<String, String> settings(Map<String, String> source, List<String> topics, int partitions) {
+        Map<String, String> s = new LinkedHashMap<>();
+        if (partitions <= 1 || topics.isEmpty()) {
+            return s;
+        }
+        List<String> regexes = topics.stream().map(Spread::exactly).toList();
+        s.put("topic.creation.groups", "spread");
+        s.put("topic.creation.spread.include", String.join(",", regexes));
+        s.put("topic.creation.spread.partitions", Integer.toString(partitions));
+        for (String setting : List.of("replication.factor", "cleanup.policy", "retention.ms")) {
+            String value = source.get("topic.creation.default." + setting);
+            if (value != null) {
+                s.put("topic.creation.spread." + setting, value);
+            }
+        }
+        s.put("tsmigrate.spread.topics", "(?:" + String.join("|", regexes) + ")");
+        s.put("tsmigrate.spread.partitions", Integer.toString(partitions));
+        return s;
+    }
+}
