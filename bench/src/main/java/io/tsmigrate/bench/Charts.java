@@ -46,4 +46,20 @@ final class Charts {
         chart.addSeries("Kafka lag (k records)", t, samples.stream().map(s -> s.kafkaLag() / 1000.0).toList());
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
+
+    static void soak(List<SoakBenchmark.Sample> samples, Path png) throws IOException {
+        org.knowm.xchart.XYChart chart = new org.knowm.xchart.XYChartBuilder().width(1000).height(450)
+                .title("Soak: lag and retained WAL under faults (dots: a fault)").xAxisTitle("seconds").yAxisTitle("s; MB; k records").build();
+        List<SoakBenchmark.Sample> known = samples.stream().filter(s -> s.sinkLagSeconds() >= 0 && s.retainedBytes() >= 0 && s.kafkaLag() >= 0).toList();
+        List<Double> t = known.stream().map(SoakBenchmark.Sample::t).toList();
+        chart.addSeries("sink lag (s)", t, known.stream().map(SoakBenchmark.Sample::sinkLagSeconds).toList()).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        chart.addSeries("retained WAL (MB)", t, known.stream().map(s -> s.retainedBytes() / 1e6).toList()).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        chart.addSeries("Kafka lag (k records)", t, known.stream().map(s -> s.kafkaLag() / 1000.0).toList()).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        List<SoakBenchmark.Sample> faults = samples.stream().filter(s -> s.fault() != null).toList();
+        if (!faults.isEmpty()) {
+            chart.addSeries("fault", faults.stream().map(SoakBenchmark.Sample::t).toList(), faults.stream().map(s -> 0.0).toList())
+                    .setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
 }

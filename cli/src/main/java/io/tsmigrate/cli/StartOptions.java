@@ -104,6 +104,7 @@ final class StartOptions {
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         Map<String, String> converters = converterSettings();
         source.putAll(converters);
+        source.putAll(sourceConverterSettings());
         sink.putAll(converters);
         String bootstrapLsn = streamingToStart(endpoints, names);
         boolean exist = rest.exists(names.sourceConnector()) || rest.exists(names.sinkConnector());
@@ -242,6 +243,15 @@ final class StartOptions {
             default -> throw new CliException("unknown --converter '" + converter + "': use json or avro");
         }
         return c;
+    }
+
+    /**
+     * The source task's settings a converter needs: Avro (Apicurio's AvroData) puts a field's schema default in place of
+     * null, with no setting against it, so the task leaves column defaults out of the schemas (source-converter's
+     * SchemaDefaults) and an explicit NULL stays NULL.
+     */
+    Map<String, String> sourceConverterSettings() {
+        return "avro".equals(converter) ? Map.of("tsmigrate.schema.defaults", "drop") : Map.of();
     }
 
     /** Debezium's sslmode: --sslmode, else the source URL's; Amazon RDS must use TLS. */

@@ -21,6 +21,9 @@ class StartCommandTest {
                 .containsEntry("value.converter", "io.apicurio.registry.utils.converter.AvroConverter")
                 .containsEntry("key.converter", "io.apicurio.registry.utils.converter.AvroConverter")
                 .containsEntry("value.converter.apicurio.registry.url", "http://registry:8080/apis/registry/v2");
+        // Avro writes a field's default in place of null: the source task leaves the defaults out of the schemas.
+        assertThat(start("avro", "http://registry:8080/apis/registry/v2").sourceConverterSettings()).containsEntry("tsmigrate.schema.defaults", "drop");
+        assertThat(start("json", null).sourceConverterSettings()).isEmpty();
         assertThatThrownBy(() -> start("avro", null).converterSettings()).hasMessageContaining("--registry-url");
         assertThatThrownBy(() -> start("xml", null).converterSettings()).hasMessageContaining("use json or avro");
     }

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Debezium's PostgreSQL task, unchanged, with offsets from which a restart cannot skip the rest of a WAL record's
  * changes ({@link WalRecordOffsets}), and a TRUNCATE of a table spread over several partitions sent to each of them
- * ({@link TruncateCopies}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
+ * ({@link TruncateCopies}), and with {@code tsmigrate.schema.defaults=drop} schemas without column defaults
+ * ({@link SchemaDefaults}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
  * these offsets too. Connect calls a task from its own thread; this class adds no thread of its own.
  */
 public final class ExactPostgresTask extends SourceTask {
@@ -20,6 +21,7 @@ public final class ExactPostgresTask extends SourceTask {
     private final PostgresConnectorTask debezium = new PostgresConnectorTask();
     private WalRecordOffsets offsets;
     private TruncateCopies truncates;
+    private SchemaDefaults defaults;
 
     @Override
     public void initialize(SourceTaskContext context) {
@@ -31,12 +33,13 @@ public final class ExactPostgresTask extends SourceTask {
     public void start(Map<String, String> props) {
         offsets = new WalRecordOffsets(partition -> context.offsetStorageReader().offset(partition));
         truncates = new TruncateCopies(props);
+        defaults = new SchemaDefaults(props);
         debezium.start(props);
     }
 
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
-        return truncates.apply(offsets.apply(debezium.poll()));
+        return truncates.apply(defaults.apply(offsets.apply(debezium.poll())));
     }
 
     @Override
