@@ -132,11 +132,14 @@ public final class BootstrapBenchmark {
     }
 
     private Run run(String contender, int round, Map<String, String> expected) throws Exception {
-        PgEndpoint target = targetServer.withDatabase("bench_boot_" + contender);
-        recreateTarget(target, contender.equals("ours") || compressed);
+        PgEndpoint target = targetServer.withDatabase("bench_boot_" + contender.replace('-', '_'));
+        boolean ours = contender.startsWith("ours");
+        recreateTarget(target, ours || compressed);
         long t0 = System.nanoTime();
         switch (contender) {
-            case "ours" -> ours(target);
+            case "ours" -> ours(target, true);
+            // Ours with a TimescaleDB source's compressed chunks decompressed and compressed again (--decompress-chunks).
+            case "ours-decompress" -> ours(target, false);
             case "pgcopydb" -> {
                 if (compressed) {
                     // pgcopydb 0.18 has no TimescaleDB support; in TimescaleDB's restore mode the catalog and every
@@ -164,10 +167,10 @@ public final class BootstrapBenchmark {
                 }
                 tool(List.of(pgBin.resolve("psql").toString(), "-q", "-d", uri(target), "-c", "ANALYZE"), "psql ANALYZE");
             }
-            default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, pgcopydb, pgdump");
+            default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, ours-decompress, pgcopydb, pgdump");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (contender.equals("ours")) {
+        if (ours) {
             dropSlot();
         }
         Map<String, String> got = digests(target);
@@ -179,11 +182,11 @@ public final class BootstrapBenchmark {
         return new Run(contender, round, seconds, equal);
     }
 
-    private void ours(PgEndpoint target) throws Exception {
+    private void ours(PgEndpoint target, boolean compressedCopy) throws Exception {
         // A TimescaleDB source's hypertables are found by the bootstrap itself.
         BootstrapPlan plan = new BootstrapPlan(new Db(source.jdbcUrl(), null, null), new Db(target.jdbcUrl(), null, null), null,
                 List.of(), compressed ? List.of() : List.of(new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null)),
-                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false, null, null);
+                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false, null, null, compressedCopy);
         new Bootstrap(plan, false, new PrintStream(System.out, true), io.tsmigrate.bootstrap.ProgressMode.JSON).run();
     }
 

@@ -132,12 +132,24 @@ public final class Bootstrap {
             if (state.pieces() == null) {
                 Map<String, String> times = new LinkedHashMap<>();
                 effective.hypertables().forEach(h -> times.put(h.schemaName() + "." + h.tableName(), h.timeColumn()));
-                pieces = PiecePlanner.plan(snap, tables, times, effective.jobs());
+                java.util.Set<String> chunked = plan.compressedCopy() ? CompressedCopy.hypertables(src, tgt, tables, this::say) : java.util.Set.of();
+                pieces = PiecePlanner.plan(snap, tables, times, effective.jobs(), chunked);
                 StateStore.pieces(tgt, JSON.writeValueAsString(pieces));
             } else {
                 pieces = JSON.readValue(state.pieces(), new TypeReference<List<Piece>>() { });
             }
             snap.commit();
+        }
+        // Compressed chunks attach to a hypertable whose compression is set up: its settings come before the copy.
+        if (pieces.stream().anyMatch(p -> p.compressed() != null)) {
+            Set<String> withCompressed = pieces.stream().filter(p -> p.compressed() != null).map(Piece::table).collect(Collectors.toSet());
+            for (TimescaleFeatures.Item i : TimescaleFeatures.read(src)) {
+                if (i.kind() == TimescaleFeatures.Item.Kind.COMPRESSION_SETTINGS && withCompressed.stream().anyMatch(h -> i.what().endsWith(" " + h))) {
+                    try (Statement st = tgt.createStatement()) {
+                        st.execute(i.sql());
+                    }
+                }
+            }
         }
         Set<String> done = StateStore.donePieces(tgt);
         List<Piece> todo = pieces.stream().filter(p -> !done.contains(p.key())).toList();

@@ -28,11 +28,13 @@ import java.util.List;
  * @param copyRoles       also copy roles (without passwords) with pg_dumpall --roles-only
  * @param excludeSchemas  schema patterns to leave out
  * @param tables          table patterns to migrate (empty: every table of the included schemas)
+ * @param compressedCopy  copy a TimescaleDB source's compressed chunks as they are where that is exact (default); false:
+ *                        decompressed, and compressed again on the target
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, List<String> excludeTables, List<HypertableSpec> hypertables,
                             Integer jobs, Integer indexJobs, String slotName, String publicationName, String pgBin, Boolean extendKeys,
-                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables) {
+                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables, Boolean compressedCopy) {
 
     public BootstrapPlan {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
@@ -48,6 +50,7 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
         publicationName = publicationName == null ? "tsmigrate" : publicationName;
         extendKeys = extendKeys != null && extendKeys;
         copyRoles = copyRoles != null && copyRoles;
+        compressedCopy = compressedCopy == null || compressedCopy;
         if (jobs < 1 || indexJobs < 1) {
             throw new BootstrapException("jobs and index_jobs must be at least 1");
         }
@@ -81,7 +84,7 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
 
     public BootstrapPlan withHypertables(List<HypertableSpec> specs) {
         return new BootstrapPlan(source, target, includeSchemas, excludeTables, specs, jobs, indexJobs, slotName, publicationName, pgBin,
-                extendKeys, copyRoles, excludeSchemas, tables);
+                extendKeys, copyRoles, excludeSchemas, tables, compressedCopy);
     }
 
     /** The tables this plan covers. */

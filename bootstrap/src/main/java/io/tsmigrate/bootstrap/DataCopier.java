@@ -103,6 +103,19 @@ final class DataCopier {
 
     private void copyPiece(Connection src, Connection tgt, Piece piece) throws SQLException {
         TableInfo t = tables.get(piece.table());
+        if (piece.chunk() != null) {
+            try {
+                long rows = CompressedCopy.copy(src, tgt, piece, t, binary);
+                progress.bytes(piece.table(), piece.bytes());
+                progress.rows(piece.table(), rows);
+                StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
+                tgt.commit();
+                return;
+            } catch (SQLException e) {
+                tgt.rollback();
+                throw new SQLException("copying chunk " + piece.chunk() + " of " + piece.table() + " failed: " + e.getMessage(), e.getSQLState(), e);
+            }
+        }
         String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Splits tables into pieces so that one large table keeps every worker busy: hypertables by ranges of their
- * time column (each worker fills its own chunks, in time order), other tables by ranges of heap pages
+ * time column (each worker fills its own chunks, in time order), or chunk by chunk where compressed chunks are copied
+ * as they are, other tables by ranges of heap pages
  * ({@code ctid}, which PostgreSQL 14+ scans as TID ranges). Runs inside a transaction that imported the
  * snapshot, so the bounds are those of the copied data.
  */
@@ -23,11 +24,17 @@ final class PiecePlanner {
     private PiecePlanner() {
     }
 
-    static List<Piece> plan(Connection snapshot, List<TableInfo> tables, Map<String, String> timeColumns, int jobs) throws SQLException {
+    /** @param chunked hypertables copied chunk by chunk, compressed chunks as they are ({@link CompressedCopy}) */
+    static List<Piece> plan(Connection snapshot, List<TableInfo> tables, Map<String, String> timeColumns, int jobs, java.util.Set<String> chunked)
+            throws SQLException {
         long total = tables.stream().mapToLong(TableInfo::bytes).sum();
         long pieceBytes = Math.max(MIN_PIECE_BYTES, total / Math.max(1, jobs * 4L));
         List<Piece> pieces = new ArrayList<>();
         for (TableInfo t : tables) {
+            if (chunked.contains(t.id())) {
+                pieces.addAll(CompressedCopy.pieces(snapshot, t));
+                continue;
+            }
             int n = (int) Math.min(256, Math.max(1, (t.bytes() + pieceBytes - 1) / pieceBytes));
             String time = t.sourceTime() != null ? t.sourceTime() : timeColumns.get(t.id());
             boolean timeIndexed = time != null && (t.sourceTime() != null || t.indexedColumns().contains(time));

@@ -281,9 +281,16 @@ final class SchemaCopier {
     }
 
     private static void execute(Connection c, String sql) throws SQLException {
+        // pg_dump's statements name every object: with an empty search_path nothing else is found by accident. Only for
+        // this statement: the bootstrap's own connection runs TimescaleDB's functions by name afterwards (a foreign key,
+        // built on it, left its search_path empty, and the policies that followed failed to find add_*_policy).
+        boolean transaction = !c.getAutoCommit();
         try (Statement st = c.createStatement()) {
-            st.execute("SELECT pg_catalog.set_config('search_path', '', false)");
+            st.execute("SELECT pg_catalog.set_config('search_path', '', " + transaction + ")");
             st.execute(sql);
+            if (!transaction) {
+                st.execute("RESET search_path");
+            }
         } catch (SQLException e) {
             throw new SQLException("on the target: " + e.getMessage() + " in: " + (sql.length() > 300 ? sql.substring(0, 300) + "..." : sql),
                     e.getSQLState(), e);

@@ -255,36 +255,53 @@ public final class TimescaleFeatures {
      * Drops on the target what a TimescaleDB source's retention (drop_chunks) dropped during the migration: dropping a
      * chunk writes no row changes to the WAL, so nothing streams. A source hypertable holds no row before its
      * earliest chunk's start, so every target row of that hypertable before it was dropped there: whole target chunks
-     * go with drop_chunks, the rest of a chunk that straddles the point with DELETE. Hypertables without chunks on
-     * the source are left alone. Returns one line per hypertable that had something to drop.
+     * go with drop_chunks, the rest of a chunk that straddles the point with DELETE; a source hypertable left without
+     * any chunk holds no row at all. The same for retention on a continuous aggregate (drop_chunks on the aggregate
+     * drops chunks of its materialization; the target's materialization has the source's name). Returns one line per
+     * hypertable or aggregate that had something to drop.
      */
     public static List<String> mirrorDroppedChunks(Connection src, Connection tgt) throws SQLException {
         List<String> out = new ArrayList<>();
         if (!hasTimescale(src) || !hasTimescale(tgt)) {
             return out;
         }
+        // Per hypertable: what drop_chunks takes (the hypertable, or the aggregate over a materialization), the table that
+        // holds the rows, its time column, and the source's earliest chunk start (null: no chunk left).
         List<String[]> firsts = new ArrayList<>();
-        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT d.hypertable_schema, d.hypertable_name, d.column_name, "
-                + "min(c.range_start)::text, min(c.range_start_integer)::text FROM timescaledb_information.dimensions d JOIN "
-                + "timescaledb_information.chunks c ON c.hypertable_schema = d.hypertable_schema AND c.hypertable_name = d.hypertable_name "
-                // Continuous aggregates' materializations are left alone: drop_chunks refuses them.
-                + "WHERE d.dimension_number = 1 AND d.hypertable_schema <> '_timescaledb_internal' GROUP BY 1, 2, 3")) {
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT format('%I.%I', coalesce(ca.view_schema, d.hypertable_schema), "
+                + "coalesce(ca.view_name, d.hypertable_name)), format('%I.%I', d.hypertable_schema, d.hypertable_name), d.column_name, "
+                + "min(c.range_start)::text, min(c.range_start_integer)::text, count(c.chunk_name) > 0, ca.view_name IS NOT NULL "
+                + "FROM timescaledb_information.dimensions d LEFT JOIN timescaledb_information.continuous_aggregates ca ON "
+                + "ca.materialization_hypertable_schema = d.hypertable_schema AND ca.materialization_hypertable_name = d.hypertable_name "
+                + "LEFT JOIN timescaledb_information.chunks c ON c.hypertable_schema = d.hypertable_schema AND c.hypertable_name = d.hypertable_name "
+                + "WHERE d.dimension_number = 1 AND (d.hypertable_schema <> '_timescaledb_internal' OR ca.view_name IS NOT NULL) "
+                + "GROUP BY 1, 2, 3, 7 ORDER BY 7, 1")) {
             while (rs.next()) {
-                firsts.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
+                firsts.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getBoolean(6) ? "chunks" : null, rs.getBoolean(7) ? "aggregate" : "hypertable"});
             }
         }
         try (Statement st = tgt.createStatement()) {
             st.execute("SET timezone = 'UTC'");
             for (String[] f : firsts) {
-                String table = Ident.qualified(f[0], f[1]);
-                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(table) + ")") == null) {
+                String owner = f[0];
+                String table = f[1];
+                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(table) + ")") == null
+                        || Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(owner) + ")") == null) {
+                    continue;
+                }
+                if (f[5] == null) {
+                    int deleted = st.executeUpdate("DELETE FROM " + table);
+                    if (deleted > 0) {
+                        out.add(f[6] + " " + owner + ": " + deleted + " rows (the source has no chunk left)");
+                    }
                     continue;
                 }
                 String point = f[3] != null ? Ident.literal(f[3]) + "::timestamptz" : f[4];
-                String dropped = Preflight.one(tgt, "SELECT count(*) FROM drop_chunks(" + Ident.literal(table) + "::regclass, older_than => " + point + ")");
+                String dropped = Preflight.one(tgt, "SELECT count(*) FROM drop_chunks(" + Ident.literal(owner) + "::regclass, older_than => " + point + ")");
                 int deleted = st.executeUpdate("DELETE FROM " + table + " WHERE " + Ident.quote(f[2]) + " < " + point);
                 if (!"0".equals(dropped) || deleted > 0) {
-                    out.add(f[0] + "." + f[1] + ": " + dropped + " chunks and " + deleted + " more rows before " + (f[3] != null ? f[3] : f[4])
+                    out.add(f[6] + " " + owner + ": " + dropped + " chunks and " + deleted + " more rows before " + (f[3] != null ? f[3] : f[4])
                             + " (dropped on the source)");
                 }
             }

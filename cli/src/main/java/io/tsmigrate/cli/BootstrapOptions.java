@@ -32,6 +32,10 @@ final class BootstrapOptions {
             + "and keep the objects' owners and grants")
     boolean copyRoles;
 
+    @Option(names = "--decompress-chunks", description = "Copy a TimescaleDB source's compressed chunks decompressed and compress them again on "
+            + "the target (by default they are copied as they are where that is exact: the same TimescaleDB version on both sides)")
+    boolean decompress;
+
     @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
     boolean restart;
 
@@ -58,7 +62,7 @@ final class BootstrapOptions {
                 names.publication != null || base == null || base.publicationName() == null ? names.publication() : base.publicationName(),
                 pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
                 copyRoles || (base != null && base.copyRoles()), either(selection.excludeSchemas, base == null ? null : base.excludeSchemas()),
-                either(selection.tables, base == null ? null : base.tables()));
+                either(selection.tables, base == null ? null : base.tables()), decompress ? Boolean.FALSE : base == null ? null : base.compressedCopy());
     }
 
     /** Patterns given on the command line (or --config) replace the plan file's. */

@@ -76,9 +76,15 @@ final class OnlineVerification {
         final boolean full;
         final long whole;
         final List<Slice> slices;
+        /** The newest ledger version read before the ranges to compare: checked once the pass completes (-1: do not record). */
+        final long newest;
         final Map<String, Outcome> outcomes = new TreeMap<>();
 
         Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices) {
+            this(label, r, hash, state, full, whole, slices, -1);
+        }
+
+        Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices, long newest) {
             this.label = label;
             this.r = r;
             this.hash = hash;
@@ -86,6 +92,7 @@ final class OnlineVerification {
             this.full = full;
             this.whole = whole;
             this.slices = slices;
+            this.newest = newest;
         }
     }
 
@@ -202,13 +209,14 @@ final class OnlineVerification {
             long whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);
             boolean pass = full || !done.complete() || whole > done.wholeVersion();
-            List<Slice> slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t));
+            long newest = state.newestVersion(t);
+            List<Slice> slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t, done.checkedVersion()));
             if (pass) {
                 state.started(t);
             }
             progress.table(Ranges.estimatedRows(s, r.qualified()));
             Trace.of(label, (pass ? "full" : "changed") + " pass set-up, " + slices.size() + " slices", began);
-            return new Plan(label, r, hash, state, pass, whole, slices);
+            return new Plan(label, r, hash, state, pass, whole, slices, newest);
         }
     }
 
@@ -232,9 +240,16 @@ final class OnlineVerification {
         }
         // Ranges that kept moving have no verified record and a ledger entry (they moved): the next pass and cutover
         // compare them, so the pass is complete without them.
-        if (p.full) {
+        if (p.full || p.newest >= 0) {
             try (Connection t = target.open("tsmigrate-verify")) {
-                p.state.completed(t, p.whole);
+                if (p.full) {
+                    p.state.completed(t, p.whole);
+                }
+                // Every change up to the version read before the pass is compared now: a range that kept moving changed
+                // again during the pass, after that version, and so stays in the next pass's reading.
+                if (p.newest >= 0) {
+                    p.state.checked(t, p.newest);
+                }
             }
         }
         return new TableRun(new Verification.Result(p.label, sourceRows, targetRows, mismatches), p.r, p.outcomes.size(), moving, different);

@@ -45,15 +45,38 @@ final class RangeState {
         }
     }
 
-    /** What {@code verified_tables} says: whether a pass completed, and the whole-table ledger version it started at. */
-    record Table(boolean complete, long wholeVersion) {
+    /**
+     * What {@code verified_tables} says: whether a pass completed, the whole-table ledger version it started at, and the
+     * ledger version up to which every change has been compared (a pass that completes sets it to the newest version it
+     * had read before reading the ranges to compare; a range still moving then has changed again after it).
+     */
+    record Table(boolean complete, long wholeVersion, long checkedVersion) {
     }
 
     Table table(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version FROM tsmigrate.verified_tables WHERE table_schema = ? AND table_name = ?")) {
+        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version FROM tsmigrate.verified_tables WHERE table_schema = ? "
+                + "AND table_name = ?")) {
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2)) : new Table(false, 0);
+                return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2), rs.getLong(3)) : new Table(false, 0, 0);
             }
+        }
+    }
+
+    /** The newest ledger version of the table's ranges (0: none): read before the ranges to compare, it becomes the checked version. */
+    long newestVersion(Connection t) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "SELECT coalesce(max(version), 0) FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ?")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Every change up to {@code version} has been compared (a pass that read it first has completed). */
+    void checked(Connection t, long version) throws SQLException {
+        try (PreparedStatement ps = prepared(t, "UPDATE tsmigrate.verified_tables SET checked_version = greatest(checked_version, " + version
+                + ") WHERE table_schema = ? AND table_name = ?")) {
+            ps.executeUpdate();
         }
     }
 
@@ -86,13 +109,16 @@ final class RangeState {
     }
 
     /**
-     * The ranges to compare again: changed since verified, changed and never verified, or found different.
-     * Range keys of a ranged table are numbers; an unranged table's only range is {@code all}.
+     * The ranges to compare again: changed since verified, changed and never verified, or found different. Only ledger
+     * entries newer than {@code checked} are read (an index on the version), so the query's cost follows what changed
+     * since the last completed pass, not the table's size. Range keys of a ranged table are numbers; an unranged
+     * table's only range is {@code all}.
      */
-    List<String> stale(Connection t) throws SQLException {
+    List<String> stale(Connection t, long checked) throws SQLException {
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = prepared(t, "SELECT c.range_key FROM tsmigrate.changed_ranges c LEFT JOIN tsmigrate.verified_ranges v "
-                + "USING (table_schema, table_name, range_key) WHERE c.table_schema = ? AND c.table_name = ? AND c.range_key <> '" + Ranges.WHOLE_TABLE
+                + "USING (table_schema, table_name, range_key) WHERE c.table_schema = ? AND c.table_name = ? AND c.version > " + checked
+                + " AND c.range_key <> '" + Ranges.WHOLE_TABLE
                 + "' AND (v.version IS NULL OR c.version > v.version) UNION SELECT range_key FROM tsmigrate.verified_ranges WHERE table_schema = ? "
                 + "AND table_name = ? AND NOT equal")) {
             ps.setString(3, ranges.schema());

@@ -156,6 +156,9 @@ record Ranges(String schema, String table, String column, String type, long widt
             st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.verified_tables (table_schema text NOT NULL, table_name text NOT NULL, "
                     + "complete boolean NOT NULL DEFAULT false, whole_version bigint NOT NULL DEFAULT 0, ranges bigint, source_rows bigint, "
                     + "finished_at timestamptz, PRIMARY KEY (table_schema, table_name))");
+            // Up to which ledger version every change of a table has been compared (RangeState.stale reads only what is newer).
+            st.execute("ALTER TABLE tsmigrate.verified_tables ADD COLUMN IF NOT EXISTS checked_version bigint NOT NULL DEFAULT 0");
+            st.execute("CREATE INDEX IF NOT EXISTS changed_ranges_version ON tsmigrate.changed_ranges (table_schema, table_name, version)");
         }
     }
 

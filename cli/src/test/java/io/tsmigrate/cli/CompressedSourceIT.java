@@ -41,7 +41,11 @@ class CompressedSourceIT {
         try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE metrics (ts timestamptz NOT NULL, device int NOT NULL, value double precision, note text, PRIMARY KEY (device, ts))");
             st.execute("SELECT create_hypertable('metrics', by_range('ts', INTERVAL '1 day'))");
-            st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, sensor int, value double precision)");
+            // A foreign key: TimescaleDB adds one only before compressed data exists, so readings' compressed chunks are copied
+            // decompressed and compressed again; metrics' are copied as they are.
+            st.execute("CREATE TABLE sensors (id int PRIMARY KEY)");
+            st.execute("INSERT INTO sensors SELECT generate_series(0, 99)");
+            st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, sensor int REFERENCES sensors (id), value double precision)");
             st.execute("SELECT create_hypertable('readings', by_range('ts', INTERVAL '1 day'))");
             st.execute("INSERT INTO metrics SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 minute', i % 20, i, 'm' || i FROM generate_series(1, 14400) i");
             st.execute("INSERT INTO readings SELECT '2026-03-01'::timestamptz + i * INTERVAL '1 minute', i % 7, i FROM generate_series(1, 14400) i");
@@ -57,6 +61,8 @@ class CompressedSourceIT {
             // Seven of the ten days of each compressed.
             st.execute("SELECT compress_chunk(c) FROM show_chunks('metrics', older_than => '2026-03-08'::timestamptz) c");
             st.execute("SELECT compress_chunk(c) FROM show_chunks('readings', older_than => '2026-03-08'::timestamptz) c");
+            // A partially compressed chunk: a row inserted after its compression stays in the chunk's own table.
+            st.execute("INSERT INTO metrics VALUES ('2026-03-03 00:00:30+00', 1, 1, 'after compression')");
             // Policies (far off, so they do not run during the test): recreated paused, switched on by cutover.
             st.execute("SELECT add_compression_policy('metrics', compress_after => INTERVAL '100 years')");
             st.execute("SELECT add_retention_policy('readings', drop_after => INTERVAL '100 years')");
@@ -79,7 +85,11 @@ class CompressedSourceIT {
                     dbs.services().pgBin().orElseThrow().toString()));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
-            assertThat(migrate.out()).contains("Recreated 7 compressed chunks of public.metrics").contains("Recreated 7 compressed chunks of public.readings");
+            assertThat(migrate.out()).contains("Recreated 7 compressed chunks of public.metrics").contains("Recreated 7 compressed chunks of public.readings")
+                    .contains("Hypertable public.metrics: 7 compressed chunks are copied compressed, as they are")
+                    .contains("Hypertable public.bulk: 1 compressed chunks are copied compressed, as they are")
+                    .contains("Hypertable public.readings: 7 compressed chunks are copied decompressed and compressed again on the target (it has a "
+                            + "foreign key");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 String settings = "SELECT string_agg(hypertable_name || ' ' || attname || ' ' || coalesce(segmentby_column_index, 0) || ' ' "
                         + "|| coalesce(orderby_column_index, 0) || ' ' || coalesce(orderby_asc::text, ''), ', ' ORDER BY 1) FROM timescaledb_information.compression_settings";
@@ -89,6 +99,12 @@ class CompressedSourceIT {
                     assertThat(one(t, q)).as(q).isEqualTo(one(s, q)).isNotNull();
                 }
                 assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics false, policy_retention readings false");
+                // The partially compressed chunk is partial on the target too: the row after compression in its own table.
+                String chunk = "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' "
+                        + "AND range_start = '2026-03-03 00:00+00'";
+                for (Connection c : List.of(s, t)) {
+                    assertThat(one(c, "SELECT count(*) FROM ONLY " + one(c, chunk))).as("rows in the partial chunk's own table").isEqualTo("1");
+                }
 
             }
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
@@ -121,7 +137,7 @@ class CompressedSourceIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
-            assertThat(cutover.out()).contains("Dropped on the target as on the source: public.metrics: 1 chunks and 0 more rows before");
+            assertThat(cutover.out()).contains("Dropped on the target as on the source: hypertable public.metrics: 1 chunks and 0 more rows before");
             assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 for (String table : List.of("metrics", "readings", "bulk")) {

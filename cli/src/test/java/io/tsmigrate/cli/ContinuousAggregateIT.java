@@ -56,6 +56,10 @@ class ContinuousAggregateIT {
             st.execute("SELECT drop_chunks('metrics', older_than => '2026-03-03'::timestamptz)");
             st.execute("SELECT add_continuous_aggregate_policy('metrics_hourly', start_offset => INTERVAL '100 years', end_offset => INTERVAL '1 day', "
                     + "schedule_interval => INTERVAL '100 years')");
+            // A hypertable that retention will empty during the migration.
+            st.execute("CREATE TABLE old_events (ts timestamptz NOT NULL, v int)");
+            st.execute("SELECT create_hypertable('old_events', by_range('ts', INTERVAL '1 day'))");
+            st.execute("INSERT INTO old_events SELECT '2025-01-01'::timestamptz + i * INTERVAL '1 hour', i FROM generate_series(1, 100) i");
         }
         List<String> ep = List.of("--source-url", srcDb.jdbcUrl(), "--target-url", tgtDb.jdbcUrl(), "--connect", dbs.services().connectUrl(),
                 "--kafka", dbs.services().kafkaBootstrap(), "--name", "cagg");
@@ -81,6 +85,10 @@ class ContinuousAggregateIT {
                 // The source refreshes during the migration: its materialization's deletes and inserts stream.
                 st.execute("CALL refresh_continuous_aggregate('metrics_hourly', '2026-03-04', '2026-03-07')");
                 st.execute("CALL refresh_continuous_aggregate('devices_daily', '2026-03-04', '2026-03-07')");
+                // Retention on an aggregate itself and on a whole hypertable: chunks dropped, no row change streams.
+                // (The aggregate's chunks span ten days of buckets: this drops the first one, with buckets up to March 6.)
+                st.execute("SELECT drop_chunks('metrics_hourly', older_than => '2026-03-08'::timestamptz)");
+                st.execute("SELECT drop_chunks('old_events', older_than => '2100-01-01'::timestamptz)");
                 // Changed after that refresh: pending invalidations on the source, refreshed later on the target.
                 st.execute("UPDATE metrics SET value = 0 WHERE device = 6 AND ts BETWEEN '2026-03-05' AND '2026-03-06'");
                 st.execute("INSERT INTO metrics SELECT '2026-03-06 12:00'::timestamptz + i * INTERVAL '1 minute' + INTERVAL '30 second', 77, i FROM generate_series(1, 200) i");
@@ -90,13 +98,16 @@ class ContinuousAggregateIT {
             assertThat(cutover.code()).as(cutover.out()).isZero();
             assertThat(cutover.out()).contains("Continuous aggregates: watermark, invalidation threshold and pending invalidations of 3 aggregates")
                     .contains("Enabled refresh continuous aggregate policy of public.metrics_hourly")
-                    // The raw hypertable and the three aggregates' materializations.
-                    .contains("OK   target ready: 4 tables equal");
+                    .contains("Dropped on the target as on the source: aggregate public.metrics_hourly")
+                    .contains("Dropped on the target as on the source: hypertable public.old_events: 100 rows (the source has no chunk left)")
+                    // The raw hypertables and the three aggregates' materializations.
+                    .contains("OK   target ready: 5 tables equal");
             CliIT.Run verify = tsmigrate(args(ep, "verify"));
             assertThat(verify.code()).as(verify.out()).isZero();
             assertThat(verify.out()).contains("public.metrics_hourly (materialized)").contains("public.metrics_daily (materialized)");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 assertThat(Digest.table(t, "public", "metrics")).isEqualTo(Digest.table(s, "public", "metrics"));
+                assertThat(Digest.table(t, "public", "old_events")).isEqualTo(Digest.table(s, "public", "old_events"));
                 for (String view : VIEWS) {
                     assertThat(Digest.table(t, "public", view)).as(view + " after cutover").isEqualTo(Digest.table(s, "public", view));
                 }
