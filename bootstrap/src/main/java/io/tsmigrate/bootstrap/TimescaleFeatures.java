@@ -26,6 +26,12 @@ public final class TimescaleFeatures {
         Item(Kind kind, String what, String sql) {
             this(kind, what, sql, List.of());
         }
+
+        /** The statement for a person to run on a target that allows it: a job's plain creation, the rest as they are. */
+        public String manual() {
+            return kind == Kind.POLICY && sql.startsWith("INSERT INTO ") ? "SELECT " + sql.substring(sql.indexOf("(alter_job(") + 11,
+                    sql.lastIndexOf(", scheduled => false")) : sql;
+        }
     }
 
     /** Runs independent statements, on several connections. */
@@ -51,31 +57,68 @@ public final class TimescaleFeatures {
     }
 
     /**
-     * The policy jobs, each with what it belongs to: a hypertable, or for a continuous aggregate's policy the
+     * The jobs to recreate: TimescaleDB's policies (compression, retention, continuous aggregate refresh, reorder) and
+     * user-defined jobs, each with what it belongs to: a hypertable, or for a continuous aggregate's policy the
      * aggregate's view (the jobs view names its materialization hypertable, which the policy functions refuse).
+     * TimescaleDB's own jobs (telemetry, job history) have ids below 1000.
      */
     private static final String POLICY_JOBS = "FROM timescaledb_information.jobs j LEFT JOIN _timescaledb_catalog.hypertable h "
             + "ON (h.schema_name, h.table_name) = (j.hypertable_schema, j.hypertable_name) LEFT JOIN _timescaledb_catalog.continuous_agg ca "
-            + "ON ca.mat_hypertable_id = h.id WHERE j.proc_name IN ('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate')";
+            + "ON ca.mat_hypertable_id = h.id WHERE j.job_id >= 1000 AND (j.proc_name IN ('policy_compression', 'policy_retention', "
+            + "'policy_refresh_continuous_aggregate', 'policy_reorder') OR j.proc_schema NOT LIKE '\\_timescaledb%')";
     private static final String POLICY_OWNER = "coalesce(ca.user_view_schema, j.hypertable_schema), coalesce(ca.user_view_name, j.hypertable_name)";
 
-    /** A background job of a known policy kind, with its config as TimescaleDB stores it (JSON). */
-    record Policy(String proc, String schema, String table, Map<String, String> config) {
+    /**
+     * The jobs the bootstrap recreated paused whose source job was scheduled: cutover switches on exactly these
+     * ({@code tsmigrate.jobs_to_enable}), so a job paused on the source stays paused.
+     */
+    private static final String TO_ENABLE = "tsmigrate.jobs_to_enable";
+
+    /**
+     * A background job: a policy of a known kind or a user-defined job (its procedure, copied by the schema copy), with
+     * its config as TimescaleDB stores it (JSON), its schedule and retry settings, and whether it runs on the source.
+     */
+    record Policy(String proc, String schema, String table, String config, Map<String, String> settings) {
+
+        Policy(String proc, String schema, String table, Map<String, String> config) {
+            this(proc, schema, table, null, config);
+        }
+
         Item item() {
-            String target = Ident.literal(Ident.qualified(schema, table)) + "::regclass";
+            Map<String, String> c = settings.containsKey("config") ? parseFlatJson(settings.get("config")) : settings;
+            String target = schema == null ? null : Ident.literal(Ident.qualified(schema, table)) + "::regclass";
             String sql = switch (proc) {
-                case "policy_compression" -> "SELECT add_compression_policy(" + target + ", compress_after => " + value(config.get("compress_after")) + ")";
-                case "policy_retention" -> "SELECT add_retention_policy(" + target + ", drop_after => " + value(config.get("drop_after")) + ")";
-                case "policy_refresh_continuous_aggregate" -> "SELECT add_continuous_aggregate_policy(" + target + ", start_offset => "
-                        + value(config.get("start_offset")) + ", end_offset => " + value(config.get("end_offset")) + ", schedule_interval => "
-                        + value(config.get("schedule_interval")) + ")";
-                default -> throw new IllegalArgumentException("not a policy: " + proc);
+                case "policy_compression" -> "add_compression_policy(" + target + ", compress_after => " + value(c.get("compress_after"))
+                        + ", compress_created_before => " + value(c.get("compress_created_before")) + ")";
+                case "policy_retention" -> "add_retention_policy(" + target + ", drop_after => " + value(c.get("drop_after"))
+                        + ", drop_created_before => " + value(c.get("drop_created_before")) + ")";
+                case "policy_refresh_continuous_aggregate" -> "add_continuous_aggregate_policy(" + target + ", start_offset => "
+                        + value(c.get("start_offset")) + ", end_offset => " + value(c.get("end_offset")) + ", schedule_interval => "
+                        + value(settings.get("schedule_interval")) + ")";
+                case "policy_reorder" -> "add_reorder_policy(" + target + ", index_name => " + Ident.literal(String.valueOf(c.get("index_name"))) + ")";
+                default -> "add_job(" + Ident.literal(proc) + "::regproc, " + value(settings.get("schedule_interval")) + ", config => "
+                        + (config == null ? "NULL" : Ident.literal(config) + "::jsonb")
+                        + (settings.get("check") == null ? "" : ", check_config => " + Ident.literal(settings.get("check")) + "::regproc")
+                        + ", fixed_schedule => " + !"f".equals(settings.get("fixed_schedule")) + ", scheduled => false)";
             };
-            String kind = proc.replace("policy_", "").replace('_', ' ');
-            // Paused until cutover: a retention or compression job running on the target while the stream still
-            // writes would drop or compress what the source still changes; cutover switches them on.
-            return new Item(Item.Kind.POLICY, kind + " policy of " + schema + "." + table + " (paused until cutover)",
-                    "SELECT alter_job(" + sql.substring("SELECT ".length()) + ", scheduled => false)");
+            boolean user = !proc.startsWith("policy_");
+            String kind = user ? "job " + proc : proc.replace("policy_", "").replace('_', ' ') + " policy";
+            // Paused until cutover: a retention or compression job running on the target while the stream still writes
+            // would drop or compress what the source still changes; cutover switches on those the source runs.
+            StringBuilder alter = new StringBuilder("alter_job(" + sql + ", scheduled => false");
+            for (String setting : List.of("schedule_interval", "max_runtime", "retry_period")) {
+                if (settings.get(setting) != null) {
+                    alter.append(", ").append(setting).append(" => ").append(value(settings.get(setting)));
+                }
+            }
+            if (settings.get("max_retries") != null && settings.get("max_retries").matches("-?\\d+")) {
+                alter.append(", max_retries => ").append(settings.get("max_retries"));
+            }
+            alter.append(")");
+            boolean scheduled = !"f".equals(settings.get("scheduled"));
+            String statement = scheduled ? "INSERT INTO " + TO_ENABLE + " (job_id) SELECT (" + alter + ").job_id" : "SELECT " + alter;
+            return new Item(Item.Kind.POLICY, kind + (schema == null ? "" : " of " + schema + "." + table)
+                    + (scheduled ? " (paused until cutover)" : " (paused, as on the source)"), statement);
         }
 
         /** An interval ("7 days"), an integer (integer time), or null. */
@@ -146,12 +189,21 @@ public final class TimescaleFeatures {
                 items.add(new ContinuousAggregate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)).item());
             }
         }
-        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT j.proc_name, " + POLICY_OWNER + ", j.config::text, "
-                + "j.schedule_interval::text " + POLICY_JOBS + " ORDER BY 1, 2, 3")) {
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT CASE WHEN j.proc_schema LIKE '\\_timescaledb%' "
+                + "THEN j.proc_name ELSE format('%I.%I', j.proc_schema, j.proc_name) END, " + POLICY_OWNER + ", j.config::text, "
+                + "j.schedule_interval::text, j.max_runtime::text, j.max_retries::text, j.retry_period::text, j.scheduled, j.fixed_schedule, "
+                + "CASE WHEN j.check_name IS NOT NULL THEN format('%I.%I', j.check_schema, j.check_name) END " + POLICY_JOBS + " ORDER BY 1, 2, 3")) {
             while (rs.next()) {
-                Map<String, String> config = parseFlatJson(rs.getString(4));
-                config.putIfAbsent("schedule_interval", rs.getString(5));
-                items.add(new Policy(rs.getString(1), rs.getString(2), rs.getString(3), config).item());
+                Map<String, String> settings = new LinkedHashMap<>();
+                settings.put("config", rs.getString(4));
+                settings.put("schedule_interval", rs.getString(5));
+                settings.put("max_runtime", rs.getString(6));
+                settings.put("max_retries", rs.getString(7));
+                settings.put("retry_period", rs.getString(8));
+                settings.put("scheduled", rs.getBoolean(9) ? "t" : "f");
+                settings.put("fixed_schedule", rs.getBoolean(10) ? "t" : "f");
+                settings.put("check", rs.getString(11));
+                items.add(new Policy(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), settings).item());
             }
         }
         Map<String, CompressedChunks> chunks = new LinkedHashMap<>();
@@ -185,10 +237,12 @@ public final class TimescaleFeatures {
             say.accept("Skipped " + items.size() + " TimescaleDB features of the source: the target's TimescaleDB is the " + license
                     + "-licensed edition, which refuses compression, continuous aggregates and their policies. To recreate them on a target with "
                     + "the Community edition, run:");
-            items.forEach(i -> say.accept("  -- " + i.what() + "\n  " + i.sql() + ";"));
+            items.forEach(i -> say.accept("  -- " + i.what() + "\n  " + i.manual() + ";"));
             return;
         }
         try (Statement st = tgt.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
+            st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY)");
             for (Item i : items) {
                 if (i.kind() == Item.Kind.AGGREGATE) {
                     continue;
@@ -208,20 +262,29 @@ public final class TimescaleFeatures {
     }
 
     /**
-     * Switches on the policy jobs the bootstrap recreated paused on the target (at cutover, once the target is
-     * ready): every paused compression, retention and refresh policy there, since the target's jobs are the
-     * bootstrap's. Returns one line per job enabled.
+     * Switches on the jobs the bootstrap recreated paused (at cutover, once the target is ready): those whose source job
+     * was scheduled ({@code tsmigrate.jobs_to_enable}); a target bootstrapped before that list existed: every paused
+     * policy job there. Returns one line per job enabled.
      */
     public static List<String> enablePolicies(Connection tgt) throws SQLException {
         List<String> out = new ArrayList<>();
         if (!hasTimescale(tgt)) {
             return out;
         }
+        boolean listed = Preflight.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
         try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
-                + "alter_job(j.job_id, scheduled => true) " + POLICY_JOBS + " AND NOT j.scheduled ORDER BY j.job_id")) {
+                + "alter_job(j.job_id, scheduled => true) " + POLICY_JOBS + " AND NOT j.scheduled"
+                + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + ")" : " AND j.proc_name LIKE 'policy%'") + " ORDER BY j.job_id")) {
             while (rs.next()) {
-                out.add(rs.getString(2).replace("policy_", "").replace('_', ' ') + " policy of " + rs.getString(3) + "." + rs.getString(4)
+                String proc = rs.getString(2);
+                String owner = rs.getString(3) == null ? "" : " of " + rs.getString(3) + "." + rs.getString(4);
+                out.add((proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc) + owner
                         + " (job " + rs.getInt(1) + ")");
+            }
+        }
+        if (listed) {
+            try (Statement st = tgt.createStatement()) {
+                st.execute("DELETE FROM " + TO_ENABLE);
             }
         }
         return out;

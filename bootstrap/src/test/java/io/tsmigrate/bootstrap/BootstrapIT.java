@@ -209,7 +209,7 @@ class BootstrapIT {
                     new TimescaleFeatures.Policy("policy_retention", "public", "metrics", Map.of("drop_after", "30 days")).item()), t, said::add, statements -> { });
             assertThat(said.get(0)).contains("Skipped 2 TimescaleDB features").contains("apache-licensed");
             assertThat(String.join("\n", said)).contains("ALTER TABLE \"public\".\"metrics\" SET (timescaledb.compress")
-                    .contains("add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '30 days')");
+                    .contains("SELECT add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '30 days', drop_created_before => NULL);");
         } finally {
             natives.stopExtraPostgres("apachetarget");
         }

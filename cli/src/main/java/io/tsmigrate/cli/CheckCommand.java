@@ -216,7 +216,7 @@ final class CheckCommand implements Callable<Integer> {
             for (io.tsmigrate.bootstrap.TimescaleFeatures.Item i : io.tsmigrate.bootstrap.TimescaleFeatures.read(s)) {
                 out.add(Check.fail("target", "needs Community edition", i.what() + " of the source needs TimescaleDB's Community edition; "
                         + "the target runs the Apache edition, which refuses it", "use a target with the Community edition, or remove it on "
-                        + "the source for the migration and recreate it later with: " + i.sql()));
+                        + "the source for the migration and recreate it later with: " + i.manual()));
             }
         } catch (SQLException e) {
             // Connection problems are reported by the source and target checks.

@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @ExtendWith(ServicesExtension.class)
 class CompressedSourceIT {
 
-    private static final String JOBS = "SELECT string_agg(proc_name || ' ' || hypertable_name || ' ' || scheduled, ', ' ORDER BY proc_name) "
-            + "FROM timescaledb_information.jobs WHERE proc_name LIKE 'policy%'";
+    private static final String JOBS = "SELECT string_agg(proc_name || ' ' || coalesce(hypertable_name, '-') || ' ' || scheduled, ', ' "
+            + "ORDER BY proc_name, hypertable_name) FROM timescaledb_information.jobs WHERE job_id >= 1000";
 
     @Test
     @DisplayName("compressed chunks and compression during the migration: the target ends equal, nothing doubled or lost")
@@ -66,6 +66,11 @@ class CompressedSourceIT {
             // Policies (far off, so they do not run during the test): recreated paused, switched on by cutover.
             st.execute("SELECT add_compression_policy('metrics', compress_after => INTERVAL '100 years')");
             st.execute("SELECT add_retention_policy('readings', drop_after => INTERVAL '100 years')");
+            // A reorder policy, a user-defined job, and a policy paused on the source (it stays paused on the target).
+            st.execute("SELECT add_reorder_policy('metrics', 'metrics_pkey')");
+            st.execute("CREATE PROCEDURE touch_job(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN PERFORM 1; END $$");
+            st.execute("SELECT add_job('touch_job', INTERVAL '100 years', config => '{\"note\": \"it''s mine\"}', initial_start => now() + INTERVAL '100 years')");
+            st.execute("SELECT alter_job(add_retention_policy('bulk', drop_after => INTERVAL '100 years'), scheduled => false)");
         }
         // An Apache-licensed target is refused, per feature, before anything is copied.
         io.tsmigrate.testkit.NativeServices natives = dbs.services().natives().orElseThrow();
@@ -98,7 +103,9 @@ class CompressedSourceIT {
                 for (String q : List.of(settings, compressed)) {
                     assertThat(one(t, q)).as(q).isEqualTo(one(s, q)).isNotNull();
                 }
-                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics false, policy_retention readings false");
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics false, policy_reorder metrics false, policy_retention bulk false, "
+                        + "policy_retention readings false, touch_job - false");
+                assertThat(one(t, "SELECT config::text FROM timescaledb_information.jobs WHERE proc_name = 'touch_job'")).isEqualTo("{\"note\": \"it's mine\"}");
                 // The partially compressed chunk is partial on the target too: the row after compression in its own table.
                 String chunk = "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' "
                         + "AND range_start = '2026-03-03 00:00+00'";
@@ -138,12 +145,14 @@ class CompressedSourceIT {
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
             assertThat(cutover.out()).contains("Dropped on the target as on the source: hypertable public.metrics: 1 chunks and 0 more rows before");
-            assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings");
+            assertThat(cutover.out()).contains("Enabled compression policy of public.metrics").contains("Enabled retention policy of public.readings")
+                    .contains("Enabled reorder policy of public.metrics").contains("Enabled job touch_job").doesNotContain("policy of public.bulk");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 for (String table : List.of("metrics", "readings", "bulk")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
-                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_retention readings true");
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_reorder metrics true, policy_retention bulk false, "
+                        + "policy_retention readings true, touch_job - true");
             }
         } finally {
             tsmigrate(args(ep, "clean", "--yes"));
