@@ -44,6 +44,7 @@ public final class RateBenchmark {
     private final Services services;
     private final PgEndpoint source;
     private final PgEndpoint target;
+    private final Migration migration;
     private final Path runDir;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong updated = new AtomicLong();
@@ -61,6 +62,7 @@ public final class RateBenchmark {
         this.services = services;
         this.source = services.source().withDatabase(DB);
         this.target = services.target().withDatabase(DB);
+        this.migration = new Migration(services, source, target, NAME);
         this.runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
     }
 
@@ -83,19 +85,13 @@ public final class RateBenchmark {
         Files.writeString(out.resolve("rate-benchmark.csv"), csv);
         Charts.rate(samples, out.resolve("rate-benchmark.png"));
         System.out.println(report);
-        b.cli("clean", "--yes");
+        b.migration.cli("clean", "--yes");
         System.exit(equal ? 0 : 1);
     }
 
     /** Fresh databases, the table, then bootstrap and start through the tsmigrate jar. */
     private void prepare() throws Exception {
-        for (PgEndpoint db : List.of(source, target)) {
-            try (Connection c = Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + DB + "' AND NOT active");
-                st.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
-                st.execute("CREATE DATABASE " + DB);
-            }
-        }
+        migration.freshDatabases();
         try (Connection c = Services.open(target); Statement st = c.createStatement()) {
             st.execute("CREATE EXTENSION timescaledb");
         }
@@ -103,23 +99,10 @@ public final class RateBenchmark {
             st.execute("CREATE TABLE ticks (device int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, tag text NOT NULL, "
                     + "PRIMARY KEY (device, ts))");
         }
-        cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
-        cli("start", "--kafka", services.kafkaBootstrap());
+        migration.cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
+        migration.cli("start", "--kafka", services.kafkaBootstrap());
     }
 
-    private void cli(String command, String... more) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/tsmigrate.jar", command,
-                "--source-url", source.jdbcUrl(), "--target-url", target.jdbcUrl(), "--connect", services.connectUrl(), "--name", NAME));
-        if (command.equals("bootstrap")) {
-            cmd.remove("--connect");
-            cmd.remove(services.connectUrl());
-        }
-        cmd.addAll(List.of(more));
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("tsmigrate " + command + " failed");
-        }
-    }
 
     private List<Step> measure(List<Integer> rates, int stepSeconds, List<Sample> samples) throws Exception {
         Thread load = new Thread(this::load, "load");

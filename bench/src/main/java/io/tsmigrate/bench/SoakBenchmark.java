@@ -49,6 +49,7 @@ public final class SoakBenchmark {
     private final NativeServices natives;
     private final PgEndpoint source;
     private final PgEndpoint target;
+    private final Migration migration;
     private final AtomicLong written = new AtomicLong();
     private volatile boolean loading = true;
     private volatile Exception loadFailure;
@@ -61,6 +62,7 @@ public final class SoakBenchmark {
         this.natives = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services"));
         this.source = services.source().withDatabase(DB);
         this.target = services.target().withDatabase(DB);
+        this.migration = new Migration(services, source, target, NAME);
     }
 
     public static void main(String[] args) throws Exception {
@@ -91,7 +93,7 @@ public final class SoakBenchmark {
             String report = report(samples, opts, seed, b.written.get(), drained, equal, b.loadFailure);
             Files.writeString(out.resolve("soak-benchmark.md"), report);
             System.out.println(report);
-            b.cli("clean", "--yes");
+            b.migration.cli("clean", "--yes");
             System.exit(equal && b.loadFailure == null ? 0 : 1);
         } finally {
             b.natives.stopWorker("connect2");
@@ -100,13 +102,7 @@ public final class SoakBenchmark {
 
     /** Fresh databases, the tables, then bootstrap and start through the tsmigrate jar. */
     private void prepare() throws Exception {
-        for (PgEndpoint db : List.of(source, target)) {
-            try (Connection c = Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + DB + "' AND NOT active");
-                st.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
-                st.execute("CREATE DATABASE " + DB);
-            }
-        }
+        migration.freshDatabases();
         try (Connection c = Services.open(source); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE ticks (dev int NOT NULL, ts timestamptz NOT NULL, val double precision, PRIMARY KEY (dev, ts))");
             st.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, balance numeric(14,2) NOT NULL DEFAULT 0, note text DEFAULT 'new', doc text)");
@@ -116,22 +112,10 @@ public final class SoakBenchmark {
             st.execute("INSERT INTO accounts SELECT i, i, NULL, CASE WHEN i % 3 = 0 THEN repeat(md5(i::text), 100) END FROM generate_series(1, 20000) i");
             st.execute("INSERT INTO ticks SELECT i % 50, '2026-01-01'::timestamptz + i * INTERVAL '1 second', i FROM generate_series(1, 200000) i");
         }
-        cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
-        cli("start", "--kafka", services.kafkaBootstrap(), "--topic-partitions", "2", "--sink-tasks", "3");
+        migration.cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
+        migration.cli("start", "--kafka", services.kafkaBootstrap(), "--topic-partitions", "2", "--sink-tasks", "3");
     }
 
-    private void cli(String command, String... more) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/tsmigrate.jar", command,
-                "--source-url", source.jdbcUrl(), "--target-url", target.jdbcUrl(), "--name", NAME));
-        if (!command.equals("bootstrap")) {
-            cmd.addAll(List.of("--connect", services.connectUrl()));
-        }
-        cmd.addAll(List.of(more));
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("tsmigrate " + command + " failed");
-        }
-    }
 
     private void run(int seconds, int rate, int faultEvery, Random random, int workerPort, List<Sample> samples) throws Exception {
         Thread load = new Thread(() -> load(rate, new Random(random.nextLong())), "load");

@@ -1,9 +1,5 @@
 package io.tsmigrate.bootstrap;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -112,7 +109,8 @@ final class CompressedCopy {
      * returns the rows copied. A chunk the source dropped since the snapshot (retention) has nothing to copy: cutover
      * drops what the source dropped.
      */
-    static long copy(Connection src, Connection tgt, Piece p, TableInfo t, boolean binary) throws SQLException {
+    static long copy(Connection src, Connection tgt, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved)
+            throws SQLException {
         if (Preflight.one(src, "SELECT to_regclass(" + Ident.literal(p.chunk()) + ")") == null) {
             return 0;
         }
@@ -131,8 +129,8 @@ final class CompressedCopy {
         // The chunk's own heap: every row of an uncompressed chunk, the not yet compressed rows of a partial one. A chunk
         // copied decompressed is read whole (TimescaleDB decompresses on the way).
         String only = p.compressed() != null ? "ONLY " : "";
-        long rows = stream(src, tgt, "COPY (SELECT " + cols + " FROM " + only + p.chunk() + ") TO STDOUT" + format,
-                "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format);
+        long rows = DataCopier.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + only + p.chunk() + ") TO STDOUT" + format,
+                "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format, bytesMoved);
         if (p.compressed() == null) {
             return rows;
         }
@@ -151,7 +149,8 @@ final class CompressedCopy {
             st.execute("CREATE TABLE " + table + " (" + columns.stream().map(c -> Ident.quote(c[0]) + " " + c[1]).collect(Collectors.joining(", ")) + ")");
         }
         String names = columns.stream().map(c -> Ident.quote(c[0])).collect(Collectors.joining(", "));
-        stream(src, tgt, "COPY (SELECT " + names + " FROM " + p.compressed() + ") TO STDOUT" + format, "COPY " + table + " (" + names + ") FROM STDIN" + format);
+        DataCopier.stream(src, tgt, "COPY (SELECT " + names + " FROM " + p.compressed() + ") TO STDOUT" + format, "COPY " + table + " (" + names + ") FROM STDIN" + format,
+                bytesMoved);
         String[] sizes = p.sizes().split(",", -1);
         StringBuilder call = new StringBuilder("SELECT _timescaledb_functions.create_compressed_chunk(" + Ident.literal(chunk) + "::regclass, "
                 + Ident.literal(table) + "::regclass");
@@ -162,31 +161,5 @@ final class CompressedCopy {
             st.execute(call.append(")").toString());
         }
         return rows + (sizes.length > 6 && sizes[6].matches("[0-9]+") ? Long.parseLong(sizes[6]) : 0);
-    }
-
-    /** Streams one COPY from the source into one COPY on the target; returns the rows written. */
-    private static long stream(Connection src, Connection tgt, String out, String in) throws SQLException {
-        CopyOut reader = src.unwrap(PGConnection.class).getCopyAPI().copyOut(out);
-        CopyIn writer;
-        try {
-            writer = tgt.unwrap(PGConnection.class).getCopyAPI().copyIn(in);
-        } catch (SQLException e) {
-            reader.cancelCopy();
-            throw e;
-        }
-        try {
-            byte[] buf;
-            while ((buf = reader.readFromCopy()) != null) {
-                writer.writeToCopy(buf, 0, buf.length);
-            }
-            return writer.endCopy();
-        } finally {
-            if (writer.isActive()) {
-                writer.cancelCopy();
-            }
-            if (reader.isActive()) {
-                reader.cancelCopy();
-            }
-        }
     }
 }

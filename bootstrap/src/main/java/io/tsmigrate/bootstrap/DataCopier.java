@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -105,8 +106,7 @@ final class DataCopier {
         TableInfo t = tables.get(piece.table());
         if (piece.chunk() != null) {
             try {
-                long rows = CompressedCopy.copy(src, tgt, piece, t, binary);
-                progress.bytes(piece.table(), piece.bytes());
+                long rows = CompressedCopy.copy(src, tgt, piece, t, binary, b -> progress.bytes(piece.table(), b));
                 progress.rows(piece.table(), rows);
                 StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
                 tgt.commit();
@@ -120,6 +120,23 @@ final class DataCopier {
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
         String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
+        try {
+            long rows = stream(src, tgt, out, in, b -> progress.bytes(piece.table(), b));
+            progress.rows(piece.table(), rows);
+            StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
+            tgt.commit();
+        } catch (SQLException e) {
+            tgt.rollback();
+            throw new SQLException("copying " + piece.table() + " (piece " + piece.no() + ") failed: " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    /**
+     * Streams {@code COPY ... TO STDOUT} on the source into {@code COPY ... FROM STDIN} on the target, a buffer at a
+     * time; reports the bytes moved every 8 MiB and at the end; returns the rows written. Both COPYs are cancelled when
+     * it fails; the caller rolls the target back.
+     */
+    static long stream(Connection src, Connection tgt, String out, String in, LongConsumer bytesMoved) throws SQLException {
         CopyOut reader = src.unwrap(PGConnection.class).getCopyAPI().copyOut(out);
         CopyIn writer;
         try {
@@ -135,24 +152,20 @@ final class DataCopier {
                 writer.writeToCopy(buf, 0, buf.length);
                 bytes += buf.length;
                 if (bytes > (8 << 20)) {
-                    progress.bytes(piece.table(), bytes);
+                    bytesMoved.accept(bytes);
                     bytes = 0;
                 }
             }
             long rows = writer.endCopy();
-            progress.bytes(piece.table(), bytes);
-            progress.rows(piece.table(), rows);
-            StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
-            tgt.commit();
-        } catch (SQLException e) {
+            bytesMoved.accept(bytes);
+            return rows;
+        } finally {
             if (writer.isActive()) {
                 writer.cancelCopy();
             }
             if (reader.isActive()) {
                 reader.cancelCopy();
             }
-            tgt.rollback();
-            throw new SQLException("copying " + piece.table() + " (piece " + piece.no() + ") failed: " + e.getMessage(), e.getSQLState(), e);
         }
     }
 }
