@@ -4,12 +4,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The benchmarks' command lines: {@code --name value} pairs over defaults. */
-final class Args {
+public final class Args {
 
     private Args() {
     }
 
-    static Map<String, String> parse(Map<String, String> defaults, String[] args) {
+    public static Map<String, String> parse(Map<String, String> defaults, String[] args) {
         Map<String, String> opts = new LinkedHashMap<>(defaults);
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i], args[i + 1]);

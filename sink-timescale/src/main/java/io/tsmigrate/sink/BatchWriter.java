@@ -7,7 +7,6 @@ import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -35,7 +34,6 @@ import java.util.Set;
 final class BatchWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
-    private static final int CHUNK_CHARS = 1 << 16;
 
     private final Connection connection;
     private final CopyManager copy;
@@ -218,47 +216,11 @@ final class BatchWriter {
 
     /** @param stagedKey for the staging table: positions of the key columns (their old-key cells follow); null for a direct COPY */
     private void copyRows(String sql, List<TableBatch.Pending> rows, List<Integer> columns, int[] stagedKey) throws SQLException {
-        boolean staged = stagedKey != null;
         CopyIn in = copy.copyIn(sql);
         try {
-            StringBuilder sb = new StringBuilder(CHUNK_CHARS + 4096);
-            for (TableBatch.Pending r : rows) {
-                boolean first = true;
-                StringBuilder keep = staged ? new StringBuilder() : null;
-                for (int p : columns) {
-                    if (!first) {
-                        sb.append('\t');
-                    }
-                    first = false;
-                    String cell = r.cells[p];
-                    if (cell == TableBatch.KEEP) {
-                        if (keep != null) {
-                            keep.append(keep.length() == 0 ? "{" : ",").append(p);
-                        }
-                        cell = null;
-                    }
-                    CopyText.appendCell(sb, cell);
-                }
-                if (staged) {
-                    sb.append('\t').append(r.stash != null ? 's' : r.delete ? 'd' : 'u').append('\t');
-                    sb.append(keep.length() == 0 ? "\\N" : keep.append('}'));
-                    for (int p : stagedKey) {
-                        sb.append('\t');
-                        CopyText.appendCell(sb, r.fromKey == null ? null : r.fromKey[p]);
-                    }
-                    sb.append('\t');
-                    CopyText.appendCell(sb, r.take);
-                    sb.append('\t');
-                    CopyText.appendCell(sb, r.stash);
-                }
-                sb.append('\n');
-                if (sb.length() >= CHUNK_CHARS) {
-                    flush(in, sb);
-                }
-            }
-            flush(in, sb);
+            CopyText.writeRows(rows, columns, stagedKey, in::writeToCopy);
             long n = in.endCopy();
-            if (!staged) {
+            if (stagedKey == null) {
                 rowsWritten += n;
             }
         } finally {
@@ -266,12 +228,6 @@ final class BatchWriter {
                 in.cancelCopy();
             }
         }
-    }
-
-    private static void flush(CopyIn in, StringBuilder sb) throws SQLException {
-        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-        in.writeToCopy(bytes, 0, bytes.length);
-        sb.setLength(0);
     }
 
     private int execute(String sql) throws SQLException {

@@ -1,40 +1,143 @@
 package io.tsmigrate.sink;
 
-/** PostgreSQL COPY text format: one line per row, tab-separated, {@code \N} for NULL. */
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * PostgreSQL COPY text format: one line per row, tab-separated, {@code \\N} for NULL, encoded as UTF-8 straight into
+ * one reused buffer that goes to the COPY in chunks (no String or byte array per chunk or cell).
+ */
 final class CopyText {
+
+    private static final int CHUNK_BYTES = 1 << 16;
+
+    /** Receives the encoded text a chunk at a time (a COPY's {@code writeToCopy}). */
+    interface Out {
+        void write(byte[] bytes, int offset, int length) throws SQLException;
+    }
+
+    private byte[] buf = new byte[CHUNK_BYTES + 4096];
+    private int len;
 
     private CopyText() {
     }
 
-    static void appendCell(StringBuilder sb, String value) {
-        if (value == null) {
-            sb.append("\\N");
-            return;
-        }
-        int n = value.length();
-        int first = 0;
-        while (first < n && !special(value.charAt(first))) {
-            first++;
-        }
-        if (first == n) {
-            // Most cells (numbers, times, short text) need no escaping: one bulk copy.
-            sb.append(value);
-            return;
-        }
-        sb.append(value, 0, first);
-        for (int i = first; i < n; i++) {
-            char ch = value.charAt(i);
-            switch (ch) {
-                case '\\' -> sb.append("\\\\");
-                case '\t' -> sb.append("\\t");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                default -> sb.append(ch);
+    /**
+     * Writes rows as COPY lines of the given columns; a kept cell ({@link TableBatch#KEEP}) is written as NULL.
+     *
+     * @param stagedKey for the staging table: positions of the key columns, whose old-key cells follow each row after
+     *                  the row's kind and its kept positions, then the key move it takes from and the one it is stashed
+     *                  under; null for a direct COPY into the table
+     */
+    static void writeRows(List<TableBatch.Pending> rows, List<Integer> columns, int[] stagedKey, Out out) throws SQLException {
+        CopyText text = new CopyText();
+        int[] cols = columns.stream().mapToInt(Integer::intValue).toArray();
+        for (TableBatch.Pending r : rows) {
+            StringBuilder keep = null;
+            for (int i = 0; i < cols.length; i++) {
+                if (i > 0) {
+                    text.put('\t');
+                }
+                int p = cols[i];
+                String cell = r.cells[p];
+                if (cell == TableBatch.KEEP) {
+                    if (stagedKey != null) {
+                        keep = keep == null ? new StringBuilder("{") : keep.append(',');
+                        keep.append(p);
+                    }
+                    cell = null;
+                }
+                text.cell(cell);
             }
+            if (stagedKey != null) {
+                text.put('\t');
+                text.put(r.stash != null ? 's' : r.delete ? 'd' : 'u');
+                text.put('\t');
+                text.cell(keep == null ? null : keep.append('}').toString());
+                for (int p : stagedKey) {
+                    text.put('\t');
+                    text.cell(r.fromKey == null ? null : r.fromKey[p]);
+                }
+                text.put('\t');
+                text.cell(r.take);
+                text.put('\t');
+                text.cell(r.stash);
+            }
+            text.put('\n');
+            if (text.len >= CHUNK_BYTES) {
+                out.write(text.buf, 0, text.len);
+                text.len = 0;
+            }
+        }
+        if (text.len > 0) {
+            out.write(text.buf, 0, text.len);
         }
     }
 
-    private static boolean special(char ch) {
-        return ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
+    /** Appends one cell, escaped, as UTF-8 (an unpaired surrogate becomes '?', as String.getBytes makes it). */
+    private void cell(String value) {
+        if (value == null) {
+            put('\\');
+            put('N');
+            return;
+        }
+        int n = value.length();
+        ensure(n * 3L);
+        byte[] b = buf;
+        int at = len;
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) {
+                switch (c) {
+                    case '\\' -> { b[at++] = '\\'; b[at++] = '\\'; }
+                    case '\t' -> { b[at++] = '\\'; b[at++] = 't'; }
+                    case '\n' -> { b[at++] = '\\'; b[at++] = 'n'; }
+                    case '\r' -> { b[at++] = '\\'; b[at++] = 'r'; }
+                    default -> b[at++] = (byte) c;
+                }
+            } else if (c < 0x800) {
+                b[at++] = (byte) (0xC0 | (c >> 6));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, value.charAt(++i));
+                    b[at++] = (byte) (0xF0 | (cp >> 18));
+                    b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[at++] = (byte) (0x80 | (cp & 0x3F));
+                } else {
+                    b[at++] = '?';
+                }
+            } else {
+                b[at++] = (byte) (0xE0 | (c >> 12));
+                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        len = at;
+    }
+
+    private void put(char ascii) {
+        ensure(1);
+        buf[len++] = (byte) ascii;
+    }
+
+    /** Room for {@code more} bytes (a cell's worst case: 3 bytes per char; an escape is 2, a surrogate pair 4 for 2). */
+    private void ensure(long more) {
+        if (len + more > buf.length) {
+            long size = Math.max(buf.length * 2L, len + more);
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("a COPY row of more than 2 GB");
+            }
+            buf = java.util.Arrays.copyOf(buf, (int) size);
+        }
+    }
+
+    /** Test hook: the COPY text of one cell. */
+    static String cellText(String value) {
+        CopyText text = new CopyText();
+        text.cell(value);
+        return new String(text.buf, 0, text.len, StandardCharsets.UTF_8);
     }
 }

@@ -2,7 +2,6 @@ package io.tsmigrate.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.data.Decimal;
@@ -16,12 +15,8 @@ import org.apache.kafka.connect.storage.Converter;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -249,7 +244,7 @@ public final class ExactJsonConverter implements Converter {
             int payloadStart = schemaEnd + PAYLOAD.length;
             try (JsonParser p = MAPPER.getFactory().createParser(value, payloadStart, value.length - payloadStart - 1)) {
                 p.nextToken();
-                return new SchemaAndValue(schema, read(schema, p));
+                return new SchemaAndValue(schema, PayloadReader.read(schema, p));
             }
         } catch (IOException | RuntimeException e) {
             throw new DataException("cannot read a JSON record of topic " + topic + ": " + e.getMessage(), e);
@@ -294,99 +289,6 @@ public final class ExactJsonConverter implements Converter {
         System.arraycopy(b, 0, out, a.length, b.length);
         System.arraycopy(c, 0, out, a.length + b.length, c.length);
         return out;
-    }
-
-    /** Reads one value of {@code schema}; the parser stands on its first token. */
-    private static Object read(Schema schema, JsonParser p) throws IOException {
-        JsonToken t = p.currentToken();
-        if (t == JsonToken.VALUE_NULL) {
-            // NULL is NULL: Debezium puts column defaults into the schema, so substituting would turn NULL into the DEFAULT.
-            return schema.isOptional() ? null : schema.defaultValue();
-        }
-        String name = schema.name();
-        if (name != null) {
-            switch (name) {
-                case Decimal.LOGICAL_NAME -> {
-                    int scale = Integer.parseInt(schema.parameters().get(Decimal.SCALE_FIELD));
-                    return t == JsonToken.VALUE_STRING ? new BigDecimal(new BigInteger(p.getBinaryValue()), scale) : p.getDecimalValue().setScale(scale);
-                }
-                case org.apache.kafka.connect.data.Date.LOGICAL_NAME -> {
-                    return new java.util.Date(p.getLongValue() * 86_400_000L);
-                }
-                case org.apache.kafka.connect.data.Time.LOGICAL_NAME, org.apache.kafka.connect.data.Timestamp.LOGICAL_NAME -> {
-                    return new java.util.Date(p.getLongValue());
-                }
-                default -> { }
-            }
-        }
-        return switch (schema.type()) {
-            case INT8 -> (byte) p.getIntValue();
-            case INT16 -> (short) p.getIntValue();
-            case INT32 -> p.getIntValue();
-            case INT64 -> p.getLongValue();
-            case FLOAT32 -> t == JsonToken.VALUE_STRING ? (float) special(p.getText()) : p.getFloatValue();
-            case FLOAT64 -> t == JsonToken.VALUE_STRING ? special(p.getText()) : p.getDoubleValue();
-            case BOOLEAN -> p.getBooleanValue();
-            case STRING -> p.getText();
-            case BYTES -> p.getBinaryValue();
-            case ARRAY -> {
-                List<Object> list = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(read(schema.valueSchema(), p));
-                }
-                yield list;
-            }
-            case MAP -> map(schema, p);
-            case STRUCT -> {
-                Struct s = new Struct(schema);
-                List<Field> fields = schema.fields();
-                int next = 0;
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    // Fields come in the schema's order (JsonConverter writes them so): try the next one before a lookup.
-                    String fieldName = p.currentName();
-                    Field f = next < fields.size() && fields.get(next).name().equals(fieldName) ? fields.get(next) : schema.field(fieldName);
-                    next = f == null ? next : f.index() + 1;
-                    p.nextToken();
-                    if (f == null) {
-                        p.skipChildren();
-                    } else {
-                        s.put(f, read(f.schema(), p));
-                    }
-                }
-                yield s;
-            }
-        };
-    }
-
-    private static Map<Object, Object> map(Schema schema, JsonParser p) throws IOException {
-        Map<Object, Object> m = new LinkedHashMap<>();
-        if (p.currentToken() == JsonToken.START_OBJECT) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String k = p.currentName();
-                p.nextToken();
-                m.put(k, read(schema.valueSchema(), p));
-            }
-        } else {
-            // Maps with non-string keys are arrays of [key, value] pairs.
-            while (p.nextToken() == JsonToken.START_ARRAY) {
-                p.nextToken();
-                Object k = read(schema.keySchema(), p);
-                p.nextToken();
-                Object v = read(schema.valueSchema(), p);
-                p.nextToken();
-                m.put(k, v);
-            }
-        }
-        return m;
-    }
-
-    private static double special(String text) {
-        return switch (text) {
-            case "NaN" -> Double.NaN;
-            case "Infinity" -> Double.POSITIVE_INFINITY;
-            case "-Infinity" -> Double.NEGATIVE_INFINITY;
-            default -> throw new DataException("expected a number, got \"" + text + "\"");
-        };
     }
 
     /** Where the schema object that follows {@code {"schema":} ends, or -1 when the record is laid out otherwise. */

@@ -316,7 +316,11 @@ final class TableBatch {
         if (keyPositions.length == 1 && keyCells[keyPositions[0]] != null) {
             return keyCells[keyPositions[0]];
         }
-        StringBuilder sb = new StringBuilder();
+        int size = keyPositions.length;
+        for (int p : keyPositions) {
+            size += keyCells[p] == null ? 1 : keyCells[p].length();
+        }
+        StringBuilder sb = new StringBuilder(size);
         for (int p : keyPositions) {
             sb.append(keyCells[p] == null ? "\u0002" : keyCells[p]).append('\u0001');
         }

@@ -101,7 +101,7 @@ final class ValueRenderer {
             }
         }
         return switch (schema.type()) {
-            case INT8, INT16, INT32, INT64 -> target.category() == 'B' ? Boolean.toString(((Number) value).longValue() != 0) : value.toString();
+            case INT8, INT16, INT32, INT64 -> target.category() == 'B' ? Boolean.toString(((Number) value).longValue() != 0) : integer(((Number) value).longValue());
             case FLOAT32 -> "numeric".equals(target.typeName()) ? numeric(((Number) value).floatValue()) : floating(((Number) value).floatValue());
             case FLOAT64 -> "numeric".equals(target.typeName()) ? numeric(((Number) value).doubleValue()) : floating(((Number) value).doubleValue());
             case BOOLEAN -> "bit".equals(target.typeName()) || "varbit".equals(target.typeName()) ? ((Boolean) value ? "1" : "0")
@@ -158,6 +158,13 @@ final class ValueRenderer {
             }
         }
         return sb.append('}').toString();
+    }
+
+    /** Small integers (ids, counts, codes) come often: their text is made once. */
+    private static final String[] SMALL_INTEGERS = java.util.stream.IntStream.range(0, 1024).mapToObj(Integer::toString).toArray(String[]::new);
+
+    static String integer(long n) {
+        return n >= 0 && n < SMALL_INTEGERS.length ? SMALL_INTEGERS[(int) n] : Long.toString(n);
     }
 
     static String floating(double d) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,11 +79,32 @@ class ValueRendererTest {
 
     @Test
     void copy_text_escapes_what_copy_would_misread() {
-        StringBuilder sb = new StringBuilder();
-        CopyText.appendCell(sb, "a\tb\nc\\d\re");
-        sb.append('|');
-        CopyText.appendCell(sb, null);
-        assertThat(sb.toString()).isEqualTo("a\\tb\\nc\\\\d\\re|\\N");
+        assertThat(CopyText.cellText("a\tb\nc\\d\re")).isEqualTo("a\\tb\\nc\\\\d\\re");
+        assertThat(CopyText.cellText(null)).isEqualTo("\\N");
+    }
+
+    @Test
+    void copy_text_is_the_utf8_that_string_encoding_gives() throws Exception {
+        for (String s : List.of("", "plain", "é ü ß", "日本語", "emoji \uD83D\uDE00 pair", "unpaired \uD800 high", "unpaired \uDC00 low", "end \uD83D")) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            TableBatch.Pending row = new TableBatch.Pending(new String[] {s, null}, false, true, null);
+            CopyText.writeRows(List.of(row), List.of(0, 1), null, out::write);
+            assertThat(out.toByteArray()).as(s).isEqualTo((s + "\t\\N\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void copy_text_of_many_rows_spans_chunks_whole() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        List<TableBatch.Pending> rows = new java.util.ArrayList<>();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            String big = i % 1000 == 0 ? "x".repeat(100_000) : "row " + i;
+            rows.add(new TableBatch.Pending(new String[] {big, TableBatch.KEEP}, false, true, null));
+            expected.append(big).append("\t\\N\n");
+        }
+        CopyText.writeRows(rows, List.of(0, 1), null, out::write);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(expected.toString());
     }
 
     @Test
