@@ -17,7 +17,7 @@ final class ChunkInterval {
     }
 
     static String derive(Connection src, BootstrapPlan.HypertableSpec h) throws SQLException {
-        String table = Ident.table(h.schemaName(), h.tableName());
+        String table = Ident.qualified(h.schemaName(), h.tableName());
         String col = Ident.quote(h.timeColumn());
         String type = Preflight.one(src, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = " + Ident.literal(table)
                 + "::regclass AND attname = " + Ident.literal(h.timeColumn()));

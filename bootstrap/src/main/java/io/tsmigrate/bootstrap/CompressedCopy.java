@@ -144,7 +144,7 @@ final class CompressedCopy {
                 }
             }
         }
-        String table = Ident.table("_timescaledb_internal", "tsm_" + p.compressed().replaceAll("^.*\\.\"?|\"$", ""));
+        String table = Ident.qualified("_timescaledb_internal", "tsm_" + p.compressed().replaceAll("^.*\\.\"?|\"$", ""));
         try (Statement st = tgt.createStatement()) {
             st.execute("CREATE TABLE " + table + " (" + columns.stream().map(c -> Ident.quote(c[0]) + " " + c[1]).collect(Collectors.joining(", ")) + ")");
         }

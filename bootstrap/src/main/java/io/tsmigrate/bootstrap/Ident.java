@@ -18,8 +18,4 @@ public final class Ident {
     public static String literal(String value) {
         return '\'' + value.replace("'", "''") + '\'';
     }
-
-    public static String table(String schema, String table) {
-        return quote(schema) + "." + quote(table);
-    }
 }

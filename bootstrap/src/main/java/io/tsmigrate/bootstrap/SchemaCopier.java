@@ -58,10 +58,10 @@ final class SchemaCopier {
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
             String interval = h.chunkInterval() != null ? h.chunkInterval() : ChunkInterval.derive(src, h);
             String by = interval.matches("\\d+") ? interval : "INTERVAL " + Ident.literal(interval);
-            script.append("SELECT ").append(ts).append("create_hypertable(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+            script.append("SELECT ").append(ts).append("create_hypertable(").append(Ident.literal(Ident.qualified(h.schemaName(), h.tableName())))
                     .append("::regclass, ").append(ts).append("by_range(").append(Ident.literal(h.timeColumn())).append(", ").append(by).append("), create_default_indexes => false);\n");
             if (h.partitionColumn() != null) {
-                script.append("SELECT ").append(ts).append("add_dimension(").append(Ident.literal(Ident.table(h.schemaName(), h.tableName())))
+                script.append("SELECT ").append(ts).append("add_dimension(").append(Ident.literal(Ident.qualified(h.schemaName(), h.tableName())))
                         .append("::regclass, ").append(ts).append("by_hash(").append(Ident.literal(h.partitionColumn())).append(", ")
                         .append(h.partitions() == null ? 4 : h.partitions()).append("));\n");
             }

@@ -28,7 +28,7 @@ public record TableInfo(String schema, String name, long bytes, long heapPages, 
     }
 
     public String qualified() {
-        return Ident.table(schema, name);
+        return Ident.qualified(schema, name);
     }
 
     public String id() {

@@ -62,7 +62,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (endpoints.targetUrl != null) {
             String license = license(endpoints.target());
-            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot()));
+            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs));
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
@@ -154,7 +154,7 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Check> target(Db target, int sourceVersion, String license, String slot) {
+    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs) {
         List<Check> out = new ArrayList<>();
         try (Connection c = target.open("tsmigrate-check")) {
             int version = Integer.parseInt(one(c, "SHOW server_version_num"));
@@ -190,8 +190,11 @@ final class CheckCommand implements Callable<Integer> {
             }
             int max = Integer.parseInt(one(c, "SHOW max_connections"));
             int used = Integer.parseInt(one(c, "SELECT count(*) FROM pg_stat_activity"));
-            out.add(max - used >= 4 ? Check.ok("target", "max_connections", (max - used) + " free of " + max)
-                    : Check.fail("target", "max_connections", "only " + (max - used) + " free connections", "raise max_connections"));
+            // The bootstrap holds one connection per copy job plus its own; the sink task and cutover's checks one more each.
+            int need = jobs + 2;
+            out.add(max - used >= need ? Check.ok("target", "max_connections", (max - used) + " free of " + max + ", " + need + " needed with --jobs " + jobs)
+                    : Check.fail("target", "max_connections", "only " + (max - used) + " free connections, " + need + " needed with --jobs " + jobs,
+                    "raise max_connections on the target, or run with fewer --jobs"));
             String other = one(c, "SELECT to_regclass('tsmigrate.bootstrap_state')") == null ? null
                     : one(c, "SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> " + io.tsmigrate.bootstrap.Ident.literal(slot));
             if (other != null) {

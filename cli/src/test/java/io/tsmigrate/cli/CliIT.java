@@ -161,10 +161,13 @@ class CliIT {
         List<String> ep = endpoints(dbs);
         String prefix = "cli" + Integer.toHexString(dbs.name().hashCode());
         AtomicBoolean writing = new AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> writeFailed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
         Thread writer = new Thread(() -> {
             try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
                 int n = 0;
                 while (writing.get()) {
+                    writes.incrementAndGet();
                     st.execute("INSERT INTO accounts (owner, balance) VALUES ('live', " + n + ")");
                     st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = " + (1 + n % 1000));
                     st.execute("INSERT INTO readings VALUES ('2026-02-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 5) + ", " + n + ")");
@@ -173,7 +176,7 @@ class CliIT {
                     Thread.sleep(5);
                 }
             } catch (Exception e) {
-                throw new IllegalStateException(e);
+                writeFailed.set(e);
             }
         });
         writer.start();
@@ -189,6 +192,9 @@ class CliIT {
         assertThat(status.out()).contains("\"connector " + prefix + "-source\":\"RUNNING").contains("sink records applied");
         writing.set(false);
         writer.join();
+        // The load must have run the whole time: a writer that died early would leave nothing to catch up.
+        assertThat(writeFailed.get()).as("the write load failed").isNull();
+        assertThat(writes.get()).as("write-load rounds").isGreaterThan(10);
         Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
         assertThat(cutover.code()).as(cutover.out()).isZero();
         System.out.println(cutover.out());

@@ -17,7 +17,6 @@ import java.util.List;
 
 import static io.tsmigrate.cli.CliIT.tsmigrate;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * A source and a target that take TLS connections only (pg_hba {@code hostssl}), with a CA and server certificate
@@ -31,7 +30,7 @@ class TlsIT {
     @Test
     @DisplayName("verify-full with sslrootcert: migrate and cutover over TLS only, exact; a wrong CA is refused by check, naming the fix")
     void migrates_over_verify_full(TestDatabases dbs) throws Exception {
-        assumeThat(dbs.services().natives()).as("TLS servers need the native services").isPresent();
+        assertThat(dbs.services().natives()).as("TLS servers need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
         TlsFiles tls = TlsFiles.create(natives.sharedDir().resolve("tls-" + Integer.toHexString(dbs.name().hashCode())));
         int port = dbs.services().source().port() + 21;

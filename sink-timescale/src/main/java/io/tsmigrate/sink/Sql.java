@@ -22,8 +22,4 @@ final class Sql {
     static String idents(List<String> names) {
         return names.stream().map(Sql::ident).collect(Collectors.joining(", "));
     }
-
-    static String prefixed(String alias, List<String> names) {
-        return names.stream().map(n -> alias + "." + ident(n)).collect(Collectors.joining(", "));
-    }
 }

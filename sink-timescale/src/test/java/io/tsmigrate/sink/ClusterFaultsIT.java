@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * A distributed Connect cluster of two workers on loopback, the sink with two tasks over the change topics (each
@@ -33,7 +32,7 @@ class ClusterFaultsIT {
     @Test
     @DisplayName("two workers, two sink tasks: a worker killed, one joining, one leaving, during a mixed load: equal, nothing doubled")
     void worker_faults_during_a_mixed_load(TestDatabases dbs) throws Exception {
-        assumeThat(dbs.services().natives()).as("cluster tests need the native services").isPresent();
+        assertThat(dbs.services().natives()).as("cluster tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
         long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
         System.out.println("[ClusterFaultsIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
@@ -69,7 +68,7 @@ class ClusterFaultsIT {
     @Test
     @DisplayName("topics in three partitions, three sink tasks: key changes across partitions keep their large values, a TRUNCATE waits for every partition, a worker killed: equal")
     void spread_over_partitions(TestDatabases dbs) throws Exception {
-        assumeThat(dbs.services().natives()).as("cluster tests need the native services").isPresent();
+        assertThat(dbs.services().natives()).as("cluster tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
         long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
         System.out.println("[ClusterFaultsIT] spread seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");

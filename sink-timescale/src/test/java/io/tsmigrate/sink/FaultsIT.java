@@ -14,7 +14,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Faults while the sink writes: the Connect worker killed with SIGKILL and restarted, the target database
@@ -163,7 +162,7 @@ class FaultsIT {
     }
 
     private static NativeServices natives(TestDatabases dbs) {
-        assumeThat(dbs.services().natives()).as("fault tests need the native services").isPresent();
+        org.assertj.core.api.Assertions.assertThat(dbs.services().natives()).as("fault tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         return dbs.services().natives().orElseThrow();
     }
 
