@@ -264,8 +264,14 @@ public final class SinkBenchmark {
         c.put("connection.url", target.jdbcUrl());
         c.put("batch.size", System.getProperty("bench.batch-size", "10000"));
         c.put("consumer.override.max.poll.records", System.getProperty("bench.max-poll-records", "5000"));
-        c.put("consumer.override.fetch.max.bytes", "104857600");
-        c.put("consumer.override.max.partition.fetch.bytes", "52428800");
+        // -Dbench.fetch=P,M sets max.partition.fetch.bytes and fetch.max.bytes (the template leaves Kafka's defaults).
+        String fetch = System.getProperty("bench.fetch");
+        if (fetch != null) {
+            c.put("consumer.override.max.partition.fetch.bytes", fetch.split(",")[0]);
+            c.put("consumer.override.fetch.max.bytes", fetch.split(",")[1]);
+        }
+        c.put("consumer.override.fetch.min.bytes", "65536");
+        c.put("consumer.override.fetch.max.wait.ms", "100");
         c.put("consumer.override.auto.offset.reset", "earliest");
         return c;
     }
