@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -251,28 +252,29 @@ public final class SinkBenchmark {
         return run;
     }
 
+    /**
+     * Ours as connectors/sink-timescale.json ships it, read from that file. -Dbench.fast-converter=false reads with
+     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.max-poll-records and -Dbench.fetch=P,M
+     * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) try other settings.
+     */
     private Map<String, String> ours(String topic) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", "io.tsmigrate.sink.TimescaleSinkConnector");
-        // As connectors/sink-timescale.json ships it; -Dbench.fast-converter=false reads with Kafka's JsonConverter instead.
-        if (!"false".equals(System.getProperty("bench.fast-converter"))) {
-            c.put("key.converter", "io.tsmigrate.sink.ExactJsonConverter");
-            c.put("value.converter", "io.tsmigrate.sink.ExactJsonConverter");
-            c.put("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        Map<String, String> c = new LinkedHashMap<>(io.tsmigrate.testkit.TestDatabases.shippedSettings("sink-timescale"));
+        if ("false".equals(System.getProperty("bench.fast-converter"))) {
+            c.remove("key.converter");
+            c.remove("value.converter");
+            c.remove("value.converter.replace.null.with.default");
+            c.remove("header.converter");
         }
+        c.put("tasks.max", "1");
         c.put("topics", topic);
         c.put("connection.url", target.jdbcUrl());
-        c.put("batch.size", System.getProperty("bench.batch-size", "10000"));
-        c.put("consumer.override.max.poll.records", System.getProperty("bench.max-poll-records", "5000"));
-        // -Dbench.fetch=P,M sets max.partition.fetch.bytes and fetch.max.bytes (the template leaves Kafka's defaults).
+        Optional.ofNullable(System.getProperty("bench.batch-size")).ifPresent(v -> c.put("batch.size", v));
+        Optional.ofNullable(System.getProperty("bench.max-poll-records")).ifPresent(v -> c.put("consumer.override.max.poll.records", v));
         String fetch = System.getProperty("bench.fetch");
         if (fetch != null) {
             c.put("consumer.override.max.partition.fetch.bytes", fetch.split(",")[0]);
             c.put("consumer.override.fetch.max.bytes", fetch.split(",")[1]);
         }
-        c.put("consumer.override.fetch.min.bytes", "65536");
-        c.put("consumer.override.fetch.max.wait.ms", "100");
-        c.put("consumer.override.auto.offset.reset", "earliest");
         return c;
     }
 

@@ -271,22 +271,7 @@ final class CatchUp implements AutoCloseable {
 
     /** The sink's committed offsets in the target (empty before its first commit). */
     Map<TopicPartition, Long> applied(Connection target) throws SQLException {
-        Map<TopicPartition, Long> applied = new HashMap<>();
-        try (Statement st = target.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return applied;
-                }
-            }
-            try (ResultSet rs = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM tsmigrate.sink_offsets WHERE connector = "
-                    + Ident.literal(names.sinkConnector()))) {
-                while (rs.next()) {
-                    applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
-                }
-            }
-        }
-        return applied;
+        return new SinkState(names.sinkConnector()).applied(target);
     }
 
     private void waitOrFail(Instant deadline, String what) throws InterruptedException {

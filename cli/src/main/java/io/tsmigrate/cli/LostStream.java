@@ -3,9 +3,7 @@ package io.tsmigrate.cli;
 import io.tsmigrate.bootstrap.Ident;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /**
  * Streaming of a migration started before, and its connectors are gone (deleted, a rebuilt Connect cluster, a lost
@@ -31,8 +29,8 @@ final class LostStream {
     /** The refusal: where the slot and the sink stand, and the safe ways on. */
     static CliException refusal(Endpoints endpoints, Names names, String startedAt) {
         String sink;
-        try (Connection t = endpoints.target().open("tsmigrate-start"); Statement st = t.createStatement()) {
-            sink = applied(st, names);
+        try (Connection t = endpoints.target().open("tsmigrate-start")) {
+            sink = new SinkState(names.sinkConnector()).describe(t);
         } catch (SQLException e) {
             sink = "(unknown: " + e.getMessage() + ")";
         }
@@ -90,30 +88,12 @@ final class LostStream {
         if (row != null && !SlotRow.lost(row)) {
             return;
         }
-        String sink;
-        try (Statement st = target.createStatement()) {
-            sink = applied(st, names);
-        }
+        String sink = new SinkState(names.sinkConnector()).describe(target);
         String what = row == null ? "does not exist (dropped)"
                 : "was invalidated (" + (SlotRow.reason(row) == null ? "wal_status lost" : SlotRow.reason(row)) + ") after confirming "
                         + row.path("confirmed_flush_lsn").asText("none");
         throw new CliException("the replication slot " + names.slot() + " " + what + "; the sink has applied " + sink + ". Changes after the "
                 + "loss were never streamed, so the target cannot be made equal: nothing was stopped or changed. Start the migration over "
                 + "(tsmigrate clean, then migrate; raise max_slot_wal_keep_size if WAL removal lost it)");
-    }
-
-    private static String applied(Statement st, Names names) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT count(*), max(source_commit_lsn), max(to_timestamp(source_ts_ms / 1000.0))::text "
-                + "FROM tsmigrate.sink_offsets WHERE connector = " + Ident.literal(names.sinkConnector()))) {
-            rs.next();
-            if (rs.getLong(1) == 0 || rs.getObject(2) == null) {
-                return "nothing";
-            }
-            long lsn = rs.getLong(2);
-            return "up to source LSN " + Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xffffffffL).toUpperCase()
-                    + " (source time " + rs.getString(3) + ")";
-        } catch (SQLException noSinkState) {
-            return "nothing recorded";
-        }
     }
 }

@@ -6,9 +6,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,30 +80,22 @@ final class StatusCommand implements Callable<Integer> {
                 s.put("WARNING task" + (i == 0 ? "" : " " + (i + 1)), problems.get(i));
             }
         }
-        try (Connection t = endpoints.target().open("tsmigrate-status"); Statement st = t.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.sink_offsets') IS NOT NULL")) {
-                rs.next();
-                if (rs.getBoolean(1)) {
-                    try (ResultSet r2 = st.executeQuery("SELECT count(*), coalesce(sum(kafka_offset + 1), 0), "
-                            + "(extract(epoch FROM max(updated_at)) * 1000 - max(source_ts_ms))::bigint, max(updated_at) FROM tsmigrate.sink_offsets "
-                            + "WHERE connector = " + io.tsmigrate.bootstrap.Ident.literal(names.sinkConnector()))) {
-                        r2.next();
-                        long applied = r2.getLong(2);
-                        long now = System.nanoTime();
-                        s.put("sink partitions", r2.getLong(1));
-                        s.put("sink records applied", applied);
-                        if (lastApplied >= 0 && now > lastSampled) {
-                            s.put("sink records/s", Math.round((applied - lastApplied) / ((now - lastSampled) / 1e9)));
-                        }
-                        lastApplied = applied;
-                        lastSampled = now;
-                        s.put("sink lag (ms)", r2.getObject(3));
-                        s.put("sink last commit", r2.getString(4));
-                    }
-                    kafkaLag(t, s);
-                } else {
-                    s.put("sink records applied", "0 (the sink has not opened a topic yet)");
+        try (Connection t = endpoints.target().open("tsmigrate-status")) {
+            SinkState.Totals totals = new SinkState(names.sinkConnector()).totals(t);
+            if (totals != null) {
+                long now = System.nanoTime();
+                s.put("sink partitions", totals.partitions());
+                s.put("sink records applied", totals.records());
+                if (lastApplied >= 0 && now > lastSampled) {
+                    s.put("sink records/s", Math.round((totals.records() - lastApplied) / ((now - lastSampled) / 1e9)));
                 }
+                lastApplied = totals.records();
+                lastSampled = now;
+                s.put("sink lag (ms)", totals.lagMs());
+                s.put("sink last commit", totals.lastCommit());
+                kafkaLag(t, s);
+            } else {
+                s.put("sink records applied", "0 (the sink has not opened a topic yet)");
             }
             RangeState.summary(t).forEach((table, v) -> s.put("verified " + table, v));
         }

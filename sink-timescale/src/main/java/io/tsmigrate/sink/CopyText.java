@@ -1,6 +1,5 @@
 package io.tsmigrate.sink;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -132,12 +131,5 @@ final class CopyText {
             }
             buf = java.util.Arrays.copyOf(buf, (int) size);
         }
-    }
-
-    /** Test hook: the COPY text of one cell. */
-    static String cellText(String value) {
-        CopyText text = new CopyText();
-        text.cell(value);
-        return new String(text.buf, 0, text.len, StandardCharsets.UTF_8);
     }
 }

@@ -9,6 +9,8 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -20,25 +22,33 @@ import java.util.Map;
 /**
  * Reads the payload of a JsonConverter record straight into Connect values of a known schema, as JsonConverter
  * would (NULL stays NULL; NaN and ±Infinity written as strings are read back). It allocates little per record, since
- * a sink reads millions of them: a short string equal to the one the same field held in this thread's previous
- * record is that same String (Debezium's source block repeats its version, connector, database, schema and table
- * names in every record, and time-ordered rows repeat their timestamps).
- *
- * <p>Values go into structs through {@code Struct.put}, whose validation in Kafka 4 builds a message string per call
- * (about a third of what reading a Debezium record allocates). Filling the struct's value array directly removed that,
- * but with it {@code FaultsIT#walsender_terminated} lost rows under seed 18309771277662 (2 of 2 runs; 3 of 3 passed
- * without it) for a reason not yet found, so it is not used.
- *
+ * a sink reads millions of them:
+ * <ul>
+ *   <li>a struct's values go into it directly. {@code Struct.put} validates each value against its schema and, in
+ *       Kafka 4, builds a message string for every call (a third of what reading a Debezium record allocated); the
+ *       values read here have their schema's types by construction, so only a NULL in a required field goes through
+ *       {@code put} (which refuses it). Where the struct's layout is not the expected one, every value goes through
+ *       {@code put};</li>
+ *   <li>a short string equal to the one the same field held in this thread's previous record is that same String
+ *       (Debezium's source block repeats its version, connector, database, schema and table names in every record,
+ *       and time-ordered rows repeat their timestamps).</li>
+ * </ul>
  * Thread-safe.
  */
 final class PayloadReader {
 
     private static final int SHORT_STRING = 64;
     private static final int REMEMBERED_FIELDS = 4096;
+    private static final VarHandle VALUES = valuesHandle();
     /** Per thread: each struct field's last short string (fields by identity: a converter keeps one schema per version). */
     private static final ThreadLocal<Map<Field, String>> LAST = ThreadLocal.withInitial(IdentityHashMap::new);
 
     private PayloadReader() {
+    }
+
+    /** Whether struct values are filled directly (false: through {@code Struct.put}, a Kafka whose Struct changed). */
+    static boolean direct() {
+        return VALUES != null;
     }
 
     /** Reads one value of {@code schema}; the parser stands on its first token. */
@@ -97,6 +107,7 @@ final class PayloadReader {
     private static Struct struct(Schema schema, JsonParser p, Map<Field, String> last) throws IOException {
         Struct s = new Struct(schema);
         List<Field> fields = schema.fields();
+        Object[] values = values(s, fields.size());
         int next = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             // Fields come in the schema's order (JsonConverter writes them so): try the next one before a lookup.
@@ -108,9 +119,35 @@ final class PayloadReader {
                 p.skipChildren();
                 continue;
             }
-            s.put(f, read(f.schema(), f, p, last));
+            Object v = read(f.schema(), f, p, last);
+            if (values == null || (v == null && !f.schema().isOptional())) {
+                s.put(f, v);
+            } else {
+                values[f.index()] = v;
+            }
         }
         return s;
+    }
+
+    /** The struct's value array when it is laid out as expected (one slot per field), else null. */
+    private static Object[] values(Struct s, int fields) {
+        if (VALUES == null) {
+            return null;
+        }
+        Object[] values = (Object[]) VALUES.get(s);
+        return values != null && values.length == fields ? values : null;
+    }
+
+    private static VarHandle valuesHandle() {
+        try {
+            VarHandle h = MethodHandles.privateLookupIn(Struct.class, MethodHandles.lookup()).findVarHandle(Struct.class, "values", Object[].class);
+            Schema probe = org.apache.kafka.connect.data.SchemaBuilder.struct().field("a", Schema.OPTIONAL_INT32_SCHEMA).build();
+            Struct s = new Struct(probe);
+            ((Object[]) h.get(s))[0] = 7;
+            return Integer.valueOf(7).equals(s.get("a")) ? h : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The text of a string token; the field's previous String when it has the same characters. */

@@ -143,6 +143,36 @@ class ChangeShapesIT {
         p.stop();
     }
 
+    /**
+     * A transaction that began before another one committed, and commits after it, while Debezium is restarted in
+     * between: the stored offset is the short transaction's COMMIT, whose position (the end of its commit record) is
+     * also the position of the long transaction's next change when that was written right after it. Debezium 3.6.1's
+     * resume search takes that change for the last one processed and resumes after it, so the long transaction's
+     * earlier changes are never sent (found by FaultsIT#walsender_terminated, 19,150 rows of a 20,000-row INSERT).
+     */
+    @Test
+    @DisplayName("restarted after a commit made inside a longer open transaction: the longer one arrives whole")
+    void restarted_after_a_commit_inside_a_longer_transaction(TestDatabases dbs) throws Exception {
+        try (Pipeline p = pipeline(dbs, "shapesopen", ExactJsonConverter.class.getName());
+                java.sql.Connection longer = dbs.openSource(); java.sql.Connection shorter = dbs.openSource();
+                java.sql.Statement l = longer.createStatement(); java.sql.Statement s = shorter.createStatement()) {
+            longer.setAutoCommit(false);
+            for (int round = 0; round < 3; round++) {
+                l.execute("INSERT INTO loose SELECT g, 'long " + round + "', '2026-01-01' FROM generate_series(1, 1000) g");
+                // The short transaction commits, and the long one writes its next change right after that commit.
+                s.execute("INSERT INTO loose VALUES (-1, 'short " + round + "', '2026-01-02')");
+                l.execute("INSERT INTO loose SELECT g, 'long " + round + " after', '2026-01-01' FROM generate_series(1, 1000) g");
+                // Once the short one is applied, its COMMIT is the last offset Debezium produced: a graceful restart stores it.
+                p.awaitTarget(Duration.ofSeconds(60), "SELECT count(*) FROM loose WHERE label = 'short " + round + "'", "1");
+                restartSource(dbs, p);
+                dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(60));
+                Thread.sleep(2000);
+                longer.commit();
+            }
+            p.awaitEqual(Duration.ofSeconds(120), "loose");
+        }
+    }
+
     /** Sets (or with null removes) a broker quota on the bytes a Kafka client may produce per second. */
     private static void quota(TestDatabases dbs, String clientId, Double bytesPerSecond) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(

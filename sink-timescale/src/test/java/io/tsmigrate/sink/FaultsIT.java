@@ -27,34 +27,34 @@ class FaultsIT {
     @DisplayName("kill -9 of the Connect worker while the sink writes, then a restart: equal, no duplicate even without a key")
     void connect_worker_killed(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
-        Pipeline p = pipeline(dbs, "kill");
-        try (Writer w = new Writer(p)) {
-            Thread.sleep(4000);
-            natives.kill("connect");
-            Thread.sleep(2000);
-            natives.start("connect");
-            dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
-            Thread.sleep(4000);
+        try (Pipeline p = pipeline(dbs, "kill")) {
+            try (Writer w = new Writer(p)) {
+                Thread.sleep(4000);
+                natives.kill("connect");
+                Thread.sleep(2000);
+                natives.start("connect");
+                dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
+                Thread.sleep(4000);
+            }
+            p.awaitEqual(Duration.ofSeconds(120), "accounts", "events");
         }
-        p.awaitEqual(Duration.ofSeconds(120), "accounts", "events");
-        p.stop();
     }
 
     @Test
     @DisplayName("the target database restarted mid-run: the task recovers by itself, equal in the end")
     void target_restarted(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
-        Pipeline p = pipeline(dbs, "tgt");
-        try (Writer w = new Writer(p)) {
-            Thread.sleep(3000);
-            natives.stop("target");
-            Thread.sleep(3000);
-            natives.start("target");
-            Thread.sleep(4000);
+        try (Pipeline p = pipeline(dbs, "tgt")) {
+            try (Writer w = new Writer(p)) {
+                Thread.sleep(3000);
+                natives.stop("target");
+                Thread.sleep(3000);
+                natives.start("target");
+                Thread.sleep(4000);
+            }
+            p.awaitEqual(Duration.ofSeconds(120), "accounts", "events");
+            p.assertSinkNotFailed();
         }
-        p.awaitEqual(Duration.ofSeconds(120), "accounts", "events");
-        p.assertSinkNotFailed();
-        p.stop();
     }
 
     @Test
@@ -63,52 +63,52 @@ class FaultsIT {
         long seed = Long.getLong("tsmigrate.it.seed", System.nanoTime());
         System.out.println("[FaultsIT] walsender seed " + seed + " (replay: -Dtsmigrate.it.seed=" + seed + ")");
         java.util.Random random = new java.util.Random(seed);
-        Pipeline p = pipeline(dbs, "wals");
-        String slot = "slot_" + p.prefix.replaceAll("[^a-z0-9_]", "_");
-        int terminated = 0;
-        try (Writer w = new Writer(p); Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
-            String active = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL";
-            for (int i = 0; i < 4; i++) {
-                // One statement, one WAL record per page of rows: many changes at one position.
-                st.execute("INSERT INTO events SELECT '2027-01-01'::timestamptz + g * INTERVAL '1 ms' + " + i + " * INTERVAL '1 day', -1, g "
-                        + "FROM generate_series(1, 20000) g");
-                Thread.sleep(100 + random.nextInt(2000));
-                // Debezium reconnects after its retriable.restart.connector.wait.ms (10 s): wait for its walsender.
-                for (int wait = 0; wait < 600; wait++) {
-                    if ("1".equals(Pipeline.one(c, active)) && !"0".equals(Pipeline.one(c, "SELECT count(pg_terminate_backend(active_pid)) "
-                            + "FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL"))) {
-                        terminated++;
-                        System.out.println("[FaultsIT] terminated the walsender of " + slot);
-                        break;
+        try (Pipeline p = pipeline(dbs, "wals")) {
+            String slot = "slot_" + p.prefix.replaceAll("[^a-z0-9_]", "_");
+            int terminated = 0;
+            try (Writer w = new Writer(p); Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
+                String active = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL";
+                for (int i = 0; i < 4; i++) {
+                    // One statement, one WAL record per page of rows: many changes at one position.
+                    st.execute("INSERT INTO events SELECT '2027-01-01'::timestamptz + g * INTERVAL '1 ms' + " + i + " * INTERVAL '1 day', -1, g "
+                            + "FROM generate_series(1, 20000) g");
+                    Thread.sleep(100 + random.nextInt(2000));
+                    // Debezium reconnects after its retriable.restart.connector.wait.ms (10 s): wait for its walsender.
+                    for (int wait = 0; wait < 600; wait++) {
+                        if ("1".equals(Pipeline.one(c, active)) && !"0".equals(Pipeline.one(c, "SELECT count(pg_terminate_backend(active_pid)) "
+                                + "FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL"))) {
+                            terminated++;
+                            System.out.println("[FaultsIT] terminated the walsender of " + slot);
+                            break;
+                        }
+                        Thread.sleep(100);
                     }
-                    Thread.sleep(100);
                 }
+                Thread.sleep(3000);
             }
-            Thread.sleep(3000);
+            org.assertj.core.api.Assertions.assertThat(terminated).as("walsenders terminated").isEqualTo(4);
+            p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
+            p.assertSourceNotFailed();
+            p.assertSinkNotFailed();
         }
-        org.assertj.core.api.Assertions.assertThat(terminated).as("walsenders terminated").isEqualTo(4);
-        p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
-        p.assertSourceNotFailed();
-        p.assertSinkNotFailed();
-        p.stop();
     }
 
     @Test
     @DisplayName("the Kafka broker stopped for 8 s while both connectors run: they recover by themselves, equal in the end")
     void broker_restarted(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
-        Pipeline p = pipeline(dbs, "broker");
-        try (Writer w = new Writer(p)) {
-            Thread.sleep(3000);
-            natives.stop("kafka");
-            Thread.sleep(8000);
-            natives.start("kafka");
-            Thread.sleep(5000);
+        try (Pipeline p = pipeline(dbs, "broker")) {
+            try (Writer w = new Writer(p)) {
+                Thread.sleep(3000);
+                natives.stop("kafka");
+                Thread.sleep(8000);
+                natives.start("kafka");
+                Thread.sleep(5000);
+            }
+            p.awaitEqual(Duration.ofSeconds(240), "accounts", "events");
+            p.assertSourceNotFailed();
+            p.assertSinkNotFailed();
         }
-        p.awaitEqual(Duration.ofSeconds(240), "accounts", "events");
-        p.assertSourceNotFailed();
-        p.assertSinkNotFailed();
-        p.stop();
     }
 
     /**
@@ -122,43 +122,43 @@ class FaultsIT {
     @DisplayName("the sink's connection killed three times while its COMMIT is durable but unacknowledged: the retry applies nothing twice, equal")
     void ambiguous_commit(TestDatabases dbs) throws Exception {
         natives(dbs);
-        Pipeline p = new Pipeline(dbs, "ambig");
-        p.both("CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL, touched int NOT NULL DEFAULT 0)",
-                "CREATE TABLE IF NOT EXISTS events (ts timestamptz NOT NULL, account int, amount bigint)");
-        p.target("SELECT create_hypertable('events', by_range('ts', INTERVAL '1 hour'), if_not_exists => true)");
-        p.source("TRUNCATE accounts, events", "INSERT INTO accounts SELECT i, 1000 FROM generate_series(1, 200) i");
-        p.target("TRUNCATE accounts, events");
-        String database;
-        try (Connection c = dbs.openTarget()) {
-            database = Pipeline.one(c, "SELECT current_database()");
-        }
-        String app = "tsmigrate-sink " + p.sinkName;
-        int terminated = 0;
-        try {
-            p.target("ALTER DATABASE " + Sql.ident(database) + " SET synchronous_commit = on",
-                    "ALTER SYSTEM SET synchronous_standby_names = 'tsmigrate_no_such_standby'", "SELECT pg_reload_conf()");
-            p.start();
-            try (Writer w = new Writer(p); Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
-                // A backend of the sink waiting in SyncRep has written its commit record: terminate exactly then.
-                String waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "' AND wait_event = 'SyncRep'";
-                for (int wait = 0; wait < 1200 && terminated < 3; wait++) {
-                    String pid = Pipeline.one(c, waiting);
-                    if (pid != null && "t".equals(Pipeline.one(c, "SELECT pg_terminate_backend(" + pid + ")"))) {
-                        terminated++;
-                        System.out.println("[FaultsIT] terminated sink backend " + pid + " waiting in SyncRep after its commit record");
-                        Thread.sleep(1500);
-                    }
-                    Thread.sleep(50);
-                }
+        try (Pipeline p = new Pipeline(dbs, "ambig")) {
+            p.both("CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL, touched int NOT NULL DEFAULT 0)",
+                    "CREATE TABLE IF NOT EXISTS events (ts timestamptz NOT NULL, account int, amount bigint)");
+            p.target("SELECT create_hypertable('events', by_range('ts', INTERVAL '1 hour'), if_not_exists => true)");
+            p.source("TRUNCATE accounts, events", "INSERT INTO accounts SELECT i, 1000 FROM generate_series(1, 200) i");
+            p.target("TRUNCATE accounts, events");
+            String database;
+            try (Connection c = dbs.openTarget()) {
+                database = Pipeline.one(c, "SELECT current_database()");
             }
-        } finally {
-            p.target("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()",
-                    "ALTER DATABASE " + Sql.ident(database) + " RESET synchronous_commit");
+            String app = "tsmigrate-sink " + p.sinkName;
+            int terminated = 0;
+            try {
+                p.target("ALTER DATABASE " + Sql.ident(database) + " SET synchronous_commit = on",
+                        "ALTER SYSTEM SET synchronous_standby_names = 'tsmigrate_no_such_standby'", "SELECT pg_reload_conf()");
+                p.start();
+                try (Writer w = new Writer(p); Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
+                    // A backend of the sink waiting in SyncRep has written its commit record: terminate exactly then.
+                    String waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "' AND wait_event = 'SyncRep'";
+                    for (int wait = 0; wait < 1200 && terminated < 3; wait++) {
+                        String pid = Pipeline.one(c, waiting);
+                        if (pid != null && "t".equals(Pipeline.one(c, "SELECT pg_terminate_backend(" + pid + ")"))) {
+                            terminated++;
+                            System.out.println("[FaultsIT] terminated sink backend " + pid + " waiting in SyncRep after its commit record");
+                            Thread.sleep(1500);
+                        }
+                        Thread.sleep(50);
+                    }
+                }
+            } finally {
+                p.target("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()",
+                        "ALTER DATABASE " + Sql.ident(database) + " RESET synchronous_commit");
+            }
+            org.assertj.core.api.Assertions.assertThat(terminated).as("sink backends terminated inside their commit").isEqualTo(3);
+            p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
+            p.assertSinkNotFailed();
         }
-        org.assertj.core.api.Assertions.assertThat(terminated).as("sink backends terminated inside their commit").isEqualTo(3);
-        p.awaitEqual(Duration.ofSeconds(180), "accounts", "events");
-        p.assertSinkNotFailed();
-        p.stop();
     }
 
     private static NativeServices natives(TestDatabases dbs) {

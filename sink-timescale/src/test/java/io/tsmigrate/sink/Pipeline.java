@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The real pipeline for one test class: Debezium's PostgreSQL connector on the class's source database
  * and this project's sink on its target database, both registered through the Connect REST API.
  */
-final class Pipeline {
+final class Pipeline implements AutoCloseable {
 
     final TestDatabases dbs;
     final String prefix;
@@ -85,6 +85,19 @@ final class Pipeline {
         dbs.services().connect().delete(sourceName);
     }
 
+    /**
+     * Stops both connectors, also when the test failed: tests of one class share tables, and a pipeline left
+     * running would write into the next test's.
+     */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            System.out.println("[Pipeline] could not stop " + sinkName + " and " + sourceName + ": " + e.getMessage());
+        }
+    }
+
     /** Runs statements on the source, each in its own transaction. */
     void source(String... statements) throws SQLException {
         try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
@@ -134,8 +147,38 @@ final class Pipeline {
             StringBuilder diff = new StringBuilder();
             for (String t : tables) {
                 diff.append(rowDiff(t));
+                dumpTopic(t);
             }
             assertThat(tgt).as("target digests (rows:md5) equal the source's; differing rows:%n%s", diff).isEqualTo(src);
+        }
+    }
+
+    /** Waits until {@code query} gives {@code expected} on the target. */
+    void awaitTarget(Duration timeout, String query, String expected) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        String got = null;
+        while (Instant.now().isBefore(deadline)) {
+            try (Connection c = dbs.openTarget()) {
+                got = one(c, query);
+            }
+            if (expected.equals(got)) {
+                return;
+            }
+            assertSinkNotFailed();
+            Thread.sleep(200);
+        }
+        assertThat(got).as("on the target: %s", query).isEqualTo(expected);
+    }
+
+    /** Writes the table's change topic to target/failed-topics/, to tell a loss in Kafka from one in the sink. */
+    private void dumpTopic(String table) {
+        String topic = prefix + ".public." + table;
+        java.nio.file.Path file = java.nio.file.Path.of("target", "failed-topics", topic + ".tsv");
+        try {
+            io.tsmigrate.testkit.TopicReader.dump(dbs.services().kafkaBootstrap(), topic, file);
+            System.out.println("[Pipeline] topic " + topic + " written to " + file.toAbsolutePath());
+        } catch (Exception e) {
+            System.out.println("[Pipeline] could not dump topic " + topic + ": " + e);
         }
     }
 

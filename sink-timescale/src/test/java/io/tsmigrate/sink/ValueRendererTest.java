@@ -78,9 +78,11 @@ class ValueRendererTest {
     }
 
     @Test
-    void copy_text_escapes_what_copy_would_misread() {
-        assertThat(CopyText.cellText("a\tb\nc\\d\re")).isEqualTo("a\\tb\\nc\\\\d\\re");
-        assertThat(CopyText.cellText(null)).isEqualTo("\\N");
+    void copy_text_escapes_what_copy_would_misread() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        TableBatch.Pending row = new TableBatch.Pending(new String[] {"a\tb\nc\\d\re", null}, false, true, null);
+        CopyText.writeRows(List.of(row), List.of(0, 1), null, out::write);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("a\\tb\\nc\\\\d\\re\t\\N\n");
     }
 
     @Test

@@ -26,8 +26,18 @@ import java.util.function.Function;
  * (Debezium's own crash-restart path, with its transaction counters restored to that point), so the changes of the
  * group already sent are sent again with the same position and transaction order, and the sink skips them (see
  * sink-timescale/DESIGN.md). A group is a run of records with the same {@code lsn_proc}; a record of another
- * position closes it. A transaction's COMMIT keeps its own offset and is the safe point for what follows it: Debezium
- * resumes from a COMMIT at the next transaction's BEGIN. The first group after a connector's very first start has
+ * position closes it.
+ *
+ * <p>A transaction's COMMIT is the safe point for what follows it, with its {@code lsn_proc} moved one byte back.
+ * Debezium gives a COMMIT the position where its commit record ends, which is where the next WAL record begins, and
+ * that record may be a change of a transaction that began earlier and commits later (a long transaction next to
+ * short ones). Restarted from the COMMIT's own offset, Debezium 3.6.1 resends that longer transaction whole (it
+ * commits after the stored position), meets the change at the stored position, takes it for the last one processed
+ * and resumes after it: every earlier change of the longer transaction is lost. No record begins one byte before a
+ * commit record's end (records are 8-byte aligned), so from the moved position Debezium finds no such change and
+ * resumes, as its search does when it meets the first commit after the stored one, at the BEGIN of the first
+ * transaction it receives, which is the first one not yet sent. The commit position itself, which Debezium confirms to
+ * the slot, is unchanged. The first group after a connector's very first start has
  * no earlier position: its records carry no offset at all, which Connect stores as "none" (a tombstone), so a
  * restart inside it starts as Debezium's first start did, at the replication slot, which Debezium confirms only from
  * stored offsets and so has not moved. A record without a position (a heartbeat before any change) is such a start
@@ -98,13 +108,14 @@ final class WalRecordOffsets {
             return r;
         }
         if (COMMIT.equals(offset.get(MESSAGE_TYPE))) {
-            // A transaction's end is a safe point itself: restarted from it, Debezium resumes at the next
-            // transaction's BEGIN, also when that shares the position.
+            // A transaction's end is a safe point, one byte before it (see above): restarted from there, Debezium
+            // resumes at the BEGIN of the next transaction it receives.
+            Map<String, ?> safe = beforeCommitEnd(offset, position);
             g.moving = false;
             g.position = position;
-            g.before = offset;
-            g.last = offset;
-            return r;
+            g.before = safe;
+            g.last = safe;
+            return safe == offset ? r : withOffset(r, safe);
         }
         String marker = marker(r);
         if (!position.equals(g.position)) {
@@ -121,6 +132,16 @@ final class WalRecordOffsets {
             return g.fresh ? withOffset(r, null) : r;
         }
         return g.before == offset ? r : withOffset(r, g.before);
+    }
+
+    /** The COMMIT's offset with {@code lsn_proc} one byte before the end of its commit record. */
+    static Map<String, ?> beforeCommitEnd(Map<String, ?> offset, Object position) {
+        if (!(position instanceof Number n) || n.longValue() <= 0) {
+            return offset;
+        }
+        Map<String, Object> moved = new HashMap<>(offset);
+        moved.put(PROCESSED, n.longValue() - 1);
+        return moved;
     }
 
     private static SourceRecord withOffset(SourceRecord r, Map<String, ?> offset) {

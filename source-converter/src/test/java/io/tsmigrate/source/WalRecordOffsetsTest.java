@@ -51,7 +51,7 @@ class WalRecordOffsetsTest {
     }
 
     @Test
-    void a_commit_keeps_its_own_offset_and_is_the_safe_point_after_it() {
+    void a_commit_is_the_safe_point_after_it_one_byte_before_its_end() {
         WalRecordOffsets w = new WalRecordOffsets(p -> null);
         Map<String, Object> change = offset(20, "INSERT", 1);
         Map<String, Object> commit = offset(25, "COMMIT", 1);
@@ -59,7 +59,29 @@ class WalRecordOffsetsTest {
         Map<String, Object> begin = offset(25, "BEGIN", 0);
         Map<String, Object> shared = offset(25, "INSERT", 1);
         List<SourceRecord> out = w.apply(List.of(record(change), record(commit), record(heartbeat), record(begin), record(shared)));
-        assertThat(offsets(out)).containsExactly(null, commit, heartbeat, heartbeat, heartbeat);
+        Map<String, Object> safe = offset(25, "COMMIT", 1);
+        safe.put("lsn_proc", 24L);
+        assertThat(offsets(out)).containsExactly(null, safe, safe, safe, safe);
+        // The commit position Debezium confirms to the slot, and the record's own offset object, are untouched.
+        assertThat(out.get(1).sourceOffset().get("lsn")).isEqualTo(25L);
+        assertThat(commit.get("lsn_proc")).isEqualTo(25L);
+    }
+
+    @Test
+    void a_change_written_right_after_a_commit_is_never_the_stored_position() {
+        // A short transaction commits (its commit record ends at 48) while a longer one is open; the longer one's
+        // next change is written at 48 and arrives after the short one, when the longer one commits.
+        WalRecordOffsets w = new WalRecordOffsets(p -> offset(8, "COMMIT", 0));
+        Map<String, Object> shortChange = offset(40, "INSERT", 1);
+        Map<String, Object> shortCommit = offset(48, "COMMIT", 1);
+        Map<String, Object> longBegin = offset(16, "BEGIN", 0);
+        Map<String, Object> longFirst = offset(16, "INSERT", 1);
+        Map<String, Object> longAtTheCommitEnd = offset(48, "INSERT", 2);
+        List<SourceRecord> out = w.apply(List.of(record(shortChange), record(shortCommit), record(longBegin), record(longFirst),
+                record(longAtTheCommitEnd)));
+        List<Object> positions = new ArrayList<>();
+        out.forEach(r -> positions.add(r.sourceOffset().get("lsn_proc")));
+        assertThat(positions).containsExactly(8L, 47L, 47L, 47L, 16L);
     }
 
     @Test

@@ -101,7 +101,15 @@ public final class TestDatabases implements AutoCloseable {
      * databases, the slot or the topics: what users run, so tests stream through the same Debezium settings.
      */
     public static Map<String, String> shippedSourceSettings() {
-        java.nio.file.Path template = NativeServices.findRoot().resolve("connectors/source-postgres.json");
+        return shippedSettings("source-postgres");
+    }
+
+    /**
+     * A shipped connector template's settings ({@code connectors/<name>.json}) without those that carry a
+     * placeholder (databases, credentials, slot, topics, task counts), which the caller sets.
+     */
+    public static Map<String, String> shippedSettings(String name) {
+        java.nio.file.Path template = NativeServices.findRoot().resolve("connectors/" + name + ".json");
         try {
             Map<String, String> out = new java.util.LinkedHashMap<>();
             new com.fasterxml.jackson.databind.ObjectMapper().readTree(template.toFile()).fields().forEachRemaining(e -> {

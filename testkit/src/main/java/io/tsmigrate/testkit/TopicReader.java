@@ -45,4 +45,29 @@ public final class TopicReader {
         }
         return records;
     }
+
+    /**
+     * Writes every record of {@code topic} (from its beginning to its end now) to {@code file}, one line each:
+     * partition, offset, key, value. For diagnosing a failed comparison: what the source connector really sent.
+     */
+    public static void dump(String bootstrap, String topic, java.nio.file.Path file) throws java.io.IOException {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        java.nio.file.Files.createDirectories(file.getParent());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+                var out = java.nio.file.Files.newBufferedWriter(file)) {
+            List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(parts);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    out.write(r.partition() + "\t" + r.offset() + "\t" + r.key() + "\t" + r.value() + "\n");
+                }
+            }
+        }
+    }
 }
