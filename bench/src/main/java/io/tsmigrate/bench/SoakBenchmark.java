@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the newest change in the target). At the end the load stops, the pipeline drains and every table's content digest
  * must equal the source's. The load, every 100 ms, in one transaction: rate/10 new rows of a time series (a hypertable
  * with key), updates of a few accounts and a key change of one whose large document stays unchanged; every 10 s a
- * COPY into a table without a key and a multi-row insert with deletes into a keyed one.
+ * COPY into a table without a key and a multi-row insert with deletes into a keyed one; beside it, transactions
+ * that stay open while the short ones commit ({@link #longTransactions}).
  *
  * <p>Run: see docs/benchmarks.md. Arguments: {@code --minutes 30 --rate 2000 --fault-every 180 --seed N}.
  */
@@ -120,6 +121,8 @@ public final class SoakBenchmark {
     private void run(int seconds, int rate, int faultEvery, Random random, int workerPort, List<Sample> samples) throws Exception {
         Thread load = new Thread(() -> load(rate, new Random(random.nextLong())), "load");
         load.start();
+        Thread longer = new Thread(() -> longTransactions(new Random(random.nextLong())), "long-transactions");
+        longer.start();
         Properties kp = new Properties();
         kp.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrap());
         long t0 = System.nanoTime();
@@ -151,6 +154,7 @@ public final class SoakBenchmark {
         } finally {
             loading = false;
             load.join();
+            longer.join();
         }
     }
 
@@ -226,6 +230,40 @@ public final class SoakBenchmark {
             // a fault on the target or the broker: the sample says -1
         }
         return new Sample(now, retained, slotLag, kafkaLag, sinkLag, fault);
+    }
+
+    /**
+     * Beside the load, transactions that stay open while the load's short ones commit: every 5-10 s one opens, inserts
+     * 3,000 rows into the keyless table, waits 1-3 s, inserts 3,000 more and commits. Debezium sends it after the short
+     * ones, whose COMMIT positions can then be the positions of its changes (sink-timescale/DESIGN.md, "Where the
+     * source resumes"): a source fault in that window is the case Debezium alone loses rows in.
+     */
+    private void longTransactions(Random random) {
+        long n = 0;
+        while (loading) {
+            try (Connection c = Services.open(source); Statement st = c.createStatement()) {
+                while (loading) {
+                    Thread.sleep(5000 + random.nextInt(5000));
+                    c.setAutoCommit(false);
+                    st.execute("INSERT INTO audit SELECT '2027-02-01'::timestamptz + g * INTERVAL '1 ms', -1, 'long " + n + "' FROM generate_series(1, 3000) g");
+                    Thread.sleep(1000 + random.nextInt(2000));
+                    st.execute("INSERT INTO audit SELECT '2027-02-01'::timestamptz + g * INTERVAL '1 ms', -2, 'long " + n + "' FROM generate_series(1, 3000) g");
+                    c.commit();
+                    c.setAutoCommit(true);
+                    written.addAndGet(6000);
+                    n++;
+                }
+            } catch (java.sql.SQLException e) {
+                // Cut off by a fault before its commit: not committed, nothing counted; a new connection, same load.
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     /** Every 100 ms one transaction of rate/10 time-series rows, account updates and a key change; every 10 s a COPY and a batch of orders. */

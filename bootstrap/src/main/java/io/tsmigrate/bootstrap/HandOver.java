@@ -1,11 +1,8 @@
 package io.tsmigrate.bootstrap;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * What the Debezium PostgreSQL connector needs to stream exactly the changes committed after the copied
- * snapshot. Immutable.
+ * snapshot (the shipped source templates take the slot and the publication; they never snapshot). Immutable.
  *
  * @param slotName        the slot created at the snapshot's point
  * @param publicationName the publication covering the migrated tables
@@ -13,15 +10,4 @@ import java.util.Map;
  * @param rowsCopied      rows copied by this run (0 when it only resumed a finished bootstrap)
  */
 public record HandOver(String slotName, String publicationName, String consistentLsn, long rowsCopied) {
-
-    /** Debezium settings: start from the slot, never snapshot, never touch the publication. */
-    public Map<String, String> debeziumSettings() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("plugin.name", "pgoutput");
-        m.put("slot.name", slotName);
-        m.put("publication.name", publicationName);
-        m.put("publication.autocreate.mode", "disabled");
-        m.put("snapshot.mode", "no_data");
-        return m;
-    }
 }

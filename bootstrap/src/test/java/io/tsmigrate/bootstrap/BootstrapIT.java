@@ -251,12 +251,14 @@ class BootstrapIT {
             assertThat(writer.changes.get()).isGreaterThan(0);
             // Keep writing while the stream starts.
             Map<String, String> source = dbs.debeziumSource("boot_" + dbs.name(), handOver.slotName());
-            source.putAll(handOver.debeziumSettings());
-            source.put("decimal.handling.mode", "string");
-            source.put("skipped.operations", "none");
+            // As the shipped template streams after a bootstrap: from the handed-over slot and publication, no snapshot.
+            source.putAll(TestDatabases.shippedSourceSettings());
+            source.put("slot.name", handOver.slotName());
+            source.put("publication.name", handOver.publicationName());
+            source.put("topic.creation.default.replication.factor", "1");
             dbs.registerConnector("boot-src-" + dbs.name(), source);
-            Map<String, String> sink = new LinkedHashMap<>();
-            sink.put("connector.class", "io.tsmigrate.sink.TimescaleSinkConnector");
+            Map<String, String> sink = new LinkedHashMap<>(TestDatabases.shippedSettings("sink-timescale"));
+            sink.put("tasks.max", "1");
             sink.put("topics.regex", "boot_" + dbs.name() + "\\.public\\..*");
             sink.put("connection.url", dbs.target().jdbcUrl());
             sink.put("flush.interval.ms", "200");

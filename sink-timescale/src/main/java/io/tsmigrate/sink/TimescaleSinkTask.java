@@ -5,22 +5,18 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
-import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -53,8 +49,8 @@ public final class TimescaleSinkTask extends SinkTask {
     private Applier applier;
     private KeyMoves keyMoves;
     private TruncateBarriers barriers;
-    private Connection connection;
-    private BatchWriter writer;
+    private TargetSession session;
+    private DeadLetters deadLetters;
     private final List<Buffered> buffer = new ArrayList<>();
     /** Records an apply on this thread left for a later flush ({@link Applier.Result#held}), in buffer order. */
     private final List<Buffered> heldBack = new ArrayList<>();
@@ -68,7 +64,6 @@ public final class TimescaleSinkTask extends SinkTask {
     private int retries;
     /** Until when a transient error's backoff runs (epoch ms). */
     private long retryNotBefore;
-    private boolean replicationRoleWarned;
 
     @Override
     public String version() {
@@ -84,6 +79,8 @@ public final class TimescaleSinkTask extends SinkTask {
         keyMoves = new KeyMoves(config.stateSchema());
         barriers = new TruncateBarriers(config.stateSchema());
         applier = new Applier(config, offsetStore, metadata, keyMoves, barriers);
+        session = new TargetSession(config, connectorName, offsetStore, keyMoves, barriers, metadata);
+        deadLetters = new DeadLetters(context, metrics);
         metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
         String threadName = "tsmigrate-sink-writer-" + connectorName + "-" + taskId(props);
         writerThread = Executors.newSingleThreadExecutor(r -> {
@@ -107,9 +104,9 @@ public final class TimescaleSinkTask extends SinkTask {
         settle();
         for (int attempt = 1; ; attempt++) {
             try {
-                ensureConnection();
-                Map<TopicPartition, Position> stored = offsetStore.open(connection, partitions);
-                connection.commit();
+                session.ensure();
+                Map<TopicPartition, Position> stored = offsetStore.open(session.connection(), partitions);
+                session.connection().commit();
                 for (TopicPartition tp : partitions) {
                     long offset = stored.getOrDefault(tp, Position.NONE).offset();
                     committed.put(tp, offset);
@@ -120,7 +117,7 @@ public final class TimescaleSinkTask extends SinkTask {
                 LOG.info("Opened {} partition(s); resuming after the offsets stored in the target: {}", partitions.size(), stored);
                 return;
             } catch (SQLException e) {
-                closeConnection();
+                session.close();
                 if (!ErrorClassifier.isTransient(e) || attempt > config.maxRetries()) {
                     throw new ConnectException("cannot read the stored offsets from the target: " + e.getMessage(), e);
                 }
@@ -150,7 +147,7 @@ public final class TimescaleSinkTask extends SinkTask {
                 event = reader.read(r);
             } catch (DataException e) {
                 flushNow();
-                reportBadRecord(new Buffered(r, null), e);
+                deadLetters.report(new Buffered(r, null), e);
                 skipRecord(new Buffered(r, null));
                 continue;
             }
@@ -223,7 +220,7 @@ public final class TimescaleSinkTask extends SinkTask {
         if (writerThread != null) {
             writerThread.shutdownNow();
         }
-        closeConnection();
+        session.close();
         metrics.unregister();
     }
 
@@ -238,7 +235,7 @@ public final class TimescaleSinkTask extends SinkTask {
             return;
         }
         try {
-            ensureConnection();
+            session.ensure();
         } catch (SQLException | RuntimeException e) {
             flushNow();
             return;
@@ -251,13 +248,12 @@ public final class TimescaleSinkTask extends SinkTask {
         long t0 = System.nanoTime();
         inFlight = writerThread.submit(() -> {
             try {
-                Applier.Result result = applier.apply(connection, writer, items);
-                connection.commit();
-                writer.endTransaction();
-                metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+                Applier.Result result = applier.apply(session.connection(), session.writer(), items);
+                session.commit();
+                metrics.flushed(result, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
                 return retryHeld(result, t0);
             } catch (SQLException | RuntimeException e) {
-                rollback();
+                session.rollback();
                 throw e;
             }
         });
@@ -276,10 +272,9 @@ public final class TimescaleSinkTask extends SinkTask {
             if (result.records() == 0) {
                 Thread.sleep(20);
             }
-            Applier.Result next = applier.apply(connection, writer, result.held());
-            connection.commit();
-            writer.endTransaction();
-            metrics.flushed(next, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+            Applier.Result next = applier.apply(session.connection(), session.writer(), result.held());
+            session.commit();
+            metrics.flushed(next, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
             Map<TopicPartition, Position> positions = new HashMap<>(result.positions());
             positions.putAll(next.positions());
             result = new Applier.Result(next.records(), positions, Math.max(result.lastLsn(), next.lastLsn()),
@@ -338,7 +333,7 @@ public final class TimescaleSinkTask extends SinkTask {
             return;
         }
         try {
-            ensureConnection();
+            session.ensure();
             List<Buffered> items = Buffered.takeBatch(buffer);
             heldBack.clear();
             try {
@@ -355,7 +350,7 @@ public final class TimescaleSinkTask extends SinkTask {
             if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {
                 throw e instanceof ConnectException ce ? ce : new ConnectException(e.getMessage(), e);
             }
-            closeConnection();
+            session.close();
             retries++;
             metrics.retried();
             if (retries > config.maxRetries()) {
@@ -384,12 +379,12 @@ public final class TimescaleSinkTask extends SinkTask {
         try {
             applyInTransaction(items, held);
         } catch (SQLException | DataException e) {
-            rollback();
+            session.rollback();
             if (ErrorClassifier.isTransient(e)) {
                 throw e;
             }
             if (items.size() == 1) {
-                reportBadRecord(items.get(0), e);
+                deadLetters.report(items.get(0), e);
                 skipRecord(items.get(0));
                 return;
             }
@@ -397,155 +392,32 @@ public final class TimescaleSinkTask extends SinkTask {
             applyIsolating(items.subList(0, half), held);
             applyIsolating(items.subList(half, items.size()), held);
         } catch (RuntimeException e) {
-            rollback();
+            session.rollback();
             throw e;
         }
     }
 
     private void applyInTransaction(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
         long t0 = System.nanoTime();
-        Applier.Result result = applier.apply(connection, writer, items, held);
-        connection.commit();
-        writer.endTransaction();
+        Applier.Result result = applier.apply(session.connection(), session.writer(), items, held);
+        session.commit();
         result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
         if (!result.held().isEmpty()) {
             result.held().forEach(b -> held.add(b.partition()));
             heldBack.addAll(result.held());
         }
-        metrics.flushed(result, writer.rowsWritten(), (System.nanoTime() - t0) / 1e6);
+        metrics.flushed(result, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
     }
 
     /** Marks a record consumed without applying it (after it was reported). */
     private void skipRecord(Buffered b) {
         try {
-            ensureConnection();
+            session.ensure();
             applyInTransaction(List.of(new Buffered(b.record(), null)), new HashSet<>());
         } catch (SQLException e) {
-            rollback();
+            session.rollback();
             throw new RetriableException("cannot record the offset of a dead-lettered record: " + e.getMessage(), e);
         }
-    }
-
-    private void reportBadRecord(Buffered b, Exception error) {
-        SinkRecord r = b.record();
-        String where = "record at topic " + r.topic() + ", partition " + r.kafkaPartition() + ", offset " + r.kafkaOffset()
-                + (b.event() == null ? "" : " for table " + b.event().table());
-        ErrantRecordReporter reporter = null;
-        try {
-            reporter = context.errantRecordReporter();
-        } catch (NoSuchMethodError | NoClassDefFoundError old) {
-            // Workers before Kafka 2.6 have no dead letter queue for sinks.
-        }
-        if (reporter == null) {
-            throw new ConnectException("cannot apply the " + where + ": " + describe(error)
-                    + " (to send such records to a dead letter queue instead, set errors.tolerance=all and errors.deadletterqueue.topic.name)", error);
-        }
-        LOG.warn("Sending the {} to the dead letter queue: {}", where, describe(error));
-        try {
-            reporter.report(r, new DataException(where + ": " + describe(error), error)).get();
-            metrics.deadLettered();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("interrupted while reporting a bad record", e);
-        } catch (ExecutionException e) {
-            throw new ConnectException("cannot report the " + where + " to the dead letter queue: " + e.getCause().getMessage(), e);
-        }
-    }
-
-    /** The error's message, with the server's context (for COPY: the line and the column) when it has one. */
-    private static String describe(Exception error) {
-        if (error instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
-            var m = p.getServerErrorMessage();
-            StringBuilder sb = new StringBuilder(String.valueOf(m.getMessage()));
-            if (m.getColumn() != null) {
-                sb.append(" (column ").append(m.getColumn()).append(')');
-            }
-            if (m.getWhere() != null) {
-                sb.append(" [").append(m.getWhere()).append(']');
-            }
-            if (m.getDetail() != null) {
-                sb.append(" ").append(m.getDetail());
-            }
-            return sb.toString();
-        }
-        return error.getMessage();
-    }
-
-    private void ensureConnection() throws SQLException {
-        if (connection != null && !connection.isClosed()) {
-            return;
-        }
-        Properties props = new Properties();
-        if (config.user() != null) {
-            props.setProperty("user", config.user());
-        }
-        if (config.password() != null) {
-            props.setProperty("password", config.password().value());
-        }
-        props.setProperty("ApplicationName", "tsmigrate-sink " + connectorName);
-        props.setProperty("tcpKeepAlive", "true");
-        Connection c = new org.postgresql.Driver().connect(config.url(), props);
-        if (c == null) {
-            throw new ConnectException("connection.url is not a PostgreSQL JDBC URL: " + Redact.url(config.url()));
-        }
-        c.setAutoCommit(false);
-        setReplicationRole(c);
-        offsetStore.createIfMissing(c);
-        keyMoves.createIfMissing(c);
-        barriers.createIfMissing(c);
-        c.commit();
-        connection = c;
-        writer = new BatchWriter(c, keyMoves);
-        metadata.invalidateAll();
-    }
-
-    private void setReplicationRole(Connection c) throws SQLException {
-        if (config.replicationRole() == TimescaleSinkConfig.ReplicationRole.ORIGIN) {
-            return;
-        }
-        try (Statement st = c.createStatement()) {
-            st.execute("SET session_replication_role = replica");
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            if (config.replicationRole() == TimescaleSinkConfig.ReplicationRole.REPLICA) {
-                throw new ConnectException("session.replication.role=replica, but the target role may not set session_replication_role ("
-                        + e.getMessage() + "); grant it (superuser, or on PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role) "
-                        + "or use session.replication.role=auto", e);
-            }
-            if (!replicationRoleWarned) {
-                LOG.warn("The target role may not set session_replication_role=replica: foreign keys and triggers on the target fire, and "
-                        + "because tables are applied per topic, not in source transaction order, a foreign key may be violated transiently. "
-                        + "Drop or defer foreign keys on the target during the migration, or grant SET ON PARAMETER session_replication_role.");
-                replicationRoleWarned = true;
-            }
-        }
-    }
-
-    private void rollback() {
-        metadata.invalidateAll();
-        if (writer != null) {
-            writer.endTransaction();
-        }
-        try {
-            if (connection != null && !connection.isClosed()) {
-                connection.rollback();
-            }
-        } catch (SQLException e) {
-            closeConnection();
-        }
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.debug("Closing the connection failed", e);
-            }
-        }
-        connection = null;
-        writer = null;
     }
 
     private long backoff(int attempt) {
