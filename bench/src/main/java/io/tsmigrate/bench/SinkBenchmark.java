@@ -4,6 +4,7 @@ import io.tsmigrate.testkit.ConnectClient;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
+import io.tsmigrate.testkit.TestDatabases;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -258,7 +259,7 @@ public final class SinkBenchmark {
      * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) try other settings.
      */
     private Map<String, String> ours(String topic) {
-        Map<String, String> c = new LinkedHashMap<>(io.tsmigrate.testkit.TestDatabases.shippedSettings("sink-timescale"));
+        Map<String, String> c = new LinkedHashMap<>(TestDatabases.shippedSettings("sink-timescale"));
         if ("false".equals(System.getProperty("bench.fast-converter"))) {
             c.remove("key.converter");
             c.remove("value.converter");

@@ -248,10 +248,7 @@ public final class TimescaleSinkTask extends SinkTask {
         long t0 = System.nanoTime();
         inFlight = writerThread.submit(() -> {
             try {
-                Applier.Result result = applier.apply(session.connection(), session.writer(), items);
-                session.commit();
-                metrics.flushed(result, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
-                return retryHeld(result, t0);
+                return retryHeld(applyAndCommit(items, Set.of(), t0), t0);
             } catch (SQLException | RuntimeException e) {
                 session.rollback();
                 throw e;
@@ -272,9 +269,7 @@ public final class TimescaleSinkTask extends SinkTask {
             if (result.records() == 0) {
                 Thread.sleep(20);
             }
-            Applier.Result next = applier.apply(session.connection(), session.writer(), result.held());
-            session.commit();
-            metrics.flushed(next, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
+            Applier.Result next = applyAndCommit(result.held(), Set.of(), t0);
             Map<TopicPartition, Position> positions = new HashMap<>(result.positions());
             positions.putAll(next.positions());
             result = new Applier.Result(next.records(), positions, Math.max(result.lastLsn(), next.lastLsn()),
@@ -398,15 +393,20 @@ public final class TimescaleSinkTask extends SinkTask {
     }
 
     private void applyInTransaction(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
-        long t0 = System.nanoTime();
-        Applier.Result result = applier.apply(session.connection(), session.writer(), items, held);
-        session.commit();
+        Applier.Result result = applyAndCommit(items, held, System.nanoTime());
         result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
         if (!result.held().isEmpty()) {
             result.held().forEach(b -> held.add(b.partition()));
             heldBack.addAll(result.held());
         }
+    }
+
+    /** One target transaction: applies {@code items} (records of {@code held} partitions wait), commits, counts it. */
+    private Applier.Result applyAndCommit(List<Buffered> items, Set<TopicPartition> held, long t0) throws SQLException {
+        Applier.Result result = applier.apply(session.connection(), session.writer(), items, held);
+        session.commit();
         metrics.flushed(result, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
+        return result;
     }
 
     /** Marks a record consumed without applying it (after it was reported). */

@@ -110,7 +110,7 @@ final class WalRecordOffsets {
         if (COMMIT.equals(offset.get(MESSAGE_TYPE))) {
             // A transaction's end is a safe point, one byte before it (see above): restarted from there, Debezium
             // resumes at the BEGIN of the next transaction it receives.
-            Map<String, ?> safe = beforeCommitEnd(offset, position);
+            Map<String, ?> safe = beforeCommitEnd(offset);
             g.moving = false;
             g.position = position;
             g.before = safe;
@@ -135,8 +135,8 @@ final class WalRecordOffsets {
     }
 
     /** The COMMIT's offset with {@code lsn_proc} one byte before the end of its commit record. */
-    static Map<String, ?> beforeCommitEnd(Map<String, ?> offset, Object position) {
-        if (!(position instanceof Number n) || n.longValue() <= 0) {
+    private static Map<String, ?> beforeCommitEnd(Map<String, ?> offset) {
+        if (!(offset.get(PROCESSED) instanceof Number n) || n.longValue() <= 0) {
             return offset;
         }
         Map<String, Object> moved = new HashMap<>(offset);
