@@ -42,7 +42,11 @@ public final class AllocationBenchmark {
         EventReader reader = new EventReader(new TableRouter("${source.schema}.${source.table}"));
         ValueRenderer renderer = new ValueRenderer();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        String[] stages = {"convert key+value", "read event", "batch add (render cells)", "COPY text encode"};
+        ExactJsonConverter keyWriter = new ExactJsonConverter();
+        keyWriter.configure(Map.of("schemas.enable", "true"), true);
+        ExactJsonConverter valueWriter = new ExactJsonConverter();
+        valueWriter.configure(Map.of("schemas.enable", "true"), false);
+        String[] stages = {"source side: write key+value JSON", "convert key+value", "read event", "batch add (render cells)", "COPY text encode"};
         long[] bytes = new long[stages.length];
         long[] nanos = new long[stages.length];
         long[] written = new long[1];
@@ -52,30 +56,40 @@ public final class AllocationBenchmark {
             long[] t = new long[stages.length + 1];
             a[0] = mx.getCurrentThreadAllocatedBytes();
             t[0] = System.nanoTime();
+            long sent = 0;
+            for (int i = 0; i < batch; i++) {
+                sent += keyWriter.fromConnectData(TOPIC, w1.keySchema, w1.keyStructs[i]).length;
+                sent += valueWriter.fromConnectData(TOPIC, w1.envelope, w1.valueStructs[i]).length;
+            }
+            if (sent != w1.bytes) {
+                throw new IllegalStateException("the writer's JSON differs in length from JsonConverter's");
+            }
+            a[1] = mx.getCurrentThreadAllocatedBytes();
+            t[1] = System.nanoTime();
             List<SinkRecord> records = new ArrayList<>(batch);
             for (int i = 0; i < batch; i++) {
                 SchemaAndValue k = keys.toConnectData(TOPIC, w1.keys[i]);
                 SchemaAndValue v = values.toConnectData(TOPIC, w1.values[i]);
                 records.add(new SinkRecord(TOPIC, 0, k.schema(), k.value(), v.schema(), v.value(), (long) b * batch + i));
             }
-            a[1] = mx.getCurrentThreadAllocatedBytes();
-            t[1] = System.nanoTime();
+            a[2] = mx.getCurrentThreadAllocatedBytes();
+            t[2] = System.nanoTime();
             List<ChangeEvent> events = new ArrayList<>(batch);
             for (SinkRecord r : records) {
                 events.add(reader.read(r));
             }
-            a[2] = mx.getCurrentThreadAllocatedBytes();
-            t[2] = System.nanoTime();
+            a[3] = mx.getCurrentThreadAllocatedBytes();
+            t[3] = System.nanoTime();
             TableBatch tb = new TableBatch(W1.META, W1.META.primaryKey(), renderer, "__debezium_unavailable_value", false);
             for (ChangeEvent e : events) {
                 tb.add(e);
             }
             List<TableBatch.Pending> rows = new ArrayList<>(tb.rows());
-            a[3] = mx.getCurrentThreadAllocatedBytes();
-            t[3] = System.nanoTime();
-            CopyText.writeRows(rows, List.of(0, 1, 2, 3, 4, 5, 6), null, (buf, off, len) -> written[0] += len);
             a[4] = mx.getCurrentThreadAllocatedBytes();
             t[4] = System.nanoTime();
+            CopyText.writeRows(rows, List.of(0, 1, 2, 3, 4, 5, 6), null, (buf, off, len) -> written[0] += len);
+            a[5] = mx.getCurrentThreadAllocatedBytes();
+            t[5] = System.nanoTime();
             if (rows.size() != batch) {
                 throw new IllegalStateException("expected " + batch + " rows, got " + rows.size());
             }
@@ -115,13 +129,18 @@ public final class AllocationBenchmark {
 
         final byte[][] keys;
         final byte[][] values;
+        final Schema keySchema;
+        final Schema envelope;
+        final Struct[] keyStructs;
+        final Struct[] valueStructs;
+        final long bytes;
 
         W1(int n) {
             Schema ts = SchemaBuilder.string().name("io.debezium.time.ZonedTimestamp").version(1).build();
             Schema row = SchemaBuilder.struct().name(TOPIC + ".Value").optional().field("ts", ts).field("device_id", Schema.INT32_SCHEMA)
                     .field("v1", Schema.OPTIONAL_FLOAT64_SCHEMA).field("v2", Schema.OPTIONAL_FLOAT64_SCHEMA).field("v3", Schema.OPTIONAL_FLOAT64_SCHEMA)
                     .field("v4", Schema.OPTIONAL_FLOAT64_SCHEMA).field("tag", Schema.OPTIONAL_STRING_SCHEMA).build();
-            Schema key = SchemaBuilder.struct().name(TOPIC + ".Key").field("device_id", Schema.INT32_SCHEMA).field("ts", ts).build();
+            Schema key = keySchema = SchemaBuilder.struct().name(TOPIC + ".Key").field("device_id", Schema.INT32_SCHEMA).field("ts", ts).build();
             Schema snapshot = SchemaBuilder.string().optional().name("io.debezium.data.Enum").version(1)
                     .parameter("allowed", "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental").defaultValue("false").build();
             Schema source = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source").field("version", Schema.STRING_SCHEMA)
@@ -132,13 +151,16 @@ public final class AllocationBenchmark {
                     .field("xmin", Schema.OPTIONAL_INT64_SCHEMA).build();
             Schema block = SchemaBuilder.struct().optional().name("event.block").version(1).field("id", Schema.STRING_SCHEMA)
                     .field("total_order", Schema.INT64_SCHEMA).field("data_collection_order", Schema.INT64_SCHEMA).build();
-            Schema envelope = SchemaBuilder.struct().name(TOPIC + ".Envelope").version(2).field("before", row).field("after", row)
+            envelope = SchemaBuilder.struct().name(TOPIC + ".Envelope").version(2).field("before", row).field("after", row)
                     .field("source", source).field("transaction", block).field("op", Schema.STRING_SCHEMA)
                     .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).field("ts_us", Schema.OPTIONAL_INT64_SCHEMA).field("ts_ns", Schema.OPTIONAL_INT64_SCHEMA).build();
             JsonConverter json = new JsonConverter();
             json.configure(Map.of("schemas.enable", "true"), false);
             keys = new byte[n][];
             values = new byte[n][];
+            keyStructs = new Struct[n];
+            valueStructs = new Struct[n];
+            long total = 0;
             java.util.Random random = new java.util.Random(1);
             Instant start = Instant.parse("2026-01-01T00:00:00Z");
             for (int i = 0; i < n; i++) {
@@ -153,9 +175,13 @@ public final class AllocationBenchmark {
                         .put("txId", 1000L + i / 1000).put("lsn", lsn);
                 Struct value = new Struct(envelope).put("after", after).put("source", src).put("op", "c")
                         .put("ts_ms", 1_767_225_600_100L + i).put("ts_us", 1_767_225_600_100_000L + i * 1000L).put("ts_ns", 1_767_225_600_100_000_000L + i * 1_000_000L);
+                valueStructs[i] = value;
+                keyStructs[i] = new Struct(key).put("device_id", i % 100).put("ts", when);
                 values[i] = json.fromConnectData(TOPIC, envelope, value);
-                keys[i] = json.fromConnectData(TOPIC, key, new Struct(key).put("device_id", i % 100).put("ts", when));
+                keys[i] = json.fromConnectData(TOPIC, key, keyStructs[i]);
+                total += values[i].length + keys[i].length;
             }
+            bytes = total;
         }
     }
 }

@@ -2,6 +2,8 @@ package io.tsmigrate.sink;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -40,8 +42,28 @@ final class PayloadReader {
     private static final int SHORT_STRING = 64;
     private static final int REMEMBERED_FIELDS = 4096;
     private static final VarHandle VALUES = valuesHandle();
-    /** Per thread: each struct field's last short string (fields by identity: a converter keeps one schema per version). */
-    private static final ThreadLocal<Map<Field, String>> LAST = ThreadLocal.withInitial(IdentityHashMap::new);
+    /**
+     * Per thread: each struct field's last short string, and each struct schema's field names encoded for the parser's
+     * comparison (both by identity: a converter keeps one schema per version).
+     */
+    private static final ThreadLocal<Memory> MEMORY = ThreadLocal.withInitial(Memory::new);
+
+    private static final class Memory {
+        final Map<Field, String> last = new IdentityHashMap<>();
+        final Map<Schema, SerializableString[]> names = new IdentityHashMap<>();
+
+        SerializableString[] names(Schema schema) {
+            SerializableString[] n = names.get(schema);
+            if (n == null) {
+                if (names.size() > REMEMBERED_FIELDS) {
+                    names.clear();
+                }
+                n = schema.fields().stream().map(f -> new SerializedString(f.name())).toArray(SerializableString[]::new);
+                names.put(schema, n);
+            }
+            return n;
+        }
+    }
 
     private PayloadReader() {
     }
@@ -53,14 +75,14 @@ final class PayloadReader {
 
     /** Reads one value of {@code schema}; the parser stands on its first token. */
     static Object read(Schema schema, JsonParser p) throws IOException {
-        Map<Field, String> last = LAST.get();
-        if (last.size() > REMEMBERED_FIELDS) {
-            last.clear();
+        Memory memory = MEMORY.get();
+        if (memory.last.size() > REMEMBERED_FIELDS) {
+            memory.last.clear();
         }
-        return read(schema, null, p, last);
+        return read(schema, null, p, memory);
     }
 
-    private static Object read(Schema schema, Field field, JsonParser p, Map<Field, String> last) throws IOException {
+    private static Object read(Schema schema, Field field, JsonParser p, Memory memory) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
             // NULL is NULL: Debezium puts column defaults into the schema, so substituting would turn NULL into the DEFAULT.
@@ -90,36 +112,48 @@ final class PayloadReader {
             case FLOAT32 -> t == JsonToken.VALUE_STRING ? (float) special(p.getText()) : p.getFloatValue();
             case FLOAT64 -> t == JsonToken.VALUE_STRING ? special(p.getText()) : p.getDoubleValue();
             case BOOLEAN -> p.getBooleanValue();
-            case STRING -> field == null ? p.getText() : string(p, field, last);
+            case STRING -> field == null ? p.getText() : string(p, field, memory.last);
             case BYTES -> p.getBinaryValue();
             case ARRAY -> {
                 List<Object> list = new ArrayList<>();
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(read(schema.valueSchema(), null, p, last));
+                    list.add(read(schema.valueSchema(), null, p, memory));
                 }
                 yield list;
             }
-            case MAP -> map(schema, p, last);
-            case STRUCT -> struct(schema, p, last);
+            case MAP -> map(schema, p, memory);
+            case STRUCT -> struct(schema, p, memory);
         };
     }
 
-    private static Struct struct(Schema schema, JsonParser p, Map<Field, String> last) throws IOException {
+    private static Struct struct(Schema schema, JsonParser p, Memory memory) throws IOException {
         Struct s = new Struct(schema);
         List<Field> fields = schema.fields();
         Object[] values = values(s, fields.size());
+        SerializableString[] names = memory.names(schema);
         int next = 0;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            // Fields come in the schema's order (JsonConverter writes them so): try the next one before a lookup.
-            String fieldName = p.currentName();
-            Field f = next < fields.size() && fields.get(next).name().equals(fieldName) ? fields.get(next) : schema.field(fieldName);
+        while (true) {
+            // Fields come in the schema's order (JsonConverter writes them so): the parser compares the next one's
+            // encoded name with the input's bytes, without decoding the name; another name is looked up.
+            Field f;
+            if (next < names.length && p.nextFieldName(names[next])) {
+                f = fields.get(next);
+            } else {
+                if (next >= names.length) {
+                    p.nextToken();
+                }
+                if (p.currentToken() != JsonToken.FIELD_NAME) {
+                    break;
+                }
+                f = schema.field(p.currentName());
+            }
             next = f == null ? next : f.index() + 1;
             p.nextToken();
             if (f == null) {
                 p.skipChildren();
                 continue;
             }
-            Object v = read(f.schema(), f, p, last);
+            Object v = read(f.schema(), f, p, memory);
             if (values == null || (v == null && !f.schema().isOptional())) {
                 s.put(f, v);
             } else {
@@ -173,21 +207,21 @@ final class PayloadReader {
         return text;
     }
 
-    private static Map<Object, Object> map(Schema schema, JsonParser p, Map<Field, String> last) throws IOException {
+    private static Map<Object, Object> map(Schema schema, JsonParser p, Memory memory) throws IOException {
         Map<Object, Object> m = new LinkedHashMap<>();
         if (p.currentToken() == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String k = p.currentName();
                 p.nextToken();
-                m.put(k, read(schema.valueSchema(), null, p, last));
+                m.put(k, read(schema.valueSchema(), null, p, memory));
             }
         } else {
             // Maps with non-string keys are arrays of [key, value] pairs.
             while (p.nextToken() == JsonToken.START_ARRAY) {
                 p.nextToken();
-                Object k = read(schema.keySchema(), null, p, last);
+                Object k = read(schema.keySchema(), null, p, memory);
                 p.nextToken();
-                Object v = read(schema.valueSchema(), null, p, last);
+                Object v = read(schema.valueSchema(), null, p, memory);
                 p.nextToken();
                 m.put(k, v);
             }

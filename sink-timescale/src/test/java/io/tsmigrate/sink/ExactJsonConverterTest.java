@@ -115,6 +115,13 @@ class ExactJsonConverterTest {
             // An explicit NULL in a field with a default reads back as NULL, not as the default.
             assertThat(((Struct) exact.toConnectData("t", written).value()).getWithoutDefault("b")).isNull();
         }
+        // A record that cannot be written fails alone: the next one of the same schema is written whole.
+        Schema required = SchemaBuilder.struct().name("r").field("a", Schema.INT32_SCHEMA).field("b", Schema.STRING_SCHEMA).build();
+        Struct good = new Struct(required).put("a", 1).put("b", "x");
+        assertThat(exact.fromConnectData("t", required, good)).isEqualTo(json.fromConnectData("t", required, good));
+        Struct bad = new Struct(required).put("a", 2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> exact.fromConnectData("t", required, bad)).hasMessageContaining("topic t");
+        assertThat(exact.fromConnectData("t", required, good)).isEqualTo(json.fromConnectData("t", required, good));
         assertThat(exact.fromConnectData("t", null, null)).isEqualTo(json.fromConnectData("t", null, null));
         assertThat(exact.fromConnectData("t", Schema.OPTIONAL_STRING_SCHEMA, null)).isEqualTo(json.fromConnectData("t", Schema.OPTIONAL_STRING_SCHEMA, null));
         assertThat(exact.fromConnectData("t", Schema.STRING_SCHEMA, "plain")).isEqualTo(json.fromConnectData("t", Schema.STRING_SCHEMA, "plain"));

@@ -13,7 +13,8 @@ import java.util.Map;
  * Debezium's PostgreSQL task, unchanged, with offsets from which a restart cannot skip the rest of a WAL record's
  * changes ({@link WalRecordOffsets}), and a TRUNCATE of a table spread over several partitions sent to each of them
  * ({@link TruncateCopies}), and with {@code tsmigrate.schema.defaults=drop} schemas without column defaults
- * ({@link SchemaDefaults}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
+ * ({@link SchemaDefaults}), and with the LastEvent metric naming a change's table, not rendering the whole change
+ * ({@link LastEventSummary}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
  * these offsets too. Connect calls a task from its own thread; this class adds no thread of its own.
  */
 public final class ExactPostgresTask extends SourceTask {
@@ -22,6 +23,7 @@ public final class ExactPostgresTask extends SourceTask {
     private WalRecordOffsets offsets;
     private TruncateCopies truncates;
     private SchemaDefaults defaults;
+    private boolean lastEventPending;
 
     @Override
     public void initialize(SourceTaskContext context) {
@@ -34,11 +36,16 @@ public final class ExactPostgresTask extends SourceTask {
         offsets = new WalRecordOffsets(partition -> context.offsetStorageReader().offset(partition));
         truncates = new TruncateCopies(props);
         defaults = new SchemaDefaults(props);
+        lastEventPending = LastEventSummary.tableOnly(props);
         debezium.start(props);
+        lastEventPending = lastEventPending && !LastEventSummary.tableOnly(debezium);
     }
 
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
+        if (lastEventPending) {
+            lastEventPending = !LastEventSummary.tableOnly(debezium);
+        }
         return truncates.apply(defaults.apply(offsets.apply(debezium.poll())));
     }
 
