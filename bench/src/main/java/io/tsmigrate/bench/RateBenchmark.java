@@ -34,7 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * stayed bounded (p99 of the step's second half under 10 s, not growing). At the end the target's content digest
  * must equal the source's.
  *
- * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60}.
+ * <p>With {@code --tables N} the load spreads its rows over N tables of the same shape ({@code ticks}, {@code ticks_2},
+ * ...), one transaction for all of them; with {@code --sources K} the migration streams them through K source streams
+ * ({@code tsmigrate bootstrap --sources K}: K slots, publications and Debezium connectors). Lags are then the largest
+ * of the slots' and the sum over the topics.
+ *
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60 --tables 1 --sources 1}.
  */
 public final class RateBenchmark {
 
@@ -50,6 +55,8 @@ public final class RateBenchmark {
     private final AtomicLong updated = new AtomicLong();
     private volatile int rate;
     private volatile boolean loading = true;
+    private final int tables;
+    private final int sources;
 
     record Sample(double t, int rate, long written, long slotLagBytes, long kafkaLag, long applied, double sinkLagSeconds) {
     }
@@ -58,8 +65,10 @@ public final class RateBenchmark {
                 Map<String, Double> cores, boolean holds) {
     }
 
-    private RateBenchmark(Services services) {
+    private RateBenchmark(Services services, int tables, int sources) {
         this.services = services;
+        this.tables = tables;
+        this.sources = sources;
         this.source = services.source().withDatabase(DB);
         this.target = services.target().withDatabase(DB);
         this.migration = new Migration(services, source, target, NAME);
@@ -67,8 +76,9 @@ public final class RateBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results"), args);
-        RateBenchmark b = new RateBenchmark(Services.get());
+        Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results",
+                "--tables", "1", "--sources", "1"), args);
+        RateBenchmark b = new RateBenchmark(Services.get(), Integer.parseInt(opts.get("--tables")), Integer.parseInt(opts.get("--sources")));
         b.prepare();
         List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
         int stepSeconds = Integer.parseInt(opts.get("--step-seconds"));
@@ -95,12 +105,34 @@ public final class RateBenchmark {
         try (Connection c = Services.open(target); Statement st = c.createStatement()) {
             st.execute("CREATE EXTENSION timescaledb");
         }
+        List<String> bootstrap = new ArrayList<>(List.of("--sources", Integer.toString(sources), "--pg-bin",
+                services.pgBin().orElseThrow().toString()));
         try (Connection c = Services.open(source); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE ticks (device int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, tag text NOT NULL, "
-                    + "PRIMARY KEY (device, ts))");
+            for (String table : tableNames()) {
+                st.execute("CREATE TABLE " + table + " (device int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, tag text NOT NULL, "
+                        + "PRIMARY KEY (device, ts))");
+                bootstrap.addAll(List.of("--hypertable", "public." + table + ":ts:1hour"));
+            }
         }
-        migration.cli("bootstrap", "--hypertable", "public.ticks:ts:1hour", "--pg-bin", services.pgBin().orElseThrow().toString());
+        migration.cli("bootstrap", bootstrap.toArray(String[]::new));
         migration.cli("start", "--kafka", services.kafkaBootstrap());
+    }
+
+    private List<String> tableNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= tables; i++) {
+            names.add(i == 1 ? "ticks" : "ticks_" + i);
+        }
+        return names;
+    }
+
+    /** The source streams' slots ({@code rate}, {@code rate_2}, ...), as the CLI names them. */
+    private String slotList() {
+        List<String> slots = new ArrayList<>();
+        for (int i = 1; i <= sources; i++) {
+            slots.add("'" + (i == 1 ? NAME : NAME + "_" + i) + "'");
+        }
+        return String.join(", ", slots);
     }
 
 
@@ -168,26 +200,34 @@ public final class RateBenchmark {
 
     private Sample sample(Admin admin, Connection s, Connection t, double now, int r) throws Exception {
         long slotLag;
-        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
-                + "FROM pg_replication_slots WHERE slot_name = '" + NAME + "'")) {
+        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::bigint "
+                + "FROM pg_replication_slots WHERE slot_name IN (" + slotList() + ")")) {
             rs.next();
             slotLag = rs.getLong(1);
         }
-        TopicPartition tp = new TopicPartition(NAME + ".public.ticks", 0);
-        long end;
-        try {
-            end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
-        } catch (java.util.concurrent.ExecutionException noTopicYet) {
-            end = 0;
+        // The tables' change topics, whichever source stream carries each: <name>[_k].public.ticks[_n].
+        java.util.regex.Pattern changeTopic = java.util.regex.Pattern.compile(NAME + "(_\\d+)?\\.public\\.ticks(_\\d+)?");
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (String topic : admin.listTopics().names().get()) {
+            if (changeTopic.matcher(topic).matches()) {
+                request.put(new TopicPartition(topic, 0), OffsetSpec.latest());
+            }
+        }
+        long end = 0;
+        if (!request.isEmpty()) {
+            for (var info : admin.listOffsets(request).all().get().values()) {
+                end += info.offset();
+            }
         }
         long applied = 0;
         double sinkLag = 0;
-        try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(kafka_offset) + 1, 0), "
-                + "coalesce(extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0, 0) FROM tsmigrate.sink_offsets "
-                + "WHERE topic = '" + tp.topic() + "'")) {
-            if (rs.next()) {
-                applied = rs.getLong(1);
-                sinkLag = rs.getDouble(2);
+        try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT topic, max(kafka_offset) + 1, "
+                + "extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0 FROM tsmigrate.sink_offsets GROUP BY topic")) {
+            while (rs.next()) {
+                if (changeTopic.matcher(rs.getString(1)).matches()) {
+                    applied += rs.getLong(2);
+                    sinkLag = Math.max(sinkLag, rs.getDouble(3));
+                }
             }
         } catch (java.sql.SQLException noTableYet) {
             // the sink has not committed yet
@@ -198,30 +238,37 @@ public final class RateBenchmark {
         return new Sample(now, r, written.get(), slotLag, Math.max(0, end - applied), applied, sinkLag);
     }
 
-    /** Every 100 ms one transaction: rate/10 new rows, and an update of a tenth as many rows written before. */
+    /** Every 100 ms one transaction: rate/10 new rows over the tables, and an update of a tenth as many rows written before. */
     private void load() {
         try (Connection c = Services.open(source)) {
             c.setAutoCommit(false);
-            PreparedStatement insert = c.prepareStatement("INSERT INTO ticks SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond', "
-                    + "random() * 100, 'tag-' || (i % 100) FROM generate_series(?::bigint, ?::bigint) i");
-            PreparedStatement update = c.prepareStatement("UPDATE ticks SET value = value + 1 WHERE (device, ts) IN (SELECT i % 1000, "
-                    + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, 10) i)");
+            List<PreparedStatement> inserts = new ArrayList<>();
+            List<PreparedStatement> updates = new ArrayList<>();
+            for (String table : tableNames()) {
+                inserts.add(c.prepareStatement("INSERT INTO " + table + " SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond', "
+                        + "random() * 100, 'tag-' || (i % 100) FROM generate_series(?::bigint, ?::bigint) i"));
+                updates.add(c.prepareStatement("UPDATE " + table + " SET value = value + 1 WHERE (device, ts) IN (SELECT i % 1000, "
+                        + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, 10) i)"));
+            }
             long next = System.nanoTime();
             long i = 0;
             while (loading) {
-                int n = Math.max(1, rate / 10);
-                insert.setLong(1, i);
-                insert.setLong(2, i + n - 1);
-                insert.executeUpdate();
-                if (i > 0) {
-                    long from = Math.max(0, i - n);
-                    update.setLong(1, from);
-                    update.setLong(2, i - 1);
-                    updated.addAndGet(update.executeUpdate());
+                // Each table gets its share of the rows, numbered alike in every table.
+                int n = Math.max(1, rate / 10 / tables);
+                for (int k = 0; k < tables; k++) {
+                    inserts.get(k).setLong(1, i);
+                    inserts.get(k).setLong(2, i + n - 1);
+                    inserts.get(k).executeUpdate();
+                    if (i > 0) {
+                        long from = Math.max(0, i - n);
+                        updates.get(k).setLong(1, from);
+                        updates.get(k).setLong(2, i - 1);
+                        updated.addAndGet(updates.get(k).executeUpdate());
+                    }
                 }
                 c.commit();
                 i += n;
-                written.addAndGet(n);
+                written.addAndGet((long) n * tables);
                 next += 100_000_000L;
                 long sleep = next - System.nanoTime();
                 if (sleep > 0) {
@@ -259,8 +306,8 @@ public final class RateBenchmark {
             // Drained: Debezium has confirmed the end marker and the sink has committed everything in the topic.
             while (System.nanoTime() < deadline) {
                 boolean read;
-                try (ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= '" + marker + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = '"
-                        + NAME + "'")) {
+                try (ResultSet rs = st.executeQuery("SELECT bool_and(confirmed_flush_lsn >= '" + marker + "'::pg_lsn) FROM pg_replication_slots "
+                        + "WHERE slot_name IN (" + slotList() + ")")) {
                     rs.next();
                     read = rs.getBoolean(1);
                 }

@@ -63,9 +63,11 @@ public final class Bootstrap {
                 throw new BootstrapException(String.join("\n", pf.failures()));
             }
             Set<String> extend = HypertablePlan.check(effective, tables);
+            int sources = sources(state);
+            List<Lanes.Lane> lanes = Lanes.of(plan.slotName(), plan.publicationName(), sources);
             if (state != null && state.phase() == StateStore.Phase.DONE) {
                 say("The bootstrap is already complete; streaming can start from slot " + state.slotName() + " (use --restart to copy again).");
-                return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), 0);
+                return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), 0, sources);
             }
             PgTools tools = PgTools.locate(plan.pgBin(), src.getMetaData().getDatabaseMajorVersion());
             if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
@@ -76,10 +78,30 @@ public final class Bootstrap {
             }
             if (state.phase() == StateStore.Phase.SLOT) {
                 ContinuousAggregates.keepRefreshable(src, ContinuousAggregates.read(src), this::say);
-                createPublication(src, tables, effective);
+                if (sources > 1 || (state != null && state.sources() > 1)) {
+                    // Nothing streams before the slots exist: an earlier attempt's streams (perhaps another number of
+                    // them, with the tables split otherwise) are made again.
+                    Lanes.drop(src, Lanes.of(plan.slotName(), plan.publicationName(), Math.max(sources, state == null ? 1 : state.sources())), true);
+                }
+                StateStore.sources(tgt, sources);
+                List<List<TableInfo>> split = Lanes.split(tables, sources);
+                for (Lanes.Lane lane : lanes) {
+                    createPublication(src, lane.publication(), split.get(lane.number() - 1));
+                }
+                // The other streams' slots before the snapshot's own, so each can be moved to the snapshot's point.
+                try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
+                    Lanes.createSlots(c, lanes);
+                }
                 startKeeper();
                 state = awaitSnapshot(tgt);
                 say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
+            }
+            if (sources > 1) {
+                try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
+                    Lanes.advance(c, lanes, state.consistentLsn());
+                }
+                say(sources + " source streams, all from " + state.consistentLsn() + ": " + lanes.stream()
+                        .map(l -> "slot " + l.slot() + " with publication " + l.publication()).collect(Collectors.joining("; ")));
             }
             long copied = 0;
             List<TableInfo> copiedTables = new ArrayList<>(tables);
@@ -105,8 +127,23 @@ public final class Bootstrap {
             StateStore.phase(tgt, StateStore.Phase.DONE);
             say("Bootstrap complete: " + copied + " rows copied. Start Debezium from slot " + state.slotName() + " with publication "
                     + state.publicationName() + " and snapshot.mode=no_data.");
-            return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), copied);
+            return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), copied, sources);
         }
+    }
+
+    /**
+     * The source streams: as the plan asks for a new bootstrap; as recorded once the slots exist (a rerun that does
+     * not ask for more resumes with them; asking for another number is refused).
+     */
+    private int sources(StateStore.State state) {
+        if (state == null || state.phase() == StateStore.Phase.SCHEMA || state.phase() == StateStore.Phase.SLOT) {
+            return plan.sources();
+        }
+        if (plan.sources() != 1 && plan.sources() != state.sources()) {
+            throw new BootstrapException("this bootstrap was started with " + state.sources() + " source stream(s), not " + plan.sources()
+                    + ": resume it with --sources " + state.sources() + ", or start over with --restart");
+        }
+        return state.sources();
     }
 
     /**
@@ -175,13 +212,13 @@ public final class Bootstrap {
         return plan.withHypertables(specs);
     }
 
-    private void createPublication(Connection src, List<TableInfo> tables, BootstrapPlan effective) throws SQLException {
-        if ("1".equals(Preflight.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(plan.publicationName())))) {
+    private static void createPublication(Connection src, String name, List<TableInfo> tables) throws SQLException {
+        if ("1".equals(Preflight.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(name)))) {
             return;
         }
         // The publication must exist before the slot: pgoutput decodes with the catalog as of each change.
         try (Statement st = src.createStatement()) {
-            st.execute(publicationSql(plan.publicationName(), tables, Integer.parseInt(Preflight.one(src, "SHOW server_version_num"))));
+            st.execute(publicationSql(name, tables, Integer.parseInt(Preflight.one(src, "SHOW server_version_num"))));
         }
     }
 
@@ -247,7 +284,7 @@ public final class Bootstrap {
                 + "see " + keeperLog);
     }
 
-    private void restart(Connection src, Connection tgt, StateStore.State state) throws SQLException {
+    private void restart(Connection src, Connection tgt, StateStore.State state) throws SQLException, InterruptedException {
         if (state.phase() == StateStore.Phase.DONE || state.phase() == StateStore.Phase.COPIED) {
             throw new BootstrapException("the earlier bootstrap got past the copy, so its indexes and constraints exist already; to start over, "
                     + "run tsmigrate clean and recreate the target database");
@@ -263,6 +300,9 @@ public final class Bootstrap {
             if (state.publicationName() != null) {
                 st.execute("DROP PUBLICATION IF EXISTS " + Ident.quote(state.publicationName()));
             }
+        }
+        if (state.slotName() != null && state.publicationName() != null) {
+            Lanes.drop(src, Lanes.of(state.slotName(), state.publicationName(), state.sources()), false);
         }
         if (state.phase() == StateStore.Phase.SCHEMA) {
             StateStore.drop(tgt);

@@ -30,11 +30,13 @@ import java.util.List;
  * @param tables          table patterns to migrate (empty: every table of the included schemas)
  * @param compressedCopy  copy a TimescaleDB source's compressed chunks as they are where that is exact (default); false:
  *                        decompressed, and compressed again on the target
+ * @param sources         source streams (default 1): publications over disjoint sets of the tables, each with its own slot
+ *                        and Debezium connector ({@link Lanes})
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, List<String> excludeTables, List<HypertableSpec> hypertables,
                             Integer jobs, Integer indexJobs, String slotName, String publicationName, String pgBin, Boolean extendKeys,
-                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables, Boolean compressedCopy) {
+                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables, Boolean compressedCopy, Integer sources) {
 
     public BootstrapPlan {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
@@ -51,12 +53,27 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
         extendKeys = extendKeys != null && extendKeys;
         copyRoles = copyRoles != null && copyRoles;
         compressedCopy = compressedCopy == null || compressedCopy;
+        sources = sources == null ? 1 : sources;
         if (jobs < 1 || indexJobs < 1) {
             throw new BootstrapException("jobs and index_jobs must be at least 1");
         }
         if (!slotName.matches("[a-z0-9_]{1,63}")) {
             throw new BootstrapException("slot name '" + slotName + "' is not valid: use 1 to 63 lower-case letters, digits and underscores");
         }
+        if (sources < 1 || sources > Lanes.MAX) {
+            throw new BootstrapException("sources must be 1 to " + Lanes.MAX + ", not " + sources);
+        }
+        for (Lanes.Lane lane : Lanes.of(slotName, publicationName, sources)) {
+            if (lane.slot().length() > 63 || lane.publication().length() > 63) {
+                throw new BootstrapException("source stream " + lane.number() + " would be named " + lane.slot() + " / " + lane.publication()
+                        + ", longer than PostgreSQL's 63 characters: choose a shorter --name (or --slot and --publication)");
+            }
+        }
+    }
+
+    /** The migration's source streams. */
+    public List<Lanes.Lane> lanes() {
+        return Lanes.of(slotName, publicationName, sources);
     }
 
     /**
@@ -84,7 +101,7 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
 
     public BootstrapPlan withHypertables(List<HypertableSpec> specs) {
         return new BootstrapPlan(source, target, includeSchemas, excludeTables, specs, jobs, indexJobs, slotName, publicationName, pgBin,
-                extendKeys, copyRoles, excludeSchemas, tables, compressedCopy);
+                extendKeys, copyRoles, excludeSchemas, tables, compressedCopy, sources);
     }
 
     /** The tables this plan covers. */

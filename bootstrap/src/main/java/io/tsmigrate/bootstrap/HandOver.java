@@ -8,6 +8,7 @@ package io.tsmigrate.bootstrap;
  * @param publicationName the publication covering the migrated tables
  * @param consistentLsn   the slot's consistent point (the snapshot's position in the WAL)
  * @param rowsCopied      rows copied by this run (0 when it only resumed a finished bootstrap)
+ * @param sources         source streams ({@link Lanes}): this slot and publication are stream 1's
  */
-public record HandOver(String slotName, String publicationName, String consistentLsn, long rowsCopied) {
+public record HandOver(String slotName, String publicationName, String consistentLsn, long rowsCopied, int sources) {
 }

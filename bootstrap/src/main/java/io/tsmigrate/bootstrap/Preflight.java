@@ -24,6 +24,37 @@ public final class Preflight {
             + "JOIN pg_roles r ON r.rolname = current_user WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls "
             + "AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE')) ORDER BY 1";
 
+    /** Checks what several source streams need: a slot and a WAL sender each, their slots' names free, tables for each. */
+    private static void lanes(Connection source, BootstrapPlan plan, List<TableInfo> tables, boolean slotExpected, int freeSlots, int freeSenders,
+            List<String> fail) throws SQLException {
+        List<Lanes.Lane> lanes = plan.lanes();
+        int missing = 0;
+        for (Lanes.Lane lane : lanes) {
+            boolean exists = "1".equals(one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(lane.slot())));
+            missing += exists ? 0 : 1;
+            if (exists && lane.number() > 1 && !slotExpected) {
+                fail.add("the source already has a replication slot named " + lane.slot() + " (the name of source stream " + lane.number()
+                        + ") that no bootstrap state on the target explains; drop it (SELECT pg_drop_replication_slot('" + lane.slot() + "')) or "
+                        + "choose another --name");
+            }
+        }
+        if (missing > freeSlots) {
+            fail.add(plan.sources() + " source streams need " + missing + " more replication slots; the source has " + Math.max(0, freeSlots)
+                    + " free: raise max_replication_slots (and restart) or use fewer --sources");
+        }
+        if (plan.sources() + 1 > freeSenders) {
+            fail.add(plan.sources() + " source streams need " + (plan.sources() + 1) + " WAL senders (one per stream and one for the bootstrap); "
+                    + "the source has " + Math.max(0, freeSenders) + " free: raise max_wal_senders (and restart) or use fewer --sources");
+        }
+        List<List<TableInfo>> split = Lanes.split(tables, plan.sources());
+        if (split.stream().anyMatch(List::isEmpty)) {
+            long plain = tables.stream().filter(t -> t.sourceTime() == null).count();
+            fail.add(plan.sources() + " source streams need a table each, and a TimescaleDB source's hypertables all go to the first; the migration "
+                    + "covers " + tables.size() + " table(s), " + plain + " of them not hypertables: use at most " + (plain + (plain < tables.size() ? 1 : 0))
+                    + " --sources");
+        }
+    }
+
     static Result check(Connection source, Connection target, BootstrapPlan plan, List<TableInfo> tables, boolean slotExpected) throws SQLException {
         List<String> fail = new ArrayList<>();
         List<String> warn = new ArrayList<>();
@@ -41,7 +72,9 @@ public final class Preflight {
         }
         int senders = Integer.parseInt(one(source, "SHOW max_wal_senders"));
         int sending = Integer.parseInt(one(source, "SELECT count(*) FROM pg_stat_replication"));
-        if (sending + 2 > senders) {
+        if (plan.sources() > 1) {
+            lanes(source, plan, tables, slotExpected, slots - used, senders - sending, fail);
+        } else if (sending + 2 > senders) {
             fail.add("the source has too few WAL senders free (" + sending + " of max_wal_senders=" + senders + " in use; the bootstrap and Debezium "
                     + "need one each); raise max_wal_senders and restart");
         }

@@ -19,7 +19,7 @@ final class StateStore {
     enum Phase { SCHEMA, SLOT, COPYING, COPIED, DONE }
 
     /** The stored state. */
-    record State(Phase phase, String slotName, String publicationName, String consistentLsn, String snapshotName, String pieces) {
+    record State(Phase phase, String slotName, String publicationName, String consistentLsn, String snapshotName, String pieces, int sources) {
     }
 
     private StateStore() {
@@ -33,6 +33,8 @@ final class StateStore {
                     + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())");
             st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.bootstrap_pieces (table_id text NOT NULL, piece int NOT NULL, rows bigint NOT NULL, "
                     + "done_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (table_id, piece))");
+            // Source streams (Lanes): added to state tables made before there were several.
+            st.execute("ALTER TABLE tsmigrate.bootstrap_state ADD COLUMN IF NOT EXISTS sources int NOT NULL DEFAULT 1");
         }
     }
 
@@ -41,9 +43,10 @@ final class StateStore {
             return null;
         }
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT phase, slot_name, publication_name, consistent_lsn, snapshot_name, pieces::text FROM tsmigrate.bootstrap_state")) {
+                "SELECT phase, slot_name, publication_name, consistent_lsn, snapshot_name, pieces::text, "
+                        + "coalesce((to_jsonb(s) ->> 'sources')::int, 1) FROM tsmigrate.bootstrap_state s")) {
             return rs.next() ? new State(Phase.valueOf(rs.getString(1)), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                    rs.getString(6)) : null;
+                    rs.getString(6), rs.getInt(7)) : null;
         }
     }
 
@@ -69,6 +72,14 @@ final class StateStore {
             ps.setString(2, publication);
             ps.setString(3, lsn);
             ps.setString(4, snapshot);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records how many source streams the migration has (set before their slots are made). */
+    static void sources(Connection target, int sources) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("UPDATE tsmigrate.bootstrap_state SET sources = ?, updated_at = now()")) {
+            ps.setInt(1, sources);
             ps.executeUpdate();
         }
     }

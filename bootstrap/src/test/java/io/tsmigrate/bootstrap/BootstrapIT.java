@@ -4,6 +4,7 @@ import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,7 +53,7 @@ class BootstrapIT {
         PgEndpoint s = dbs.source();
         PgEndpoint t = dbs.target();
         return new BootstrapPlan(new Db(s.jdbcUrl(), null, null), new Db(t.jdbcUrl(), null, null), null, null, hypertables, 2, 2, slot, slot,
-                dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false, null, null, null);
+                dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false, null, null, null, null);
     }
 
     @Test
@@ -77,7 +76,7 @@ class BootstrapIT {
         try {
             BootstrapPlan plan = new BootstrapPlan(new Db(new PgEndpoint(src.host(), src.port(), role, null, src.database()).jdbcUrl(), null, null),
                     new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2, "np_slot", "np_slot",
-                    dbs.services().pgBin().map(Object::toString).orElse(null), false, false, null, null, null);
+                    dbs.services().pgBin().map(Object::toString).orElse(null), false, false, null, null, null, null);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8),
                     ProgressMode.PLAIN).run()).hasMessageContaining("may not create the publication np_slot")
@@ -141,7 +140,7 @@ class BootstrapIT {
             }
             BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null,
                     List.of(new BootstrapPlan.HypertableSpec("public.readings", "ts", "1 day", null, null, null)), 2, 2,
-                    "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true, null, null, null);
+                    "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true, null, null, null, null);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
             new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             assertThat(said.toString(StandardCharsets.UTF_8)).contains("Roles copied without passwords").contains(owner).contains(reader);
@@ -244,11 +243,11 @@ class BootstrapIT {
         }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         HandOver handOver;
-        try (Writer writer = new Writer(dbs)) {
+        try (WriteLoad writer = writer(dbs)) {
             Thread.sleep(500);
             handOver = new Bootstrap(plan(dbs, "boot_gap", HYPERTABLES, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             Thread.sleep(1500);
-            assertThat(writer.changes.get()).isGreaterThan(0);
+            assertThat(writer.rounds()).isGreaterThan(0);
             // Keep writing while the stream starts.
             Map<String, String> source = dbs.debeziumSource("boot_" + dbs.name(), handOver.slotName());
             // As the shipped template streams after a bootstrap: from the handed-over slot and publication, no snapshot.
@@ -313,48 +312,22 @@ class BootstrapIT {
         assertThat(tgt).as("every table's ordered digest on the target").isEqualTo(src);
     }
 
-    /** Inserts, updates and deletes on every table until closed. */
-    static final class Writer implements AutoCloseable {
-        final AtomicBoolean running = new AtomicBoolean(true);
-        final AtomicLong changes = new AtomicLong();
-        final Thread thread;
-        volatile Exception failure;
-
-        Writer(TestDatabases dbs) {
-            thread = new Thread(() -> {
-                try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
-                    int n = 0;
-                    while (running.get()) {
-                        int r = ThreadLocalRandom.current().nextInt(1, 20000);
-                        st.execute("BEGIN;"
-                                + "INSERT INTO orders (customer, total, note) VALUES (" + (1 + r % 200) + ", " + (r % 90) + ", 'live');"
-                                + "UPDATE orders SET total = total + 1, note = 'upd' WHERE id = " + r + ";"
-                                + "DELETE FROM orders WHERE id = " + (r + 7) + ";"
-                                + "INSERT INTO metrics VALUES ('2026-03-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 10) + ", " + n + ");"
-                                + "UPDATE metrics SET value = -value WHERE device = " + (n % 10) + " AND ts = (SELECT min(ts) FROM metrics WHERE device = "
-                                + (n % 10) + ");"
-                                + "INSERT INTO events (ts, kind) VALUES (now(), 'live');"
-                                + "UPDATE events SET ts = ts + INTERVAL '1 day' WHERE id = " + (1 + r % 5000) + ";"
-                                + "UPDATE customers SET mood = 'happy' WHERE id = " + (1 + r % 200) + ";"
-                                + "COMMIT");
-                        changes.addAndGet(8);
-                        n++;
-                        Thread.sleep(2);
-                    }
-                } catch (Exception e) {
-                    failure = e;
-                }
-            }, "source-writer");
-            thread.start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            running.set(false);
-            thread.join(30_000);
-            if (failure != null) {
-                throw failure;
-            }
-        }
+    /** Inserts, updates and deletes on every table until closed: eight changes a round. */
+    static WriteLoad writer(TestDatabases dbs) {
+        return WriteLoad.repeat("orders-metrics-events", dbs::openSource, 2, (st, n) -> {
+            int r = ThreadLocalRandom.current().nextInt(1, 20000);
+            st.execute("BEGIN;"
+                    + "INSERT INTO orders (customer, total, note) VALUES (" + (1 + r % 200) + ", " + (r % 90) + ", 'live');"
+                    + "UPDATE orders SET total = total + 1, note = 'upd' WHERE id = " + r + ";"
+                    + "DELETE FROM orders WHERE id = " + (r + 7) + ";"
+                    + "INSERT INTO metrics VALUES ('2026-03-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 10) + ", " + n + ");"
+                    + "UPDATE metrics SET value = -value WHERE device = " + (n % 10) + " AND ts = (SELECT min(ts) FROM metrics WHERE device = "
+                    + (n % 10) + ");"
+                    + "INSERT INTO events (ts, kind) VALUES (now(), 'live');"
+                    + "UPDATE events SET ts = ts + INTERVAL '1 day' WHERE id = " + (1 + r % 5000) + ";"
+                    + "UPDATE customers SET mood = 'happy' WHERE id = " + (1 + r % 200) + ";"
+                    + "COMMIT");
+            return true;
+        });
     }
 }

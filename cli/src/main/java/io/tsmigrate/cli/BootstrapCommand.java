@@ -48,6 +48,9 @@ final class BootstrapCommand implements Callable<Integer> {
         System.out.println("slot.name=" + h.slotName());
         System.out.println("publication.name=" + h.publicationName());
         System.out.println("consistent LSN=" + h.consistentLsn());
+        if (h.sources() > 1) {
+            System.out.println("source streams=" + h.sources() + " (slots and publications " + h.slotName() + "_2.." + h.sources() + ")");
+        }
         return 0;
     }
 }

@@ -36,6 +36,11 @@ final class BootstrapOptions {
             + "the target (by default they are copied as they are where that is exact: the same TimescaleDB version on both sides)")
     boolean decompress;
 
+    @Option(names = "--sources", description = "Source streams (default 1): the tables split over this many publications, each with its own "
+            + "replication slot and Debezium connector, all starting at the snapshot's point, so several threads decode the source's WAL "
+            + "(one Debezium connector decodes on one thread). Fixed at the bootstrap; start, status, cutover and clean take all of them")
+    Integer sources;
+
     @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
     boolean restart;
 
@@ -62,7 +67,8 @@ final class BootstrapOptions {
                 names.publication != null || base == null || base.publicationName() == null ? names.publication() : base.publicationName(),
                 pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
                 copyRoles || (base != null && base.copyRoles()), either(selection.excludeSchemas, base == null ? null : base.excludeSchemas()),
-                either(selection.tables, base == null ? null : base.tables()), decompress ? Boolean.FALSE : base == null ? null : base.compressedCopy());
+                either(selection.tables, base == null ? null : base.tables()), decompress ? Boolean.FALSE : base == null ? null : base.compressedCopy(),
+                sources != null ? sources : base == null ? null : base.sources());
     }
 
     /** Patterns given on the command line (or --config) replace the plan file's. */

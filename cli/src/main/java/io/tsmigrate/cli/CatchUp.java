@@ -27,6 +27,7 @@ import java.util.Properties;
 final class CatchUp implements AutoCloseable {
 
     private final Names names;
+    private SourceStreams streams;
     private final String kafkaBootstrap;
     private final Admin admin;
     private ConnectRest connect;
@@ -41,6 +42,18 @@ final class CatchUp implements AutoCloseable {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "tsmigrate-" + names.name());
         this.admin = Admin.create(p);
+        this.streams = SourceStreams.of(names, 1);
+    }
+
+    /** Waiting for the migration's stream: all of its source streams (as the bootstrap recorded them). */
+    static CatchUp of(Endpoints endpoints, Names names) {
+        return new CatchUp(names, endpoints.kafka(names)).streams(SourceStreams.read(endpoints, names));
+    }
+
+    /** The migration's source streams (one unless told otherwise): every one of them must pass a marker. */
+    CatchUp streams(SourceStreams streams) {
+        this.streams = streams;
+        return this;
     }
 
     /** Also watch the connectors while waiting: a failed task ends the wait with its error. */
@@ -68,63 +81,76 @@ final class CatchUp implements AutoCloseable {
      */
     void awaitStream(Connection source, String lsn, Instant deadline) throws Exception {
         long target = lsnNumber(lsn);
-        String topic = names.name() + ".message";
-        TopicPartition tp = new TopicPartition(topic, 0);
+        java.util.Set<String> waiting = new java.util.LinkedHashSet<>();
+        List<TopicPartition> tps = new java.util.ArrayList<>();
+        for (SourceStreams.Stream s : streams.streams()) {
+            waiting.add(s.messageTopic());
+            tps.add(new TopicPartition(s.messageTopic(), 0));
+        }
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        {
+        for (String topic : waiting) {
             while (!admin.listTopics().names().get().contains(topic)) {
                 waitOrFail(deadline, "Debezium did not stream the marker at " + lsn + " (no topic " + topic + " yet)");
             }
-            boolean fresh = consumer == null;
-            java.time.Instant made = java.time.Instant.now();
-            var consumer = markerConsumer(tp);
-            Trace.of("marker " + lsn, "consumer", made);
-            if (fresh) {
-                // The marker was just written: start a minute back in time. With no record that recent, start at the
-                // beginning (only markers and the application's own messages go there), never at the end: the marker may
-                // land between this lookup and the first fetch. A later wait goes on from where the last one stopped,
-                // before any later marker.
-                var start = consumer.offsetsForTimes(Map.of(tp, System.currentTimeMillis() - 60_000)).get(tp);
+        }
+        boolean fresh = consumer == null;
+        java.time.Instant made = java.time.Instant.now();
+        var consumer = markerConsumer(tps);
+        Trace.of("marker " + lsn, "consumer", made);
+        if (fresh) {
+            // The marker was just written: start a minute back in time. With no record that recent, start at the
+            // beginning (only markers and the application's own messages go there), never at the end: the marker may
+            // land between this lookup and the first fetch. A later wait goes on from where the last one stopped,
+            // before any later marker.
+            Map<TopicPartition, Long> back = new HashMap<>();
+            tps.forEach(tp -> back.put(tp, System.currentTimeMillis() - 60_000));
+            var starts = consumer.offsetsForTimes(back);
+            for (TopicPartition tp : tps) {
+                var start = starts.get(tp);
                 if (start != null) {
                     consumer.seek(tp, start.offset());
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                 }
-                Trace.of("marker " + lsn, "consumer and seek", made);
             }
-            Instant fallback = Instant.now().plusSeconds(90);
-            while (true) {
-                if (Instant.now().isAfter(fallback)) {
-                    // Not seen in the topic (another topic naming, a transform that drops messages): the slot's position.
+            Trace.of("marker " + lsn, "consumer and seek", made);
+        }
+        Instant fallback = Instant.now().plusSeconds(90);
+        while (true) {
+            if (Instant.now().isAfter(fallback)) {
+                // Not seen in the topics (another topic naming, a transform that drops messages): the slots' positions.
+                awaitSlot(source, lsn, deadline);
+                return;
+            }
+            for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+                if (r.value() == null || !waiting.contains(r.topic())) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode v;
+                try {
+                    v = json.readTree(r.value());
+                } catch (java.io.IOException e) {
                     awaitSlot(source, lsn, deadline);
                     return;
                 }
-                for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        continue;
-                    }
-                    com.fasterxml.jackson.databind.JsonNode v;
-                    try {
-                        v = json.readTree(r.value());
-                    } catch (java.io.IOException e) {
-                        awaitSlot(source, lsn, deadline);
-                        return;
-                    }
-                    com.fasterxml.jackson.databind.JsonNode payload = v.has("payload") ? v.path("payload") : v;
-                    if (payload.path("source").path("lsn").asLong(-1) >= target) {
+                com.fasterxml.jackson.databind.JsonNode payload = v.has("payload") ? v.path("payload") : v;
+                if (payload.path("source").path("lsn").asLong(-1) >= target) {
+                    // Each stream reads every marker (logical decoding messages are not filtered by publication).
+                    waiting.remove(r.topic());
+                    if (waiting.isEmpty()) {
                         return;
                     }
                 }
-                // The poll itself waited; only the deadline and the tasks are checked here.
-                failIfStuck(deadline, "Debezium did not stream the marker at " + lsn);
             }
+            // The poll itself waited; only the deadline and the tasks are checked here.
+            failIfStuck(deadline, "Debezium did not stream the marker at " + lsn + (streams.count() > 1 ? " in " + waiting : ""));
         }
     }
 
     private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
 
     /** One consumer of the marker topic for this object's life (made once: a new one costs a second of set-up), quick to return. */
-    private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> markerConsumer(TopicPartition tp) {
+    private org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> markerConsumer(List<TopicPartition> tps) {
         if (consumer == null) {
             Properties p = new Properties();
             p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
@@ -134,7 +160,7 @@ final class CatchUp implements AutoCloseable {
             p.put(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
             var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
             consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, bytes, bytes);
-            consumer.assign(List.of(tp));
+            consumer.assign(tps);
         }
         return consumer;
     }
@@ -147,14 +173,20 @@ final class CatchUp implements AutoCloseable {
 
     /** Waits until the slot's confirmed position (what Debezium has read and had stored in Kafka) passes {@code lsn}. */
     void awaitSlot(Connection source, String lsn, Instant deadline) throws SQLException, InterruptedException {
+        for (String slot : streams.slots()) {
+            awaitSlot(source, slot, lsn, deadline);
+        }
+    }
+
+    private void awaitSlot(Connection source, String slot, String lsn, Instant deadline) throws SQLException, InterruptedException {
         try (Statement st = source.createStatement()) {
             while (true) {
                 long bytesBehind;
                 try (ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= " + Ident.literal(lsn) + "::pg_lsn, "
                         + "pg_wal_lsn_diff(" + Ident.literal(lsn) + "::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = "
-                        + Ident.literal(names.slot()))) {
+                        + Ident.literal(slot))) {
                     if (!rs.next()) {
-                        throw new CliException("replication slot " + names.slot() + " does not exist on the source; was the migration started?");
+                        throw new CliException("replication slot " + slot + " does not exist on the source; was the migration started?");
                     }
                     if (rs.getBoolean(1)) {
                         return;
@@ -186,7 +218,7 @@ final class CatchUp implements AutoCloseable {
     }
 
     private List<String> changeTopics() throws Exception {
-        return admin.listTopics().names().get().stream().filter(t -> t.startsWith(names.name() + ".")).toList();
+        return admin.listTopics().names().get().stream().filter(streams::owns).toList();
     }
 
     /** The change topics' current end offsets. */
@@ -205,7 +237,7 @@ final class CatchUp implements AutoCloseable {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         // Debezium's transaction topic (provide.transaction.metadata) is not a change topic: the sink does not read it.
         List<String> topics = admin.listTopics().names().get().stream()
-                .filter(topic -> topic.startsWith(names.name() + ".") && !topic.equals(names.name() + ".transaction")).toList();
+                .filter(topic -> streams.owns(topic) && !streams.isTransactionTopic(topic)).toList();
         admin.describeTopics(topics).allTopicNames().get().forEach((topic, d) -> d.partitions()
                 .forEach(pi -> request.put(new TopicPartition(topic, pi.partition()), OffsetSpec.latest())));
         Map<TopicPartition, Long> ends = new HashMap<>();
@@ -219,7 +251,7 @@ final class CatchUp implements AutoCloseable {
      */
     Map<TopicPartition, Long> tableChangeEnds() throws Exception {
         Map<TopicPartition, Long> ends = endOffsets();
-        ends.keySet().removeIf(tp -> tp.topic().equals(names.name() + ".message"));
+        ends.keySet().removeIf(tp -> streams.isMessageTopic(tp.topic()));
         return ends;
     }
 
@@ -283,7 +315,9 @@ final class CatchUp implements AutoCloseable {
     private void failIfStuck(Instant deadline, String what) {
         if (connect != null && Instant.now().isAfter(lastTaskCheck.plusSeconds(2))) {
             lastTaskCheck = Instant.now();
-            connect.failIfPaused(names.sourceConnector(), connect.failIfFailed(names.sourceConnector()));
+            for (String source : streams.connectors()) {
+                connect.failIfPaused(source, connect.failIfFailed(source));
+            }
             connect.failIfFailed(names.sinkConnector());
         }
         if (Instant.now().isAfter(deadline)) {

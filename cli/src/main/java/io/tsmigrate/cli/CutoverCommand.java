@@ -59,7 +59,7 @@ final class CutoverCommand implements Callable<Integer> {
             }
             // A successful cutover paused the connectors; going on with the source means streaming on.
             ConnectRest rest = endpoints.connectRest(names);
-            for (String connector : List.of(names.sourceConnector(), names.sinkConnector())) {
+            for (String connector : connectors()) {
                 if (rest.exists(connector)) {
                     rest.resume(connector);
                     System.out.println("OK   connector " + connector + " resumed");
@@ -68,16 +68,17 @@ final class CutoverCommand implements Callable<Integer> {
             return 0;
         }
         Instant deadline = Instant.now().plusSeconds(timeout);
+        streams = SourceStreams.read(endpoints, names);
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            LostStream.requireSlot(s, t, names);
+            LostStream.requireSlot(s, t, names, streams);
         }
         // Not part of the downtime: nothing is stopped while a task waits for a worker.
-        new TaskLiveness(endpoints.connectRest(names)).awaitLive(deadline, names.sourceConnector(), names.sinkConnector());
+        new TaskLiveness(endpoints.connectRest(names)).awaitLive(deadline, connectors().toArray(String[]::new));
         Instant started = Instant.now();
-        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             if (!blockWrites.isEmpty()) {
-                int n = WriteBlock.block(s, t, names.publication(), blockWrites);
+                int n = WriteBlock.block(s, t, streams.publications(), blockWrites);
                 System.out.println("Writes blocked: " + n + " privileges of " + String.join(", ", blockWrites)
                         + " revoked on the source (tsmigrate cutover --rollback restores them)");
             }
@@ -122,6 +123,18 @@ final class CutoverCommand implements Callable<Integer> {
 
     private java.util.Map<org.apache.kafka.common.TopicPartition, Long> endsAtCutover;
 
+    private SourceStreams streams;
+
+    /** The source streams' connectors, then the sink's. */
+    private List<String> connectors() {
+        if (streams == null) {
+            streams = SourceStreams.read(endpoints, names);
+        }
+        List<String> all = new ArrayList<>(streams.connectors());
+        all.add(names.sinkConnector());
+        return all;
+    }
+
     /**
      * With writes stopped and everything applied: tables an online verification has covered are compared only where
      * the sink changed them since (or where they differed); the others row by row.
@@ -129,8 +142,8 @@ final class CutoverCommand implements Callable<Integer> {
     private List<Verification.Result> verify() throws Exception {
         List<String[]> covered = new ArrayList<>();
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            MigratedTables.late(s, names.publication(), selection.selection()).forEach(x -> System.out.println("WARN " + MigratedTables.lateLine(x)));
-            for (String[] table : MigratedTables.of(s, names.publication(), selection.selection())) {
+            MigratedTables.late(s, streams.publications(), selection.selection()).forEach(x -> System.out.println("WARN " + MigratedTables.lateLine(x)));
+            for (String[] table : MigratedTables.of(s, streams.publications(), selection.selection())) {
                 if (OnlineVerification.complete(t, table[0], table[1])) {
                     covered.add(table);
                 }
@@ -147,7 +160,7 @@ final class CutoverCommand implements Callable<Integer> {
         }
         java.util.Set<String> skip = new java.util.HashSet<>();
         covered.forEach(t -> skip.add(t[0] + "." + t[1]));
-        results.addAll(new Verification(names.publication(), selection.selection(), 2, "1 day", null).skipping(skip)
+        results.addAll(new Verification(streams.publications(), selection.selection(), 2, "1 day", null).skipping(skip)
                 .run(endpoints.source(), endpoints.target()));
         return results;
     }
@@ -159,7 +172,7 @@ final class CutoverCommand implements Callable<Integer> {
      */
     private int idleThenPause(java.util.Map<org.apache.kafka.common.TopicPartition, Long> before, Instant deadline) throws Exception {
         java.util.Map<org.apache.kafka.common.TopicPartition, Long> after;
-        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-cutover")) {
             catchUp.awaitStream(s, CatchUp.emitMarker(s, "idle-check"), deadline);
             after = catchUp.tableChangeEnds();
@@ -177,16 +190,15 @@ final class CutoverCommand implements Callable<Integer> {
             return 1;
         }
         ConnectRest rest = endpoints.connectRest(names);
-        rest.pause(names.sourceConnector());
-        rest.pause(names.sinkConnector());
+        connectors().forEach(rest::pause);
         // Pausing is asynchronous: say "paused" once Connect reports it.
         Instant until = Instant.now().plusSeconds(30);
-        for (String c : List.of(names.sourceConnector(), names.sinkConnector())) {
+        for (String c : connectors()) {
             while (!"PAUSED".equals(rest.status(c).path("connector").path("state").asText()) && Instant.now().isBefore(until)) {
                 Thread.sleep(200);
             }
         }
-        System.out.println("OK   source idle since the cutover point; connectors " + names.sourceConnector() + " and " + names.sinkConnector()
+        System.out.println("OK   source idle since the cutover point; connectors " + String.join(", ", connectors())
                 + " paused (tsmigrate clean removes them)");
         return 0;
     }

@@ -58,7 +58,7 @@ final class LostStream {
         if (!endpoints.isEmbedded() && endpoints.kafka == null) {
             throw new CliException("start --recreate must check the migration's topics first: give --kafka HOST:PORT");
         }
-        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names)); Connection t = endpoints.target().open("tsmigrate-start")) {
+        try (CatchUp kafka = CatchUp.of(endpoints, names); Connection t = endpoints.target().open("tsmigrate-start")) {
             java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends = kafka.endOffsets();
             java.util.List<String> missing = new java.util.ArrayList<>();
             kafka.applied(t).forEach((tp, offset) -> {
@@ -83,8 +83,14 @@ final class LostStream {
      * {@code max_slot_wal_keep_size}): changes after the loss never reach the target, so no catch-up can make it
      * equal. Names the slot, what it had confirmed and what the sink applied.
      */
-    static void requireSlot(Connection source, Connection target, Names names) throws SQLException {
-        com.fasterxml.jackson.databind.JsonNode row = SlotRow.read(source, names.slot());
+    static void requireSlot(Connection source, Connection target, Names names, SourceStreams streams) throws SQLException {
+        for (String slot : streams.slots()) {
+            requireSlot(source, target, names, slot);
+        }
+    }
+
+    private static void requireSlot(Connection source, Connection target, Names names, String slot) throws SQLException {
+        com.fasterxml.jackson.databind.JsonNode row = SlotRow.read(source, slot);
         if (row != null && !SlotRow.lost(row)) {
             return;
         }
@@ -92,7 +98,7 @@ final class LostStream {
         String what = row == null ? "does not exist (dropped)"
                 : "was invalidated (" + (SlotRow.reason(row) == null ? "wal_status lost" : SlotRow.reason(row)) + ") after confirming "
                         + row.path("confirmed_flush_lsn").asText("none");
-        throw new CliException("the replication slot " + names.slot() + " " + what + "; the sink has applied " + sink + ". Changes after the "
+        throw new CliException("the replication slot " + slot + " " + what + "; the sink has applied " + sink + ". Changes after the "
                 + "loss were never streamed, so the target cannot be made equal: nothing was stopped or changed. Start the migration over "
                 + "(tsmigrate clean, then migrate; raise max_slot_wal_keep_size if WAL removal lost it)");
     }

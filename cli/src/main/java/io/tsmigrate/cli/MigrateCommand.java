@@ -81,12 +81,13 @@ final class MigrateCommand implements Callable<Integer> {
         HandOver h = new Bootstrap(bootstrap.plan(endpoints, names, selection), bootstrap.restart, System.out,
                 io.tsmigrate.bootstrap.ProgressMode.of(bootstrap.json, System.console() != null)).run();
         copiedRows = h.rowsCopied();
-        System.out.println("Snapshot copied; slot " + h.slotName() + " streams from " + h.consistentLsn());
+        System.out.println("Snapshot copied; slot " + h.slotName() + (h.sources() > 1 ? " and " + (h.sources() - 1) + " more (one per source stream)" : "")
+                + " stream" + (h.sources() > 1 ? "" : "s") + " from " + h.consistentLsn());
         step("3/5 start");
         start.apply(endpoints, names);
         step("4/5 catching up");
         Instant deadline = Instant.now().plusSeconds(timeout);
-        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
              Connection s = endpoints.source().open("tsmigrate-migrate"); Connection t = endpoints.target().open("tsmigrate-migrate")) {
             String lsn = CatchUp.emitMarker(s, "caught-up");
             System.out.println("Waiting for Debezium to read up to " + lsn + " (the source's position now)");
@@ -112,7 +113,7 @@ final class MigrateCommand implements Callable<Integer> {
     private boolean verifyOnline(int timeout) throws Exception {
         List<String[]> tables;
         try (Connection s = endpoints.source().open("tsmigrate-migrate")) {
-            tables = MigratedTables.of(s, names.publication(), selection.selection());
+            tables = MigratedTables.of(s, SourceStreams.read(endpoints, names).publications(), selection.selection());
         }
         Instant started = Instant.now();
         List<OnlineVerification.TableRun> runs = new OnlineVerification(endpoints, names, false, verifyRate, Duration.ofSeconds(timeout))

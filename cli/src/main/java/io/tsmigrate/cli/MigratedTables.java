@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The source tables a migration covers, for the commands after the bootstrap: the tables of its publication (the
+ * The source tables a migration covers, for the commands after the bootstrap: the tables of its publications (the
  * bootstrap made it from the selection; TimescaleDB's chunks are left out, their hypertables are listed), or, before
  * there is one, every user table; either way narrowed by the selection options given to the command.
  */
@@ -21,20 +21,20 @@ final class MigratedTables {
     private MigratedTables() {
     }
 
-    static List<String[]> of(Connection source, String publication, TableSelection selection) throws SQLException {
+    static List<String[]> of(Connection source, List<String> publications, TableSelection selection) throws SQLException {
         List<String[]> all = new ArrayList<>();
         boolean published;
-        try (PreparedStatement ps = source.prepareStatement("SELECT count(*) > 0 FROM pg_publication WHERE pubname = ?")) {
-            ps.setString(1, publication);
+        try (PreparedStatement ps = source.prepareStatement("SELECT count(*) > 0 FROM pg_publication WHERE pubname = ANY (?)")) {
+            ps.setArray(1, source.createArrayOf("text", publications.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 published = rs.getBoolean(1);
             }
         }
         if (published) {
-            try (PreparedStatement ps = source.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ? "
+            try (PreparedStatement ps = source.prepareStatement("SELECT DISTINCT schemaname, tablename FROM pg_publication_tables WHERE pubname = ANY (?) "
                     + "AND schemaname NOT IN ('_timescaledb_internal', 'tsmigrate') ORDER BY 1, 2")) {
-                ps.setString(1, publication);
+                ps.setArray(1, source.createArrayOf("text", publications.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         all.add(new String[] {rs.getString(1), rs.getString(2)});
@@ -51,10 +51,10 @@ final class MigratedTables {
      * Covered source tables that the migration's publication lacks: created on the source after the bootstrap, so
      * neither copied nor streamed. Empty without a publication or with one for all tables.
      */
-    static List<String> late(Connection source, String publication, TableSelection selection) throws SQLException {
+    static List<String> late(Connection source, List<String> publications, TableSelection selection) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT count(*) FILTER (WHERE NOT puballtables) FROM pg_publication WHERE pubname = ?")) {
-            ps.setString(1, publication);
+        try (PreparedStatement ps = source.prepareStatement("SELECT count(*) FILTER (WHERE NOT puballtables) FROM pg_publication WHERE pubname = ANY (?)")) {
+            ps.setArray(1, source.createArrayOf("text", publications.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getLong(1) == 0) {
@@ -63,7 +63,7 @@ final class MigratedTables {
             }
         }
         java.util.Set<String> published = new java.util.HashSet<>();
-        for (String[] t : of(source, publication, TableSelection.ALL)) {
+        for (String[] t : of(source, publications, TableSelection.ALL)) {
             published.add(t[0] + "." + t[1]);
         }
         for (String[] t : SourceCatalog.userTables(source)) {

@@ -357,7 +357,7 @@ final class OnlineVerification {
             return lastMarker;
         }
         if (catchUp == null) {
-            catchUp = new CatchUp(names, endpoints.kafka(names)).watching(endpoints.connectRest(names));
+            catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
         }
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             String lsn = CatchUp.emitMarker(s, "verify");

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /** The options of {@code start} (and {@code migrate}): flavour, secrets, converter, and applying the connectors. */
 final class StartOptions {
@@ -78,10 +77,61 @@ final class StartOptions {
         }
     }
 
-    /** Renders and applies both connectors, and waits until they run. */
+    /** Renders and applies the source streams' connectors and the sink's, and waits until they run. */
     void apply(Endpoints endpoints, Names names) {
         ConnectRest rest = endpoints.connectRest(names);
+        SourceStreams streams = SourceStreams.read(endpoints, names);
         Map<String, String> vars = variables(endpoints, names, endpoints.source(), endpoints.target());
+        vars.put("TOPIC_REGEX", streams.sinkTopicRegex());
+        Map<String, Map<String, String>> sources = new LinkedHashMap<>();
+        for (SourceStreams.Stream stream : streams.streams()) {
+            sources.put(stream.connector(), sourceSettings(endpoints, names, stream, vars));
+        }
+        Map<String, String> sink = Templates.render("sink-timescale", vars);
+        sink.putAll(converterSettings());
+        List<String> connectors = new ArrayList<>(sources.keySet());
+        connectors.add(names.sinkConnector());
+        String bootstrapLsn = streamingToStart(endpoints, names);
+        boolean exist = connectors.stream().anyMatch(rest::exists);
+        boolean resume = exist && bootstrapLsn == null;
+        String startedAt = exist || bootstrapLsn != null ? null : LostStream.startedAt(endpoints, names);
+        if (startedAt != null) {
+            // Streaming started before and the connectors are gone: only where Kafka still holds the topics.
+            if (!recreate) {
+                throw LostStream.refusal(endpoints, names, startedAt);
+            }
+            LostStream.requireTopics(endpoints, names);
+            resume = true;
+        }
+        if (resume) {
+            // Streaming from this bootstrap started before: new settings, same positions.
+            sources.forEach(rest::put);
+            rest.put(names.sinkConnector(), sink);
+        } else {
+            // The first start after a bootstrap: nothing of an earlier migration under this name (connectors, their
+            // stored offsets, topics) may flow into it.
+            rest.delete(names.sinkConnector());
+            sources.keySet().forEach(rest::delete);
+            dropStaleTopics(endpoints, names, streams);
+            sources.forEach(rest::createFresh);
+            rest.createFresh(names.sinkConnector(), sink);
+            if (bootstrapLsn != null) {
+                markStarted(endpoints, names, bootstrapLsn);
+            }
+        }
+        for (String connector : connectors) {
+            rest.awaitRunning(connector, Duration.ofMinutes(2));
+        }
+        System.out.println("OK   connectors " + String.join(", ", sources.keySet()) + " and " + names.sinkConnector() + " are RUNNING on " + rest.url()
+                + (endpoints.isEmbedded() ? " (embedded)" : ""));
+    }
+
+    /** One source stream's connector settings: the flavour's template for its slot, publication and topic prefix. */
+    private Map<String, String> sourceSettings(Endpoints endpoints, Names names, SourceStreams.Stream stream, Map<String, String> common) {
+        Map<String, String> vars = new LinkedHashMap<>(common);
+        vars.put("TOPIC_PREFIX", stream.topicPrefix());
+        vars.put("SLOT", stream.slot());
+        vars.put("PUBLICATION", stream.publication());
         String template = switch (flavour) {
             case "postgres" -> "source-postgres";
             case "timescaledb" -> "source-timescaledb";
@@ -99,53 +149,19 @@ final class StartOptions {
             source.put("transforms.compressionmoves.hypertables", chunkPrefixes(endpoints));
         }
         if (topicPartitions > 1) {
-            source.putAll(spread(endpoints, names, source));
+            source.putAll(spread(endpoints, names, stream, source));
         }
-        Map<String, String> sink = Templates.render("sink-timescale", vars);
-        Map<String, String> converters = converterSettings();
-        source.putAll(converters);
+        source.putAll(converterSettings());
         source.putAll(sourceConverterSettings());
-        sink.putAll(converters);
-        String bootstrapLsn = streamingToStart(endpoints, names);
-        boolean exist = rest.exists(names.sourceConnector()) || rest.exists(names.sinkConnector());
-        boolean resume = exist && bootstrapLsn == null;
-        String startedAt = exist || bootstrapLsn != null ? null : LostStream.startedAt(endpoints, names);
-        if (startedAt != null) {
-            // Streaming started before and the connectors are gone: only where Kafka still holds the topics.
-            if (!recreate) {
-                throw LostStream.refusal(endpoints, names, startedAt);
-            }
-            LostStream.requireTopics(endpoints, names);
-            resume = true;
-        }
-        if (resume) {
-            // Streaming from this bootstrap started before: new settings, same positions.
-            rest.put(names.sourceConnector(), source);
-            rest.put(names.sinkConnector(), sink);
-        } else {
-            // The first start after a bootstrap: nothing of an earlier migration under this name (connectors, their
-            // stored offsets, topics) may flow into it.
-            rest.delete(names.sinkConnector());
-            rest.delete(names.sourceConnector());
-            dropStaleTopics(endpoints, names);
-            rest.createFresh(names.sourceConnector(), source);
-            rest.createFresh(names.sinkConnector(), sink);
-            if (bootstrapLsn != null) {
-                markStarted(endpoints, names, bootstrapLsn);
-            }
-        }
-        rest.awaitRunning(names.sourceConnector(), Duration.ofMinutes(2));
-        rest.awaitRunning(names.sinkConnector(), Duration.ofMinutes(2));
-        System.out.println("OK   connectors " + names.sourceConnector() + " and " + names.sinkConnector() + " are RUNNING on " + rest.url()
-                + (endpoints.isEmbedded() ? " (embedded)" : ""));
+        return source;
     }
 
     /** The source connector's settings that spread the eligible tables' topics over {@code --topic-partitions} partitions. */
-    private Map<String, String> spread(Endpoints endpoints, Names names, Map<String, String> source) {
+    private Map<String, String> spread(Endpoints endpoints, Names names, SourceStreams.Stream stream, Map<String, String> source) {
         List<String> topics = new ArrayList<>();
         try (java.sql.Connection c = endpoints.source().open("tsmigrate-start")) {
-            for (String[] t : Spread.tables(c, names.publication())) {
-                topics.add(Spread.topic(names.name(), t[0], t[1]));
+            for (String[] t : Spread.tables(c, stream.publication())) {
+                topics.add(Spread.topic(stream.topicPrefix(), t[0], t[1]));
             }
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the source's keys and unique indexes: " + e.getMessage(), e);
@@ -208,13 +224,13 @@ final class StartOptions {
         }
     }
 
-    private static void dropStaleTopics(Endpoints endpoints, Names names) {
+    private static void dropStaleTopics(Endpoints endpoints, Names names, SourceStreams streams) {
         if (!endpoints.isEmbedded() && endpoints.kafka == null) {
             System.out.println("WARN topics of an earlier migration named " + names.name() + " are not checked (give --kafka HOST:PORT to have them "
                     + "deleted); if such topics exist, delete them first or use another --name");
             return;
         }
-        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names)).streams(streams)) {
             java.util.Set<String> stale = kafka.deleteTopics();
             if (!stale.isEmpty()) {
                 System.out.println("Deleted " + stale.size() + " topics of an earlier migration named " + names.name() + ": " + stale);
@@ -276,7 +292,7 @@ final class StartOptions {
         v.put("PUBLICATION", names.publication());
         v.put("REPLICATION_FACTOR", Integer.toString(replicationFactor));
         // Every change topic of the migration, not Debezium's transaction topic (<prefix>.transaction).
-        v.put("TOPIC_REGEX", Pattern.quote(names.name()) + "\\.(?!transaction$).*");
+        v.put("TOPIC_REGEX", SourceStreams.of(names, 1).sinkTopicRegex());
         v.put("TARGET_URL", target.url());
         v.put("TARGET_USER", target.effectiveUser());
         v.put("SINK_TASKS", Integer.toString(sinkTasks));

@@ -58,12 +58,18 @@ final class StatusCommand implements Callable<Integer> {
 
     Map<String, Object> snapshot() throws Exception {
         Map<String, Object> s = new LinkedHashMap<>();
+        SourceStreams streams = SourceStreams.read(endpoints, names);
+        List<String> connectors = new ArrayList<>(streams.connectors());
+        connectors.add(names.sinkConnector());
         try (Connection c = endpoints.source().open("tsmigrate-status")) {
             slot(c, s);
+            for (SourceStreams.Stream stream : streams.streams().subList(1, streams.count())) {
+                otherSlot(c, s, stream);
+            }
         }
         if (!endpoints.isEmbedded() || endpoints.embedded(names).running()) {
             ConnectRest rest = endpoints.connectRest(names);
-            for (String c : List.of(names.sourceConnector(), names.sinkConnector())) {
+            for (String c : connectors) {
                 try {
                     var st = rest.status(c);
                     List<String> tasks = new ArrayList<>();
@@ -74,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
                 }
             }
             // An absent connector is shown above already.
-            List<String> problems = new TaskLiveness(rest).find(names.sourceConnector(), names.sinkConnector()).stream()
+            List<String> problems = new TaskLiveness(rest).find(connectors.toArray(String[]::new)).stream()
                     .filter(p -> p.kind() != TaskLiveness.Problem.Kind.ABSENT_CONNECTOR).map(TaskLiveness.Problem::text).toList();
             for (int i = 0; i < problems.size(); i++) {
                 s.put("WARNING task" + (i == 0 ? "" : " " + (i + 1)), problems.get(i));
@@ -156,12 +162,26 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /** Another source stream's slot, in one line: its state, confirmed position and lag; a warning when it is gone or lost. */
+    private static void otherSlot(Connection c, Map<String, Object> s, SourceStreams.Stream stream) throws SQLException {
+        com.fasterxml.jackson.databind.JsonNode row = SlotRow.read(c, stream.slot());
+        String key = "slot of stream " + stream.number();
+        if (row == null || SlotRow.lost(row)) {
+            s.put(key, stream.slot() + (row == null ? " (missing)" : " (LOST)"));
+            s.put("WARNING stream " + stream.number(), "the replication slot " + stream.slot() + (row == null ? " does not exist" : " was invalidated")
+                    + ": changes of its tables since then are not streamed; the migration cannot go on from here (tsmigrate clean, then migrate again)");
+            return;
+        }
+        s.put(key, stream.slot() + (row.path("active").asBoolean() ? " (active)" : " (inactive)") + ", confirmed "
+                + row.path("confirmed_flush_lsn").asText("none") + ", lag " + row.path("lag").asLong() + " bytes");
+    }
+
     /** Per change topic: records in Kafka the sink has not committed (needs --kafka, or the embedded broker). */
     private void kafkaLag(Connection target, Map<String, Object> s) {
         if (endpoints.isEmbedded() ? !endpoints.embedded(names).running() : endpoints.kafka == null) {
             return;
         }
-        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+        try (CatchUp kafka = CatchUp.of(endpoints, names)) {
             Map<org.apache.kafka.common.TopicPartition, Long> applied = kafka.applied(target);
             Map<String, Long> perTopic = new java.util.TreeMap<>();
             for (var e : kafka.endOffsets().entrySet()) {

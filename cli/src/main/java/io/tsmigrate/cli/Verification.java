@@ -35,15 +35,15 @@ final class Verification {
     static final String NOT_ON_TARGET = "not on the target: created on the source after the bootstrap? Create it on the target (for example "
             + "pg_dump --schema-only --table of it, then copy its rows) or leave it out of the migration (--exclude-table)";
 
-    private final String publication;
+    private final List<String> publications;
     private final TableSelection selection;
     private final int jobs;
     private final String bucket;
     private final String olderThan;
 
     /** @param olderThan null, or an interval: hypertable rows newer than it are left out (while streaming) */
-    Verification(String publication, TableSelection selection, int jobs, String bucket, String olderThan) {
-        this.publication = publication;
+    Verification(List<String> publications, TableSelection selection, int jobs, String bucket, String olderThan) {
+        this.publications = publications;
         this.selection = selection;
         this.jobs = jobs;
         this.bucket = bucket;
@@ -62,7 +62,7 @@ final class Verification {
         List<String[]> tables;
         Map<String, String> times = new TreeMap<>();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            tables = new ArrayList<>(MigratedTables.of(s, publication, selection));
+            tables = new ArrayList<>(MigratedTables.of(s, publications, selection));
             tables.removeIf(x -> skip.contains(x[0] + "." + x[1]));
             tables.addAll(materializations(s, t));
             if ("t".equals(CheckCommand.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {

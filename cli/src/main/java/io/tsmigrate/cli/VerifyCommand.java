@@ -67,7 +67,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
-            MigratedTables.late(s, names.publication(), selection.selection()).forEach(t -> System.out.println(MigratedTables.lateLine(t)));
+            MigratedTables.late(s, SourceStreams.read(endpoints, names).publications(), selection.selection()).forEach(t -> System.out.println(MigratedTables.lateLine(t)));
         }
         if (follow && (!online || repair)) {
             throw new CliException("--follow needs --online (and no --repair): it follows the stream while writes go on");
@@ -75,7 +75,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (online || repair) {
             return online();
         }
-        List<Verification.Result> results = new Verification(names.publication(), selection.selection(), jobs, bucket, olderThan)
+        List<Verification.Result> results = new Verification(SourceStreams.read(endpoints, names).publications(), selection.selection(), jobs, bucket, olderThan)
                 .run(endpoints.source(), endpoints.target());
         return report(results, "source rows", "target rows");
     }
@@ -83,7 +83,7 @@ final class VerifyCommand implements Callable<Integer> {
     private int online() throws Exception {
         List<String[]> tables;
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
-            tables = MigratedTables.of(s, names.publication(), selection.selection());
+            tables = MigratedTables.of(s, SourceStreams.read(endpoints, names).publications(), selection.selection());
         }
         boolean stopped = streamStopped();
         if (repair && !stopped) {
@@ -154,17 +154,22 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether the stream is over: the source connector paused (by cutover) or gone. */
+    /** Whether the stream is over: every source connector paused (by cutover) or gone. */
     private boolean streamStopped() throws Exception {
         ConnectRest rest = endpoints.connectRest(names);
-        return !rest.exists(names.sourceConnector()) || "PAUSED".equals(rest.status(names.sourceConnector()).path("connector").path("state").asText());
+        for (String source : SourceStreams.read(endpoints, names).connectors()) {
+            if (rest.exists(source) && !"PAUSED".equals(rest.status(source).path("connector").path("state").asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A repair needs the target to hold every change: waits for the stream. */
     private void caughtUpWithWritesStopped() throws Exception {
         ConnectRest rest = endpoints.connectRest(names);
         Instant deadline = Instant.now().plusSeconds(timeout);
-        try (CatchUp catchUp = new CatchUp(names, endpoints.kafka(names)).watching(rest);
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(rest);
              Connection s = endpoints.source().open("tsmigrate-verify"); Connection t = endpoints.target().open("tsmigrate-verify")) {
             String lsn = CatchUp.emitMarker(s, "repair");
             catchUp.awaitStream(s, lsn, deadline);

@@ -33,8 +33,8 @@ final class WriteBlock {
     private WriteBlock() {
     }
 
-    /** Revokes the roles' writes on the publication's tables; returns the number of grants revoked. */
-    static int block(Connection source, Connection target, String publication, List<String> roles) throws SQLException {
+    /** Revokes the roles' writes on the publications' tables; returns the number of grants revoked. */
+    static int block(Connection source, Connection target, List<String> publications, List<String> roles) throws SQLException {
         List<Grant> grants = new ArrayList<>();
         source.setAutoCommit(false);
         try {
@@ -53,8 +53,8 @@ final class WriteBlock {
                 }
                 try (PreparedStatement ps = source.prepareStatement(
                         "SELECT t.schemaname, t.tablename FROM pg_publication_tables t JOIN pg_class c ON c.oid = format('%I.%I', t.schemaname, t.tablename)::regclass "
-                                + "JOIN pg_roles r ON r.oid = c.relowner WHERE t.pubname = ? AND r.rolname = ?")) {
-                    ps.setString(1, publication);
+                                + "JOIN pg_roles r ON r.oid = c.relowner WHERE t.pubname = ANY (?) AND r.rolname = ?")) {
+                    ps.setArray(1, source.createArrayOf("text", publications.toArray()));
                     ps.setString(2, role);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
@@ -65,9 +65,9 @@ final class WriteBlock {
                 }
                 try (PreparedStatement ps = source.prepareStatement("SELECT t.schemaname, t.tablename, a.privilege_type FROM pg_publication_tables t "
                         + "JOIN pg_class c ON c.oid = format('%I.%I', t.schemaname, t.tablename)::regclass, aclexplode(c.relacl) a "
-                        + "WHERE t.pubname = ? AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = ?) "
+                        + "WHERE t.pubname = ANY (?) AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = ?) "
                         + "AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') ORDER BY 1, 2, 3")) {
-                    ps.setString(1, publication);
+                    ps.setArray(1, source.createArrayOf("text", publications.toArray()));
                     ps.setString(2, role);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -82,7 +82,7 @@ final class WriteBlock {
                     st.execute(g.revokeSql());
                 }
             }
-            List<String> left = remainingWrites(source, publication, roles);
+            List<String> left = remainingWrites(source, publications, roles);
             if (!left.isEmpty()) {
                 throw new CliException("--block-writes: after revoking their own grants, these roles can still write (through PUBLIC, a role they "
                         + "belong to, or column grants): " + String.join(", ", left) + "; add those roles to --block-writes or stop the application");
@@ -143,14 +143,14 @@ final class WriteBlock {
         return recorded(target).stream().map(Grant::grantSql).toList();
     }
 
-    private static List<String> remainingWrites(Connection source, String publication, List<String> roles) throws SQLException {
+    private static List<String> remainingWrites(Connection source, List<String> publications, List<String> roles) throws SQLException {
         List<String> left = new ArrayList<>();
         try (PreparedStatement ps = source.prepareStatement("SELECT r.rolname || ' on ' || t.schemaname || '.' || t.tablename FROM "
-                + "(SELECT schemaname, tablename, format('%I.%I', schemaname, tablename)::regclass AS rel FROM pg_publication_tables WHERE pubname = ?) t "
+                + "(SELECT schemaname, tablename, format('%I.%I', schemaname, tablename)::regclass AS rel FROM pg_publication_tables WHERE pubname = ANY (?)) t "
                 + "CROSS JOIN pg_roles r WHERE r.rolname = ANY (?) AND (has_any_column_privilege(r.oid, t.rel, 'INSERT') "
                 + "OR has_any_column_privilege(r.oid, t.rel, 'UPDATE') OR has_table_privilege(r.oid, t.rel, 'DELETE') "
                 + "OR has_table_privilege(r.oid, t.rel, 'TRUNCATE')) ORDER BY 1")) {
-            ps.setString(1, publication);
+            ps.setArray(1, source.createArrayOf("text", publications.toArray()));
             ps.setArray(2, source.createArrayOf("text", roles.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

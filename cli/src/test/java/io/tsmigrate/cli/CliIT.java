@@ -5,6 +5,7 @@ import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,7 +18,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -160,26 +160,13 @@ class CliIT {
         }
         List<String> ep = endpoints(dbs);
         String prefix = "cli" + Integer.toHexString(dbs.name().hashCode());
-        AtomicBoolean writing = new AtomicBoolean(true);
-        java.util.concurrent.atomic.AtomicReference<Throwable> writeFailed = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
-        Thread writer = new Thread(() -> {
-            try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
-                int n = 0;
-                while (writing.get()) {
-                    writes.incrementAndGet();
-                    st.execute("INSERT INTO accounts (owner, balance) VALUES ('live', " + n + ")");
-                    st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = " + (1 + n % 1000));
-                    st.execute("INSERT INTO readings VALUES ('2026-02-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 5) + ", " + n + ")");
-                    st.execute("UPDATE events SET at = at + 250, v = 'moved' WHERE id = " + (1 + n % 2000) + " AND at < '2026-01-01'");
-                    n++;
-                    Thread.sleep(5);
-                }
-            } catch (Exception e) {
-                writeFailed.set(e);
-            }
+        WriteLoad writer = WriteLoad.repeat("cli", dbs::openSource, 5, (st, n) -> {
+            st.execute("INSERT INTO accounts (owner, balance) VALUES ('live', " + n + ")");
+            st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = " + (1 + n % 1000));
+            st.execute("INSERT INTO readings VALUES ('2026-02-01'::timestamptz + " + n + " * INTERVAL '1 s', " + (n % 5) + ", " + n + ")");
+            st.execute("UPDATE events SET at = at + 250, v = 'moved' WHERE id = " + (1 + n % 2000) + " AND at < '2026-01-01'");
+            return true;
         });
-        writer.start();
         Run boot = tsmigrate(args(ep, "bootstrap", "--hypertable", "public.readings:ts:1day", "--slot", prefix, "--publication", prefix, "--jobs", "2",
                 "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
         assertThat(boot.code()).as(boot.out()).isZero();
@@ -190,11 +177,9 @@ class CliIT {
         Thread.sleep(3000);
         Run status = tsmigrate(args(ep, "status", "--name", prefix, "--slot", prefix, "--json"));
         assertThat(status.out()).contains("\"connector " + prefix + "-source\":\"RUNNING").contains("sink records applied");
-        writing.set(false);
-        writer.join();
         // The load must have run the whole time: a writer that died early would leave nothing to catch up.
-        assertThat(writeFailed.get()).as("the write load failed").isNull();
-        assertThat(writes.get()).as("write-load rounds").isGreaterThan(10);
+        writer.close();
+        assertThat(writer.rounds()).as("write-load rounds").isGreaterThan(10);
         Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
         assertThat(cutover.code()).as(cutover.out()).isZero();
         System.out.println(cutover.out());
@@ -294,31 +279,19 @@ class CliIT {
         List<String> ep = List.of("--source-url", srcDb.jdbcUrl(), "--target-url", tgtDb.jdbcUrl(), "--data-dir", dataDir.toString(),
                 "--name", "emb");
         // The application writes as its own role: rows in new days (new chunks on the source) and updates, until cutover blocks it.
-        AtomicBoolean writing = new AtomicBoolean(true);
         java.util.concurrent.atomic.AtomicReference<String> blockedWith = new java.util.concurrent.atomic.AtomicReference<>();
         PgEndpoint src = srcDb;
         String appUrl = new PgEndpoint(src.host(), src.port(), role, null, src.database()).jdbcUrl();
-        Thread writer = new Thread(() -> {
-            try (Connection c = java.sql.DriverManager.getConnection(appUrl);
-                 Statement st = c.createStatement()) {
-                int n = 0;
-                while (writing.get()) {
-                    try {
-                        st.execute("INSERT INTO metrics VALUES ('2026-04-01'::timestamptz + " + n + " * INTERVAL '1 hour', " + (1 + n % 50) + ", " + n + ")");
-                        st.execute("UPDATE devices SET seen = seen + 1 WHERE id = " + (1 + n % 50));
-                    } catch (java.sql.SQLException e) {
-                        blockedWith.set(e.getMessage());
-                        break;
-                    }
-                    n++;
-                    Thread.sleep(20);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        try (WriteLoad writer = WriteLoad.repeat("application", () -> java.sql.DriverManager.getConnection(appUrl), 20, (st, n) -> {
+            try {
+                st.execute("INSERT INTO metrics VALUES ('2026-04-01'::timestamptz + " + n + " * INTERVAL '1 hour', " + (1 + n % 50) + ", " + n + ")");
+                st.execute("UPDATE devices SET seen = seen + 1 WHERE id = " + (1 + n % 50));
+                return true;
+            } catch (java.sql.SQLException e) {
+                blockedWith.set(e.getMessage());
+                return false;
             }
-        });
-        writer.start();
-        try {
+        })) {
             Run migrate = tsmigrate(args(ep, "migrate", "--flavour", "timescaledb", "--jobs", "2", "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
@@ -337,12 +310,8 @@ class CliIT {
             org.assertj.core.api.Assertions.assertThatThrownBy(member::commit).as("the member's transaction was ended").isInstanceOf(java.sql.SQLException.class);
             member.close();
             assertThat(cutover.out()).containsPattern("Writes blocked: \\d+ privileges of " + role).containsPattern("target ready: \\d+ tables equal");
-            writing.set(false);
-            writer.join();
+            writer.awaitEnd(java.time.Duration.ofSeconds(30));
             assertThat(blockedWith.get()).contains("permission denied");
-        } finally {
-            writing.set(false);
-            writer.join();
         }
         try (Connection c = io.tsmigrate.testkit.Services.open(tgtDb); Statement st = c.createStatement()) {
             var rs = st.executeQuery("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'metrics'");

@@ -7,6 +7,7 @@ import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,8 +17,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,43 +51,33 @@ class ClusterCutoverIT {
         natives.startWorker("connect3", port);
         List<String> ep = List.of("--source-url", pair[0].jdbcUrl(), "--target-url", pair[1].jdbcUrl(), "--connect", dbs.services().connectUrl(),
                 "--kafka", dbs.services().kafkaBootstrap(), "--name", "clu");
-        AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicReference<Throwable> writeFailed = new AtomicReference<>();
-        Thread writer = new Thread(() -> {
-            try (Connection c = Services.open(pair[0]); Statement st = c.createStatement()) {
-                for (int i = 0; writing.get(); i++) {
-                    st.execute("UPDATE " + "abcd".charAt(i % 4) + " SET n = n + 1 WHERE id = " + (1 + i % 5000));
-                    Thread.sleep(5);
-                }
-            } catch (Throwable e) {
-                writeFailed.set(e);
-            }
-        });
         try {
             CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--sink-tasks", "2", "--jobs", "2", "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
-            writer.start();
-            ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
-            List<String> onWorker2 = new ArrayList<>();
-            for (String connector : List.of("clu-source", "clu-sink")) {
-                for (JsonNode t : rest.status(connector).path("tasks")) {
-                    if (worker2.equals(t.path("worker_id").asText())) {
-                        onWorker2.add(connector + " task " + t.path("id").asInt());
+            try (WriteLoad writer = WriteLoad.repeat("updates", () -> Services.open(pair[0]), 5, (st, i) -> {
+                st.execute("UPDATE " + "abcd".charAt((int) (i % 4)) + " SET n = n + 1 WHERE id = " + (1 + i % 5000));
+                return true;
+            })) {
+                ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
+                List<String> onWorker2 = new ArrayList<>();
+                for (String connector : List.of("clu-source", "clu-sink")) {
+                    for (JsonNode t : rest.status(connector).path("tasks")) {
+                        if (worker2.equals(t.path("worker_id").asText())) {
+                            onWorker2.add(connector + " task " + t.path("id").asInt());
+                        }
                     }
                 }
+                System.out.println("[ClusterCutoverIT] tasks on " + worker2 + ": " + onWorker2);
+                assertThat(onWorker2).as("Connect gave the second worker a task").isNotEmpty();
+                Thread.sleep(1000);
+                natives.kill("connect3");
+                CliIT.Run status = tsmigrate(args(ep, "status"));
+                System.out.println(status.out());
+                assertThat(status.out()).contains("is orphaned").contains(worker2);
+                Thread.sleep(1000);
+                writer.check();
             }
-            System.out.println("[ClusterCutoverIT] tasks on " + worker2 + ": " + onWorker2);
-            assertThat(onWorker2).as("Connect gave the second worker a task").isNotEmpty();
-            Thread.sleep(1000);
-            natives.kill("connect3");
-            CliIT.Run status = tsmigrate(args(ep, "status"));
-            System.out.println(status.out());
-            assertThat(status.out()).contains("is orphaned").contains(worker2);
-            Thread.sleep(1000);
-            writing.set(false);
-            writer.join();
-            assertThat(writeFailed.get()).isNull();
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "180"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
@@ -102,10 +91,6 @@ class ClusterCutoverIT {
                 }
             }
         } finally {
-            writing.set(false);
-            if (writer.isAlive()) {
-                writer.join();
-            }
             natives.stopWorker("connect3");
             tsmigrate(args(ep, "clean", "--yes"));
             CliIT.dropPair(pair);

@@ -5,6 +5,7 @@ import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,8 +18,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,24 +65,7 @@ class OnlineVerifyIT {
                 "connect: " + dbs.services().connectUrl(), "kafka: " + dbs.services().kafkaBootstrap(), "name: onv",
                 "pg-bin: " + dbs.services().pgBin().orElseThrow(), ""));
         String cfg = "--config=" + config;
-        AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicLong writes = new AtomicLong();
         Random random = new Random(seed);
-        Thread writer = new Thread(() -> {
-            try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
-                while (writing.get()) {
-                    long id = 1 + random.nextInt(200000);
-                    st.execute("UPDATE app.accounts SET balance = balance + 1, status = NULL WHERE id = " + id);
-                    st.execute("INSERT INTO app.metrics VALUES (" + random.nextInt(50) + ", TIMESTAMPTZ '2026-11-01 00:00:00+00' + "
-                            + random.nextInt(700000) + " * INTERVAL '1 second' + INTERVAL '0.5 seconds', 1) ON CONFLICT DO NOTHING");
-                    st.execute("UPDATE app.notes SET b = b + 1 WHERE a = 'n" + (1 + random.nextInt(3000)) + "'");
-                    writes.incrementAndGet();
-                    Thread.sleep(15);
-                }
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
         try {
             CliIT.Run migrate = tsmigrate("migrate", cfg, "--hypertable", "app.metrics:ts:1day");
             System.out.println(migrate.out());
@@ -91,14 +73,21 @@ class OnlineVerifyIT {
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE app.late (id int PRIMARY KEY)");
             }
-            writer.start();
-            CliIT.Run first = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0");
-            System.out.println(first.out());
-            assertThat(first.code()).as(first.out()).isZero();
-            assertThat(first.out()).contains("All 4 tables equal.").contains("NOT MIGRATED app.late: created on the source after the bootstrap");
-            assertThat(writes.get()).as("writes went on during the pass").isGreaterThan(20);
-            writing.set(false);
-            writer.join();
+            CliIT.Run first;
+            try (WriteLoad writer = WriteLoad.repeat("accounts-metrics-notes", () -> Services.open(srcDb), 15, (st, n) -> {
+                long id = 1 + random.nextInt(200000);
+                st.execute("UPDATE app.accounts SET balance = balance + 1, status = NULL WHERE id = " + id);
+                st.execute("INSERT INTO app.metrics VALUES (" + random.nextInt(50) + ", TIMESTAMPTZ '2026-11-01 00:00:00+00' + "
+                        + random.nextInt(700000) + " * INTERVAL '1 second' + INTERVAL '0.5 seconds', 1) ON CONFLICT DO NOTHING");
+                st.execute("UPDATE app.notes SET b = b + 1 WHERE a = 'n" + (1 + random.nextInt(3000)) + "'");
+                return true;
+            })) {
+                first = tsmigrate("verify", cfg, "--online", "--full", "--rate", "0");
+                System.out.println(first.out());
+                assertThat(first.code()).as(first.out()).isZero();
+                assertThat(first.out()).contains("All 4 tables equal.").contains("NOT MIGRATED app.late: created on the source after the bootstrap");
+                assertThat(writer.rounds()).as("writes went on during the pass").isGreaterThan(20);
+            }
 
             // What changed during the first pass is in the ledger: the second pass compares only that.
             CliIT.Run second = tsmigrate("verify", cfg, "--online");
@@ -185,8 +174,6 @@ class OnlineVerifyIT {
                 }
             }
         } finally {
-            writing.set(false);
-            writer.join();
             tsmigrate("clean", cfg, "--yes");
             CliIT.dropPair(srcDb, tgtDb);
         }

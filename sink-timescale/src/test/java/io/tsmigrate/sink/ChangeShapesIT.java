@@ -1,6 +1,7 @@
 package io.tsmigrate.sink;
 
 import io.tsmigrate.testkit.NativeServices;
+import io.tsmigrate.testkit.Seed;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
 import org.junit.jupiter.api.DisplayName;
@@ -47,8 +48,7 @@ class ChangeShapesIT {
     void worker_killed_inside_the_changes(TestDatabases dbs) throws Exception {
         org.assertj.core.api.Assertions.assertThat(dbs.services().natives()).as("fault tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
-        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
-        System.out.println("[ChangeShapesIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        long seed = Seed.of("ChangeShapesIT");
         Random random = new Random(seed);
         Pipeline p = pipeline(dbs, "shapeskill", ExactJsonConverter.class.getName());
         Thread killer = new Thread(() -> {
@@ -76,8 +76,7 @@ class ChangeShapesIT {
     @Test
     @DisplayName("the Debezium connector restarted gracefully at random points inside COPYs and key changes: equal, nothing lost")
     void source_restarted_gracefully_inside_wal_records(TestDatabases dbs) throws Exception {
-        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
-        System.out.println("[ChangeShapesIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        long seed = Seed.of("ChangeShapesIT");
         Random random = new Random(seed);
         Pipeline p = pipeline(dbs, "shapesrestart", ExactJsonConverter.class.getName());
         // A graceful stop stores the offset of the last record produced, which lands inside one WAL record's

@@ -1,8 +1,10 @@
 package io.tsmigrate.sink;
 
 import io.tsmigrate.testkit.NativeServices;
+import io.tsmigrate.testkit.Seed;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -12,7 +14,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,14 +35,13 @@ class ClusterFaultsIT {
     void worker_faults_during_a_mixed_load(TestDatabases dbs) throws Exception {
         assertThat(dbs.services().natives()).as("cluster tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
-        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
-        System.out.println("[ClusterFaultsIT] seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        long seed = Seed.of("ClusterFaultsIT");
         Random random = new Random(seed);
         int port = URI.create(dbs.services().connectUrl()).getPort() + 7;
         natives.startWorker("connect2", port);
         try {
             Pipeline p = pipeline(dbs);
-            Load load = new Load(p, seed);
+            WriteLoad load = WriteLoad.run("rounds", running -> load(p, new Random(seed), 8));
             Thread.sleep(1500 + random.nextInt(3000));
             natives.kill("connect2");
             System.out.println("[ClusterFaultsIT] killed connect2");
@@ -51,7 +51,7 @@ class ClusterFaultsIT {
             Thread.sleep(2000 + random.nextInt(3000));
             natives.stopWorker("connect2");
             System.out.println("[ClusterFaultsIT] connect2 left");
-            load.finish(dbs);
+            finish(load, p, dbs);
             p.awaitEqual(Duration.ofSeconds(240), TABLES);
             p.stop();
         } finally {
@@ -70,8 +70,7 @@ class ClusterFaultsIT {
     void spread_over_partitions(TestDatabases dbs) throws Exception {
         assertThat(dbs.services().natives()).as("cluster tests need the native services (the test kit starts them when no service is configured; see README)").isPresent();
         NativeServices natives = dbs.services().natives().orElseThrow();
-        long seed = Long.getLong("tsmigrate.seed", System.nanoTime());
-        System.out.println("[ClusterFaultsIT] spread seed " + seed + " (rerun with -Dtsmigrate.seed=" + seed + ")");
+        long seed = Seed.of("ClusterFaultsIT spread");
         Random random = new Random(seed);
         int port = URI.create(dbs.services().connectUrl()).getPort() + 8;
         natives.startWorker("connect3", port);
@@ -93,7 +92,7 @@ class ClusterFaultsIT {
             sink.put("tasks.max", "3");
             sink.put("batch.size", "1000");
             p.startSink(sink);
-            Load load = new Load(p, seed);
+            WriteLoad load = WriteLoad.run("rounds", running -> load(p, new Random(seed), 8));
             Thread.sleep(2000 + random.nextInt(3000));
             natives.kill("connect3");
             System.out.println("[ClusterFaultsIT] killed connect3");
@@ -103,7 +102,7 @@ class ClusterFaultsIT {
             Thread.sleep(2000 + random.nextInt(2000));
             natives.startWorker("connect3", port);
             System.out.println("[ClusterFaultsIT] connect3 joined again");
-            load.finish(dbs);
+            finish(load, p, dbs);
             p.awaitEqual(Duration.ofSeconds(300), TABLES);
             p.assertSinkNotFailed();
             try (Connection t = p.dbs.openTarget()) {
@@ -142,30 +141,11 @@ class ClusterFaultsIT {
         return p;
     }
 
-    /** The write load ({@link #load}) on a thread of its own; {@link #finish} waits for it and for both connectors to run. */
-    private static final class Load {
-        private final Pipeline p;
-        private final AtomicReference<Throwable> failed = new AtomicReference<>();
-        private final Thread thread;
-
-        Load(Pipeline p, long seed) {
-            this.p = p;
-            this.thread = new Thread(() -> {
-                try {
-                    load(p, new Random(seed), 8);
-                } catch (Throwable e) {
-                    failed.set(e);
-                }
-            });
-            thread.start();
-        }
-
-        void finish(TestDatabases dbs) throws InterruptedException {
-            thread.join();
-            assertThat(failed.get()).as("the write load").isNull();
-            dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
-            dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(120));
-        }
+    /** Waits for the write load to end and for both connectors to run. */
+    private static void finish(WriteLoad load, Pipeline p, TestDatabases dbs) throws InterruptedException {
+        load.awaitEnd(Duration.ofSeconds(600));
+        dbs.services().connect().awaitRunning(p.sinkName, Duration.ofSeconds(120));
+        dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(120));
     }
 
     /** Rounds of production-shaped changes, each a few seconds of work for the pipeline. */

@@ -3,6 +3,7 @@ package io.tsmigrate.sink;
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import io.tsmigrate.testkit.WriteLoad;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,8 +12,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
@@ -28,7 +27,7 @@ class FaultsIT {
     void connect_worker_killed(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
         try (Pipeline p = pipeline(dbs, "kill")) {
-            try (Writer w = new Writer(p)) {
+            try (WriteLoad w = writer(p)) {
                 Thread.sleep(4000);
                 natives.kill("connect");
                 Thread.sleep(2000);
@@ -45,7 +44,7 @@ class FaultsIT {
     void target_restarted(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
         try (Pipeline p = pipeline(dbs, "tgt")) {
-            try (Writer w = new Writer(p)) {
+            try (WriteLoad w = writer(p)) {
                 Thread.sleep(3000);
                 natives.stop("target");
                 Thread.sleep(3000);
@@ -66,7 +65,7 @@ class FaultsIT {
         try (Pipeline p = pipeline(dbs, "wals")) {
             String slot = "slot_" + p.prefix.replaceAll("[^a-z0-9_]", "_");
             int terminated = 0;
-            try (Writer w = new Writer(p); Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
+            try (WriteLoad w = writer(p); Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
                 String active = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL";
                 for (int i = 0; i < 4; i++) {
                     // One statement, one WAL record per page of rows: many changes at one position.
@@ -98,7 +97,7 @@ class FaultsIT {
     void broker_restarted(TestDatabases dbs) throws Exception {
         NativeServices natives = natives(dbs);
         try (Pipeline p = pipeline(dbs, "broker")) {
-            try (Writer w = new Writer(p)) {
+            try (WriteLoad w = writer(p)) {
                 Thread.sleep(3000);
                 natives.stop("kafka");
                 Thread.sleep(8000);
@@ -138,7 +137,7 @@ class FaultsIT {
                 p.target("ALTER DATABASE " + Sql.ident(database) + " SET synchronous_commit = on",
                         "ALTER SYSTEM SET synchronous_standby_names = 'tsmigrate_no_such_standby'", "SELECT pg_reload_conf()");
                 p.start();
-                try (Writer w = new Writer(p); Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
+                try (WriteLoad w = writer(p); Connection c = dbs.openTarget(); Statement st = c.createStatement()) {
                     // A backend of the sink waiting in SyncRep has written its commit record: terminate exactly then.
                     String waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "' AND wait_event = 'SyncRep'";
                     for (int wait = 0; wait < 1200 && terminated < 3; wait++) {
@@ -178,42 +177,18 @@ class FaultsIT {
     }
 
     /** Keeps transferring money between accounts and logging events on the source until closed. */
-    private static final class Writer implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final Thread thread;
-
-        Writer(Pipeline p) {
-            thread = new Thread(() -> {
-                try (Connection c = p.dbs.openSource(); Statement st = c.createStatement()) {
-                    long n = 0;
-                    while (running.get()) {
-                        int from = ThreadLocalRandom.current().nextInt(1, 201);
-                        int to = ThreadLocalRandom.current().nextInt(1, 201);
-                        st.execute("BEGIN; UPDATE accounts SET balance = balance - 7, touched = touched + 1 WHERE id = " + from
-                                + "; UPDATE accounts SET balance = balance + 7, touched = touched + 1 WHERE id = " + to
-                                + "; INSERT INTO events SELECT '2026-01-01'::timestamptz + " + n + " * INTERVAL '1 s', " + from + ", g FROM generate_series(1, 5) g; COMMIT");
-                        n++;
-                        if (n % 20 == 0) {
-                            st.execute("DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts); INSERT INTO accounts VALUES ("
-                                    + (1000 + n) + ", 5, 0)");
-                        }
-                        Thread.sleep(5);
-                    }
-                } catch (Exception e) {
-                    failure.set(e);
-                }
-            }, "source-writer");
-            thread.start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            running.set(false);
-            thread.join(30_000);
-            if (failure.get() != null) {
-                throw failure.get();
+    private static WriteLoad writer(Pipeline p) {
+        return WriteLoad.repeat("transfers", p.dbs::openSource, 5, (st, n) -> {
+            int from = ThreadLocalRandom.current().nextInt(1, 201);
+            int to = ThreadLocalRandom.current().nextInt(1, 201);
+            st.execute("BEGIN; UPDATE accounts SET balance = balance - 7, touched = touched + 1 WHERE id = " + from
+                    + "; UPDATE accounts SET balance = balance + 7, touched = touched + 1 WHERE id = " + to
+                    + "; INSERT INTO events SELECT '2026-01-01'::timestamptz + " + n + " * INTERVAL '1 s', " + from + ", g FROM generate_series(1, 5) g; COMMIT");
+            if ((n + 1) % 20 == 0) {
+                st.execute("DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts); INSERT INTO accounts VALUES ("
+                        + (1000 + n + 1) + ", 5, 0)");
             }
-        }
+            return true;
+        });
     }
 }
