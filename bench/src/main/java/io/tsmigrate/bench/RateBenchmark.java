@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code tsmigrate bootstrap --sources K}: K slots, publications and Debezium connectors). Lags are then the largest
  * of the slots' and the sum over the topics.
  *
- * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60 --tables 1 --sources 1}.
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60 --tables 1 --sources 1
+ * --sink-tasks 1}.
  */
 public final class RateBenchmark {
 
@@ -57,6 +58,7 @@ public final class RateBenchmark {
     private volatile boolean loading = true;
     private final int tables;
     private final int sources;
+    private final int sinkTasks;
 
     record Sample(double t, int rate, long written, long slotLagBytes, long kafkaLag, long applied, double sinkLagSeconds) {
     }
@@ -65,8 +67,9 @@ public final class RateBenchmark {
                 Map<String, Double> cores, boolean holds) {
     }
 
-    private RateBenchmark(Services services, int tables, int sources) {
+    private RateBenchmark(Services services, int tables, int sources, int sinkTasks) {
         this.services = services;
+        this.sinkTasks = sinkTasks;
         this.tables = tables;
         this.sources = sources;
         this.source = services.source().withDatabase(DB);
@@ -77,8 +80,9 @@ public final class RateBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results",
-                "--tables", "1", "--sources", "1"), args);
-        RateBenchmark b = new RateBenchmark(Services.get(), Integer.parseInt(opts.get("--tables")), Integer.parseInt(opts.get("--sources")));
+                "--tables", "1", "--sources", "1", "--sink-tasks", "1"), args);
+        RateBenchmark b = new RateBenchmark(Services.get(), Integer.parseInt(opts.get("--tables")), Integer.parseInt(opts.get("--sources")),
+                Integer.parseInt(opts.get("--sink-tasks")));
         b.prepare();
         List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
         int stepSeconds = Integer.parseInt(opts.get("--step-seconds"));
@@ -115,7 +119,7 @@ public final class RateBenchmark {
             }
         }
         migration.cli("bootstrap", bootstrap.toArray(String[]::new));
-        migration.cli("start", "--kafka", services.kafkaBootstrap());
+        migration.cli("start", "--kafka", services.kafkaBootstrap(), "--sink-tasks", Integer.toString(sinkTasks));
     }
 
     private List<String> tableNames() {
