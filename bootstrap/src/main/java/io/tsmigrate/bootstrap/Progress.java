@@ -5,16 +5,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copy progress: rows and bytes per table and in total, rate and ETA, shown as the {@link ProgressMode} says. Thread-safe.
+ * Copy progress: rows and bytes in total, rate and ETA, shown as the {@link ProgressMode} says. Thread-safe.
  */
 final class Progress implements AutoCloseable {
 
-    private final Map<String, AtomicLong> rows = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong totalRows = new AtomicLong();
     private final long expectedBytes;
@@ -46,7 +43,6 @@ final class Progress implements AutoCloseable {
     }
 
     void rows(String table, long n) {
-        rows.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
         totalRows.addAndGet(n);
         if (bar != null) {
             bar.setExtraMessage(totalRows.get() + " rows");
@@ -55,10 +51,6 @@ final class Progress implements AutoCloseable {
 
     long totalRows() {
         return totalRows.get();
-    }
-
-    Map<String, AtomicLong> perTable() {
-        return rows;
     }
 
     private void tick() {

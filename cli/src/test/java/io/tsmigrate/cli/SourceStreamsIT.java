@@ -1,6 +1,7 @@
 package io.tsmigrate.cli;
 
 import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import io.tsmigrate.testkit.Seed;
@@ -25,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A migration with two source streams ({@code --sources 2}): the tables split over two publications, slots and
  * Debezium connectors. The application writes the whole time, also while the bootstrap makes the second stream's slot
  * before the snapshot's and moves it to the snapshot's point: no change may be lost or applied twice on either stream
- * (a keyless table shows a doubled insert, a key changed on a wide row shows a lost one).
+ * (a keyless table shows a doubled insert, a key changed on a wide row shows a lost one), also when one stream's
+ * connector is restarted and then the Connect worker killed at random moments (seed printed).
  */
 @ExtendWith(ServicesExtension.class)
 class SourceStreamsIT {
@@ -78,8 +80,36 @@ class SourceStreamsIT {
                 assertThat(migrate.code()).as(migrate.out()).isZero();
                 assertThat(migrate.out()).contains("2 source streams, all from").contains("lanes_2").contains("READY for cutover");
                 long before = writer.rounds();
-                Thread.sleep(3000);
+                // Faults while both streams run: one stream's connector restarted, then the whole worker killed (kill -9).
+                Random faults = new Random(seed ^ 0x5eed);
+                Thread.sleep(500 + faults.nextInt(2000));
+                dbs.services().connect().restart("lanes-source-2");
+                System.out.println("[SourceStreamsIT] restarted lanes-source-2");
+                Thread.sleep(500 + faults.nextInt(2000));
+                if (dbs.services().natives().isPresent()) {
+                    NativeServices natives = dbs.services().natives().orElseThrow();
+                    natives.kill("connect");
+                    System.out.println("[SourceStreamsIT] killed the Connect worker (kill -9)");
+                    Thread.sleep(500 + faults.nextInt(2000));
+                    natives.start("connect");
+                }
+                for (String connector : List.of("lanes-source", "lanes-source-2", "lanes-sink")) {
+                    dbs.services().connect().awaitRunning(connector, java.time.Duration.ofSeconds(120));
+                }
+                Thread.sleep(2000);
                 assertThat(writer.rounds()).as("writes go on while both streams run").isGreaterThan(before);
+            }
+            // After the worker's restart both streams take their slots again.
+            try (Connection s = Services.open(pair[0]); Statement st = s.createStatement()) {
+                for (int i = 0; i < 600; i++) {
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name IN ('lanes', 'lanes_2') AND active")) {
+                        rs.next();
+                        if (rs.getInt(1) == 2) {
+                            break;
+                        }
+                    }
+                    Thread.sleep(100);
+                }
             }
             CliIT.Run status = tsmigrate(args(ep, "status"));
             System.out.println(status.out());
