@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,25 +60,30 @@ final class TruncateBarriers {
     }
 
     /**
-     * Records the arrival of every TRUNCATE copy this flush reaches (before the partitions' cuts), then per barrier:
-     * done already, its copies are passed over ({@code skip}); all partitions arrived, the first copy here runs it and
-     * the rest are passed over; else each copy here waits ({@code cut}).
+     * Records the arrival of the first TRUNCATE copy each partition reaches in this flush (before its cut), then per
+     * barrier: done already, its copies are passed over ({@code skip}); all partitions arrived, the first copy here
+     * runs it and the rest are passed over; else each copy here waits ({@code cut}). A partition's second copy in one
+     * flush is where it stops: its arrival at a later barrier is recorded only once everything before that copy is
+     * applied, since the first barrier may hold the partition and another task may then complete the second one.
      *
      * @return whether a partition was stopped
      */
     boolean decide(Connection c, List<Holds.Taken> taken, Map<TopicPartition, Integer> cut, Set<Integer> skip) throws SQLException {
         // Per barrier (topic and WAL record of the TRUNCATE), in a fixed order so that two tasks lock barriers alike.
         Map<String, List<Holds.Taken>> copies = new TreeMap<>();
+        Set<TopicPartition> reached = new HashSet<>();
+        boolean stopped = false;
         for (Holds.Taken t : taken) {
             Integer from = cut.get(t.b().partition());
             if (t.apply() && (from == null || t.index() < from) && partitions(t.event()) > 1 && t.event().move() != null) {
+                if (!reached.add(t.b().partition())) {
+                    cut.put(t.b().partition(), t.index());
+                    stopped = true;
+                    continue;
+                }
                 copies.computeIfAbsent(t.b().record().topic() + "\u0000" + t.event().move(), k -> new ArrayList<>()).add(t);
             }
         }
-        if (copies.isEmpty()) {
-            return false;
-        }
-        boolean stopped = false;
         for (List<Holds.Taken> here : copies.values()) {
             Holds.Taken first = here.get(0);
             String topic = first.b().record().topic();
