@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,6 +8,8 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -47,6 +50,33 @@ final class TargetSession {
     /** The writer on the open connection (after {@link #ensure}). */
     BatchWriter writer() {
         return writer;
+    }
+
+    /**
+     * The offsets stored in the target for {@code partitions} (rows made for new ones), read in a transaction of its
+     * own; a transient error closes the connection and is tried again as {@code retry} says.
+     */
+    Map<TopicPartition, Position> storedOffsets(Collection<TopicPartition> partitions, RetryPolicy retry) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ensure();
+                Map<TopicPartition, Position> stored = offsetStore.open(connection, partitions);
+                connection.commit();
+                return stored;
+            } catch (SQLException e) {
+                close();
+                if (!retry.again(e, attempt)) {
+                    throw new ConnectException("cannot read the stored offsets from the target: " + e.getMessage(), e);
+                }
+                LOG.warn("Reading stored offsets failed (attempt {}), retrying: {}", attempt, e.getMessage());
+                try {
+                    Thread.sleep(retry.backoff(attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new ConnectException("interrupted", interrupted);
+                }
+            }
+        }
     }
 
     /** Opens the connection unless one is open. */

@@ -14,23 +14,18 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The sink task: buffers records, applies them in one target transaction per flush together with their
- * Kafka offsets, and owns the error policy (retry transient errors, isolate and dead-letter bad records).
+ * The sink task: buffers records and applies them in one target transaction per flush together with their
+ * Kafka offsets ({@link FlushTransactions}, which also isolates and dead-letters bad records), on the target
+ * connection of a {@link TargetSession}; a failed flush is retried or stops the task as {@link RetryPolicy} says.
  * Offsets live in the target ({@link OffsetStore}): on {@link #open} the task seeks to them, every flush
  * skips what is already applied, and {@link #preCommit} reports what the target has committed, so every
  * record takes effect exactly once.
  *
- * <p>Writes are pipelined: a full buffer goes to the task's writer thread, which renders and writes it while
+ * <p>Writes are pipelined: a full buffer goes to the task's {@link WriterThread}, which renders and writes it while
  * Connect polls and converts the next records, so the worker's CPU and the target's work overlap. At most one
  * write is in flight; the next flush (and every use of the connection from Connect's thread) waits for it. A
  * write that fails is applied again on Connect's thread, where the error policy runs as for any flush, so
@@ -43,14 +38,10 @@ public final class TimescaleSinkTask extends SinkTask {
     private TimescaleSinkConfig config;
     private String connectorName;
     private EventReader reader;
-    private OffsetStore offsetStore;
     private final MetadataCache metadata = new MetadataCache();
     private final SinkMetrics metrics = new SinkMetrics();
-    private Applier applier;
-    private KeyMoves keyMoves;
-    private TruncateBarriers barriers;
     private TargetSession session;
-    private DeadLetters deadLetters;
+    private FlushTransactions transactions;
     private final List<Buffered> buffer = new ArrayList<>();
     /** Records an apply on this thread left for a later flush ({@link Applier.Result#held}), in buffer order. */
     private final List<Buffered> heldBack = new ArrayList<>();
@@ -58,12 +49,8 @@ public final class TimescaleSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastFlushAt = System.currentTimeMillis();
     /** Runs the in-flight write; the task's thread and it never use the connection at the same time. */
-    private ExecutorService writerThread;
-    private Future<Applier.Result> inFlight;
-    private List<Buffered> inFlightItems = List.of();
-    private int retries;
-    /** Until when a transient error's backoff runs (epoch ms). */
-    private long retryNotBefore;
+    private WriterThread writerThread;
+    private RetryPolicy retry;
 
     @Override
     public String version() {
@@ -75,19 +62,15 @@ public final class TimescaleSinkTask extends SinkTask {
         config = new TimescaleSinkConfig(props);
         connectorName = props.getOrDefault("name", "tsmigrate-sink");
         reader = new EventReader(new TableRouter(config.tableNameFormat()));
-        offsetStore = new OffsetStore(connectorName, config.stateSchema());
-        keyMoves = new KeyMoves(config.stateSchema());
-        barriers = new TruncateBarriers(config.stateSchema());
-        applier = new Applier(config, offsetStore, metadata, keyMoves, barriers);
+        OffsetStore offsetStore = new OffsetStore(connectorName, config.stateSchema());
+        KeyMoves keyMoves = new KeyMoves(config.stateSchema());
+        TruncateBarriers barriers = new TruncateBarriers(config.stateSchema());
         session = new TargetSession(config, connectorName, offsetStore, keyMoves, barriers, metadata);
-        deadLetters = new DeadLetters(context, metrics);
+        transactions = new FlushTransactions(config, session, new Applier(config, offsetStore, metadata, keyMoves, barriers), metrics,
+                new DeadLetters(context, metrics), this::landed);
+        retry = new RetryPolicy(config.maxRetries(), config.retryBackoff().toMillis(), metrics);
         metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
-        String threadName = "tsmigrate-sink-writer-" + connectorName + "-" + taskId(props);
-        writerThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        writerThread = new WriterThread("tsmigrate-sink-writer-" + connectorName + "-" + taskId(props));
         LOG.info("Starting the Timescale sink {} against {}", connectorName, Redact.url(config.url()));
     }
 
@@ -102,34 +85,20 @@ public final class TimescaleSinkTask extends SinkTask {
     @Override
     public void open(Collection<TopicPartition> partitions) {
         settle();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                session.ensure();
-                Map<TopicPartition, Position> stored = offsetStore.open(session.connection(), partitions);
-                session.connection().commit();
-                for (TopicPartition tp : partitions) {
-                    long offset = stored.getOrDefault(tp, Position.NONE).offset();
-                    committed.put(tp, offset);
-                    if (offset >= 0) {
-                        context.offset(tp, offset + 1);
-                    }
-                }
-                LOG.info("Opened {} partition(s); resuming after the offsets stored in the target: {}", partitions.size(), stored);
-                return;
-            } catch (SQLException e) {
-                session.close();
-                if (!ErrorClassifier.isTransient(e) || attempt > config.maxRetries()) {
-                    throw new ConnectException("cannot read the stored offsets from the target: " + e.getMessage(), e);
-                }
-                LOG.warn("Reading stored offsets failed (attempt {}), retrying: {}", attempt, e.getMessage());
-                sleep(backoff(attempt));
+        Map<TopicPartition, Position> stored = session.storedOffsets(partitions, retry);
+        for (TopicPartition tp : partitions) {
+            long offset = stored.getOrDefault(tp, Position.NONE).offset();
+            committed.put(tp, offset);
+            if (offset >= 0) {
+                context.offset(tp, offset + 1);
             }
         }
+        LOG.info("Opened {} partition(s); resuming after the offsets stored in the target: {}", partitions.size(), stored);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        long backoffLeft = retryNotBefore - System.currentTimeMillis();
+        long backoffLeft = retry.backoffLeft();
         if (backoffLeft > 0 && !buffer.isEmpty()) {
             // Connect redelivers earlier than asked when an offset commit falls due; keep to the backoff without
             // touching the target, and without taking more records into the buffer meanwhile.
@@ -147,8 +116,7 @@ public final class TimescaleSinkTask extends SinkTask {
                 event = reader.read(r);
             } catch (DataException e) {
                 flushNow();
-                deadLetters.report(new Buffered(r, null), e);
-                skipRecord(new Buffered(r, null));
+                transactions.report(new Buffered(r, null), e);
                 continue;
             }
             buffer.add(new Buffered(r, event));
@@ -157,7 +125,7 @@ public final class TimescaleSinkTask extends SinkTask {
         if (buffer.size() >= config.batchSize() || System.currentTimeMillis() - lastFlushAt >= config.flushInterval().toMillis()) {
             flush();
         }
-        if (!buffer.isEmpty() || inFlight != null) {
+        if (!buffer.isEmpty() || writerThread.busy()) {
             // Connect polls until its next offset commit (offset.flush.interval.ms, 60 s by default) and calls put()
             // only when records come; ask to be called again when the flush interval ends, so the tail of a burst
             // lands within flush.interval.ms whatever the worker's settings (and records a write in flight holds back
@@ -171,7 +139,7 @@ public final class TimescaleSinkTask extends SinkTask {
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         // While a transient error's backoff runs, leave the retry to put() (Connect redelivers after the timeout),
         // so an offset commit neither hammers the target nor counts as a retry.
-        if (System.currentTimeMillis() >= retryNotBefore) {
+        if (retry.backoffLeft() <= 0) {
             try {
                 flush();
             } catch (RuntimeException e) {
@@ -205,20 +173,8 @@ public final class TimescaleSinkTask extends SinkTask {
 
     @Override
     public void stop() {
-        if (inFlight != null) {
-            try {
-                // A write that fails now is not retried: its records and offsets are not in the target, so the
-                // next owner of the partitions reads them again.
-                inFlight.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                LOG.info("The last write before stopping failed; the next task applies its records again: {}", e.getCause().getMessage());
-            }
-            inFlight = null;
-        }
         if (writerThread != null) {
-            writerThread.shutdownNow();
+            writerThread.stop();
         }
         session.close();
         metrics.unregister();
@@ -244,38 +200,8 @@ public final class TimescaleSinkTask extends SinkTask {
         if (items.isEmpty()) {
             return;
         }
-        inFlightItems = items;
         long t0 = System.nanoTime();
-        inFlight = writerThread.submit(() -> {
-            try {
-                return retryHeld(applyAndCommit(items, Set.of(), t0), t0);
-            } catch (SQLException | RuntimeException e) {
-                session.rollback();
-                throw e;
-            }
-        });
-    }
-
-    /**
-     * Records held back for another partition ({@link Holds}: a key change's new row waiting for its old row's stash, a
-     * TRUNCATE waiting for every partition) are tried again here, on the writer thread, every few milliseconds for up
-     * to the flush interval: the other partition's task commits what they wait for at any moment, and a wait that
-     * lasted until the next flush would make a burst of such changes crawl. Returns the results merged.
-     */
-    private Applier.Result retryHeld(Applier.Result first, long t0) throws SQLException, InterruptedException {
-        Applier.Result result = first;
-        long until = System.nanoTime() + config.flushInterval().toNanos();
-        while (!result.held().isEmpty() && System.nanoTime() < until) {
-            if (result.records() == 0) {
-                Thread.sleep(20);
-            }
-            Applier.Result next = applyAndCommit(result.held(), Set.of(), t0);
-            Map<TopicPartition, Position> positions = new HashMap<>(result.positions());
-            positions.putAll(next.positions());
-            result = new Applier.Result(next.records(), positions, Math.max(result.lastLsn(), next.lastLsn()),
-                    Math.max(result.lastSourceTsMs(), next.lastSourceTsMs()), next.held());
-        }
-        return result;
+        writerThread.submit(items, () -> transactions.applyRetryingHeld(items, t0));
     }
 
     /**
@@ -295,29 +221,22 @@ public final class TimescaleSinkTask extends SinkTask {
      * @return whether it failed; its records are then back at the front of the buffer
      */
     private boolean settle() {
-        if (inFlight == null) {
+        WriterThread.Settled settled = writerThread.settle();
+        if (settled == null) {
             return false;
         }
-        Future<Applier.Result> pending = inFlight;
-        List<Buffered> items = inFlightItems;
-        inFlight = null;
-        inFlightItems = List.of();
-        try {
-            Applier.Result result = pending.get();
-            result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
-            // Records left for a later flush precede whatever was buffered meanwhile.
-            buffer.addAll(0, result.held());
-            retries = 0;
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            buffer.addAll(0, items);
-            throw new ConnectException("interrupted while waiting for a write to the target", e);
-        } catch (ExecutionException e) {
-            LOG.info("A write failed; its {} record(s) go back to the buffer: {}", items.size(), e.getCause().getMessage());
-            buffer.addAll(0, items);
+        if (settled.result() == null) {
+            buffer.addAll(0, settled.failed());
+            if (settled.interrupted()) {
+                throw new ConnectException("interrupted while waiting for a write to the target");
+            }
             return true;
         }
+        settled.result().positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+        // Records left for a later flush precede whatever was buffered meanwhile.
+        buffer.addAll(0, settled.result().held());
+        retry.succeeded();
+        return false;
     }
 
     /** Applies everything buffered on this thread, or throws {@link RetriableException} with the buffer kept. */
@@ -332,7 +251,7 @@ public final class TimescaleSinkTask extends SinkTask {
             List<Buffered> items = Buffered.takeBatch(buffer);
             heldBack.clear();
             try {
-                applyIsolating(items);
+                transactions.applyIsolating(items);
             } catch (SQLException | RuntimeException e) {
                 // What a split applied is in the target: put back only what it did not (the offsets skip the rest anyway).
                 buffer.addAll(0, items);
@@ -340,97 +259,20 @@ public final class TimescaleSinkTask extends SinkTask {
             }
             buffer.addAll(0, heldBack);
             heldBack.clear();
-            retries = 0;
+            retry.succeeded();
         } catch (SQLException | RuntimeException e) {
-            if (!ErrorClassifier.isTransient(e) || e instanceof TargetShapeException) {
-                throw e instanceof ConnectException ce ? ce : new ConnectException(e.getMessage(), e);
+            RuntimeException answer = retry.failed(e);
+            if (answer instanceof RetriableException) {
+                session.close();
+                context.timeout(retry.backoffLeft());
             }
-            session.close();
-            retries++;
-            metrics.retried();
-            if (retries > config.maxRetries()) {
-                throw new ConnectException("the target database kept failing, giving up after " + config.maxRetries() + " retries: " + e.getMessage(), e);
-            }
-            long wait = backoff(retries);
-            retryNotBefore = System.currentTimeMillis() + wait;
-            LOG.warn("Transient error from the target (retry {} of {} in {} ms): {}", retries, config.maxRetries(), wait, e.getMessage());
-            context.timeout(wait);
-            throw new RetriableException(e.getMessage(), e);
+            throw answer;
         }
     }
 
-    /**
-     * Applies {@code items} in one transaction. On a data error, splits them in halves (each a prefix or
-     * suffix of every partition's records, so offsets stay exact) until the bad record is alone, then
-     * reports it and applies the rest.
-     */
-    private void applyIsolating(List<Buffered> items) throws SQLException {
-        Set<TopicPartition> held = new HashSet<>();
-        applyIsolating(items, held);
-    }
-
-    /** @param held partitions whose records were held for a later flush: their later records must wait too (order) */
-    private void applyIsolating(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
-        try {
-            applyInTransaction(items, held);
-        } catch (SQLException | DataException e) {
-            session.rollback();
-            if (ErrorClassifier.isTransient(e)) {
-                throw e;
-            }
-            if (items.size() == 1) {
-                deadLetters.report(items.get(0), e);
-                skipRecord(items.get(0));
-                return;
-            }
-            int half = items.size() / 2;
-            applyIsolating(items.subList(0, half), held);
-            applyIsolating(items.subList(half, items.size()), held);
-        } catch (RuntimeException e) {
-            session.rollback();
-            throw e;
-        }
-    }
-
-    private void applyInTransaction(List<Buffered> items, Set<TopicPartition> held) throws SQLException {
-        Applier.Result result = applyAndCommit(items, held, System.nanoTime());
+    /** A flush transaction on this thread committed ({@link FlushTransactions#applyIsolating}, {@link FlushTransactions#report}). */
+    private void landed(Applier.Result result) {
         result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
-        if (!result.held().isEmpty()) {
-            result.held().forEach(b -> held.add(b.partition()));
-            heldBack.addAll(result.held());
-        }
-    }
-
-    /** One target transaction: applies {@code items} (records of {@code held} partitions wait), commits, counts it. */
-    private Applier.Result applyAndCommit(List<Buffered> items, Set<TopicPartition> held, long t0) throws SQLException {
-        Applier.Result result = applier.apply(session.connection(), session.writer(), items, held);
-        session.commit();
-        metrics.flushed(result, session.writer().rowsWritten(), (System.nanoTime() - t0) / 1e6);
-        return result;
-    }
-
-    /** Marks a record consumed without applying it (after it was reported). */
-    private void skipRecord(Buffered b) {
-        try {
-            session.ensure();
-            applyInTransaction(List.of(new Buffered(b.record(), null)), new HashSet<>());
-        } catch (SQLException e) {
-            session.rollback();
-            throw new RetriableException("cannot record the offset of a dead-lettered record: " + e.getMessage(), e);
-        }
-    }
-
-    private long backoff(int attempt) {
-        long base = Math.max(1, config.retryBackoff().toMillis());
-        return Math.min(30_000L, base << Math.min(attempt - 1, 15));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("interrupted", e);
-        }
+        heldBack.addAll(result.held());
     }
 }
