@@ -106,7 +106,7 @@ public final class Bootstrap {
             long copied = 0;
             List<TableInfo> copiedTables = new ArrayList<>(tables);
             for (TableInfo m : SourceCatalog.materializations(src)) {
-                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(m.qualified()) + ")") != null) {
+                if (Db.one(tgt, "SELECT to_regclass(" + Ident.literal(m.qualified()) + ")") != null) {
                     copiedTables.add(m);
                 }
             }
@@ -213,12 +213,12 @@ public final class Bootstrap {
     }
 
     private static void createPublication(Connection src, String name, List<TableInfo> tables) throws SQLException {
-        if ("1".equals(Preflight.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(name)))) {
+        if ("1".equals(Db.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(name)))) {
             return;
         }
         // The publication must exist before the slot: pgoutput decodes with the catalog as of each change.
         try (Statement st = src.createStatement()) {
-            st.execute(publicationSql(name, tables, Integer.parseInt(Preflight.one(src, "SHOW server_version_num"))));
+            st.execute(publicationSql(name, tables, Integer.parseInt(Db.one(src, "SHOW server_version_num"))));
         }
     }
 

@@ -19,13 +19,13 @@ final class ChunkInterval {
     static String derive(Connection src, BootstrapPlan.HypertableSpec h) throws SQLException {
         String table = Ident.qualified(h.schemaName(), h.tableName());
         String col = Ident.quote(h.timeColumn());
-        String type = Preflight.one(src, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = " + Ident.literal(table)
+        String type = Db.one(src, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = " + Ident.literal(table)
                 + "::regclass AND attname = " + Ident.literal(h.timeColumn()));
         if (type != null && (type.equals("integer") || type.equals("bigint") || type.equals("smallint"))) {
             return "100000";
         }
-        String span = Preflight.one(src, "SELECT extract(epoch FROM (max(" + col + ")::timestamptz - min(" + col + ")::timestamptz))::bigint FROM " + table);
-        String bytes = Preflight.one(src, "SELECT pg_total_relation_size(" + Ident.literal(table) + "::regclass)");
+        String span = Db.one(src, "SELECT extract(epoch FROM (max(" + col + ")::timestamptz - min(" + col + ")::timestamptz))::bigint FROM " + table);
+        String bytes = Db.one(src, "SELECT pg_total_relation_size(" + Ident.literal(table) + "::regclass)");
         return pick(span == null ? 0 : Long.parseLong(span), Long.parseLong(bytes));
     }
 

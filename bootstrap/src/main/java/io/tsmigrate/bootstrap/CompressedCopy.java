@@ -35,26 +35,26 @@ final class CompressedCopy {
     /** The source hypertables whose chunks are copied this way; says why for each that has compressed chunks and is not. */
     static Set<String> hypertables(Connection src, Connection tgt, List<TableInfo> tables, Consumer<String> say) throws SQLException {
         Set<String> out = new LinkedHashSet<>();
-        String srcVersion = Preflight.one(src, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
+        String srcVersion = Db.one(src, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
         if (srcVersion == null) {
             return out;
         }
-        String tgtVersion = Preflight.one(tgt, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
-        String license = tgtVersion == null ? null : Preflight.one(tgt, "SELECT current_setting('timescaledb.license', true)");
+        String tgtVersion = Db.one(tgt, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
+        String license = tgtVersion == null ? null : Db.one(tgt, "SELECT current_setting('timescaledb.license', true)");
         for (TableInfo t : tables) {
             if (t.sourceTime() == null) {
                 continue;
             }
-            int compressed = Integer.parseInt(Preflight.one(src, "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_schema = "
+            int compressed = Integer.parseInt(Db.one(src, "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_schema = "
                     + Ident.literal(t.schema()) + " AND hypertable_name = " + Ident.literal(t.name()) + " AND is_compressed"));
             if (compressed == 0) {
                 continue;
             }
             String why = !srcVersion.equals(tgtVersion) ? "TimescaleDB " + srcVersion + " on the source, " + tgtVersion + " on the target"
                     : !"timescale".equals(license) ? "the target's TimescaleDB is the " + license + " edition"
-                    : !"0".equals(Preflight.one(src, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = "
+                    : !"0".equals(Db.one(src, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = "
                             + Ident.literal(t.qualified()) + "::regclass")) ? "it has a foreign key, which TimescaleDB adds only before compression"
-                    : !"0".equals(Preflight.one(src, "SELECT count(*) FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk z ON "
+                    : !"0".equals(Db.one(src, "SELECT count(*) FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.chunk z ON "
                             + "z.id = c.compressed_chunk_id JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id WHERE h.schema_name = "
                             + Ident.literal(t.schema()) + " AND h.table_name = " + Ident.literal(t.name()) + " AND NOT has_table_privilege("
                             + "format('%I.%I', z.schema_name, z.table_name), 'SELECT')")) ? "the source role may not read its compressed chunks"
@@ -111,7 +111,7 @@ final class CompressedCopy {
      */
     static long copy(Connection src, Connection tgt, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved)
             throws SQLException {
-        if (Preflight.one(src, "SELECT to_regclass(" + Ident.literal(p.chunk()) + ")") == null) {
+        if (Db.one(src, "SELECT to_regclass(" + Ident.literal(p.chunk()) + ")") == null) {
             return 0;
         }
         String chunk;

@@ -102,7 +102,7 @@ public final class ContinuousAggregates {
         try (Statement st = src.createStatement()) {
             for (Aggregate a : aggregates) {
                 String table = Ident.qualified(a.matSchema(), a.matTable());
-                if ("d".equals(Preflight.one(src, "SELECT relreplident FROM pg_class WHERE oid = " + Ident.literal(table) + "::regclass"))) {
+                if ("d".equals(Db.one(src, "SELECT relreplident FROM pg_class WHERE oid = " + Ident.literal(table) + "::regclass"))) {
                     st.execute("ALTER TABLE " + table + " REPLICA IDENTITY FULL");
                     say.accept("Set REPLICA IDENTITY FULL on the source's " + a.matSchema() + "." + a.matTable() + ", the materialization of "
                             + a.schema() + "." + a.view() + ": published, its refreshes delete rows (tsmigrate clean sets it back)");
@@ -116,7 +116,7 @@ public final class ContinuousAggregates {
         List<String> out = new ArrayList<>();
         for (Aggregate a : read(src)) {
             String table = Ident.qualified(a.matSchema(), a.matTable());
-            if ("f".equals(Preflight.one(src, "SELECT relreplident FROM pg_class WHERE oid = " + Ident.literal(table) + "::regclass"))) {
+            if ("f".equals(Db.one(src, "SELECT relreplident FROM pg_class WHERE oid = " + Ident.literal(table) + "::regclass"))) {
                 try (Statement st = src.createStatement()) {
                     st.execute("ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT");
                 }
@@ -146,12 +146,12 @@ public final class ContinuousAggregates {
                 String mat = "(SELECT mat_hypertable_id FROM _timescaledb_catalog.continuous_agg WHERE (user_view_schema, user_view_name) = (" + view + "))";
                 String raw = "(SELECT raw_hypertable_id FROM _timescaledb_catalog.continuous_agg WHERE (user_view_schema, user_view_name) = (" + view + "))";
                 String source = "FROM _timescaledb_catalog.continuous_agg WHERE (user_view_schema, user_view_name) = (" + view + ")";
-                String watermark = Preflight.one(src, "SELECT w.watermark FROM _timescaledb_catalog.continuous_aggs_watermark w JOIN "
+                String watermark = Db.one(src, "SELECT w.watermark FROM _timescaledb_catalog.continuous_aggs_watermark w JOIN "
                         + "_timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = w.mat_hypertable_id WHERE (ca.user_view_schema, ca.user_view_name) = (" + view + ")");
                 if (watermark != null) {
                     sql.add("UPDATE _timescaledb_catalog.continuous_aggs_watermark SET watermark = " + Long.parseLong(watermark) + " WHERE mat_hypertable_id = " + mat);
                 }
-                String threshold = Preflight.one(src, "SELECT t.watermark FROM _timescaledb_catalog.continuous_aggs_invalidation_threshold t JOIN "
+                String threshold = Db.one(src, "SELECT t.watermark FROM _timescaledb_catalog.continuous_aggs_invalidation_threshold t JOIN "
                         + "_timescaledb_catalog.continuous_agg ca ON ca.raw_hypertable_id = t.hypertable_id WHERE (ca.user_view_schema, ca.user_view_name) = (" + view + ")");
                 if (threshold != null) {
                     sql.add("INSERT INTO _timescaledb_catalog.continuous_aggs_invalidation_threshold (hypertable_id, watermark) VALUES (" + raw + ", "

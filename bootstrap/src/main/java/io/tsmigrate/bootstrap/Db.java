@@ -43,6 +43,24 @@ public record Db(String url, String user, String password) {
         }
     }
 
+    /** The first column of the first row {@code sql} returns, as text; null when it returns no row. */
+    public static String one(Connection c, String sql) throws SQLException {
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** The first column of every row {@code sql} returns, as text. */
+    public static java.util.List<String> lines(Connection c, String sql) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     public Connection open(String applicationName) throws SQLException {
         Properties p = new Properties();
         if (user != null) {

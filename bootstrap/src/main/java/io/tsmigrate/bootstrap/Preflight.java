@@ -30,7 +30,7 @@ public final class Preflight {
         List<Lanes.Lane> lanes = plan.lanes();
         int missing = 0;
         for (Lanes.Lane lane : lanes) {
-            boolean exists = "1".equals(one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(lane.slot())));
+            boolean exists = "1".equals(Db.one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(lane.slot())));
             missing += exists ? 0 : 1;
             if (exists && lane.number() > 1 && !slotExpected) {
                 fail.add("the source already has a replication slot named " + lane.slot() + " (the name of source stream " + lane.number()
@@ -58,27 +58,27 @@ public final class Preflight {
     static Result check(Connection source, Connection target, BootstrapPlan plan, List<TableInfo> tables, boolean slotExpected) throws SQLException {
         List<String> fail = new ArrayList<>();
         List<String> warn = new ArrayList<>();
-        String wal = one(source, "SHOW wal_level");
+        String wal = Db.one(source, "SHOW wal_level");
         if (!"logical".equals(wal)) {
             fail.add("the source has wal_level=" + wal + "; logical replication needs wal_level=logical: ALTER SYSTEM SET wal_level = logical, then restart it"
                     + " (on Amazon RDS: set rds.logical_replication=1 in the parameter group and reboot)");
         }
-        int slots = Integer.parseInt(one(source, "SHOW max_replication_slots"));
-        int used = Integer.parseInt(one(source, "SELECT count(*) FROM pg_replication_slots"));
-        boolean slotExists = "1".equals(one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(plan.slotName())));
+        int slots = Integer.parseInt(Db.one(source, "SHOW max_replication_slots"));
+        int used = Integer.parseInt(Db.one(source, "SELECT count(*) FROM pg_replication_slots"));
+        boolean slotExists = "1".equals(Db.one(source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + Ident.literal(plan.slotName())));
         if (!slotExists && used >= slots) {
             fail.add("the source has no free replication slot (" + used + " of max_replication_slots=" + slots + " in use); drop an unused one or "
                     + "raise max_replication_slots and restart");
         }
-        int senders = Integer.parseInt(one(source, "SHOW max_wal_senders"));
-        int sending = Integer.parseInt(one(source, "SELECT count(*) FROM pg_stat_replication"));
+        int senders = Integer.parseInt(Db.one(source, "SHOW max_wal_senders"));
+        int sending = Integer.parseInt(Db.one(source, "SELECT count(*) FROM pg_stat_replication"));
         if (plan.sources() > 1) {
             lanes(source, plan, tables, slotExpected, slots - used, senders - sending, fail);
         } else if (sending + 2 > senders) {
             fail.add("the source has too few WAL senders free (" + sending + " of max_wal_senders=" + senders + " in use; the bootstrap and Debezium "
                     + "need one each); raise max_wal_senders and restart");
         }
-        String replication = one(source, "SELECT rolreplication OR rolsuper OR pg_has_role(current_user, 'rds_replication', 'member') "
+        String replication = Db.one(source, "SELECT rolreplication OR rolsuper OR pg_has_role(current_user, 'rds_replication', 'member') "
                 + "FROM pg_roles WHERE rolname = current_user AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication') "
                 + "UNION ALL SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user LIMIT 1");
         if (!"t".equals(replication)) {
@@ -89,42 +89,42 @@ public final class Preflight {
             fail.add("the source already has a replication slot named " + plan.slotName() + " that no bootstrap state on the target explains; "
                     + "drop it (SELECT pg_drop_replication_slot('" + plan.slotName() + "')) or choose another slot name");
         }
-        int maxConnections = Integer.parseInt(one(target, "SHOW max_connections"));
-        int inUse = Integer.parseInt(one(target, "SELECT count(*) FROM pg_stat_activity"));
+        int maxConnections = Integer.parseInt(Db.one(target, "SHOW max_connections"));
+        int inUse = Integer.parseInt(Db.one(target, "SELECT count(*) FROM pg_stat_activity"));
         int needed = Math.max(plan.jobs(), plan.indexJobs()) + 2;
         if (maxConnections - inUse < needed) {
             fail.add("the target has " + (maxConnections - inUse) + " free connections (max_connections=" + maxConnections + ") but the bootstrap "
                     + "needs " + needed + " with jobs=" + plan.jobs() + "; lower --jobs or raise max_connections");
         }
-        if (!"t".equals(one(target, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
-            if ("t".equals(one(target, "SELECT count(*) > 0 FROM pg_available_extensions WHERE name = 'timescaledb'"))) {
+        if (!"t".equals(Db.one(target, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
+            if ("t".equals(Db.one(target, "SELECT count(*) > 0 FROM pg_available_extensions WHERE name = 'timescaledb'"))) {
                 warn.add("the target database has no timescaledb extension yet; the bootstrap creates it");
             } else {
                 fail.add("the target server has no TimescaleDB installed; install it and add timescaledb to shared_preload_libraries");
             }
         }
-        if (!"1".equals(one(source, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(plan.publicationName())))
+        if (!"1".equals(Db.one(source, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(plan.publicationName())))
                 && !tables.isEmpty()) {
             // CREATE PUBLICATION ... FOR TABLE needs CREATE on the database and ownership of every table (or a superuser).
             String owned = tables.stream().map(t -> Ident.literal(t.qualified())).collect(java.util.stream.Collectors.joining(", "));
             // FOR TABLES IN SCHEMA (a TimescaleDB source's chunks) needs a superuser.
             boolean chunks = tables.stream().anyMatch(t -> t.sourceTime() != null);
-            boolean can = "t".equals(one(source, "SELECT rolsuper OR (" + !chunks + " AND has_database_privilege(current_database(), 'CREATE') AND NOT EXISTS ("
+            boolean can = "t".equals(Db.one(source, "SELECT rolsuper OR (" + !chunks + " AND has_database_privilege(current_database(), 'CREATE') AND NOT EXISTS ("
                     + "SELECT 1 FROM unnest(ARRAY[" + owned + "]::text[]) t(name) WHERE NOT pg_has_role(current_user, (SELECT relowner FROM "
                     + "pg_class WHERE oid = t.name::regclass), 'USAGE'))) FROM pg_roles WHERE rolname = current_user"));
             if (!can) {
                 fail.add("the source user may not create the publication " + plan.publicationName() + " (that needs CREATE on the database and "
                         + "ownership of every migrated table): have a superuser run "
-                        + Bootstrap.publicationSql(plan.publicationName(), tables, Integer.parseInt(one(source, "SHOW server_version_num")))
+                        + Bootstrap.publicationSql(plan.publicationName(), tables, Integer.parseInt(Db.one(source, "SHOW server_version_num")))
                         + "; then run again");
             }
         }
-        List<String> filtered = lines(source, ROW_SECURITY_HIDES);
+        List<String> filtered = Db.lines(source, ROW_SECURITY_HIDES);
         if (!filtered.isEmpty()) {
             fail.add("row-level security shows the source user only part of " + String.join(", ", filtered) + ", so the copy would be incomplete: "
                     + "ALTER ROLE <the source user> BYPASSRLS (or migrate as a role that has it)");
         }
-        List<String> unreadable = lines(source, Sequences.UNREADABLE);
+        List<String> unreadable = Db.lines(source, Sequences.UNREADABLE);
         if (!unreadable.isEmpty()) {
             fail.add("the source user may not read sequence(s) " + String.join(", ", unreadable) + ", so their values could not be carried to the "
                     + "target: GRANT SELECT ON SEQUENCE " + String.join(", ", unreadable) + " TO <the source user>");
@@ -157,19 +157,4 @@ public final class Preflight {
     }
 
     /** The first column of every row. */
-    static List<String> lines(Connection c, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
-
-    static String one(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

@@ -148,7 +148,7 @@ final class SchemaCopier {
         }
         List<String> present = new ArrayList<>();
         for (String ext : wanted) {
-            if ("1".equals(Preflight.one(tgt, "SELECT count(*) FROM pg_available_extensions WHERE name = " + Ident.literal(ext)))) {
+            if ("1".equals(Db.one(tgt, "SELECT count(*) FROM pg_available_extensions WHERE name = " + Ident.literal(ext)))) {
                 try (Statement st = tgt.createStatement()) {
                     st.execute("CREATE EXTENSION IF NOT EXISTS " + Ident.quote(ext) + " CASCADE");
                 }
@@ -171,9 +171,9 @@ final class SchemaCopier {
         Map<String, String> hypertables = new HashMap<>();
         Set<String> extendSpelled = new HashSet<>();
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
-            String spelled = Preflight.one(src, "SELECT quote_ident(" + Ident.literal(h.schemaName()) + ") || '.' || quote_ident("
+            String spelled = Db.one(src, "SELECT quote_ident(" + Ident.literal(h.schemaName()) + ") || '.' || quote_ident("
                     + Ident.literal(h.tableName()) + ")");
-            hypertables.put(spelled, Preflight.one(src, "SELECT quote_ident(" + Ident.literal(h.timeColumn()) + ")"));
+            hypertables.put(spelled, Db.one(src, "SELECT quote_ident(" + Ident.literal(h.timeColumn()) + ")"));
             if (extend.contains(h.schemaName() + "." + h.tableName())) {
                 extendSpelled.add(spelled);
             }

@@ -25,7 +25,7 @@ public final class Sequences {
      *                            inserts after cutover would hit duplicate keys), before any is set
      */
     public static int copy(Connection src, Connection tgt) throws SQLException {
-        List<String> unreadable = Preflight.lines(src, UNREADABLE);
+        List<String> unreadable = Db.lines(src, UNREADABLE);
         if (!unreadable.isEmpty()) {
             throw new BootstrapException("the source user may not read " + unreadable.size() + " sequence(s), so their values cannot be carried to "
                     + "the target (the application's first inserts after cutover would hit duplicate keys): " + String.join(", ", unreadable)

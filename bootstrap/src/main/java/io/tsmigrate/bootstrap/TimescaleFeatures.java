@@ -271,7 +271,7 @@ public final class TimescaleFeatures {
         if (!hasTimescale(tgt)) {
             return out;
         }
-        boolean listed = Preflight.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
+        boolean listed = Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
         try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
                 + "alter_job(j.job_id, scheduled => true) " + POLICY_JOBS + " AND NOT j.scheduled"
                 + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + ")" : " AND j.proc_name LIKE 'policy%'") + " ORDER BY j.job_id")) {
@@ -349,8 +349,8 @@ public final class TimescaleFeatures {
             for (String[] f : firsts) {
                 String owner = f[0];
                 String table = f[1];
-                if (Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(table) + ")") == null
-                        || Preflight.one(tgt, "SELECT to_regclass(" + Ident.literal(owner) + ")") == null) {
+                if (Db.one(tgt, "SELECT to_regclass(" + Ident.literal(table) + ")") == null
+                        || Db.one(tgt, "SELECT to_regclass(" + Ident.literal(owner) + ")") == null) {
                     continue;
                 }
                 if (f[5] == null) {
@@ -361,7 +361,7 @@ public final class TimescaleFeatures {
                     continue;
                 }
                 String point = f[3] != null ? Ident.literal(f[3]) + "::timestamptz" : f[4];
-                String dropped = Preflight.one(tgt, "SELECT count(*) FROM drop_chunks(" + Ident.literal(owner) + "::regclass, older_than => " + point + ")");
+                String dropped = Db.one(tgt, "SELECT count(*) FROM drop_chunks(" + Ident.literal(owner) + "::regclass, older_than => " + point + ")");
                 int deleted = st.executeUpdate("DELETE FROM " + table + " WHERE " + Ident.quote(f[2]) + " < " + point);
                 if (!"0".equals(dropped) || deleted > 0) {
                     out.add(f[6] + " " + owner + ": " + dropped + " chunks and " + deleted + " more rows before " + (f[3] != null ? f[3] : f[4])

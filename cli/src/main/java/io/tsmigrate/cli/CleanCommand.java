@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.bootstrap.Ident;
 import io.tsmigrate.bootstrap.Lanes;
 import picocli.CommandLine.Command;
@@ -64,7 +65,7 @@ final class CleanCommand implements Callable<Integer> {
                 }
             }
             for (String publication : streams.publications()) {
-                String owner = CheckCommand.one(s, "SELECT pg_get_userbyid(pubowner) FROM pg_publication WHERE pubname = " + Ident.literal(publication)
+                String owner = Db.one(s, "SELECT pg_get_userbyid(pubowner) FROM pg_publication WHERE pubname = " + Ident.literal(publication)
                         + " AND NOT pg_has_role(current_user, pubowner, 'USAGE')");
                 if (owner != null) {
                     // A publication a superuser made for a role with fewer privileges (docs/operations.md, least privilege).

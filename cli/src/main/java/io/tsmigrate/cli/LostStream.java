@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.bootstrap.Ident;
 
 import java.sql.Connection;
@@ -19,7 +20,7 @@ final class LostStream {
     /** When streaming under this name started before (recorded on the target), its start time; else null. */
     static String startedAt(Endpoints endpoints, Names names) {
         try (Connection t = endpoints.target().open("tsmigrate-start")) {
-            return CheckCommand.one(t, "SELECT CASE WHEN to_regclass('tsmigrate.streaming_started') IS NULL THEN NULL ELSE "
+            return Db.one(t, "SELECT CASE WHEN to_regclass('tsmigrate.streaming_started') IS NULL THEN NULL ELSE "
                     + "(SELECT started_at::text FROM tsmigrate.streaming_started WHERE name = " + Ident.literal(names.name()) + ") END");
         } catch (SQLException e) {
             throw new CliException("cannot read the migration's state on the target " + endpoints.target() + ": " + e.getMessage());
@@ -36,7 +37,7 @@ final class LostStream {
         }
         String slot;
         try (Connection s = endpoints.source().open("tsmigrate-start")) {
-            slot = CheckCommand.one(s, "SELECT coalesce(confirmed_flush_lsn::text, 'none') FROM pg_replication_slots WHERE slot_name = "
+            slot = Db.one(s, "SELECT coalesce(confirmed_flush_lsn::text, 'none') FROM pg_replication_slots WHERE slot_name = "
                     + Ident.literal(names.slot()));
         } catch (SQLException e) {
             slot = "(unknown: " + e.getMessage() + ")";

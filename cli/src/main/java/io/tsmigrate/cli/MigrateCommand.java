@@ -68,12 +68,10 @@ final class MigrateCommand implements Callable<Integer> {
         start.sslmode(endpoints.source());
         start.converterSettings();
         step("1/5 check");
-        CheckCommand check = new CheckCommand();
-        check.endpoints = endpoints;
-        check.selection = selection;
-        check.flavour = start.flavour;
-        check.jobs = bootstrap.jobs != null ? bootstrap.jobs : Runtime.getRuntime().availableProcessors();
-        if (check.call() != 0 && !skipCheck) {
+        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names.slot(), SourceRules.Flavour.of(start.flavour),
+                bootstrap.jobs != null ? bootstrap.jobs : Runtime.getRuntime().availableProcessors());
+        CheckCommand.print(checks, false);
+        if (PreflightReport.failed(checks) && !skipCheck) {
             System.out.println("FAIL migrate: check found problems (above, each with its fix); fix them, or pass --skip-check to go on anyway");
             return 1;
         }

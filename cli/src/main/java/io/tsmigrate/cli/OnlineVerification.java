@@ -200,7 +200,7 @@ final class OnlineVerification {
         String label = schema + "." + table;
         Instant began = Instant.now();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(schema) + "." + Ident.quote(table)) + ")") == null) {
+            if (Db.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(schema) + "." + Ident.quote(table)) + ")") == null) {
                 return new TableRun(new Verification.Result(label, 0, 0, List.of(Verification.NOT_ON_TARGET)), null, 0, 0, List.of());
             }
             Ranges r = Ranges.define(s, t, schema, table);
@@ -319,10 +319,10 @@ final class OnlineVerification {
 
     /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
     static boolean complete(Connection t, String schema, String table) throws SQLException {
-        if (CheckCommand.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
             return false;
         }
-        return "t".equals(CheckCommand.one(t, "SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = " + Ident.literal(schema)
+        return "t".equals(Db.one(t, "SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = " + Ident.literal(schema)
                 + " AND table_name = " + Ident.literal(table)));
     }
 

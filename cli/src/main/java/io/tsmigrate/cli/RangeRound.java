@@ -88,7 +88,7 @@ final class RangeRound {
             }
             String[] read = new String[1];
             // Read first, so that it takes the snapshot: every commit the digest sees lies before this position.
-            Map<String, String[]> d = digest(source, r, hash, part, (c) -> read[0] = CheckCommand.one(c, "SELECT pg_current_wal_insert_lsn()::text"), null);
+            Map<String, String[]> d = digest(source, r, hash, part, (c) -> read[0] = Db.one(c, "SELECT pg_current_wal_insert_lsn()::text"), null);
             since = since == null || CatchUp.lsnNumber(read[0]) > CatchUp.lsnNumber(since) ? read[0] : since;
             src.add(d);
             progress.throttle(d.values().stream().mapToLong(v -> Long.parseLong(v[0])).sum(), rowsPerSecond);

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -178,7 +179,7 @@ final class RangeState {
      */
     static Map<String, String> summary(Connection t) throws SQLException {
         Map<String, String> out = new TreeMap<>();
-        if (CheckCommand.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
             return out;
         }
         try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT vt.table_schema || '.' || vt.table_name, vt.complete, "

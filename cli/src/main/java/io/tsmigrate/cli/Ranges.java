@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.bootstrap.Ident;
 
 import java.sql.Connection;
@@ -195,22 +196,22 @@ record Ranges(String schema, String table, String column, String type, long widt
         if (!r.ranged()) {
             return r;
         }
-        String nullable = CheckCommand.one(source, "SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = " + Ident.literal(r.qualified())
+        String nullable = Db.one(source, "SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = " + Ident.literal(r.qualified())
                 + "::regclass AND attname = " + Ident.literal(r.column()));
         return new Ranges(r.schema(), r.table(), r.column(), r.type(), r.width(), "t".equals(nullable),
                 leadingIndex(source, r) && leadingIndex(target, r));
     }
 
     private static boolean leadingIndex(Connection c, Ranges r) throws SQLException {
-        return "t".equals(CheckCommand.one(c, "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        return "t".equals(Db.one(c, "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
                 + "WHERE i.indrelid = to_regclass(" + Ident.literal(r.qualified()) + ") AND a.attname = " + Ident.literal(r.column()) + " AND i.indpred IS NULL)"));
     }
 
     private static Ranges choose(Connection source, Connection target, String schema, String table) throws SQLException {
         String qualified = Ident.quote(schema) + "." + Ident.quote(table);
         String column = null;
-        if ("t".equals(CheckCommand.one(target, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
-            column = CheckCommand.one(target, "SELECT column_name FROM timescaledb_information.dimensions WHERE dimension_number = 1 AND hypertable_schema = "
+        if ("t".equals(Db.one(target, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
+            column = Db.one(target, "SELECT column_name FROM timescaledb_information.dimensions WHERE dimension_number = 1 AND hypertable_schema = "
                     + Ident.literal(schema) + " AND hypertable_name = " + Ident.literal(table));
         }
         if (column == null) {
@@ -219,14 +220,14 @@ record Ranges(String schema, String table, String column, String type, long widt
         if (column == null) {
             column = splitColumn(source, qualified);
         }
-        String type = column == null ? null : CheckCommand.one(source, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
+        String type = column == null ? null : Db.one(source, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
                 + Ident.literal(qualified) + "::regclass AND attname = " + Ident.literal(column));
         if (type == null || !type.matches(SPLIT_TYPES)) {
             return new Ranges(schema, table, null, null, 0, false, false);
         }
         Ranges probe = new Ranges(schema, table, column, type, 1, false, false);
         String col = Ident.quote(column);
-        String span = CheckCommand.one(source, "SELECT coalesce(" + probe.keyOf("max(" + col + ")") + " - " + probe.keyOf("min(" + col + ")")
+        String span = Db.one(source, "SELECT coalesce(" + probe.keyOf("max(" + col + ")") + " - " + probe.keyOf("min(" + col + ")")
                 + ", 0) FROM " + qualified);
         long width = width(Long.parseLong(span), estimatedRows(source, qualified), probe.time());
         return facts(source, target, new Ranges(schema, table, column, type, width, false, false));
@@ -242,7 +243,7 @@ record Ranges(String schema, String table, String column, String type, long widt
      */
     private static String splitColumn(Connection source, String qualified) throws SQLException {
         String rel = Ident.literal(qualified) + "::regclass";
-        return CheckCommand.one(source, "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        return Db.one(source, "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                 + "LEFT JOIN pg_stats s ON s.schemaname = c.relnamespace::regnamespace::name AND s.tablename = c.relname AND s.attname = a.attname "
                 + "WHERE a.attrelid = " + rel + " AND a.attnum > 0 AND NOT a.attisdropped "
                 + "AND format_type(a.atttypid, NULL) ~ '^(" + SPLIT_TYPES + ")$' "
@@ -254,7 +255,7 @@ record Ranges(String schema, String table, String column, String type, long widt
 
     /** The single integer column of the table's primary key ({@code qualified}: quoted), or null. */
     static String integerKey(Connection source, String qualified) throws SQLException {
-        return CheckCommand.one(source, "SELECT min(a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        return Db.one(source, "SELECT min(a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
                 + "WHERE i.indrelid = " + Ident.literal(qualified) + "::regclass AND i.indisprimary AND i.indnatts = 1 "
                 + "AND a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) HAVING count(*) = 1");
     }
@@ -267,12 +268,12 @@ record Ranges(String schema, String table, String column, String type, long widt
      * none (never analysed), the rows counted, up to {@link #COUNTED}.
      */
     static long estimatedRows(Connection source, String qualified) throws SQLException {
-        String v = CheckCommand.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
+        String v = Db.one(source, "SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class WHERE oid = " + Ident.literal(qualified)
                 + "::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = " + Ident.literal(qualified) + "::regclass)");
         long rows = v == null ? 0 : Long.parseLong(v);
         if (rows > 0) {
             return rows;
         }
-        return Long.parseLong(CheckCommand.one(source, "SELECT count(*) FROM (SELECT FROM " + qualified + " LIMIT " + COUNTED + ") r"));
+        return Long.parseLong(Db.one(source, "SELECT count(*) FROM (SELECT FROM " + qualified + " LIMIT " + COUNTED + ") r"));
     }
 }

@@ -11,7 +11,18 @@ import java.util.Map;
 final class SourceRules {
 
     /** Where the source runs. */
-    enum Flavour { POSTGRES, TIMESCALEDB, RDS }
+    enum Flavour {
+        POSTGRES, TIMESCALEDB, RDS;
+
+        /** The flavour an option names, or a clear error. */
+        static Flavour of(String name) {
+            try {
+                return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("unknown --flavour '" + name + "': use postgres, timescaledb or rds");
+            }
+        }
+    }
 
     private SourceRules() {
     }

@@ -65,7 +65,7 @@ final class Verification {
             tables = new ArrayList<>(MigratedTables.of(s, publications, selection));
             tables.removeIf(x -> skip.contains(x[0] + "." + x[1]));
             tables.addAll(materializations(s, t));
-            if ("t".equals(CheckCommand.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
+            if ("t".equals(Db.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
                 try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema || '.' || hypertable_name, column_name, "
                         + "column_type::text FROM timescaledb_information.dimensions WHERE dimension_number = 1")) {
                     while (rs.next()) {
@@ -100,14 +100,14 @@ final class Verification {
      */
     private static List<String[]> materializations(Connection s, Connection t) throws SQLException {
         List<String[]> out = new ArrayList<>();
-        if (!"t".equals(CheckCommand.one(s, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
+        if (!"t".equals(Db.one(s, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
             return out;
         }
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT h.schema_name, h.table_name, ca.user_view_schema || '.' || "
                 + "ca.user_view_name || ' (materialized)' FROM _timescaledb_catalog.continuous_agg ca JOIN _timescaledb_catalog.hypertable h "
                 + "ON h.id = ca.mat_hypertable_id ORDER BY ca.mat_hypertable_id")) {
             while (rs.next()) {
-                if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(rs.getString(1)) + "." + Ident.quote(rs.getString(2))) + ")") != null) {
+                if (Db.one(t, "SELECT to_regclass(" + Ident.literal(Ident.quote(rs.getString(1)) + "." + Ident.quote(rs.getString(2))) + ")") != null) {
                     out.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
                 }
             }
@@ -119,7 +119,7 @@ final class Verification {
         String qualified = Ident.quote(schema) + "." + Ident.quote(table);
         List<String> cols;
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            if (CheckCommand.one(t, "SELECT to_regclass(" + Ident.literal(qualified) + ")") == null) {
+            if (Db.one(t, "SELECT to_regclass(" + Ident.literal(qualified) + ")") == null) {
                 return new Result(schema + "." + table, 0, 0, List.of(NOT_ON_TARGET));
             }
             cols = columns(s, schema, table);

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
@@ -189,7 +190,7 @@ class CliIT {
         // The sequences are carried at cutover: the application's next insert on the target does not collide.
         try (Connection src = dbs.openSource(); Connection tgt = dbs.openTarget()) {
             String sql = "SELECT last_value FROM accounts_id_seq";
-            assertThat(CheckCommand.one(tgt, sql)).isEqualTo(CheckCommand.one(src, sql));
+            assertThat(Db.one(tgt, sql)).isEqualTo(Db.one(src, sql));
             try (Statement st = tgt.createStatement()) {
                 st.execute("INSERT INTO accounts (owner, balance) VALUES ('after cutover', 0)");
                 st.execute("DELETE FROM accounts WHERE owner = 'after cutover'");
@@ -223,7 +224,7 @@ class CliIT {
         for (int i = 0; i < 300 && "0".equals(arrived); i++) {
             Thread.sleep(200);
             try (Connection t = dbs.openTarget()) {
-                arrived = CheckCommand.one(t, "SELECT count(*) FROM accounts WHERE owner = 'after recreate'");
+                arrived = Db.one(t, "SELECT count(*) FROM accounts WHERE owner = 'after recreate'");
             }
         }
         assertThat(arrived).as("a change after --recreate arrives once").isEqualTo("1");

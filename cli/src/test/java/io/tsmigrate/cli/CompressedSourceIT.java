@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
@@ -181,6 +182,6 @@ class CompressedSourceIT {
     }
 
     static String one(Connection c, String sql) throws java.sql.SQLException {
-        return CheckCommand.one(c, sql);
+        return Db.one(c, sql);
     }
 }

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
@@ -122,7 +123,7 @@ class ContinuousAggregateIT {
                 for (String view : VIEWS) {
                     assertThat(Digest.table(t, "public", view)).as(view + " after a refresh on both sides").isEqualTo(Digest.table(s, "public", view));
                 }
-                assertThat(CheckCommand.one(s, "SELECT count(*) FROM metrics_hourly WHERE device = 6 AND bucket = '2026-03-05 10:00+00' AND total = 0")).isEqualTo("1");
+                assertThat(Db.one(s, "SELECT count(*) FROM metrics_hourly WHERE device = 6 AND bucket = '2026-03-05 10:00+00' AND total = 0")).isEqualTo("1");
             }
             CliIT.Run clean = tsmigrate(args(ep, "clean", "--yes"));
             assertThat(clean.out()).contains("Set REPLICA IDENTITY DEFAULT again on the source's _timescaledb_internal._materialized_hypertable_");

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.bootstrap.Db;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
@@ -79,9 +80,9 @@ class LeastPrivilegeIT {
                 for (String table : List.of("orders", "notes")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
-                assertThat(CheckCommand.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);
+                assertThat(Db.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);
                 // The application's next insert after cutover gets a fresh id.
-                assertThat(CheckCommand.one(t, "SELECT last_value >= (SELECT max(id) FROM orders) FROM orders_id_seq")).isEqualTo("t");
+                assertThat(Db.one(t, "SELECT last_value >= (SELECT max(id) FROM orders) FROM orders_id_seq")).isEqualTo("t");
             }
             // A corrupted target row is found and localised to its key range (keys 0 to 99,999).
             try (Connection t = Services.open(tgtDb); Statement st = t.createStatement()) {
@@ -106,7 +107,7 @@ class LeastPrivilegeIT {
     }
 
     private static void dropOwner(Statement st, String owner) throws java.sql.SQLException {
-        if ("1".equals(CheckCommand.one(st.getConnection(), "SELECT count(*) FROM pg_roles WHERE rolname = '" + owner + "'"))) {
+        if ("1".equals(Db.one(st.getConnection(), "SELECT count(*) FROM pg_roles WHERE rolname = '" + owner + "'"))) {
             st.execute("REVOKE SET ON PARAMETER session_replication_role FROM " + owner);
             st.execute("DROP ROLE " + owner);
         }

@@ -1,0 +1,55 @@
+package io.tsmigrate.bootstrap;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The post-data SQL the bootstrap runs on the target, from a pg_dump post-data section (src/test/resources/golden:
+ * the dump and the statements, for a reviewer to read): hypertables lose {@code ONLY} and get their time column in
+ * every primary key and unique constraint or index, TimescaleDB's own triggers and publications are left out, the
+ * rest runs as dumped.
+ */
+class PostDataTest {
+
+    @Test
+    void post_data_statements_match_the_golden_file() throws IOException {
+        String dump = resource("post-data.dump.sql");
+        var entries = PostData.adapt(PostData.parse(dump),
+                Map.of("public.metrics", "ts", "\"Sales\".\"Événements\"", "\"Zeit\""), Set.of("public.metrics", "\"Sales\".\"Événements\""));
+        StringBuilder actual = new StringBuilder();
+        for (PostData.Entry e : entries) {
+            actual.append("-- ").append(e.type()).append(": ").append(e.name()).append(e.parallel() ? " (parallel)" : "").append('\n')
+                    .append(e.sql()).append("\n\n");
+        }
+        String golden = resource("post-data.sql");
+        if (!actual.toString().equals(golden)) {
+            // For review: the new text next to the golden file's.
+            Files.writeString(Path.of("target", "post-data.sql.actual"), actual);
+        }
+        assertThat(actual.toString()).isEqualTo(golden);
+    }
+
+    @Test
+    void a_key_that_holds_the_time_column_already_is_left_alone() {
+        assertThat(PostData.widen("ALTER TABLE public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, ts);", "ts"))
+                .isEqualTo("ALTER TABLE public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, ts);");
+        assertThat(PostData.widen("CREATE UNIQUE INDEX u ON public.m USING btree (\"Ts\", id);", "\"Ts\""))
+                .isEqualTo("CREATE UNIQUE INDEX u ON public.m USING btree (\"Ts\", id);");
+        assertThat(PostData.table("CREATE INDEX i ON ONLY \"A\"\"b\".\"c.d\" USING btree (x);")).isEqualTo("\"A\"\"b\".\"c.d\"");
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = PostDataTest.class.getResourceAsStream("/golden/" + name)) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
