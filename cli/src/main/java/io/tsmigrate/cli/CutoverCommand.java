@@ -1,13 +1,9 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Sequences;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.sql.Connection;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,163 +39,9 @@ final class CutoverCommand implements Callable<Integer> {
     @Option(names = "--rollback", description = "Grant back the writes revoked by --block-writes (to go on with the source) and stop")
     boolean rollback;
 
-    private static double since(Instant start) {
-        return Duration.between(start, Instant.now()).toMillis() / 1000.0;
-    }
-
-    /** The measured downtime of the last run, in seconds. */
-    double downtimeSeconds;
-
     @Override
     public Integer call() throws Exception {
-        if (rollback) {
-            try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-                int n = WriteBlock.rollback(s, t);
-                System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
-            }
-            // A successful cutover paused the connectors; going on with the source means streaming on.
-            ConnectRest rest = endpoints.connectRest(names);
-            for (String connector : connectors()) {
-                if (rest.exists(connector)) {
-                    rest.resume(connector);
-                    System.out.println("OK   connector " + connector + " resumed");
-                }
-            }
-            return 0;
-        }
-        Instant deadline = Instant.now().plusSeconds(timeout);
-        streams = SourceStreams.read(endpoints, names);
-        try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            LostStream.requireSlot(s, t, names, streams);
-        }
-        // Not part of the downtime: nothing is stopped while a task waits for a worker.
-        new TaskLiveness(endpoints.connectRest(names)).awaitLive(deadline, connectors().toArray(String[]::new));
-        Instant started = Instant.now();
-        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
-             Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            if (!blockWrites.isEmpty()) {
-                int n = WriteBlock.block(s, t, streams.publications(), blockWrites);
-                System.out.println("Writes blocked: " + n + " privileges of " + String.join(", ", blockWrites)
-                        + " revoked on the source (tsmigrate cutover --rollback restores them)");
-            }
-            // Read before the cutover point: every materialized row this state describes is streamed before it.
-            List<String> aggregates = io.tsmigrate.bootstrap.ContinuousAggregates.readState(s);
-            Trace.of("cutover", "set-up", started);
-            String lsn = CatchUp.emitMarker(s, "cutover");
-            System.out.println("Cutover point " + lsn + "; waiting for Debezium to read up to it");
-            catchUp.awaitStream(s, lsn, deadline);
-            System.out.printf("Debezium is past the cutover point (%.1f s); waiting for the sink to apply every record%n", since(started));
-            catchUp.awaitSink(t, null, deadline);
-            endsAtCutover = catchUp.tableChangeEnds();
-            System.out.printf("Sink caught up (%.1f s); sequences copied: %d%n", since(started), Sequences.copy(s, t));
-            for (String line : io.tsmigrate.bootstrap.TimescaleFeatures.mirrorDroppedChunks(s, t)) {
-                System.out.println("Dropped on the target as on the source: " + line);
-            }
-            int n = io.tsmigrate.bootstrap.ContinuousAggregates.writeState(t, aggregates);
-            if (n > 0) {
-                System.out.println("Continuous aggregates: watermark, invalidation threshold and pending invalidations of " + n
-                        + " aggregates set as on the source");
-            }
-        }
-        double beforeVerify = since(started);
-        List<Verification.Result> results = verify();
-        long bad = results.stream().filter(r -> !r.equal()).count();
-        Duration downtime = Duration.between(started, Instant.now());
-        downtimeSeconds = downtime.toMillis() / 1000.0;
-        if (bad > 0) {
-            results.stream().filter(r -> !r.equal()).forEach(r -> System.out.println("DIFFERENT " + r.table() + ": " + r.mismatches()));
-            System.out.println("FAIL cutover: " + bad + " tables differ; the target is not ready (writes must stay stopped on the source)");
-            return 1;
-        }
-        System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
-                + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
-        try (Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(t)) {
-                System.out.println("Enabled " + job);
-            }
-        }
-        return idleThenPause(endsAtCutover, started.plusSeconds(timeout));
-    }
-
-    private java.util.Map<org.apache.kafka.common.TopicPartition, Long> endsAtCutover;
-
-    private SourceStreams streams;
-
-    /** The source streams' connectors, then the sink's. */
-    private List<String> connectors() {
-        if (streams == null) {
-            streams = SourceStreams.read(endpoints, names);
-        }
-        List<String> all = new ArrayList<>(streams.connectors());
-        all.add(names.sinkConnector());
-        return all;
-    }
-
-    /**
-     * With writes stopped and everything applied: tables an online verification has covered are compared only where
-     * the sink changed them since (or where they differed); the others row by row.
-     */
-    private List<Verification.Result> verify() throws Exception {
-        List<String[]> covered = new ArrayList<>();
-        try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            MigratedTables.late(s, streams.publications(), selection.selection()).forEach(x -> System.out.println("WARN " + MigratedTables.lateLine(x)));
-            for (String[] table : MigratedTables.of(s, streams.publications(), selection.selection())) {
-                if (OnlineVerification.complete(t, table[0], table[1])) {
-                    covered.add(table);
-                }
-            }
-        }
-        List<Verification.Result> results = new ArrayList<>();
-        if (!covered.isEmpty()) {
-            Instant start = Instant.now();
-            List<OnlineVerification.TableRun> runs = new OnlineVerification(endpoints, names, true, 0, Duration.ofSeconds(timeout)).tables(covered, false, 2);
-            runs.forEach(r -> results.add(r.result()));
-            System.out.printf("Verified online before: %d tables; compared again %d ranges the sink changed since (%,d source rows, %.1f s)%n",
-                    covered.size(), runs.stream().mapToLong(OnlineVerification.TableRun::rangesCompared).sum(),
-                    runs.stream().mapToLong(r -> r.result().sourceRows()).sum(), since(start));
-        }
-        java.util.Set<String> skip = new java.util.HashSet<>();
-        covered.forEach(t -> skip.add(t[0] + "." + t[1]));
-        results.addAll(new Verification(streams.publications(), selection.selection(), 2, "1 day", null).skipping(skip)
-                .run(endpoints.source(), endpoints.target()));
-        return results;
-    }
-
-    /**
-     * Checks that the source took no change on a migrated table since the cutover point (Debezium reads up to a
-     * second marker; no change topic may have grown), then pauses both connectors: the stream is done. When a table
-     * changed, the writes were not stopped: the connectors keep running and cutover fails, naming the topics.
-     */
-    private int idleThenPause(java.util.Map<org.apache.kafka.common.TopicPartition, Long> before, Instant deadline) throws Exception {
-        java.util.Map<org.apache.kafka.common.TopicPartition, Long> after;
-        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
-             Connection s = endpoints.source().open("tsmigrate-cutover")) {
-            catchUp.awaitStream(s, CatchUp.emitMarker(s, "idle-check"), deadline);
-            after = catchUp.tableChangeEnds();
-        }
-        List<String> grew = new java.util.ArrayList<>();
-        after.forEach((tp, end) -> {
-            if (end > before.getOrDefault(tp, 0L)) {
-                grew.add(tp.topic() + " (+" + (end - before.getOrDefault(tp, 0L)) + ")");
-            }
-        });
-        if (!grew.isEmpty()) {
-            System.out.println("FAIL cutover: the source took changes after the cutover point, in " + String.join(", ", grew) + "; writes were not "
-                    + "stopped, so the target lacks them. The connectors keep streaming: stop the application's writes (or use --block-writes) "
-                    + "and run cutover again");
-            return 1;
-        }
-        ConnectRest rest = endpoints.connectRest(names);
-        connectors().forEach(rest::pause);
-        // Pausing is asynchronous: say "paused" once Connect reports it.
-        Instant until = Instant.now().plusSeconds(30);
-        for (String c : connectors()) {
-            while (!"PAUSED".equals(rest.status(c).path("connector").path("state").asText()) && Instant.now().isBefore(until)) {
-                Thread.sleep(200);
-            }
-        }
-        System.out.println("OK   source idle since the cutover point; connectors " + String.join(", ", connectors())
-                + " paused (tsmigrate clean removes them)");
-        return 0;
+        Cutover cutover = new Cutover(endpoints, names, selection.selection(), timeout, blockWrites);
+        return rollback ? cutover.rollback() : cutover.run();
     }
 }

@@ -100,13 +100,13 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         int code;
         double downtime;
         try {
-            MigrateCommand migrate = new MigrateCommand();
-            migrate.endpoints = endpoints;
-            migrate.names = names;
-            migrate.bootstrap.hypertables.add("public.readings:ts:1day");
-            migrate.bootstrap.pgBin = pgBin == null ? null : pgBin.toString();
-            code = migrate.call();
-            copiedRows = migrate.copiedRows;
+            BootstrapOptions bootstrap = new BootstrapOptions();
+            bootstrap.hypertables.add("public.readings:ts:1day");
+            bootstrap.pgBin = pgBin == null ? null : pgBin.toString();
+            Migration migration = new Migration(endpoints, names, new Selection(), bootstrap, new StartOptions(),
+                    new Migration.Settings(false, 1800, false, 100_000));
+            code = migration.run();
+            copiedRows = migration.copiedRows();
             if (code != 0) {
                 return code;
             }
@@ -121,28 +121,18 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             throw new CliException("the demo's write load failed: " + writerErrors.get(0).getMessage());
         }
         System.out.println("== writes stopped (" + transactions.get() + " write transactions ran); cutover");
-        CutoverCommand cutover = new CutoverCommand();
-        cutover.endpoints = endpoints;
-        cutover.names = names;
-        cutover.timeout = 300;
-        code = cutover.call();
-        downtime = cutover.downtimeSeconds;
+        Cutover cutover = new Cutover(endpoints, names, io.tsmigrate.bootstrap.TableSelection.ALL, 300, List.of());
+        code = cutover.run();
+        downtime = cutover.downtimeSeconds();
         if (code != 0) {
             return code;
         }
         System.out.println("== verify");
-        VerifyCommand verify = new VerifyCommand();
-        verify.endpoints = endpoints;
-        verify.jobs = 2;
-        verify.bucket = "1 day";
-        code = verify.call();
+        code = Verification.print(new Verification(SourceStreams.read(endpoints, names).publications(), io.tsmigrate.bootstrap.TableSelection.ALL, 2,
+                "1 day", null).run(endpoints.source(), endpoints.target()), "source rows", "target rows");
         if (!keep) {
             System.out.println("== clean");
-            CleanCommand clean = new CleanCommand();
-            clean.endpoints = endpoints;
-            clean.names = names;
-            clean.yes = true;
-            clean.call();
+            new Teardown(endpoints, names).run(false);
         }
         System.out.printf("%nDemo %s: %,d rows copied by the bootstrap, %d write transactions streamed live, readings became a hypertable; "
                 + "downtime %.1f s.%n", code == 0 ? "done" : "FAILED", copiedRows, transactions.get(), downtime);

@@ -211,4 +211,19 @@ final class Verification {
         }
         return out;
     }
+
+    /** One line per table; the online report counts the rows of the ranges it compared (marked with a *). */
+    static int print(List<Verification.Result> results, String sourceRows, String targetRows) {
+        System.out.printf("%-40s %12s %12s  %s%n", "table", sourceRows, targetRows, "result");
+        for (Verification.Result r : results) {
+            System.out.printf("%-40s %12d %12d  %s%n", r.table(), r.sourceRows(), r.targetRows(), r.equal() ? "equal" : "DIFFERENT: "
+                    + String.join("; ", r.mismatches()));
+        }
+        long bad = results.stream().filter(r -> !r.equal()).count();
+        System.out.println(bad == 0 ? "All " + results.size() + " tables equal." : bad + " of " + results.size() + " tables differ.");
+        if (sourceRows.endsWith("*")) {
+            System.out.println("* rows in the ranges compared by this pass");
+        }
+        return bad == 0 ? 0 : 1;
+    }
 }

@@ -77,7 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         List<Verification.Result> results = new Verification(SourceStreams.read(endpoints, names).publications(), selection.selection(), jobs, bucket, olderThan)
                 .run(endpoints.source(), endpoints.target());
-        return report(results, "source rows", "target rows");
+        return Verification.print(results, "source rows", "target rows");
     }
 
     private int online() throws Exception {
@@ -98,7 +98,7 @@ final class VerifyCommand implements Callable<Integer> {
         System.out.printf("Compared %d ranges in %.1f s%s%n", ranges, Duration.between(started, Instant.now()).toMillis() / 1000.0,
                 moving > 0 ? "; " + moving + " ranges kept changing during the comparison (left for the next pass or cutover)" : "");
         if (follow && !stopped) {
-            int code = report(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
+            int code = Verification.print(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
             return follow(v.following(), tables, code);
         }
         if (repair) {
@@ -113,7 +113,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             runs = v.tables(tables, false, jobs);
         }
-        return report(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
+        return Verification.print(runs.stream().map(OnlineVerification.TableRun::result).toList(), "source rows*", "target rows*");
     }
 
     /**
@@ -176,20 +176,5 @@ final class VerifyCommand implements Callable<Integer> {
             catchUp.awaitSink(t, null, deadline);
         }
         System.out.println("Stream caught up; repairing assumes writes are stopped on the source");
-    }
-
-    /** One line per table; the online report counts the rows of the ranges it compared (marked with a *). */
-    private static int report(List<Verification.Result> results, String sourceRows, String targetRows) {
-        System.out.printf("%-40s %12s %12s  %s%n", "table", sourceRows, targetRows, "result");
-        for (Verification.Result r : results) {
-            System.out.printf("%-40s %12d %12d  %s%n", r.table(), r.sourceRows(), r.targetRows(), r.equal() ? "equal" : "DIFFERENT: "
-                    + String.join("; ", r.mismatches()));
-        }
-        long bad = results.stream().filter(r -> !r.equal()).count();
-        System.out.println(bad == 0 ? "All " + results.size() + " tables equal." : bad + " of " + results.size() + " tables differ.");
-        if (sourceRows.endsWith("*")) {
-            System.out.println("* rows in the ranges compared by this pass");
-        }
-        return bad == 0 ? 0 : 1;
     }
 }
