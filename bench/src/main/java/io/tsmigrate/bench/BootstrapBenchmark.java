@@ -2,7 +2,7 @@ package io.tsmigrate.bench;
 
 import io.tsmigrate.bootstrap.Bootstrap;
 import io.tsmigrate.bootstrap.BootstrapPlan;
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.Db;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 

@@ -1,6 +1,6 @@
 package io.tsmigrate.bench;
 
-import io.tsmigrate.testkit.ConnectClient;
+import io.tsmigrate.common.ConnectClient;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
@@ -102,7 +102,7 @@ public final class SinkBenchmark {
 
     private void createDatabases() throws Exception {
         // Connectors of an earlier run restart with the worker and would hold the slots.
-        for (String name : connect.list()) {
+        for (String name : connect.connectors()) {
             if (name.startsWith("bench-")) {
                 connect.delete(name);
             }
@@ -224,7 +224,7 @@ public final class SinkBenchmark {
         double connect0 = Cpu.seconds(pid("connect"), false);
         double target0 = Cpu.seconds(pid("target"), true);
         long t0 = System.nanoTime();
-        connect.putConfig(name, contender.equals(OURS) ? ours(topic) : peer(topic, table));
+        connect.put(name, contender.equals(OURS) ? ours(topic) : peer(topic, table));
         try (Connection c = Services.open(target); Statement st = c.createStatement()) {
             while (true) {
                 try (ResultSet rs = st.executeQuery(doneQuery)) {
@@ -332,7 +332,7 @@ public final class SinkBenchmark {
         c.put("max.queue.size", "81920");
         // As connectors/*.json ship it: no context headers (neither sink reads them; Connect converts each one).
         c.put("extended.headers.enabled", "false");
-        connect.putConfig("bench-source-" + table, c);
+        connect.put("bench-source-" + table, c);
         connect.awaitRunning("bench-source-" + table, Duration.ofMinutes(2));
     }
 

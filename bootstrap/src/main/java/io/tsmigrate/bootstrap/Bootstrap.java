@@ -1,5 +1,9 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
+import io.tsmigrate.common.Db;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Db;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,9 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
+import io.tsmigrate.common.Db;
+
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOut;

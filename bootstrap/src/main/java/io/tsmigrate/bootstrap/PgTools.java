@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Db;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,9 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
+import io.tsmigrate.common.Db;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

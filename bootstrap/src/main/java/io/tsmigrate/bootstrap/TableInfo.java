@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Db;
+
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.ServicesExtension;

@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Db;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

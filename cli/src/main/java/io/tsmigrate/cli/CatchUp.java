@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.ConnectClient;
+
+import io.tsmigrate.common.Ident;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -30,7 +32,7 @@ final class CatchUp implements AutoCloseable {
     private SourceStreams streams;
     private final String kafkaBootstrap;
     private final Admin admin;
-    private ConnectRest connect;
+    private ConnectClient connect;
     private Instant lastTaskCheck = Instant.EPOCH;
     private Instant lastNudge = Instant.now();
     private final boolean terminal = System.console() != null;
@@ -57,7 +59,7 @@ final class CatchUp implements AutoCloseable {
     }
 
     /** Also watch the connectors while waiting: a failed task ends the wait with its error. */
-    CatchUp watching(ConnectRest rest) {
+    CatchUp watching(ConnectClient rest) {
         this.connect = rest;
         return this;
     }

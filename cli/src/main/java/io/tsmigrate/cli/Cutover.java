@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import io.tsmigrate.bootstrap.Sequences;
 import io.tsmigrate.bootstrap.TableSelection;
 
@@ -52,7 +54,7 @@ final class Cutover {
             System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
         }
         // A successful cutover paused the connectors; going on with the source means streaming on.
-        ConnectRest rest = endpoints.connectRest(names);
+        ConnectClient rest = endpoints.connectRest(names);
         for (String connector : connectors()) {
             if (rest.exists(connector)) {
                 rest.resume(connector);
@@ -186,7 +188,7 @@ final class Cutover {
                     + "and run cutover again");
             return 1;
         }
-        ConnectRest rest = endpoints.connectRest(names);
+        ConnectClient rest = endpoints.connectRest(names);
         connectors().forEach(rest::pause);
         // Pausing is asynchronous: say "paused" once Connect reports it.
         Instant until = Instant.now().plusSeconds(30);

@@ -1,7 +1,7 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.Db;
+import io.tsmigrate.common.Ident;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

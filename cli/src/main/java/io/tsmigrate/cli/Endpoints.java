@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.ConnectClient;
+
+import io.tsmigrate.common.Db;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,12 +58,12 @@ final class Endpoints {
     }
 
     /** The user's Connect cluster, or the embedded one of this migration (started, or resumed, when needed). */
-    ConnectRest connectRest(Names names) {
+    ConnectClient connectRest(Names names) {
         if (connect == null) {
             embedded(names).ensureRunning();
-            return new ConnectRest(embedded.connectUrl());
+            return new ConnectClient(embedded.connectUrl());
         }
-        return new ConnectRest(connect);
+        return new ConnectClient(connect);
     }
 
     /** Kafka's bootstrap servers: --kafka, or the embedded broker. */

@@ -1,6 +1,6 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.Ident;
 import io.tsmigrate.bootstrap.SourceCatalog;
 import io.tsmigrate.bootstrap.TableSelection;
 

@@ -1,7 +1,9 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.Db;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -41,7 +43,7 @@ final class PreflightReport {
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
-            checks.addAll(connect(new ConnectRest(endpoints.connect)));
+            checks.addAll(connect(new ConnectClient(endpoints.connect)));
         } else {
             checks.add(embedded());
         }
@@ -160,7 +162,7 @@ final class PreflightReport {
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections, " + need + " needed with --jobs " + jobs,
                     "raise max_connections on the target, or run with fewer --jobs"));
             String other = Db.one(c, "SELECT to_regclass('tsmigrate.bootstrap_state')") == null ? null
-                    : Db.one(c, "SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> " + io.tsmigrate.bootstrap.Ident.literal(slot));
+                    : Db.one(c, "SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> " + io.tsmigrate.common.Ident.literal(slot));
             if (other != null) {
                 out.add(Check.fail("target", "another migration", "the target database holds the bootstrap of another migration (slot " + other
                         + "); a target database takes one migration", "resume that one with its --name (or --slot " + other
@@ -174,7 +176,7 @@ final class PreflightReport {
     }
 
     /** Each TimescaleDB feature of the source that an Apache-licensed target cannot hold, refused before anything is copied. */
-    private static List<Check> edition(io.tsmigrate.bootstrap.Db source, io.tsmigrate.bootstrap.Db target, String license) {
+    private static List<Check> edition(io.tsmigrate.common.Db source, io.tsmigrate.common.Db target, String license) {
         List<Check> out = new ArrayList<>();
         try (Connection s = source.open("tsmigrate-check"); Connection t = target.open("tsmigrate-check")) {
             if (!"apache".equals(license)) {
@@ -202,7 +204,7 @@ final class PreflightReport {
         return otherwise;
     }
 
-    private static List<Check> connect(ConnectRest rest) {
+    private static List<Check> connect(ConnectClient rest) {
         List<Check> out = new ArrayList<>();
         try {
             JsonNode root = rest.root();
@@ -219,7 +221,7 @@ final class PreflightReport {
                 out.add(Check.fail("connect", "ExactPostgresConnector", "tsmigrate-source-converter.jar is not in the Debezium PostgreSQL plugin's folder",
                         "copy it there (it holds the source templates' connector and converter) and restart the worker"));
             }
-        } catch (CliException e) {
+        } catch (io.tsmigrate.common.UserError e) {
             out.add(Check.fail("connect", "REST API", e.getMessage(), "start the worker or fix --connect"));
         }
         return out;

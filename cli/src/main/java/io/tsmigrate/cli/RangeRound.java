@@ -1,6 +1,6 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.Db;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -175,7 +175,7 @@ final class RangeRound {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             String rows = !r.ranged() ? "" : slice.keys() == null ? " WHERE " + r.between(slice.from(), slice.to()) : r.rowsOf(slice.keys());
             String sql = r.ranged()
-                    ? "SELECT (" + r.keyOf(io.tsmigrate.bootstrap.Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + rows + " GROUP BY 1"
+                    ? "SELECT (" + r.keyOf(io.tsmigrate.common.Ident.quote(r.column())) + ")::text, count(*), " + hash + " FROM " + r.qualified() + rows + " GROUP BY 1"
                     : "SELECT '" + Ranges.ALL + "', count(*), " + hash + " FROM " + r.qualified() + " HAVING count(*) > 0";
             if (first != null) {
                 first.read(c);

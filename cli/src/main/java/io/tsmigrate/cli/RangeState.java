@@ -1,6 +1,6 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.Db;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.Db;
+import io.tsmigrate.common.Ident;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

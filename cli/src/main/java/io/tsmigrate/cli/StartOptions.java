@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.ConnectClient;
+
+import io.tsmigrate.common.Db;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -79,7 +81,7 @@ final class StartOptions {
 
     /** Renders and applies the source streams' connectors and the sink's, and waits until they run. */
     void apply(Endpoints endpoints, Names names) {
-        ConnectRest rest = endpoints.connectRest(names);
+        ConnectClient rest = endpoints.connectRest(names);
         SourceStreams streams = SourceStreams.read(endpoints, names);
         Map<String, String> vars = variables(endpoints, names, endpoints.source(), endpoints.target());
         vars.put("TOPIC_REGEX", streams.sinkTopicRegex());
@@ -201,9 +203,9 @@ final class StartOptions {
                     return null;
                 }
                 String started = rs.getBoolean(2) ? " AND NOT EXISTS (SELECT 1 FROM tsmigrate.streaming_started s WHERE s.name = "
-                        + io.tsmigrate.bootstrap.Ident.literal(names.name()) + " AND s.consistent_lsn = b.consistent_lsn)" : "";
+                        + io.tsmigrate.common.Ident.literal(names.name()) + " AND s.consistent_lsn = b.consistent_lsn)" : "";
                 try (java.sql.ResultSet b = st.executeQuery("SELECT consistent_lsn FROM tsmigrate.bootstrap_state b WHERE phase = 'DONE' AND slot_name = "
-                        + io.tsmigrate.bootstrap.Ident.literal(names.slot()) + started)) {
+                        + io.tsmigrate.common.Ident.literal(names.slot()) + started)) {
                     return b.next() ? b.getString(1) : null;
                 }
             }
@@ -216,8 +218,8 @@ final class StartOptions {
         try (java.sql.Connection t = endpoints.target().open("tsmigrate-start"); java.sql.Statement st = t.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.streaming_started (name text PRIMARY KEY, consistent_lsn text NOT NULL, "
                     + "started_at timestamptz NOT NULL DEFAULT now())");
-            st.execute("INSERT INTO tsmigrate.streaming_started (name, consistent_lsn) VALUES (" + io.tsmigrate.bootstrap.Ident.literal(names.name())
-                    + ", " + io.tsmigrate.bootstrap.Ident.literal(lsn) + ") ON CONFLICT (name) DO UPDATE SET consistent_lsn = EXCLUDED.consistent_lsn, "
+            st.execute("INSERT INTO tsmigrate.streaming_started (name, consistent_lsn) VALUES (" + io.tsmigrate.common.Ident.literal(names.name())
+                    + ", " + io.tsmigrate.common.Ident.literal(lsn) + ") ON CONFLICT (name) DO UPDATE SET consistent_lsn = EXCLUDED.consistent_lsn, "
                     + "started_at = now()");
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot record on the target that streaming started: " + e.getMessage());

@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,14 +70,14 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         if (!endpoints.isEmbedded() || endpoints.embedded(names).running()) {
-            ConnectRest rest = endpoints.connectRest(names);
+            ConnectClient rest = endpoints.connectRest(names);
             for (String c : connectors) {
                 try {
                     var st = rest.status(c);
                     List<String> tasks = new ArrayList<>();
                     st.path("tasks").forEach(t -> tasks.add(t.path("id").asText() + ":" + t.path("state").asText()));
                     s.put("connector " + c, st.path("connector").path("state").asText() + " tasks " + tasks);
-                } catch (CliException e) {
+                } catch (io.tsmigrate.common.UserError e) {
                     s.put("connector " + c, "absent");
                 }
             }

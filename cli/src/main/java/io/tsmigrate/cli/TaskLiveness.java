@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -23,11 +25,11 @@ import java.util.Map;
  */
 final class TaskLiveness {
 
-    private final ConnectRest rest;
+    private final ConnectClient rest;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Boolean> answered = new HashMap<>();
 
-    TaskLiveness(ConnectRest rest) {
+    TaskLiveness(ConnectClient rest) {
         this.rest = rest;
     }
 
@@ -49,7 +51,7 @@ final class TaskLiveness {
             JsonNode s;
             try {
                 s = rest.status(c);
-            } catch (CliException e) {
+            } catch (io.tsmigrate.common.UserError e) {
                 out.add(new Problem(Problem.Kind.ABSENT_CONNECTOR, "connector " + c + " is absent"));
                 continue;
             }

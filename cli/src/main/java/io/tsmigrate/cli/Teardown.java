@@ -1,7 +1,9 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.ConnectClient;
+
+import io.tsmigrate.common.Db;
+import io.tsmigrate.common.Ident;
 import io.tsmigrate.bootstrap.Lanes;
 
 import java.io.BufferedReader;
@@ -47,7 +49,7 @@ final class Teardown {
             }
         }
         if (embedded == null) {
-            ConnectRest rest = endpoints.connectRest(names);
+            ConnectClient rest = endpoints.connectRest(names);
             rest.delete(names.sinkConnector());
             streams.connectors().forEach(rest::delete);
         } else {

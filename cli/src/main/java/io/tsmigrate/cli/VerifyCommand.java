@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -132,7 +134,7 @@ final class VerifyCommand implements Callable<Integer> {
                 List<OnlineVerification.TableRun> runs;
                 try {
                     runs = v.tables(tables, false, jobs);
-                } catch (ConnectRest.Paused e) {
+                } catch (ConnectClient.Paused e) {
                     // Cutover paused the stream while this pass waited for it.
                     System.out.println("follow: the stream has stopped (cutover) during pass " + pass + "; done");
                     return code;
@@ -156,7 +158,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** Whether the stream is over: every source connector paused (by cutover) or gone. */
     private boolean streamStopped() throws Exception {
-        ConnectRest rest = endpoints.connectRest(names);
+        ConnectClient rest = endpoints.connectRest(names);
         for (String source : SourceStreams.read(endpoints, names).connectors()) {
             if (rest.exists(source) && !"PAUSED".equals(rest.status(source).path("connector").path("state").asText())) {
                 return false;
@@ -167,7 +169,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** A repair needs the target to hold every change: waits for the stream. */
     private void caughtUpWithWritesStopped() throws Exception {
-        ConnectRest rest = endpoints.connectRest(names);
+        ConnectClient rest = endpoints.connectRest(names);
         Instant deadline = Instant.now().plusSeconds(timeout);
         try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(rest);
              Connection s = endpoints.source().open("tsmigrate-verify"); Connection t = endpoints.target().open("tsmigrate-verify")) {

@@ -1,6 +1,6 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Ident;
+import io.tsmigrate.common.Ident;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.ConnectClient;
+
+import io.tsmigrate.common.Db;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
@@ -129,10 +131,10 @@ class CliIT {
         Endpoints endpoints = new Endpoints();
         endpoints.sourcePasswordEnv = "TSMIGRATE_SOURCE_PASSWORD";
         endpoints.targetPasswordEnv = "TSMIGRATE_TARGET_PASSWORD";
-        Map<String, String> vars = new StartOptions().variables(endpoints, Names.of("tsmigrate"), new io.tsmigrate.bootstrap.Db(dbs.source().jdbcUrl(), null, null),
-                new io.tsmigrate.bootstrap.Db(dbs.target().jdbcUrl(), null, null));
+        Map<String, String> vars = new StartOptions().variables(endpoints, Names.of("tsmigrate"), new io.tsmigrate.common.Db(dbs.source().jdbcUrl(), null, null),
+                new io.tsmigrate.common.Db(dbs.target().jdbcUrl(), null, null));
         assertThat(vars.get("SOURCE_PASSWORD")).isEqualTo("${env:TSMIGRATE_SOURCE_PASSWORD}");
-        ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
+        ConnectClient rest = new ConnectClient(dbs.services().connectUrl());
         for (String template : List.of("source-postgres", "source-timescaledb", "source-rds", "sink-timescale")) {
             Map<String, String> config = new java.util.LinkedHashMap<>(Templates.render(template, vars));
             config.put("name", template);
@@ -186,7 +188,7 @@ class CliIT {
         System.out.println(cutover.out());
         assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s")
                 .contains("source idle since the cutover point").contains("paused");
-        assertThat(new ConnectRest(dbs.services().connectUrl()).status(prefix + "-source").path("connector").path("state").asText()).isEqualTo("PAUSED");
+        assertThat(new ConnectClient(dbs.services().connectUrl()).status(prefix + "-source").path("connector").path("state").asText()).isEqualTo("PAUSED");
         // The sequences are carried at cutover: the application's next insert on the target does not collide.
         try (Connection src = dbs.openSource(); Connection tgt = dbs.openTarget()) {
             String sql = "SELECT last_value FROM accounts_id_seq";
@@ -207,7 +209,7 @@ class CliIT {
         assertThat(verify.out()).contains("public.accounts").contains("equal").contains("public.readings").contains("public.events")
                 .contains("DIFFERENT: from 2026-01-05 00:00:00: same count, different rows");
         // The connectors go missing after streaming started: start refuses, then --recreate resumes where Kafka still holds the topics.
-        ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
+        ConnectClient rest = new ConnectClient(dbs.services().connectUrl());
         rest.delete(prefix + "-sink");
         rest.delete(prefix + "-source");
         Run lost = tsmigrate(args(ep, "start", "--name", prefix, "--slot", prefix, "--publication", prefix));

@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.NativeServices;
@@ -59,7 +61,7 @@ class ClusterCutoverIT {
                 st.execute("UPDATE " + "abcd".charAt((int) (i % 4)) + " SET n = n + 1 WHERE id = " + (1 + i % 5000));
                 return true;
             })) {
-                ConnectRest rest = new ConnectRest(dbs.services().connectUrl());
+                ConnectClient rest = new ConnectClient(dbs.services().connectUrl());
                 List<String> onWorker2 = new ArrayList<>();
                 for (String connector : List.of("clu-source", "clu-sink")) {
                     for (JsonNode t : rest.status(connector).path("tasks")) {

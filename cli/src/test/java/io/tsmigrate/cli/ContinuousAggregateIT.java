@@ -1,6 +1,6 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.Db;
+import io.tsmigrate.common.Db;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;

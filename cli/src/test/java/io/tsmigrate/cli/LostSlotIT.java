@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.ConnectClient;
+
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import io.tsmigrate.testkit.ServicesExtension;
@@ -46,7 +48,7 @@ class LostSlotIT {
                     Thread.sleep(500);
                 }
             }
-            new ConnectRest(dbs.services().connectUrl()).delete("lost-source");
+            new ConnectClient(dbs.services().connectUrl()).delete("lost-source");
             try (Connection c = Services.open(pair[0]); Statement st = c.createStatement()) {
                 for (int i = 0; ; i++) {
                     try {

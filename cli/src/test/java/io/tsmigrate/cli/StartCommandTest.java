@@ -47,8 +47,8 @@ class StartCommandTest {
     @Test
     void sslmode_comes_from_the_source_url_and_rds_requires_tls() {
         StartOptions o = new StartOptions();
-        io.tsmigrate.bootstrap.Db plain = new io.tsmigrate.bootstrap.Db("jdbc:postgresql://h/app", null, null);
-        io.tsmigrate.bootstrap.Db tls = new io.tsmigrate.bootstrap.Db("jdbc:postgresql://h/app?sslmode=verify-full", null, null);
+        io.tsmigrate.common.Db plain = new io.tsmigrate.common.Db("jdbc:postgresql://h/app", null, null);
+        io.tsmigrate.common.Db tls = new io.tsmigrate.common.Db("jdbc:postgresql://h/app?sslmode=verify-full", null, null);
         assertThat(o.sslmode(plain)).isEqualTo("prefer");
         assertThat(o.sslmode(tls)).isEqualTo("verify-full");
         o.flavour = "rds";

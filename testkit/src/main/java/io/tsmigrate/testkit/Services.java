@@ -1,5 +1,7 @@
 package io.tsmigrate.testkit;
 
+import io.tsmigrate.common.ConnectClient;
+
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

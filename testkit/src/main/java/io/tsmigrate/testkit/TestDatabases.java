@@ -74,7 +74,7 @@ public final class TestDatabases implements AutoCloseable {
     /** Registers a connector through the Connect REST API; it is deleted when this test class ends. */
     public void registerConnector(String connectorName, Map<String, ?> config) {
         connectors.add(connectorName);
-        services.connect().putConfig(connectorName, config);
+        services.connect().put(connectorName, config);
     }
 
     /** Debezium PostgreSQL source settings for this class's source database, ready to extend. */

@@ -1,4 +1,4 @@
-package io.tsmigrate.cli;
+package io.tsmigrate.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,43 +13,81 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The typed client of the Kafka Connect REST API that every command uses. Retries 409 while the cluster rebalances. */
-final class ConnectRest {
+/**
+ * The client of the Kafka Connect REST API that the CLI, the test kit and the benchmarks use. Retries 409 and 503
+ * for up to a minute (the cluster is rebalancing, the herder is busy); every other failure is a {@link UserError}
+ * naming the request and what the worker answered. Thread-safe.
+ */
+public final class ConnectClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    ConnectRest(String base) {
+    /** Thrown by {@link #failIfPaused}: nothing streams while the connector is paused (cutover pauses both). */
+    public static final class Paused extends UserError {
+        Paused(String message) {
+            super(message);
+        }
+    }
+
+    /** The worker answered with an HTTP status the request does not expect. */
+    public static final class Refused extends UserError {
+        private final int status;
+
+        Refused(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    public ConnectClient(String base) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
-    String url() {
+    public String url() {
         return base;
     }
 
-    JsonNode root() {
+    public JsonNode root() {
         return send("GET", "/", null, 200);
     }
 
-    JsonNode plugins() {
+    public JsonNode plugins() {
         return send("GET", "/connector-plugins", null, 200);
     }
 
-    List<String> connectors() {
+    /** Names of the connectors on the cluster. */
+    public List<String> connectors() {
         List<String> out = new ArrayList<>();
         send("GET", "/connectors", null, 200).forEach(n -> out.add(n.asText()));
         return out;
     }
 
-    JsonNode put(String name, Map<String, String> config) {
+    /** Creates or updates a connector ({@code PUT /connectors/{name}/config}). */
+    public JsonNode put(String name, Map<String, ?> config) {
         return send("PUT", "/connectors/" + enc(name) + "/config", config, 200, 201);
     }
 
-    boolean exists(String name) {
+    /** {@code GET /connectors/{name}/config}: the config as stored, secrets unresolved. */
+    public JsonNode config(String name) {
+        return send("GET", "/connectors/" + enc(name) + "/config", null, 200);
+    }
+
+    /** {@code GET /connectors?expand=info&expand=status}: every connector's config, tasks and status. */
+    public JsonNode expanded() {
+        return send("GET", "/connectors?expand=info&expand=status", null, 200);
+    }
+
+    public boolean exists(String name) {
         return !send("GET", "/connectors/" + enc(name), null, 200, 404).has("error_code");
     }
 
@@ -57,8 +95,8 @@ final class ConnectRest {
      * Creates a connector that starts from nothing: created STOPPED, its stored offsets (an earlier connector of
      * the same name leaves them in the worker's offsets topic, or as a consumer group) deleted, then resumed.
      */
-    void createFresh(String name, Map<String, String> config) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
+    public void createFresh(String name, Map<String, ?> config) {
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         body.put("config", config);
         body.put("initial_state", "STOPPED");
@@ -66,7 +104,7 @@ final class ConnectRest {
         Instant deadline = Instant.now().plusSeconds(60);
         while (!"STOPPED".equals(send("GET", "/connectors/" + enc(name) + "/status", null, 200, 404).path("connector").path("state").asText())) {
             if (Instant.now().isAfter(deadline)) {
-                throw new CliException("connector " + name + " was created but is not STOPPED after 60 s; see GET " + base + "/connectors/" + name + "/status");
+                throw new UserError("connector " + name + " was created but is not STOPPED after 60 s; see GET " + base + "/connectors/" + name + "/status");
             }
             sleep(200);
         }
@@ -74,85 +112,97 @@ final class ConnectRest {
         send("PUT", "/connectors/" + enc(name) + "/resume", null, 202, 204);
     }
 
-    JsonNode status(String name) {
+    public JsonNode status(String name) {
         return send("GET", "/connectors/" + enc(name) + "/status", null, 200);
     }
 
-    void resume(String name) {
+    public void resume(String name) {
         send("PUT", "/connectors/" + enc(name) + "/resume", null, 202, 204);
     }
 
-    void pause(String name) {
+    public void pause(String name) {
         send("PUT", "/connectors/" + enc(name) + "/pause", null, 202, 204);
     }
 
-    void delete(String name) {
+    /** Restarts the connector and its tasks. */
+    public void restart(String name) {
+        send("POST", "/connectors/" + enc(name) + "/restart?includeTasks=true", null, 200, 202, 204);
+    }
+
+    /** Deletes a connector; a missing one is fine. */
+    public void delete(String name) {
         send("DELETE", "/connectors/" + enc(name), null, 200, 204, 404);
     }
 
-    JsonNode validate(String connectorClass, Map<String, String> config) {
+    /** {@code PUT /connector-plugins/{class}/config/validate}. */
+    public JsonNode validate(String connectorClass, Map<String, ?> config) {
         return send("PUT", "/connector-plugins/" + enc(connectorClass) + "/config/validate", config, 200);
     }
 
-    /** Throws with the task's error when the connector or one of its tasks FAILED. */
     /** Fails when the connector or one of its tasks FAILED; returns the status it read. */
-    JsonNode failIfFailed(String name) {
+    public JsonNode failIfFailed(String name) {
         JsonNode s = status(name);
-        if ("FAILED".equals(s.path("connector").path("state").asText())) {
-            throw new CliException("connector " + name + " failed: " + firstLine(s.path("connector").path("trace").asText())
-                    + " (full trace: GET " + base + "/connectors/" + name + "/status)");
-        }
-        for (JsonNode t : s.path("tasks")) {
-            if ("FAILED".equals(t.path("state").asText())) {
-                throw new CliException("connector " + name + " task " + t.path("id").asInt() + " failed: " + firstLine(t.path("trace").asText())
-                        + " (full trace: GET " + base + "/connectors/" + name + "/status)");
-            }
+        String failure = failure(name, s);
+        if (failure != null) {
+            throw new UserError(failure);
         }
         return s;
     }
 
-    /** Thrown by {@link #failIfPaused}: nothing streams while the connector is paused (cutover pauses both). */
-    static final class Paused extends CliException {
-        Paused(String message) {
-            super(message);
-        }
-    }
-
     /** Fails when the connector's {@code status} says it is paused: a wait for its stream would never end. */
-    void failIfPaused(String name, JsonNode status) {
+    public void failIfPaused(String name, JsonNode status) {
         if ("PAUSED".equals(status.path("connector").path("state").asText())) {
             throw new Paused("connector " + name + " is paused, so nothing streams (cutover pauses it; a rollback resumes it, "
                     + "or PUT " + base + "/connectors/" + name + "/resume)");
         }
     }
 
-    /** Waits until the connector and every task run; fails with the task's trace when one FAILED. */
-    void awaitRunning(String name, Duration timeout) {
+    /**
+     * Waits until the connector and every task (at least one) run; fails with the task's error as soon as the
+     * connector or a task FAILED. A connector the worker does not know yet, or a worker that does not answer, is
+     * waited for.
+     */
+    public void awaitRunning(String name, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         String last = "unknown";
         while (Instant.now().isBefore(deadline)) {
+            JsonNode s = null;
             try {
-                JsonNode s = status(name);
+                s = status(name);
+            } catch (UserError notYet) {
+                last = notYet.getMessage();
+            }
+            if (s != null) {
+                String failure = failure(name, s);
+                if (failure != null) {
+                    throw new UserError(failure);
+                }
                 last = s.path("connector").path("state").asText();
                 boolean ok = "RUNNING".equals(last) && s.path("tasks").size() > 0;
                 for (JsonNode t : s.path("tasks")) {
-                    if ("FAILED".equals(t.path("state").asText())) {
-                        throw new CliException("connector " + name + " task " + t.path("id").asInt() + " failed: " + firstLine(t.path("trace").asText())
-                                + " (full trace: GET " + base + "/connectors/" + name + "/status)");
-                    }
                     ok &= "RUNNING".equals(t.path("state").asText());
                 }
                 if (ok) {
                     return;
                 }
-            } catch (CliException e) {
-                if (e.getMessage().contains("failed")) {
-                    throw e;
-                }
             }
-            sleep(500);
+            sleep(250);
         }
-        throw new CliException("connector " + name + " is not RUNNING after " + timeout.toSeconds() + " s (state " + last + ")");
+        throw new UserError("connector " + name + " is not RUNNING after " + timeout.toSeconds() + " s (state " + last + ")");
+    }
+
+    /** What FAILED in a status (the connector or a task, with the first line of its trace), or null. */
+    private String failure(String name, JsonNode s) {
+        String where = " (full trace: GET " + base + "/connectors/" + name + "/status)";
+        if ("FAILED".equals(s.path("connector").path("state").asText())) {
+            return "connector " + name + " failed: " + firstLine(s.path("connector").path("trace").asText()) + where;
+        }
+        for (JsonNode t : s.path("tasks")) {
+            if ("FAILED".equals(t.path("state").asText())) {
+                return "connector " + name + " task " + t.path("id").asInt() + " failed: " + firstLine(t.path("trace").asText()) + where;
+            }
+        }
+        return null;
     }
 
     private JsonNode send(String method, String path, Object body, int... ok) {
@@ -165,18 +215,18 @@ final class ConnectRest {
                 b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
-                throw new CliException("cannot reach the Kafka Connect REST API at " + base + " (" + e.getClass().getSimpleName()
+                throw new UserError("cannot reach the Kafka Connect REST API at " + base + " (" + e.getClass().getSimpleName()
                         + "); check --connect and that the worker runs", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CliException("interrupted", e);
+                throw new UserError("interrupted", e);
             }
             for (int code : ok) {
                 if (code == r.statusCode()) {
                     try {
                         return r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
                     } catch (IOException e) {
-                        throw new CliException("unreadable answer from " + base + path, e);
+                        throw new UserError("unreadable answer from " + base + path, e);
                     }
                 }
             }
@@ -190,12 +240,12 @@ final class ConnectRest {
             } catch (IOException notJson) {
                 // keep the body
             }
-            throw new CliException("Kafka Connect answered " + r.statusCode() + " to " + method + " " + path + ": " + firstLine(message));
+            throw new Refused("Kafka Connect answered " + r.statusCode() + " to " + method + " " + path + ": " + firstLine(message), r.statusCode());
         }
     }
 
     /** A task trace's first line, and what to do when the cause is one we know. */
-    static String firstLine(String s) {
+    public static String firstLine(String s) {
         int nl = s.indexOf('\n');
         String first = nl < 0 ? s : s.substring(0, nl);
         if (s.contains("io.tsmigrate.source.") && (s.contains("ClassNotFoundException") || s.contains("Failed to find any class"))) {
@@ -214,7 +264,7 @@ final class ConnectRest {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliException("interrupted", e);
+            throw new UserError("interrupted", e);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 /** Quoting for SQL text; the command line uses it too. */
 public final class Ident {

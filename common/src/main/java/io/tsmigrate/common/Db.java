@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
@@ -62,6 +62,19 @@ public record Db(String url, String user, String password) {
     }
 
     public Connection open(String applicationName) throws SQLException {
+        return connect(properties(applicationName));
+    }
+
+    /** A replication connection (walsender in database mode) for CREATE_REPLICATION_SLOT. */
+    public Connection openReplication(String applicationName) throws SQLException {
+        Properties p = properties(applicationName);
+        p.setProperty("replication", "database");
+        p.setProperty("assumeMinServerVersion", "10");
+        p.setProperty("preferQueryMode", "simple");
+        return connect(p);
+    }
+
+    private Properties properties(String applicationName) {
         Properties p = new Properties();
         if (user != null) {
             p.setProperty("user", user);
@@ -70,27 +83,15 @@ public record Db(String url, String user, String password) {
             p.setProperty("password", password);
         }
         p.setProperty("ApplicationName", applicationName);
+        return p;
+    }
+
+    private Connection connect(Properties p) throws SQLException {
         Connection c = new org.postgresql.Driver().connect(url, p);
         if (c == null) {
             throw new SQLException("not a PostgreSQL JDBC URL: " + this);
         }
         return c;
-    }
-
-    /** A replication connection (walsender in database mode) for CREATE_REPLICATION_SLOT. */
-    Connection openReplication(String applicationName) throws SQLException {
-        Properties p = new Properties();
-        if (user != null) {
-            p.setProperty("user", user);
-        }
-        if (password != null && !password.isEmpty()) {
-            p.setProperty("password", password);
-        }
-        p.setProperty("ApplicationName", applicationName);
-        p.setProperty("replication", "database");
-        p.setProperty("assumeMinServerVersion", "10");
-        p.setProperty("preferQueryMode", "simple");
-        return new org.postgresql.Driver().connect(url, p);
     }
 
     @JsonIgnore
@@ -154,7 +155,7 @@ public record Db(String url, String user, String password) {
     }
 
     /** Environment for libpq tools (pg_dump, psql) so that no secret appears on a command line; TLS as the URL says. */
-    Map<String, String> libpqEnv() {
+    public Map<String, String> libpqEnv() {
         Map<String, String> env = new HashMap<>();
         env.put("PGHOST", host());
         env.put("PGPORT", Integer.toString(port()));
