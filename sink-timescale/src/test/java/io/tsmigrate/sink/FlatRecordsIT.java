@@ -59,12 +59,7 @@ class FlatRecordsIT {
     @Test
     @DisplayName("updates that leave large TOASTed values unchanged keep them (Debezium sends a placeholder in the flat row)")
     void unchanged_toast_values() throws Exception {
-        p.both("CREATE TABLE docs (id int PRIMARY KEY, body text, meta jsonb, blob bytea, tags text[], n int)");
-        String big = "(SELECT string_agg(md5(random()::text || g::text), '') FROM generate_series(1, 400) g)";
-        p.source("INSERT INTO docs SELECT i, " + big + ", jsonb_build_object('k', " + big + "), convert_to(" + big + ", 'UTF8'), "
-                        + "ARRAY[" + big + ", 'x'], i FROM generate_series(1, 40) i",
-                "UPDATE docs SET n = n + 1",
-                "UPDATE docs SET n = n + 1, body = 'short now' WHERE id % 3 = 0");
+        p.toastedDocs(40, "UPDATE docs SET n = n + 1", "UPDATE docs SET n = n + 1, body = 'short now' WHERE id % 3 = 0");
         p.awaitEqual(WAIT, "docs");
     }
 

@@ -115,6 +115,20 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** A value far beyond the TOAST threshold and not compressible, so it is stored out of line. */
+    static final String TOASTED = "(SELECT string_agg(md5(random()::text || g::text), '') FROM generate_series(1, 400) g)";
+
+    /**
+     * Table {@code docs} on both sides, {@code rows} rows with TOASTed text, jsonb, bytea and array values on the
+     * source, then {@code updates} (Debezium sends the values an update leaves unchanged as placeholders).
+     */
+    void toastedDocs(int rows, String... updates) throws SQLException {
+        both("CREATE TABLE docs (id int PRIMARY KEY, body text, meta jsonb, blob bytea, tags text[], n int)");
+        source("INSERT INTO docs SELECT i, " + TOASTED + ", jsonb_build_object('k', " + TOASTED + "), convert_to(" + TOASTED + ", 'UTF8'), "
+                + "ARRAY[" + TOASTED + ", 'x'], i FROM generate_series(1, " + rows + ") i");
+        source(updates);
+    }
+
     /** Runs DDL on both sides (the bootstrap's job in a real migration). */
     void both(String... statements) throws SQLException {
         source(statements);

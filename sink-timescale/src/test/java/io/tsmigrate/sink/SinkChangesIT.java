@@ -106,17 +106,11 @@ class SinkChangesIT {
     @Test
     @DisplayName("unchanged TOAST values in text, jsonb and bytea keep the target's value, also in mixed batches")
     void toast_unchanged_values() throws Exception {
-        p.both("CREATE TABLE docs (id int PRIMARY KEY, body text, meta jsonb, blob bytea, tags text[], n int)");
-        // Values far beyond the TOAST threshold and not compressible, so they are stored out of line.
-        String big = "(SELECT string_agg(md5(random()::text || g::text), '') FROM generate_series(1, 400) g)";
-        p.source("INSERT INTO docs SELECT i, " + big + ", jsonb_build_object('k', " + big + "), convert_to(" + big + ", 'UTF8'), "
-                        + "ARRAY[" + big + ", 'x'], i FROM generate_series(1, 30) i",
-                "UPDATE docs SET n = n + 1",
-                "UPDATE docs SET n = n + 1, body = 'short now' WHERE id % 3 = 0",
+        p.toastedDocs(30, "UPDATE docs SET n = n + 1", "UPDATE docs SET n = n + 1, body = 'short now' WHERE id % 3 = 0",
                 "UPDATE docs SET n = n * 10 WHERE id % 2 = 0");
         p.awaitEqual(WAIT, "docs");
         // The same in one source transaction: insert then placeholder updates, reduced within one batch.
-        p.source("BEGIN; INSERT INTO docs SELECT i, " + big + ", '{\"a\": 1}', 'ab'::bytea, NULL, 0 FROM generate_series(100, 120) i; "
+        p.source("BEGIN; INSERT INTO docs SELECT i, " + Pipeline.TOASTED + ", '{\"a\": 1}', 'ab'::bytea, NULL, 0 FROM generate_series(100, 120) i; "
                 + "UPDATE docs SET n = 5 WHERE id >= 100; COMMIT");
         p.awaitEqual(WAIT, "docs");
     }
