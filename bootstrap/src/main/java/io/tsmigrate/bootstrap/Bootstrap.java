@@ -313,13 +313,12 @@ public final class Bootstrap {
             return;
         }
         List<TableInfo> tables = SourceCatalog.tables(src, plan);
-        try (Statement st = tgt.createStatement()) {
-            if (!tables.isEmpty()) {
+        if (!tables.isEmpty()) {
+            try (Statement st = tgt.createStatement()) {
                 st.execute("TRUNCATE " + tables.stream().map(TableInfo::qualified).collect(Collectors.joining(", ")));
             }
-            st.execute("DELETE FROM tsmigrate.bootstrap_pieces");
-            st.execute("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', snapshot_name = NULL, consistent_lsn = NULL, pieces = NULL");
         }
+        StateStore.resetToSlot(tgt);
     }
 
     private static void waitSlotInactive(Connection src, String slot) throws SQLException {

@@ -165,22 +165,4 @@ public final class Lanes {
             return rs.getInt(1) > 0;
         }
     }
-
-    /**
-     * How many source streams the migration's bootstrap recorded on the target: 1 without a record (a bootstrap
-     * from before source streams, or none).
-     */
-    public static int recorded(Connection target) throws SQLException {
-        try (Statement st = target.createStatement();
-             ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.bootstrap_state') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return 1;
-            }
-        }
-        try (Statement st = target.createStatement();
-             ResultSet rs = st.executeQuery("SELECT (to_jsonb(s) ->> 'sources')::int FROM tsmigrate.bootstrap_state s")) {
-            return rs.next() && rs.getObject(1) != null ? rs.getInt(1) : 1;
-        }
-    }
 }

@@ -82,7 +82,7 @@ final class SchemaCopier {
             }
         }
         // The phase moves in the same transaction: a crash leaves either nothing or all of it.
-        script.append("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', updated_at = now();\n");
+        script.append(StateStore.phaseSql(StateStore.Phase.SLOT));
         if (plan.copyRoles()) {
             copyRoles();
         }

@@ -9,11 +9,13 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The bootstrap's state, kept in the target ({@code tsmigrate.bootstrap_state}, one row, and
- * {@code tsmigrate.bootstrap_pieces}, one row per copied piece, written in the same transaction as the
- * piece's rows), so a rerun knows exactly what is done. Stateless itself.
+ * The migration's state kept in the target, and the one place that reads and writes it: the bootstrap's
+ * ({@code tsmigrate.bootstrap_state}, one row, and {@code tsmigrate.bootstrap_pieces}, one row per copied piece,
+ * written in the same transaction as the piece's rows), so a rerun knows exactly what is done; and when streaming
+ * started ({@code tsmigrate.streaming_started}, per migration name). The sink keeps its own state in its
+ * {@code state.schema}. Stateless itself.
  */
-final class StateStore {
+public final class StateStore {
 
     /** The phases, in order. */
     enum Phase { SCHEMA, SLOT, COPYING, COPIED, DONE }
@@ -108,6 +110,90 @@ final class StateStore {
             ps.setInt(2, piece);
             ps.setLong(3, rows);
             ps.executeUpdate();
+        }
+    }
+
+    /** The statement that moves the phase, for a script that must move it in its own transaction. */
+    static String phaseSql(Phase phase) {
+        return "UPDATE tsmigrate.bootstrap_state SET phase = " + io.tsmigrate.common.Ident.literal(phase.name()) + ", updated_at = now();\n";
+    }
+
+    /** Back to the phase before the slot (bootstrap --restart): no snapshot, no consistent point, no piece copied. */
+    static void resetToSlot(Connection target) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("DELETE FROM tsmigrate.bootstrap_pieces");
+            st.execute("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', snapshot_name = NULL, consistent_lsn = NULL, pieces = NULL");
+        }
+    }
+
+    /**
+     * How many source streams the migration's bootstrap recorded on the target: 1 without a record (a bootstrap
+     * from before source streams, or none).
+     */
+    public static int recordedSources(Connection target) throws SQLException {
+        State s = load(target);
+        return s == null ? 1 : s.sources();
+    }
+
+    /** The slot of a bootstrap in this target database under another slot than {@code slot}, or null. */
+    public static String otherMigrationSlot(Connection target, String slot) throws SQLException {
+        if (!exists(target)) {
+            return null;
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * The consistent point of a finished bootstrap under {@code slot} whose streaming has not been started yet under
+     * {@code name} at that point, or null (started already, or no bootstrap state on the target).
+     */
+    public static String streamingToStart(Connection target, String name, String slot) throws SQLException {
+        if (!exists(target)) {
+            return null;
+        }
+        boolean recorded = "t".equals(io.tsmigrate.common.Db.one(target, "SELECT to_regclass('tsmigrate.streaming_started') IS NOT NULL"));
+        String started = recorded ? " AND NOT EXISTS (SELECT 1 FROM tsmigrate.streaming_started s WHERE s.name = ? AND s.consistent_lsn = b.consistent_lsn)" : "";
+        try (PreparedStatement ps = target.prepareStatement("SELECT consistent_lsn FROM tsmigrate.bootstrap_state b WHERE phase = 'DONE' "
+                + "AND slot_name = ?" + started)) {
+            ps.setString(1, slot);
+            if (recorded) {
+                ps.setString(2, name);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Records that streaming under {@code name} started from the bootstrap's consistent point {@code lsn}. */
+    public static void markStreamingStarted(Connection target, String name, String lsn) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.streaming_started (name text PRIMARY KEY, consistent_lsn text NOT NULL, "
+                    + "started_at timestamptz NOT NULL DEFAULT now())");
+        }
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO tsmigrate.streaming_started (name, consistent_lsn) VALUES (?, ?) "
+                + "ON CONFLICT (name) DO UPDATE SET consistent_lsn = EXCLUDED.consistent_lsn, started_at = now()")) {
+            ps.setString(1, name);
+            ps.setString(2, lsn);
+            ps.executeUpdate();
+        }
+    }
+
+    /** When streaming under {@code name} started (recorded by {@link #markStreamingStarted}), or null. */
+    public static String streamingStartedAt(Connection target, String name) throws SQLException {
+        if (!"t".equals(io.tsmigrate.common.Db.one(target, "SELECT to_regclass('tsmigrate.streaming_started') IS NOT NULL"))) {
+            return null;
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT started_at::text FROM tsmigrate.streaming_started WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 

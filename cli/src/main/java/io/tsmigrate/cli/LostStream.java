@@ -20,8 +20,7 @@ final class LostStream {
     /** When streaming under this name started before (recorded on the target), its start time; else null. */
     static String startedAt(Endpoints endpoints, Names names) {
         try (Connection t = endpoints.target().open("tsmigrate-start")) {
-            return Db.one(t, "SELECT CASE WHEN to_regclass('tsmigrate.streaming_started') IS NULL THEN NULL ELSE "
-                    + "(SELECT started_at::text FROM tsmigrate.streaming_started WHERE name = " + Ident.literal(names.name()) + ") END");
+            return io.tsmigrate.bootstrap.StateStore.streamingStartedAt(t, names.name());
         } catch (SQLException e) {
             throw new CliException("cannot read the migration's state on the target " + endpoints.target() + ": " + e.getMessage());
         }

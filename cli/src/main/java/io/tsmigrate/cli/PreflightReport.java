@@ -161,8 +161,7 @@ final class PreflightReport {
             out.add(max - used >= need ? Check.ok("target", "max_connections", (max - used) + " free of " + max + ", " + need + " needed with --jobs " + jobs)
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections, " + need + " needed with --jobs " + jobs,
                     "raise max_connections on the target, or run with fewer --jobs"));
-            String other = Db.one(c, "SELECT to_regclass('tsmigrate.bootstrap_state')") == null ? null
-                    : Db.one(c, "SELECT slot_name FROM tsmigrate.bootstrap_state WHERE slot_name <> " + io.tsmigrate.common.Ident.literal(slot));
+            String other = io.tsmigrate.bootstrap.StateStore.otherMigrationSlot(c, slot);
             if (other != null) {
                 out.add(Check.fail("target", "another migration", "the target database holds the bootstrap of another migration (slot " + other
                         + "); a target database takes one migration", "resume that one with its --name (or --slot " + other

@@ -51,7 +51,7 @@ record SourceStreams(List<Stream> streams) {
     /** The streams the migration's bootstrap recorded on the target (one when it recorded none). */
     static SourceStreams read(Endpoints endpoints, Names names) {
         try (Connection t = endpoints.target().open("tsmigrate-streams")) {
-            return of(names, Lanes.recorded(t));
+            return of(names, io.tsmigrate.bootstrap.StateStore.recordedSources(t));
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the migration's source streams from the target " + endpoints.target() + ": " + e.getMessage(), e);
         }

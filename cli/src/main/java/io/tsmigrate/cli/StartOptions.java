@@ -195,32 +195,16 @@ final class StartOptions {
      * already, or no bootstrap state on the target).
      */
     private static String streamingToStart(Endpoints endpoints, Names names) {
-        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start"); java.sql.Statement st = t.createStatement()) {
-            try (java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.bootstrap_state') IS NOT NULL, "
-                    + "to_regclass('tsmigrate.streaming_started') IS NOT NULL")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return null;
-                }
-                String started = rs.getBoolean(2) ? " AND NOT EXISTS (SELECT 1 FROM tsmigrate.streaming_started s WHERE s.name = "
-                        + io.tsmigrate.common.Ident.literal(names.name()) + " AND s.consistent_lsn = b.consistent_lsn)" : "";
-                try (java.sql.ResultSet b = st.executeQuery("SELECT consistent_lsn FROM tsmigrate.bootstrap_state b WHERE phase = 'DONE' AND slot_name = "
-                        + io.tsmigrate.common.Ident.literal(names.slot()) + started)) {
-                    return b.next() ? b.getString(1) : null;
-                }
-            }
+        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start")) {
+            return io.tsmigrate.bootstrap.StateStore.streamingToStart(t, names.name(), names.slot());
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the bootstrap's state on the target " + endpoints.target() + ": " + e.getMessage());
         }
     }
 
     private static void markStarted(Endpoints endpoints, Names names, String lsn) {
-        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start"); java.sql.Statement st = t.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.streaming_started (name text PRIMARY KEY, consistent_lsn text NOT NULL, "
-                    + "started_at timestamptz NOT NULL DEFAULT now())");
-            st.execute("INSERT INTO tsmigrate.streaming_started (name, consistent_lsn) VALUES (" + io.tsmigrate.common.Ident.literal(names.name())
-                    + ", " + io.tsmigrate.common.Ident.literal(lsn) + ") ON CONFLICT (name) DO UPDATE SET consistent_lsn = EXCLUDED.consistent_lsn, "
-                    + "started_at = now()");
+        try (java.sql.Connection t = endpoints.target().open("tsmigrate-start")) {
+            io.tsmigrate.bootstrap.StateStore.markStreamingStarted(t, names.name(), lsn);
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot record on the target that streaming started: " + e.getMessage());
         }
