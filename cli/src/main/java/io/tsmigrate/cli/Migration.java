@@ -70,7 +70,7 @@ final class Migration {
         System.out.println("Snapshot copied; slot " + h.slotName() + (h.sources() > 1 ? " and " + (h.sources() - 1) + " more (one per source stream)" : "")
                 + " stream" + (h.sources() > 1 ? "" : "s") + " from " + h.consistentLsn());
         step("3/5 start");
-        start.apply(endpoints, names);
+        new StreamingStart(start, endpoints, names).run();
         step("4/5 catching up");
         Instant deadline = Instant.now().plusSeconds(settings.timeout());
         try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));

@@ -23,7 +23,7 @@ final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.apply(endpoints, names);
+        new StreamingStart(options, endpoints, names).run();
         return 0;
     }
 }
