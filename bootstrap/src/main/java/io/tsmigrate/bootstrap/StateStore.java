@@ -53,9 +53,16 @@ public final class StateStore {
     }
 
     static boolean exists(Connection target) throws SQLException {
-        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('tsmigrate.bootstrap_state') IS NOT NULL")) {
-            rs.next();
-            return rs.getBoolean(1);
+        return tableExists(target, "tsmigrate.bootstrap_state");
+    }
+
+    private static boolean tableExists(Connection target, String table) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
@@ -156,7 +163,7 @@ public final class StateStore {
         if (!exists(target)) {
             return null;
         }
-        boolean recorded = "t".equals(io.tsmigrate.common.Db.one(target, "SELECT to_regclass('tsmigrate.streaming_started') IS NOT NULL"));
+        boolean recorded = tableExists(target, "tsmigrate.streaming_started");
         String started = recorded ? " AND NOT EXISTS (SELECT 1 FROM tsmigrate.streaming_started s WHERE s.name = ? AND s.consistent_lsn = b.consistent_lsn)" : "";
         try (PreparedStatement ps = target.prepareStatement("SELECT consistent_lsn FROM tsmigrate.bootstrap_state b WHERE phase = 'DONE' "
                 + "AND slot_name = ?" + started)) {
@@ -186,7 +193,7 @@ public final class StateStore {
 
     /** When streaming under {@code name} started (recorded by {@link #markStreamingStarted}), or null. */
     public static String streamingStartedAt(Connection target, String name) throws SQLException {
-        if (!"t".equals(io.tsmigrate.common.Db.one(target, "SELECT to_regclass('tsmigrate.streaming_started') IS NOT NULL"))) {
+        if (!tableExists(target, "tsmigrate.streaming_started")) {
             return null;
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT started_at::text FROM tsmigrate.streaming_started WHERE name = ?")) {
