@@ -394,6 +394,7 @@ start_worker() { # start_worker NAME PORT: a Connect worker of the one group (mo
   mkdir -p "$RUN/config" "$RUN/connect"
   write_log4j
   plugins=$RUNTIME/plugins
+  [ -d "$ROOT/json-converter/target/connect-plugins" ] && plugins=$plugins,$ROOT/json-converter/target/connect-plugins
   [ -d "$ROOT/sink-timescale/target/connect-plugins" ] && plugins=$plugins,$ROOT/sink-timescale/target/connect-plugins
   [ -n "${TSMIGRATE_CONNECT_PLUGIN_PATH:-}" ] && plugins=$plugins,$TSMIGRATE_CONNECT_PLUGIN_PATH
   cat >"$RUN/config/$name.properties" <<EOF

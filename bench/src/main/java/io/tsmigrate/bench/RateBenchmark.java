@@ -1,5 +1,6 @@
 package io.tsmigrate.bench;
 
+import io.tsmigrate.common.SinkState;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import org.apache.kafka.clients.admin.Admin;
@@ -226,7 +227,7 @@ public final class RateBenchmark {
         long applied = 0;
         double sinkLag = 0;
         try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT topic, max(kafka_offset) + 1, "
-                + "extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0 FROM tsmigrate.sink_offsets GROUP BY topic")) {
+                + "extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0 FROM " + SinkState.TABLE + " GROUP BY topic")) {
             while (rs.next()) {
                 if (changeTopic.matcher(rs.getString(1)).matches()) {
                     applied += rs.getLong(2);

@@ -1,5 +1,6 @@
 package io.tsmigrate.bench;
 
+import io.tsmigrate.common.SinkState;
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
@@ -205,13 +206,13 @@ public final class SoakBenchmark {
         double sinkLag = -1;
         try (Connection t = Services.open(target); Statement st = t.createStatement()) {
             Map<TopicPartition, Long> applied = new HashMap<>();
-            try (ResultSet rs = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM tsmigrate.sink_offsets WHERE topic LIKE '" + NAME
+            try (ResultSet rs = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM " + SinkState.TABLE + " WHERE topic LIKE '" + NAME
                     + ".%'")) {
                 while (rs.next()) {
                     applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3) + 1);
                 }
             }
-            try (ResultSet rs = st.executeQuery("SELECT extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0 FROM tsmigrate.sink_offsets "
+            try (ResultSet rs = st.executeQuery("SELECT extract(epoch FROM clock_timestamp()) - max(source_ts_ms) / 1000.0 FROM " + SinkState.TABLE + " "
                     + "WHERE topic LIKE '" + NAME + ".public.%'")) {
                 rs.next();
                 sinkLag = rs.getDouble(1);

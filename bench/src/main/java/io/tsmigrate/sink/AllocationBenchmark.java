@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.json.ExactJsonConverter;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.SchemaBuilder;

@@ -1,7 +1,9 @@
 package io.tsmigrate.bootstrap;
 
-/** A problem the user must fix; its message is one clear sentence naming the thing and the fix. */
-public class BootstrapException extends RuntimeException {
+import io.tsmigrate.common.UserError;
+
+/** A problem the user must fix in the bootstrap; its message is one clear sentence naming the thing and the fix. */
+public class BootstrapException extends UserError {
     public BootstrapException(String message) {
         super(message);
     }

@@ -17,7 +17,7 @@ public final class BootstrapMain {
         try {
             HandOver h = new Bootstrap(plan, restart, System.out, ProgressMode.JSON).run();
             System.out.println("HANDOVER " + h.slotName() + " " + h.publicationName() + " " + h.consistentLsn());
-        } catch (BootstrapException e) {
+        } catch (io.tsmigrate.common.UserError e) {
             System.err.println("tsmigrate bootstrap: " + e.getMessage());
             System.exit(2);
         }

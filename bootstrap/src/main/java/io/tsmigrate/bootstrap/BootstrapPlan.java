@@ -1,5 +1,6 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.Db;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;

@@ -1,5 +1,6 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Sequences;
 import io.tsmigrate.common.Ident;
 
 import io.tsmigrate.common.Db;

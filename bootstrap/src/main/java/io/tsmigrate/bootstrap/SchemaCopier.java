@@ -1,5 +1,8 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.StateStore;
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.Sequences;
 import io.tsmigrate.common.Ident;
 
 import io.tsmigrate.common.Db;
@@ -49,7 +52,7 @@ final class SchemaCopier {
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
-        args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
+        args.addAll(plan.selection().dumpArgs(MigrationScope.userSchemas(src), MigrationScope.userTables(src)));
         List<ContinuousAggregates.Aggregate> aggregates = ContinuousAggregates.read(src);
         args.addAll(ContinuousAggregates.dumpExclusions(aggregates));
         extensions.forEach(e -> args.add("--extension=" + e));
@@ -170,7 +173,7 @@ final class SchemaCopier {
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
-        args.addAll(plan.selection().dumpArgs(SourceCatalog.userSchemas(src), SourceCatalog.userTables(src)));
+        args.addAll(plan.selection().dumpArgs(MigrationScope.userSchemas(src), MigrationScope.userTables(src)));
         args.addAll(ContinuousAggregates.dumpExclusions(ContinuousAggregates.read(src)));
         Map<String, String> hypertables = new HashMap<>();
         Set<String> extendSpelled = new HashSet<>();

@@ -1,5 +1,8 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.TableSelection;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,49 +12,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reads the source's tables, keys, indexes and hypertables. Stateless. */
-/** What the source holds: its user schemas and tables, and the tables a plan migrates. */
+/**
+ * What the source holds that the bootstrap needs: the covered tables with their sizes, keys, indexes and hypertables.
+ * Which tables are covered, and the source's user tables, are {@link MigrationScope}'s. Stateless.
+ */
 public final class SourceCatalog {
 
-    /** Schemas never migrated as such: the catalogs, TimescaleDB's internals and tsmigrate's own state. */
-    static final String INTERNAL_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate', 'timescaledb_information', "
-            + "'timescaledb_experimental', '_timescaledb_catalog', '_timescaledb_internal', '_timescaledb_config', '_timescaledb_cache', "
-            + "'_timescaledb_functions', '_timescaledb_debug') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
-
-    /**
-     * The source's user tables as a SQL fragment ({@code cl} the table, {@code n} its schema): roots of partitioned
-     * tables and plain tables, outside the internal schemas, not owned by an extension. Append conditions with AND.
-     */
-    public static final String USER_TABLES = "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
-            + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + INTERNAL_SCHEMAS
-            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e')";
-
     private SourceCatalog() {
-    }
-
-    /** Every user table of the source ({schema, table}), before any selection: what pg_dump would see. */
-    public static List<String[]> userTables(Connection c) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, cl.relname " + USER_TABLES + " ORDER BY 1, 2");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new String[] {rs.getString(1), rs.getString(2)});
-            }
-        }
-        return out;
-    }
-
-    /** Every user schema of the source. */
-    public static List<String> userSchemas(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname FROM pg_namespace n WHERE " + INTERNAL_SCHEMAS
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e') ORDER BY 1");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     static List<TableInfo> tables(Connection c, BootstrapPlan plan) throws SQLException {
@@ -59,7 +26,7 @@ public final class SourceCatalog {
         boolean timescale = hasExtension(c, "timescaledb");
         String sql = "SELECT n.nspname, cl.relname, cl.oid, pg_total_relation_size(cl.oid), pg_relation_size(cl.oid) / current_setting('block_size')::int, "
                 + "greatest(cl.reltuples, 0)::bigint, cl.relreplident FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
-                + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + INTERNAL_SCHEMAS
+                + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + MigrationScope.INTERNAL_SCHEMAS
                 + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e') ORDER BY pg_total_relation_size(cl.oid) DESC";
         List<TableInfo> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.SinkState;
 import io.tsmigrate.common.ConnectClient;
 
 import io.tsmigrate.common.Ident;
@@ -49,7 +50,7 @@ final class CatchUp implements AutoCloseable {
 
     /** Waiting for the migration's stream: all of its source streams (as the bootstrap recorded them). */
     static CatchUp of(Endpoints endpoints, Names names) {
-        return new CatchUp(names, endpoints.kafka(names)).streams(SourceStreams.read(endpoints, names));
+        return new CatchUp(names, Cluster.running(endpoints, names).kafka()).streams(SourceStreams.read(endpoints, names));
     }
 
     /** The migration's source streams (one unless told otherwise): every one of them must pass a marker. */
@@ -305,7 +306,9 @@ final class CatchUp implements AutoCloseable {
 
     /** The sink's committed offsets in the target (empty before its first commit). */
     Map<TopicPartition, Long> applied(Connection target) throws SQLException {
-        return new SinkState(names.sinkConnector()).applied(target);
+        Map<TopicPartition, Long> applied = new java.util.HashMap<>();
+        new SinkState(names.sinkConnector()).applied(target).forEach((p, offset) -> applied.put(new TopicPartition(p.topic(), p.partition()), offset));
+        return applied;
     }
 
     private void waitOrFail(Instant deadline, String what) throws InterruptedException {

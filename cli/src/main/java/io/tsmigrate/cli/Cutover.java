@@ -1,9 +1,11 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.ConnectClient;
 
-import io.tsmigrate.bootstrap.Sequences;
-import io.tsmigrate.bootstrap.TableSelection;
+import io.tsmigrate.common.Sequences;
+
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -54,7 +56,7 @@ final class Cutover {
             System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
         }
         // A successful cutover paused the connectors; going on with the source means streaming on.
-        ConnectClient rest = endpoints.connectRest(names);
+        ConnectClient rest = Cluster.running(endpoints, names).connect();
         for (String connector : connectors()) {
             if (rest.exists(connector)) {
                 rest.resume(connector);
@@ -72,9 +74,9 @@ final class Cutover {
             LostStream.requireSlot(s, t, names, streams);
         }
         // Not part of the downtime: nothing is stopped while a task waits for a worker.
-        new TaskLiveness(endpoints.connectRest(names)).awaitLive(deadline, connectors().toArray(String[]::new));
+        new TaskLiveness(Cluster.running(endpoints, names).connect()).awaitLive(deadline, connectors().toArray(String[]::new));
         Instant started = Instant.now();
-        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(Cluster.running(endpoints, names).connect());
              Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             if (!blockWrites.isEmpty()) {
                 int n = WriteBlock.block(s, t, streams.publications(), blockWrites);
@@ -141,9 +143,9 @@ final class Cutover {
     private List<Verification.Result> verify() throws Exception {
         List<String[]> covered = new ArrayList<>();
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            MigratedTables.late(s, streams.publications(), selection).forEach(x -> System.out.println("WARN " + MigratedTables.lateLine(x)));
-            for (String[] table : MigratedTables.of(s, streams.publications(), selection)) {
-                if (OnlineVerification.complete(t, table[0], table[1])) {
+            new MigrationScope(streams.publications(), selection).late(s).forEach(x -> System.out.println("WARN " + MigrationScope.lateLine(x)));
+            for (String[] table : new MigrationScope(streams.publications(), selection).tables(s)) {
+                if (RangeState.complete(t, table[0], table[1])) {
                     covered.add(table);
                 }
             }
@@ -171,7 +173,7 @@ final class Cutover {
      */
     private int idleThenPause(java.util.Map<org.apache.kafka.common.TopicPartition, Long> before, Instant deadline) throws Exception {
         java.util.Map<org.apache.kafka.common.TopicPartition, Long> after;
-        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(Cluster.running(endpoints, names).connect());
              Connection s = endpoints.source().open("tsmigrate-cutover")) {
             catchUp.awaitStream(s, CatchUp.emitMarker(s, "idle-check"), deadline);
             after = catchUp.tableChangeEnds();
@@ -188,7 +190,7 @@ final class Cutover {
                     + "and run cutover again");
             return 1;
         }
-        ConnectClient rest = endpoints.connectRest(names);
+        ConnectClient rest = Cluster.running(endpoints, names).connect();
         connectors().forEach(rest::pause);
         // Pausing is asynchronous: say "paused" once Connect reports it.
         Instant until = Instant.now().plusSeconds(30);

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
 import picocli.CommandLine.Command;
@@ -121,14 +122,14 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             throw new CliException("the demo's write load failed: " + writerErrors.get(0).getMessage());
         }
         System.out.println("== writes stopped (" + transactions.get() + " write transactions ran); cutover");
-        Cutover cutover = new Cutover(endpoints, names, io.tsmigrate.bootstrap.TableSelection.ALL, 300, List.of());
+        Cutover cutover = new Cutover(endpoints, names, TableSelection.ALL, 300, List.of());
         code = cutover.run();
         downtime = cutover.downtimeSeconds();
         if (code != 0) {
             return code;
         }
         System.out.println("== verify");
-        code = Verification.print(new Verification(SourceStreams.read(endpoints, names).publications(), io.tsmigrate.bootstrap.TableSelection.ALL, 2,
+        code = Verification.print(new Verification(SourceStreams.read(endpoints, names).publications(), TableSelection.ALL, 2,
                 "1 day", null).run(endpoints.source(), endpoints.target()), "source rows", "target rows");
         if (!keep) {
             System.out.println("== clean");

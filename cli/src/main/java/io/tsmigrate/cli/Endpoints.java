@@ -1,14 +1,12 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.common.ConnectClient;
-
 import io.tsmigrate.common.Db;
 import picocli.CommandLine.Option;
 
 /**
  * Where the source, the target and Kafka Connect are. Passwords are never taken on the command line: give
  * the name of an environment variable that holds them (default TSMIGRATE_SOURCE_PASSWORD and
- * TSMIGRATE_TARGET_PASSWORD).
+ * TSMIGRATE_TARGET_PASSWORD). Options only: nothing here starts a process ({@link Cluster} does).
  */
 final class Endpoints {
 
@@ -57,31 +55,11 @@ final class Endpoints {
         return new Db(targetUrl, targetUser, System.getenv(targetPasswordEnv));
     }
 
-    /** The user's Connect cluster, or the embedded one of this migration (started, or resumed, when needed). */
-    ConnectClient connectRest(Names names) {
-        if (connect == null) {
-            embedded(names).ensureRunning();
-            return new ConnectClient(embedded.connectUrl());
-        }
-        return new ConnectClient(connect);
-    }
-
-    /** Kafka's bootstrap servers: --kafka, or the embedded broker. */
-    String kafka(Names names) {
-        if (connect == null) {
-            embedded(names).ensureRunning();
-            return embedded.kafkaBootstrap();
-        }
-        if (kafka == null) {
-            throw new CliException("with --connect, also give the cluster's Kafka bootstrap servers: --kafka host:9092");
-        }
-        return kafka;
-    }
-
     boolean isEmbedded() {
         return connect == null;
     }
 
+    /** The migration's embedded broker and worker (not started: {@link Cluster#running} starts them). */
     Embedded embedded(Names names) {
         if (embedded == null) {
             embedded = new Embedded(dataDir != null ? dataDir : Embedded.defaultDataDir(names.name()));

@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.SinkState;
+import io.tsmigrate.common.StateStore;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
 
@@ -20,7 +22,7 @@ final class LostStream {
     /** When streaming under this name started before (recorded on the target), its start time; else null. */
     static String startedAt(Endpoints endpoints, Names names) {
         try (Connection t = endpoints.target().open("tsmigrate-start")) {
-            return io.tsmigrate.bootstrap.StateStore.streamingStartedAt(t, names.name());
+            return StateStore.streamingStartedAt(t, names.name());
         } catch (SQLException e) {
             throw new CliException("cannot read the migration's state on the target " + endpoints.target() + ": " + e.getMessage());
         }
@@ -42,7 +44,7 @@ final class LostStream {
             slot = "(unknown: " + e.getMessage() + ")";
         }
         return new CliException("streaming of the migration " + names.name() + " started at " + startedAt + ", but its connectors "
-                + names.sourceConnector() + " and " + names.sinkConnector() + " are gone from " + endpoints.connectRest(names).url() + ". The slot "
+                + names.sourceConnector() + " and " + names.sinkConnector() + " are gone from " + Cluster.running(endpoints, names).connect().url() + ". The slot "
                 + names.slot() + " has confirmed " + (slot == null ? "nothing (it is gone)" : slot) + "; the sink has applied " + sink + ". New "
                 + "connectors on new topics would lose the changes that were only in the old topics. Safe ways on: while Kafka still holds the "
                 + "migration's topics, start --recreate (same --name; it checks the topics first); otherwise start the migration over: "

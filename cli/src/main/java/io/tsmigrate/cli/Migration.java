@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.MigrationScope;
 import io.tsmigrate.bootstrap.Bootstrap;
 import io.tsmigrate.bootstrap.HandOver;
 import org.apache.kafka.common.TopicPartition;
@@ -73,7 +74,7 @@ final class Migration {
         new StreamingStart(start, endpoints, names).run();
         step("4/5 catching up");
         Instant deadline = Instant.now().plusSeconds(settings.timeout());
-        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
+        try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(Cluster.running(endpoints, names).connect());
              Connection s = endpoints.source().open("tsmigrate-migrate"); Connection t = endpoints.target().open("tsmigrate-migrate")) {
             String lsn = CatchUp.emitMarker(s, "caught-up");
             System.out.println("Waiting for Debezium to read up to " + lsn + " (the source's position now)");
@@ -99,7 +100,7 @@ final class Migration {
     private boolean verifyOnline(int timeout) throws Exception {
         List<String[]> tables;
         try (Connection s = endpoints.source().open("tsmigrate-migrate")) {
-            tables = MigratedTables.of(s, SourceStreams.read(endpoints, names).publications(), selection.selection());
+            tables = new MigrationScope(SourceStreams.read(endpoints, names).publications(), selection.selection()).tables(s);
         }
         Instant started = Instant.now();
         List<OnlineVerification.TableRun> runs = new OnlineVerification(endpoints, names, false, settings.verifyRate(), Duration.ofSeconds(timeout))

@@ -317,15 +317,6 @@ final class OnlineVerification {
         return all(pool, rounds.stream().map(x -> (java.util.concurrent.Callable<T>) () -> step.run(x)).toList());
     }
 
-    /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
-    static boolean complete(Connection t, String schema, String table) throws SQLException {
-        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
-            return false;
-        }
-        return "t".equals(Db.one(t, "SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = " + Ident.literal(schema)
-                + " AND table_name = " + Ident.literal(table)));
-    }
-
     private CatchUp catchUp;
     /** Target digests beside the source's, with writes stopped ({@link #quiet}). */
     private final java.util.concurrent.ExecutorService sides = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
@@ -357,7 +348,7 @@ final class OnlineVerification {
             return lastMarker;
         }
         if (catchUp == null) {
-            catchUp = CatchUp.of(endpoints, names).watching(endpoints.connectRest(names));
+            catchUp = CatchUp.of(endpoints, names).watching(Cluster.running(endpoints, names).connect());
         }
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             String lsn = CatchUp.emitMarker(s, "verify");

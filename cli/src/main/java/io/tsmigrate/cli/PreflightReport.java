@@ -1,5 +1,8 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.StateStore;
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.ConnectClient;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +29,7 @@ final class PreflightReport {
     }
 
     /** Every check, in the order printed: the source, the target (when given), Connect (or the embedded runtime). */
-    static List<Check> run(Endpoints endpoints, io.tsmigrate.bootstrap.TableSelection selection, String slot, SourceRules.Flavour f, int jobs) {
+    static List<Check> run(Endpoints endpoints, TableSelection selection, String slot, SourceRules.Flavour f, int jobs) {
         List<Check> checks = new ArrayList<>();
         int sourceVersion = 0;
         try (Connection c = endpoints.source().open("tsmigrate-check")) {
@@ -51,11 +54,11 @@ final class PreflightReport {
     }
 
     static Map<String, String> sourceFacts(Connection c) throws SQLException {
-        return sourceFacts(c, io.tsmigrate.bootstrap.TableSelection.ALL);
+        return sourceFacts(c, TableSelection.ALL);
     }
 
     /** The facts {@link SourceRules} judges, about the tables the selection covers. */
-    static Map<String, String> sourceFacts(Connection c, io.tsmigrate.bootstrap.TableSelection selection) throws SQLException {
+    static Map<String, String> sourceFacts(Connection c, TableSelection selection) throws SQLException {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("server_version_num", Db.one(c, "SHOW server_version_num"));
         f.put("wal_level", Db.one(c, "SHOW wal_level"));
@@ -68,7 +71,7 @@ final class PreflightReport {
         f.put("rolsuper", Db.one(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"));
         f.put("rds_replication_member", Db.one(c, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication') "
                 + "AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = 'rds_replication'), 'member')"));
-        String userTables = io.tsmigrate.bootstrap.SourceCatalog.USER_TABLES + MigratedTables.restriction(c, selection);
+        String userTables = MigrationScope.USER_TABLES + MigrationScope.beforeBootstrap(selection).restriction(c);
         f.put("tables_without_key", lines(c, "SELECT n.nspname || '.' || cl.relname " + userTables + " AND cl.relreplident IN ('d', 'n') "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
         f.put("generated_columns", lines(c, "SELECT n.nspname || '.' || cl.relname || '.' || a.attname " + userTables.replace("FROM pg_class cl",
@@ -88,7 +91,7 @@ final class PreflightReport {
             f.put("continuous_aggregates", lines(c, "SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates "
                     + "ORDER BY 1"));
         }
-        f.put("unreadable_sequences", lines(c, io.tsmigrate.bootstrap.Sequences.UNREADABLE));
+        f.put("unreadable_sequences", lines(c, io.tsmigrate.common.Sequences.UNREADABLE));
         f.put("row_security_tables", lines(c, io.tsmigrate.bootstrap.Preflight.ROW_SECURITY_HIDES));
         f.put("large_objects", Db.one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         f.put("numeric_specials", numericSpecials(c, userTables));
@@ -161,7 +164,7 @@ final class PreflightReport {
             out.add(max - used >= need ? Check.ok("target", "max_connections", (max - used) + " free of " + max + ", " + need + " needed with --jobs " + jobs)
                     : Check.fail("target", "max_connections", "only " + (max - used) + " free connections, " + need + " needed with --jobs " + jobs,
                     "raise max_connections on the target, or run with fewer --jobs"));
-            String other = io.tsmigrate.bootstrap.StateStore.otherMigrationSlot(c, slot);
+            String other = StateStore.otherMigrationSlot(c, slot);
             if (other != null) {
                 out.add(Check.fail("target", "another migration", "the target database holds the bootstrap of another migration (slot " + other
                         + "); a target database takes one migration", "resume that one with its --name (or --slot " + other

@@ -54,6 +54,20 @@ final class RangeState {
     record Table(boolean complete, long wholeVersion, long checkedVersion) {
     }
 
+    /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
+    static boolean complete(Connection t, String schema, String table) throws SQLException {
+        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+            return false;
+        }
+        try (PreparedStatement ps = t.prepareStatement("SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = ? AND table_name = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
     Table table(Connection t) throws SQLException {
         try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version FROM tsmigrate.verified_tables WHERE table_schema = ? "
                 + "AND table_name = ?")) {

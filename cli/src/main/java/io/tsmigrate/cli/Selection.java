@@ -1,6 +1,7 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.TableSelection;
+import io.tsmigrate.common.TableSelection;
+
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.StateStore;
 import io.tsmigrate.bootstrap.Lanes;
 
 import java.sql.Connection;
@@ -51,7 +52,7 @@ record SourceStreams(List<Stream> streams) {
     /** The streams the migration's bootstrap recorded on the target (one when it recorded none). */
     static SourceStreams read(Endpoints endpoints, Names names) {
         try (Connection t = endpoints.target().open("tsmigrate-streams")) {
-            return of(names, io.tsmigrate.bootstrap.StateStore.recordedSources(t));
+            return of(names, StateStore.recordedSources(t));
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the migration's source streams from the target " + endpoints.target() + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.TableSelection;
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.TableSelection;
+
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,7 +33,7 @@ final class Spread {
         try (PreparedStatement ps = source.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisunique OR i.indisexclusion) AND NOT i.indisprimary) "
                 + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
-            for (String[] t : MigratedTables.of(source, List.of(publication), TableSelection.ALL)) {
+            for (String[] t : new MigrationScope(List.of(publication), TableSelection.ALL).tables(source)) {
                 ps.setString(1, t[0]);
                 ps.setString(2, t[1]);
                 try (ResultSet rs = ps.executeQuery()) {

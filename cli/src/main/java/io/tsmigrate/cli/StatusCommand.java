@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.SinkState;
 import io.tsmigrate.common.ConnectClient;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         if (!endpoints.isEmbedded() || endpoints.embedded(names).running()) {
-            ConnectClient rest = endpoints.connectRest(names);
+            ConnectClient rest = Cluster.running(endpoints, names).connect();
             for (String c : connectors) {
                 try {
                     var st = rest.status(c);

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.StateStore;
 import io.tsmigrate.common.ConnectClient;
 
 import java.time.Duration;
@@ -57,7 +58,7 @@ final class StreamingStart {
 
     /** Renders and applies the source streams' connectors and the sink's, and waits until they run. */
     void run() {
-        ConnectClient rest = endpoints.connectRest(names);
+        ConnectClient rest = Cluster.running(endpoints, names).connect();
         SourceStreams streams = SourceStreams.read(endpoints, names);
         Map<String, String> vars = options.variables(endpoints, names, endpoints.source(), endpoints.target());
         vars.put("TOPIC_REGEX", streams.sinkTopicRegex());
@@ -146,7 +147,7 @@ final class StreamingStart {
         }
         if (endpoints.isEmbedded() || endpoints.kafka != null) {
             // Topics made at an earlier start keep their partitions, and the source task sends a TRUNCATE to each of them.
-            try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names))) {
+            try (CatchUp kafka = new CatchUp(names, Cluster.running(endpoints, names).kafka())) {
                 Map<String, Integer> counts = kafka.partitionCounts(topics);
                 for (String topic : topics) {
                     Integer n = counts.get(topic);
@@ -172,7 +173,7 @@ final class StreamingStart {
      */
     private static String streamingToStart(Endpoints endpoints, Names names) {
         try (java.sql.Connection t = endpoints.target().open("tsmigrate-start")) {
-            return io.tsmigrate.bootstrap.StateStore.streamingToStart(t, names.name(), names.slot());
+            return StateStore.streamingToStart(t, names.name(), names.slot());
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the bootstrap's state on the target " + endpoints.target() + ": " + e.getMessage());
         }
@@ -180,7 +181,7 @@ final class StreamingStart {
 
     private static void markStarted(Endpoints endpoints, Names names, String lsn) {
         try (java.sql.Connection t = endpoints.target().open("tsmigrate-start")) {
-            io.tsmigrate.bootstrap.StateStore.markStreamingStarted(t, names.name(), lsn);
+            StateStore.markStreamingStarted(t, names.name(), lsn);
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot record on the target that streaming started: " + e.getMessage());
         }
@@ -192,7 +193,7 @@ final class StreamingStart {
                     + "deleted); if such topics exist, delete them first or use another --name");
             return;
         }
-        try (CatchUp kafka = new CatchUp(names, endpoints.kafka(names)).streams(streams)) {
+        try (CatchUp kafka = new CatchUp(names, Cluster.running(endpoints, names).kafka()).streams(streams)) {
             java.util.Set<String> stale = kafka.deleteTopics();
             if (!stale.isEmpty()) {
                 System.out.println("Deleted " + stale.size() + " topics of an earlier migration named " + names.name() + ": " + stale);

@@ -49,7 +49,7 @@ final class Teardown {
             }
         }
         if (embedded == null) {
-            ConnectClient rest = endpoints.connectRest(names);
+            ConnectClient rest = Cluster.running(endpoints, names).connect();
             rest.delete(names.sinkConnector());
             streams.connectors().forEach(rest::delete);
         } else {

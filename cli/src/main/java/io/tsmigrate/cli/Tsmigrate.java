@@ -1,6 +1,5 @@
 package io.tsmigrate.cli;
 
-import io.tsmigrate.bootstrap.BootstrapException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,7 +49,7 @@ public final class Tsmigrate implements Runnable {
         @Override
         public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
             boolean verbose = parsed.matchedOption("--verbose") != null || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--verbose") != null);
-            String message = e instanceof io.tsmigrate.common.UserError || e instanceof BootstrapException ? e.getMessage()
+            String message = e instanceof io.tsmigrate.common.UserError ? e.getMessage()
                     : e instanceof java.sql.SQLException ? "database error: " + e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             cl.getErr().println("tsmigrate " + cl.getCommandName() + ": " + message);
             if (verbose) {

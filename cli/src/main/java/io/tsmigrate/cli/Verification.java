@@ -1,8 +1,10 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
-import io.tsmigrate.bootstrap.TableSelection;
+
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -62,7 +64,7 @@ final class Verification {
         List<String[]> tables;
         Map<String, String> times = new TreeMap<>();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            tables = new ArrayList<>(MigratedTables.of(s, publications, selection));
+            tables = new ArrayList<>(new MigrationScope(publications, selection).tables(s));
             tables.removeIf(x -> skip.contains(x[0] + "." + x[1]));
             tables.addAll(materializations(s, t));
             if ("t".equals(Db.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.MigrationScope;
 import io.tsmigrate.common.ConnectClient;
 
 import picocli.CommandLine.Command;
@@ -69,7 +70,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
-            MigratedTables.late(s, SourceStreams.read(endpoints, names).publications(), selection.selection()).forEach(t -> System.out.println(MigratedTables.lateLine(t)));
+            new MigrationScope(SourceStreams.read(endpoints, names).publications(), selection.selection()).late(s).forEach(t -> System.out.println(MigrationScope.lateLine(t)));
         }
         if (follow && (!online || repair)) {
             throw new CliException("--follow needs --online (and no --repair): it follows the stream while writes go on");
@@ -85,7 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
     private int online() throws Exception {
         List<String[]> tables;
         try (Connection s = endpoints.source().open("tsmigrate-verify")) {
-            tables = MigratedTables.of(s, SourceStreams.read(endpoints, names).publications(), selection.selection());
+            tables = new MigrationScope(SourceStreams.read(endpoints, names).publications(), selection.selection()).tables(s);
         }
         boolean stopped = streamStopped();
         if (repair && !stopped) {
@@ -158,7 +159,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** Whether the stream is over: every source connector paused (by cutover) or gone. */
     private boolean streamStopped() throws Exception {
-        ConnectClient rest = endpoints.connectRest(names);
+        ConnectClient rest = Cluster.running(endpoints, names).connect();
         for (String source : SourceStreams.read(endpoints, names).connectors()) {
             if (rest.exists(source) && !"PAUSED".equals(rest.status(source).path("connector").path("state").asText())) {
                 return false;
@@ -169,7 +170,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** A repair needs the target to hold every change: waits for the stream. */
     private void caughtUpWithWritesStopped() throws Exception {
-        ConnectClient rest = endpoints.connectRest(names);
+        ConnectClient rest = Cluster.running(endpoints, names).connect();
         Instant deadline = Instant.now().plusSeconds(timeout);
         try (CatchUp catchUp = CatchUp.of(endpoints, names).watching(rest);
              Connection s = endpoints.source().open("tsmigrate-verify"); Connection t = endpoints.target().open("tsmigrate-verify")) {

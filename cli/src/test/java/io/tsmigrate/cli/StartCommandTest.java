@@ -29,6 +29,23 @@ class StartCommandTest {
     }
 
     @Test
+    void templates_name_the_converter_plugin_and_keep_the_sink_state_where_the_command_line_reads_it() {
+        java.util.Map<String, String> any = new java.util.HashMap<>() {
+            @Override
+            public String get(Object key) {
+                return "x";
+            }
+        };
+        for (String t : new String[] {"source-postgres", "source-timescaledb", "source-rds", "sink-timescale"}) {
+            assertThat(Templates.render(t, any)).as(t).containsEntry("key.converter", "io.tsmigrate.json.ExactJsonConverter")
+                    .containsEntry("value.converter", "io.tsmigrate.json.ExactJsonConverter");
+        }
+        // The sink keeps its offsets and reads the verification's range definitions in its state.schema; status,
+        // cutover and verify look for them in StateStore.SCHEMA.
+        assertThat(Templates.render("sink-timescale", any)).containsEntry("state.schema", io.tsmigrate.common.StateStore.SCHEMA);
+    }
+
+    @Test
     void help_shows_config_provider_references_unexpanded_so_no_password_is_printed() {
         for (String command : new String[] {"start", "migrate"}) {
             String help = Tsmigrate.commandLine(new String[] {command}).getSubcommands().get(command).getUsageMessage().replaceAll("\\s+", "");

@@ -252,6 +252,11 @@ public final class ConnectClient {
             return first + ": the Connect worker has no tsmigrate-source-converter.jar in the Debezium PostgreSQL plugin's folder; "
                     + "copy it there on every worker (docs/operations.md, \"Your own Connect cluster\") and restart the workers";
         }
+        if (s.contains("io.tsmigrate.json.") && (s.contains("ClassNotFoundException") || s.contains("Failed to find any class")
+                || s.contains("Class io.tsmigrate.json.ExactJsonConverter could not be found"))) {
+            return first + ": the Connect worker has neither the converter plugin (tsmigrate-json-converter-<version>.zip) nor the sink plugin, which "
+                    + "carries it; unpack one into plugin.path on every worker (docs/operations.md, \"Your own Connect cluster\") and restart the workers";
+        }
         return first;
     }
 

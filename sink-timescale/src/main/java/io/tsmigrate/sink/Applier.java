@@ -62,32 +62,9 @@ final class Applier {
         items.forEach(b -> partitions.add(b.partition()));
         partitions.removeAll(hold);
         Map<TopicPartition, Position> stored = offsets.read(c, partitions, true);
-        Map<TopicPartition, Position> positions = new HashMap<>();
-        List<Holds.Taken> taken = new ArrayList<>();
-        int replays = 0;
-        for (int i = 0; i < items.size(); i++) {
-            Buffered b = items.get(i);
-            if (hold.contains(b.partition())) {
-                continue;
-            }
-            Position done = positions.getOrDefault(b.partition(), stored.getOrDefault(b.partition(), Position.NONE));
-            if (b.offset() <= done.offset()) {
-                continue;
-            }
-            ChangeEvent e = b.event();
-            Position.Step step = done.take(b.offset(), e);
-            positions.put(b.partition(), step.next());
-            if (e != null && step.next().groupIndex() == 1 && done.groupIndex() > 0 && step.next().commitLsn() == done.commitLsn()
-                    && step.next().changeLsn() == done.changeLsn()) {
-                LOG.info("{} offset {}: Debezium sends the changes at source LSN {} (transaction {}) again from the first (order {}; {} were "
-                        + "seen, the last with order {}, {} applied)", b.partition(), b.offset(), e.changeLsn(), e.txId(), e.txOrder(),
-                        done.groupIndex(), done.groupOrder(), done.groupApplied());
-            }
-            if (e != null && !step.apply()) {
-                replays++;
-            }
-            taken.add(new Holds.Taken(i, b, step.next(), e != null && step.apply()));
-        }
+        Taking taking = take(items, hold, stored);
+        List<Holds.Taken> taken = taking.taken();
+        int replays = taking.replays();
         Holds.Decision decision = holds.decide(c, taken);
         Map<TopicPartition, Integer> cut = decision.cut();
         Set<Integer> held = new java.util.HashSet<>();
@@ -98,7 +75,7 @@ final class Applier {
                 held.add(i);
             }
         }
-        positions.clear();
+        Map<TopicPartition, Position> positions = new HashMap<>();
         int applied = 0;
         long lsn = -1;
         long ts = -1;
@@ -162,13 +139,56 @@ final class Applier {
     }
 
     /**
+     * What a flush takes of its records: per record of a partition not held, the position after it and whether its
+     * change is applied; a record at or below the partition's stored offset (redelivered, or a zombie task's) is not
+     * taken at all, a change whose source position is applied already (Debezium sends it again after a restart) is
+     * taken but not applied.
+     *
+     * @param taken   the records taken, in the buffer's order
+     * @param replays changes taken but not applied because their source position is applied
+     */
+    record Taking(List<Holds.Taken> taken, int replays) {
+    }
+
+    /** @param stored the partitions' positions in the target (missing: nothing applied) */
+    static Taking take(List<Buffered> items, Set<TopicPartition> hold, Map<TopicPartition, Position> stored) {
+        Map<TopicPartition, Position> positions = new HashMap<>();
+        List<Holds.Taken> taken = new ArrayList<>();
+        int replays = 0;
+        for (int i = 0; i < items.size(); i++) {
+            Buffered b = items.get(i);
+            if (hold.contains(b.partition())) {
+                continue;
+            }
+            Position done = positions.getOrDefault(b.partition(), stored.getOrDefault(b.partition(), Position.NONE));
+            if (b.offset() <= done.offset()) {
+                continue;
+            }
+            ChangeEvent e = b.event();
+            Position.Step step = done.take(b.offset(), e);
+            positions.put(b.partition(), step.next());
+            if (e != null && step.next().groupIndex() == 1 && done.groupIndex() > 0 && step.next().commitLsn() == done.commitLsn()
+                    && step.next().changeLsn() == done.changeLsn()) {
+                LOG.info("{} offset {}: Debezium sends the changes at source LSN {} (transaction {}) again from the first (order {}; {} were "
+                        + "seen, the last with order {}, {} applied)", b.partition(), b.offset(), e.changeLsn(), e.txId(), e.txOrder(),
+                        done.groupIndex(), done.groupOrder(), done.groupApplied());
+            }
+            if (e != null && !step.apply()) {
+                replays++;
+            }
+            taken.add(new Holds.Taken(i, b, step.next(), e != null && step.apply()));
+        }
+        return new Taking(taken, replays);
+    }
+
+    /**
      * A table's changes in the order the source made them. One partition's are in that order already; a topic with
      * several partitions spreads a table's rows over them by key, and a flush that holds several of its partitions
      * merges them by the change's LSN (two changes of one row are ordered by it: the later one's transaction waited
      * for the earlier one's commit), the DELETE half of a key change before its CREATE half (they share the LSN).
      * Changes without a position keep the buffer's order.
      */
-    private static List<Holds.Taken> inSourceOrder(List<Holds.Taken> changes) {
+    static List<Holds.Taken> inSourceOrder(List<Holds.Taken> changes) {
         TopicPartition first = changes.get(0).b().partition();
         boolean several = false;
         for (Holds.Taken t : changes) {

@@ -59,43 +59,67 @@ final class BatchWriter {
         stagesInTransaction.clear();
     }
 
+    /**
+     * How a batch reaches the target: {@code KEYLESS}, a table without a key, its changes in order (inserts appended
+     * by COPY, REPLICA IDENTITY FULL updates and deletes by their whole old row); {@code APPEND}, rows that cannot
+     * be in the target yet (new keys only, after a TRUNCATE or into a table without a key), by one COPY into the
+     * table; {@code APPEND_OR_UPSERT}, new keys of a keyed table, by COPY under a savepoint, as upserts when a row
+     * exists after all (a re-snapshot); {@code STAGED}, anything else (updates, deletes, key changes, values kept
+     * from the target's row in some rows only), by COPY into a staging table, then one DELETE and one INSERT;
+     * {@code NOTHING}, an empty batch.
+     */
+    enum Path { NOTHING, KEYLESS, APPEND, APPEND_OR_UPSERT, STAGED }
+
+    /** The rows a keyed batch writes: its rows (in time order on a hypertable), then the old rows it stashes; none for a keyless one. */
+    static List<TableBatch.Pending> toWrite(TableBatch batch) {
+        List<TableBatch.Pending> rows = batch.keylessChanges() != null ? new ArrayList<>() : sorted(batch.rows(), batch.meta());
+        rows.addAll(batch.stashes());
+        return rows;
+    }
+
+    /** The path for a batch whose rows to write are {@code rows} ({@link #toWrite}). */
+    static Path path(TableBatch batch, List<TableBatch.Pending> rows) {
+        if (batch.keylessChanges() != null) {
+            return Path.KEYLESS;
+        }
+        if (rows.isEmpty()) {
+            return Path.NOTHING;
+        }
+        if (!batch.stashes().isEmpty() || appendColumns(rows, batch.meta()) == null) {
+            return Path.STAGED;
+        }
+        return batch.keyColumns().isEmpty() || batch.truncate() ? Path.APPEND : Path.APPEND_OR_UPSERT;
+    }
+
     void write(TableBatch batch) throws SQLException {
         TableMeta meta = batch.meta();
         if (batch.truncate()) {
             execute(SqlBuilder.truncate(meta.id()));
         }
-        if (batch.keylessChanges() != null) {
-            writeKeyless(meta, batch.keylessChanges());
-            return;
+        List<TableBatch.Pending> rows = toWrite(batch);
+        switch (path(batch, rows)) {
+            case NOTHING -> { }
+            case KEYLESS -> writeKeyless(meta, batch.keylessChanges());
+            case APPEND -> appendAll(meta, rows);
+            case APPEND_OR_UPSERT -> appendOrUpsert(batch, rows);
+            case STAGED -> writeStaged(batch, rows);
         }
-        List<TableBatch.Pending> rows = sorted(batch.rows(), meta);
-        List<TableBatch.Pending> stashes = batch.stashes();
-        if (rows.isEmpty() && stashes.isEmpty()) {
+    }
+
+    private void appendOrUpsert(TableBatch batch, List<TableBatch.Pending> rows) throws SQLException {
+        TableMeta meta = batch.meta();
+        List<Integer> columns = appendColumns(rows, meta);
+        Savepoint sp = connection.setSavepoint();
+        try {
+            copyRows(SqlBuilder.copyInto(meta.id(), names(meta, columns)), rows, columns, null);
+            connection.releaseSavepoint(sp);
             return;
-        }
-        if (!stashes.isEmpty()) {
-            rows.addAll(stashes);
-            writeStaged(batch, rows);
-            return;
-        }
-        List<Integer> appendColumns = appendColumns(rows, meta);
-        if (appendColumns != null) {
-            if (batch.keyColumns().isEmpty() || batch.truncate()) {
-                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, null);
-                return;
+        } catch (PSQLException e) {
+            if (!"23505".equals(e.getSQLState())) {
+                throw e;
             }
-            Savepoint sp = connection.setSavepoint();
-            try {
-                copyRows(SqlBuilder.copyInto(meta.id(), names(meta, appendColumns)), rows, appendColumns, null);
-                connection.releaseSavepoint(sp);
-                return;
-            } catch (PSQLException e) {
-                if (!"23505".equals(e.getSQLState())) {
-                    throw e;
-                }
-                connection.rollback(sp);
-                LOG.info("Rows of {} already exist in the target (a re-snapshot?); writing this batch as upserts", meta.id());
-            }
+            connection.rollback(sp);
+            LOG.info("Rows of {} already exist in the target (a re-snapshot?); writing this batch as upserts", meta.id());
         }
         writeStaged(batch, rows);
     }

@@ -14,15 +14,6 @@ import java.util.Map;
  */
 interface Row {
 
-    /**
-     * A struct field's value as sent: null stays null. {@code Struct.get} puts the field schema's default in place
-     * of null, and Debezium puts column defaults into the schema, so an explicit NULL would arrive as the column's
-     * DEFAULT. By index where the schema has no default (this runs per cell).
-     */
-    static Object raw(org.apache.kafka.connect.data.Struct struct, org.apache.kafka.connect.data.Field f) {
-        return f.schema().defaultValue() == null ? struct.get(f) : struct.getWithoutDefault(f.name());
-    }
-
     /** Field names in the event's order. */
     List<String> fields();
 

@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.json.StructValues;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -337,7 +338,7 @@ final class TableBatch {
             if (f == null) {
                 return false;
             }
-            cells[p] = renderer.render(Row.raw(sr.struct(), f), f.schema(), column);
+            cells[p] = renderer.render(StructValues.raw(sr.struct(), f), f.schema(), column);
             return true;
         }
         if (!row.has(column.name())) {
@@ -362,7 +363,7 @@ final class TableBatch {
                     cells[i] = KEEP;
                     continue;
                 }
-                v = Row.raw(struct, f);
+                v = StructValues.raw(struct, f);
                 schema = f.schema();
             } else {
                 if (!row.has(c.name())) {
@@ -407,7 +408,7 @@ final class TableBatch {
         Object v;
         if (row instanceof Row.StructRow sr) {
             Field f = fields(sr.struct().schema())[timePosition];
-            v = f == null ? null : Row.raw(sr.struct(), f);
+            v = f == null ? null : StructValues.raw(sr.struct(), f);
         } else {
             v = row.value(meta.timeColumn());
         }

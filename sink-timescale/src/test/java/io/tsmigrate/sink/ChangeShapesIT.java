@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.json.ExactJsonConverter;
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.Seed;
 import io.tsmigrate.testkit.ServicesExtension;

@@ -1,5 +1,6 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.json.ExactJsonConverter;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.TestDatabases;
 

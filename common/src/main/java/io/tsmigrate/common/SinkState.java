@@ -1,7 +1,4 @@
-package io.tsmigrate.cli;
-
-import io.tsmigrate.common.Ident;
-import org.apache.kafka.common.TopicPartition;
+package io.tsmigrate.common;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -11,18 +8,22 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What the sink connector has applied, read from its state table in the target ({@code tsmigrate.sink_offsets}:
- * the sink's {@code state.schema} default, which the shipped template keeps). The one place the CLI reads it;
- * the sink writes it (sink-timescale's {@code OffsetStore}).
+ * What the sink connector has applied, read from its state table in the target ({@code tsmigrate.sink_offsets}: in
+ * {@link StateStore#SCHEMA}, which the shipped sink template gives as the sink's {@code state.schema}). The one place
+ * the CLI and the benchmarks read it; the sink writes it (sink-timescale's {@code OffsetStore}).
  *
  * @param connector the sink connector's name
  */
-record SinkState(String connector) {
+public record SinkState(String connector) {
 
-    static final String TABLE = "tsmigrate.sink_offsets";
+    public static final String TABLE = StateStore.SCHEMA + ".sink_offsets";
+
+    /** A topic's partition. */
+    public record Partition(String topic, int partition) {
+    }
 
     /** Whether the sink has created its state table (it does at its first start). */
-    static boolean exists(Connection target) throws SQLException {
+    public static boolean exists(Connection target) throws SQLException {
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);
@@ -30,22 +31,22 @@ record SinkState(String connector) {
     }
 
     /** The last Kafka offset applied per partition (empty before the sink's first commit). */
-    Map<TopicPartition, Long> applied(Connection target) throws SQLException {
-        Map<TopicPartition, Long> applied = new HashMap<>();
+    public Map<Partition, Long> applied(Connection target) throws SQLException {
+        Map<Partition, Long> applied = new HashMap<>();
         if (!exists(target)) {
             return applied;
         }
         try (Statement st = target.createStatement();
                 ResultSet rs = st.executeQuery("SELECT topic, kafka_partition, kafka_offset FROM " + TABLE + " WHERE connector = " + Ident.literal(connector))) {
             while (rs.next()) {
-                applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                applied.put(new Partition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
             }
         }
         return applied;
     }
 
     /** Totals for {@code status}, or null before the sink's first start. */
-    Totals totals(Connection target) throws SQLException {
+    public Totals totals(Connection target) throws SQLException {
         if (!exists(target)) {
             return null;
         }
@@ -63,11 +64,11 @@ record SinkState(String connector) {
      * @param lagMs        the last commit's time minus the newest applied change's source time, null for none
      * @param lastCommit   the time of the sink's last commit, null for none
      */
-    record Totals(long partitions, long records, Long lagMs, String lastCommit) {
+    public record Totals(long partitions, long records, Long lagMs, String lastCommit) {
     }
 
     /** How far the sink got in the source's terms, for messages: "up to source LSN …", "nothing" or "nothing recorded". */
-    String describe(Connection target) {
+    public String describe(Connection target) {
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*), max(source_commit_lsn), "
                 + "max(to_timestamp(source_ts_ms / 1000.0))::text FROM " + TABLE + " WHERE connector = " + Ident.literal(connector))) {
             rs.next();

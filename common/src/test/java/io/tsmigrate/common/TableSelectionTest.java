@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,17 +17,21 @@ import java.util.Set;
  */
 public final class StateStore {
 
+    /** The target schema that holds tsmigrate's state: this class's tables, the verification's and the sink's (the shipped
+     * sink template sets its {@code state.schema} to it). */
+    public static final String SCHEMA = "tsmigrate";
+
     /** The phases, in order. */
-    enum Phase { SCHEMA, SLOT, COPYING, COPIED, DONE }
+    public enum Phase { SCHEMA, SLOT, COPYING, COPIED, DONE }
 
     /** The stored state. */
-    record State(Phase phase, String slotName, String publicationName, String consistentLsn, String snapshotName, String pieces, int sources) {
+    public record State(Phase phase, String slotName, String publicationName, String consistentLsn, String snapshotName, String pieces, int sources) {
     }
 
     private StateStore() {
     }
 
-    static void create(Connection target) throws SQLException {
+    public static void create(Connection target) throws SQLException {
         try (Statement st = target.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
             st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.bootstrap_state (id int PRIMARY KEY DEFAULT 1 CHECK (id = 1), phase text NOT NULL, "
@@ -40,7 +44,7 @@ public final class StateStore {
         }
     }
 
-    static State load(Connection target) throws SQLException {
+    public static State load(Connection target) throws SQLException {
         if (!exists(target)) {
             return null;
         }
@@ -52,7 +56,7 @@ public final class StateStore {
         }
     }
 
-    static boolean exists(Connection target) throws SQLException {
+    public static boolean exists(Connection target) throws SQLException {
         return tableExists(target, "tsmigrate.bootstrap_state");
     }
 
@@ -66,7 +70,7 @@ public final class StateStore {
         }
     }
 
-    static void phase(Connection target, Phase phase) throws SQLException {
+    public static void phase(Connection target, Phase phase) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO tsmigrate.bootstrap_state (phase) VALUES (?) ON CONFLICT (id) DO "
                 + "UPDATE SET phase = excluded.phase, updated_at = now()")) {
             ps.setString(1, phase.name());
@@ -74,7 +78,7 @@ public final class StateStore {
         }
     }
 
-    static void slot(Connection target, String slot, String publication, String lsn, String snapshot) throws SQLException {
+    public static void slot(Connection target, String slot, String publication, String lsn, String snapshot) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("UPDATE tsmigrate.bootstrap_state SET phase = 'COPYING', slot_name = ?, "
                 + "publication_name = ?, consistent_lsn = ?, snapshot_name = ?, updated_at = now()")) {
             ps.setString(1, slot);
@@ -86,21 +90,21 @@ public final class StateStore {
     }
 
     /** Records how many source streams the migration has (set before their slots are made). */
-    static void sources(Connection target, int sources) throws SQLException {
+    public static void sources(Connection target, int sources) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("UPDATE tsmigrate.bootstrap_state SET sources = ?, updated_at = now()")) {
             ps.setInt(1, sources);
             ps.executeUpdate();
         }
     }
 
-    static void pieces(Connection target, String json) throws SQLException {
+    public static void pieces(Connection target, String json) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("UPDATE tsmigrate.bootstrap_state SET pieces = ?::jsonb, updated_at = now()")) {
             ps.setString(1, json);
             ps.executeUpdate();
         }
     }
 
-    static Set<String> donePieces(Connection target) throws SQLException {
+    public static Set<String> donePieces(Connection target) throws SQLException {
         Set<String> done = new HashSet<>();
         try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT table_id, piece FROM tsmigrate.bootstrap_pieces")) {
             while (rs.next()) {
@@ -111,7 +115,7 @@ public final class StateStore {
     }
 
     /** Marks a piece copied; called in the transaction that copied its rows. */
-    static void pieceDone(Connection target, String tableId, int piece, long rows) throws SQLException {
+    public static void pieceDone(Connection target, String tableId, int piece, long rows) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("INSERT INTO tsmigrate.bootstrap_pieces (table_id, piece, rows) VALUES (?, ?, ?)")) {
             ps.setString(1, tableId);
             ps.setInt(2, piece);
@@ -121,12 +125,12 @@ public final class StateStore {
     }
 
     /** The statement that moves the phase, for a script that must move it in its own transaction. */
-    static String phaseSql(Phase phase) {
+    public static String phaseSql(Phase phase) {
         return "UPDATE tsmigrate.bootstrap_state SET phase = " + io.tsmigrate.common.Ident.literal(phase.name()) + ", updated_at = now();\n";
     }
 
     /** Back to the phase before the slot (bootstrap --restart): no snapshot, no consistent point, no piece copied. */
-    static void resetToSlot(Connection target) throws SQLException {
+    public static void resetToSlot(Connection target) throws SQLException {
         try (Statement st = target.createStatement()) {
             st.execute("DELETE FROM tsmigrate.bootstrap_pieces");
             st.execute("UPDATE tsmigrate.bootstrap_state SET phase = 'SLOT', snapshot_name = NULL, consistent_lsn = NULL, pieces = NULL");
@@ -204,7 +208,7 @@ public final class StateStore {
         }
     }
 
-    static void drop(Connection target) throws SQLException {
+    public static void drop(Connection target) throws SQLException {
         try (Statement st = target.createStatement()) {
             st.execute("DROP TABLE IF EXISTS tsmigrate.bootstrap_pieces, tsmigrate.bootstrap_state");
         }

@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 import io.tsmigrate.common.Ident;
 
@@ -31,7 +31,7 @@ public final class Sequences {
     public static int copy(Connection src, Connection tgt) throws SQLException {
         List<String> unreadable = Db.lines(src, UNREADABLE);
         if (!unreadable.isEmpty()) {
-            throw new BootstrapException("the source user may not read " + unreadable.size() + " sequence(s), so their values cannot be carried to "
+            throw new UserError("the source user may not read " + unreadable.size() + " sequence(s), so their values cannot be carried to "
                     + "the target (the application's first inserts after cutover would hit duplicate keys): " + String.join(", ", unreadable)
                     + "; GRANT SELECT ON SEQUENCE " + String.join(", ", unreadable) + " TO <the source user>, then run again");
         }

@@ -1,4 +1,4 @@
-package io.tsmigrate.sink;
+package io.tsmigrate.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -219,7 +219,7 @@ final class JsonRecordWriter {
             g.writeStartObject();
             for (int i = 0; i < field.length; i++) {
                 g.writeFieldName(names[i]);
-                nodes[i].write(g, Row.raw(struct, field[i]));
+                nodes[i].write(g, StructValues.raw(struct, field[i]));
             }
             g.writeEndObject();
         };

@@ -1,4 +1,4 @@
-package io.tsmigrate.bootstrap;
+package io.tsmigrate.common;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -119,7 +119,7 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
     private static Pattern compileSchema(String pattern, String option) {
         List<String> parts = parts(pattern, option);
         if (parts.size() != 1) {
-            throw new BootstrapException("--" + option + " " + pattern + ": a schema pattern has no dot outside double quotes; "
+            throw new UserError("--" + option + " " + pattern + ": a schema pattern has no dot outside double quotes; "
                     + "quote a name that contains one (\"my.schema\")");
         }
         return Pattern.compile(parts.get(0));
@@ -128,7 +128,7 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
     private static Pattern[] compileTable(String pattern, String option) {
         List<String> parts = parts(pattern, option);
         if (parts.size() > 2) {
-            throw new BootstrapException("--" + option + " " + pattern + ": use TABLE or SCHEMA.TABLE; quote a name that contains a dot (\"a.b\")");
+            throw new UserError("--" + option + " " + pattern + ": use TABLE or SCHEMA.TABLE; quote a name that contains a dot (\"a.b\")");
         }
         return parts.size() == 1 ? new Pattern[] {null, Pattern.compile(parts.get(0))}
                 : new Pattern[] {Pattern.compile(parts.get(0)), Pattern.compile(parts.get(1))};
@@ -137,7 +137,7 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
     /** The pattern's dot-separated parts as regular expressions. */
     private static List<String> parts(String pattern, String option) {
         if (pattern == null || pattern.isBlank()) {
-            throw new BootstrapException("--" + option + " needs a pattern, for example public or public.orders_*");
+            throw new UserError("--" + option + " needs a pattern, for example public or public.orders_*");
         }
         List<String> out = new ArrayList<>();
         StringBuilder re = new StringBuilder();
@@ -165,11 +165,11 @@ public record TableSelection(List<String> includeSchemas, List<String> excludeSc
             }
         }
         if (quoted) {
-            throw new BootstrapException("--" + option + " " + pattern + ": a double quote is not closed");
+            throw new UserError("--" + option + " " + pattern + ": a double quote is not closed");
         }
         out.add(re.toString());
         if (out.stream().anyMatch(String::isEmpty)) {
-            throw new BootstrapException("--" + option + " " + pattern + ": an empty name part");
+            throw new UserError("--" + option + " " + pattern + ": an empty name part");
         }
         return out;
     }

@@ -1,4 +1,4 @@
-package io.tsmigrate.sink;
+package io.tsmigrate.json;
 
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;

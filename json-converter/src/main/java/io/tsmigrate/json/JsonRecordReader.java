@@ -1,4 +1,4 @@
-package io.tsmigrate.sink;
+package io.tsmigrate.json;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
