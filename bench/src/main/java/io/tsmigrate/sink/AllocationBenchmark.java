@@ -1,5 +1,16 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Pending;
+import io.tsmigrate.sink.buffer.TableBatch;
+import io.tsmigrate.sink.read.ChangeEvent;
+import io.tsmigrate.sink.read.EventReader;
+import io.tsmigrate.sink.read.TableId;
+import io.tsmigrate.sink.read.TableRouter;
+import io.tsmigrate.sink.sql.Column;
+import io.tsmigrate.sink.sql.CopyText;
+import io.tsmigrate.sink.sql.TableMeta;
+import io.tsmigrate.sink.sql.ValueRenderer;
+
 import io.tsmigrate.json.ExactJsonConverter;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -85,7 +96,7 @@ public final class AllocationBenchmark {
             for (ChangeEvent e : events) {
                 tb.add(e);
             }
-            List<TableBatch.Pending> rows = new ArrayList<>(tb.rows());
+            List<Pending> rows = new ArrayList<>(tb.rows());
             a[4] = mx.getCurrentThreadAllocatedBytes();
             t[4] = System.nanoTime();
             CopyText.writeRows(rows, List.of(0, 1, 2, 3, 4, 5, 6), null, (buf, off, len) -> written[0] += len);

@@ -1,5 +1,7 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Buffered;
+
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;

@@ -10,12 +10,12 @@ import java.sql.SQLException;
  * crash recovery, 55P03 lock not available, 58 system errors. A missing SQLSTATE with an I/O cause is a
  * broken connection.
  */
-final class ErrorClassifier {
+public final class ErrorClassifier {
 
     private ErrorClassifier() {
     }
 
-    static boolean isTransient(Throwable t) {
+    public static boolean isTransient(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof SQLException e) {
                 String state = e.getSQLState();

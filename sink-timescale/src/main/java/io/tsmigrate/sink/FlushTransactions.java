@@ -1,5 +1,10 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Buffered;
+import io.tsmigrate.sink.write.Applier;
+import io.tsmigrate.sink.write.Position;
+import io.tsmigrate.sink.write.TargetSession;
+
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;

@@ -1,13 +1,13 @@
 package io.tsmigrate.sink;
 
 /** Keeps secrets out of logs and error messages. */
-final class Redact {
+public final class Redact {
 
     private Redact() {
     }
 
     /** A JDBC URL with the value of any password parameter masked. */
-    static String url(String url) {
+    public static String url(String url) {
         return url == null ? "null" : url.replaceAll("(?i)(password=)[^&;]*", "$1****");
     }
 }

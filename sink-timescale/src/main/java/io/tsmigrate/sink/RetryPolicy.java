@@ -1,5 +1,7 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.sql.TargetShapeException;
+
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.slf4j.Logger;
@@ -11,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * {@code max.retries} times in a row; anything else, and a target whose shape does not fit the records
  * ({@link TargetShapeException}), stops the task with the error. Not thread-safe: the task's thread.
  */
-final class RetryPolicy {
+public final class RetryPolicy {
 
     private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
 
@@ -60,12 +62,12 @@ final class RetryPolicy {
     }
 
     /** Whether an error on the {@code attempt}-th try of something outside a flush (reading offsets) is tried again. */
-    boolean again(Exception e, int attempt) {
+    public boolean again(Exception e, int attempt) {
         return ErrorClassifier.isTransient(e) && attempt <= maxRetries;
     }
 
     /** The wait before the {@code attempt}-th retry: doubling from {@code retry.backoff.ms}, at most 30 s. */
-    long backoff(int attempt) {
+    public long backoff(int attempt) {
         return Math.min(30_000L, baseBackoffMs << Math.min(attempt - 1, 15));
     }
 }

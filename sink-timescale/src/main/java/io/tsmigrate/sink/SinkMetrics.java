@@ -1,5 +1,7 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.write.Applier;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Placeholders;
+
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;

@@ -1,5 +1,17 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Buffered;
+import io.tsmigrate.sink.read.ChangeEvent;
+import io.tsmigrate.sink.read.EventReader;
+import io.tsmigrate.sink.read.TableRouter;
+import io.tsmigrate.sink.sql.MetadataCache;
+import io.tsmigrate.sink.write.Applier;
+import io.tsmigrate.sink.write.KeyMoves;
+import io.tsmigrate.sink.write.OffsetStore;
+import io.tsmigrate.sink.write.Position;
+import io.tsmigrate.sink.write.TargetSession;
+import io.tsmigrate.sink.write.TruncateBarriers;
+
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -1,5 +1,8 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Buffered;
+import io.tsmigrate.sink.write.Applier;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.sql.Sql;
+
 import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;

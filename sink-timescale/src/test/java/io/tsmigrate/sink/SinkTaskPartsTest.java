@@ -1,5 +1,10 @@
 package io.tsmigrate.sink;
 
+import io.tsmigrate.sink.buffer.Buffered;
+import io.tsmigrate.sink.sql.TargetShapeException;
+import io.tsmigrate.sink.write.Applier;
+import io.tsmigrate.sink.write.Position;
+
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -1,0 +1,45 @@
+package io.tsmigrate.sink.buffer;
+
+/**
+ * One reduced row of a {@link TableBatch}: its cells rendered as PostgreSQL text ({@link TableBatch#KEEP} where the
+ * target's value stays), whether it deletes, and where a key change takes its kept cells from.
+ */
+public final class Pending {
+    public final String[] cells;
+    public final boolean delete;
+    /** First seen in this batch as a create: it cannot exist in the target yet (barring a re-snapshot). */
+    public final boolean fresh;
+    public final Object sortKey;
+    /** After a primary-key change: the old key's cells (at the key positions), whose target row holds the kept cells; else null. */
+    public final String[] fromKey;
+    /**
+     * After a primary-key change whose DELETE half was applied before this batch: the key move ({@code KeyMoves})
+     * whose stashed old row holds the kept cells (it wins over {@link #fromKey}); else null.
+     */
+    public final String take;
+    /** For a stashed old row (not a row of the table): the key move it is stashed under; else null. */
+    public final String stash;
+
+    public Pending(String[] cells, boolean delete, boolean fresh, Object sortKey) {
+        this(cells, delete, fresh, sortKey, null, null, null);
+    }
+
+    public Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey, String take, String stash) {
+        this.cells = cells;
+        this.delete = delete;
+        this.fresh = fresh;
+        this.sortKey = sortKey;
+        this.fromKey = fromKey;
+        this.take = take;
+        this.stash = stash;
+    }
+
+    boolean hasKeep() {
+        for (String c : cells) {
+            if (c == TableBatch.KEEP) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

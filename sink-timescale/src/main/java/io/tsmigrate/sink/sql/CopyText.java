@@ -1,0 +1,138 @@
+package io.tsmigrate.sink.sql;
+
+import io.tsmigrate.sink.buffer.Pending;
+import io.tsmigrate.sink.buffer.TableBatch;
+
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * PostgreSQL COPY text format: one line per row, tab-separated, {@code \\N} for NULL, encoded as UTF-8 straight into
+ * one reused buffer that goes to the COPY in chunks (no String or byte array per chunk or cell).
+ */
+public final class CopyText {
+
+    private static final int CHUNK_BYTES = 1 << 16;
+
+    /** Receives the encoded text a chunk at a time (a COPY's {@code writeToCopy}). */
+    public interface Out {
+        void write(byte[] bytes, int offset, int length) throws SQLException;
+    }
+
+    private byte[] buf = new byte[CHUNK_BYTES + 4096];
+    private int len;
+
+    private CopyText() {
+    }
+
+    /**
+     * Writes rows as COPY lines of the given columns; a kept cell ({@link TableBatch#KEEP}) is written as NULL.
+     *
+     * @param stagedKey for the staging table: positions of the key columns, whose old-key cells follow each row after
+     *                  the row's kind and its kept positions, then the key move it takes from and the one it is stashed
+     *                  under; null for a direct COPY into the table
+     */
+    public static void writeRows(List<Pending> rows, List<Integer> columns, int[] stagedKey, Out out) throws SQLException {
+        CopyText text = new CopyText();
+        int[] cols = columns.stream().mapToInt(Integer::intValue).toArray();
+        for (Pending r : rows) {
+            StringBuilder keep = null;
+            for (int i = 0; i < cols.length; i++) {
+                if (i > 0) {
+                    text.put('\t');
+                }
+                int p = cols[i];
+                String cell = r.cells[p];
+                if (cell == TableBatch.KEEP) {
+                    if (stagedKey != null) {
+                        keep = keep == null ? new StringBuilder("{") : keep.append(',');
+                        keep.append(p);
+                    }
+                    cell = null;
+                }
+                text.cell(cell);
+            }
+            if (stagedKey != null) {
+                text.put('\t');
+                text.put(r.stash != null ? 's' : r.delete ? 'd' : 'u');
+                text.put('\t');
+                text.cell(keep == null ? null : keep.append('}').toString());
+                for (int p : stagedKey) {
+                    text.put('\t');
+                    text.cell(r.fromKey == null ? null : r.fromKey[p]);
+                }
+                text.put('\t');
+                text.cell(r.take);
+                text.put('\t');
+                text.cell(r.stash);
+            }
+            text.put('\n');
+            if (text.len >= CHUNK_BYTES) {
+                out.write(text.buf, 0, text.len);
+                text.len = 0;
+            }
+        }
+        if (text.len > 0) {
+            out.write(text.buf, 0, text.len);
+        }
+    }
+
+    /** Appends one cell, escaped, as UTF-8 (an unpaired surrogate becomes '?', as String.getBytes makes it). */
+    private void cell(String value) {
+        if (value == null) {
+            put('\\');
+            put('N');
+            return;
+        }
+        int n = value.length();
+        ensure(n * 3L);
+        byte[] b = buf;
+        int at = len;
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) {
+                switch (c) {
+                    case '\\' -> { b[at++] = '\\'; b[at++] = '\\'; }
+                    case '\t' -> { b[at++] = '\\'; b[at++] = 't'; }
+                    case '\n' -> { b[at++] = '\\'; b[at++] = 'n'; }
+                    case '\r' -> { b[at++] = '\\'; b[at++] = 'r'; }
+                    default -> b[at++] = (byte) c;
+                }
+            } else if (c < 0x800) {
+                b[at++] = (byte) (0xC0 | (c >> 6));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, value.charAt(++i));
+                    b[at++] = (byte) (0xF0 | (cp >> 18));
+                    b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[at++] = (byte) (0x80 | (cp & 0x3F));
+                } else {
+                    b[at++] = '?';
+                }
+            } else {
+                b[at++] = (byte) (0xE0 | (c >> 12));
+                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        len = at;
+    }
+
+    private void put(char ascii) {
+        ensure(1);
+        buf[len++] = (byte) ascii;
+    }
+
+    /** Room for {@code more} bytes (a cell's worst case: 3 bytes per char; an escape is 2, a surrogate pair 4 for 2). */
+    private void ensure(long more) {
+        if (len + more > buf.length) {
+            long size = Math.max(buf.length * 2L, len + more);
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("a COPY row of more than 2 GB");
+            }
+            buf = java.util.Arrays.copyOf(buf, (int) size);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.tsmigrate.sink.sql;
+
+import io.tsmigrate.sink.read.TableId;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the sink knows of a target table: its writable columns, its indexes and, for a hypertable, the time
+ * column. Read once per table and refreshed after DDL. Immutable.
+ *
+ * @param id          the table
+ * @param version     grows on every refresh, so derived objects (staging tables) can tell they are stale
+ * @param columns     non-generated columns in table order
+ * @param primaryKey  primary key columns, empty when there is none
+ * @param indexes     every valid index's key columns (expressions left out), unique ones first
+ * @param timeColumn  the hypertable's time dimension column, or null for a plain table
+ */
+public record TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn) {
+
+    public Map<String, Integer> positions() {
+        Map<String, Integer> pos = new LinkedHashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            pos.put(columns.get(i).name(), i);
+        }
+        return pos;
+    }
+
+    boolean hypertable() {
+        return timeColumn != null;
+    }
+
+    /** Whether some index can find rows by these key columns without scanning the table: its first column is one of them. */
+    public boolean hasIndexFor(List<String> key) {
+        return indexes.stream().anyMatch(ix -> !ix.isEmpty() && key.contains(ix.get(0)));
+    }
+}
