@@ -4,7 +4,6 @@ import io.tsmigrate.common.ConnectClient;
 import io.tsmigrate.testkit.Digest;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
-import io.tsmigrate.testkit.TestDatabases;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -21,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -224,7 +222,7 @@ public final class SinkBenchmark {
         double connect0 = Cpu.seconds(pid("connect"), false);
         double target0 = Cpu.seconds(pid("target"), true);
         long t0 = System.nanoTime();
-        connect.put(name, contender.equals(OURS) ? ours(topic) : peer(topic, table));
+        connect.put(name, contender.equals(OURS) ? Contenders.ours(target, topic) : Contenders.peer(target, topic, table));
         try (Connection c = Services.open(target); Statement st = c.createStatement()) {
             while (true) {
                 try (ResultSet rs = st.executeQuery(doneQuery)) {
@@ -251,51 +249,6 @@ public final class SinkBenchmark {
         log("%s %-13s round %d: %6.1f s, Connect CPU %5.1f s, target CPU %5.1f s, %,d records, digest %s", workload, contender, round, seconds,
                 connectCpu, targetCpu, run.records(), run.equal() ? "equal" : "DIFFERENT (" + actual + " vs " + expected + ")");
         return run;
-    }
-
-    /**
-     * Ours as connectors/sink-timescale.json ships it, read from that file. -Dbench.fast-converter=false reads with
-     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.max-poll-records and -Dbench.fetch=P,M
-     * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) try other settings.
-     */
-    private Map<String, String> ours(String topic) {
-        Map<String, String> c = new LinkedHashMap<>(TestDatabases.shippedSettings("sink-timescale"));
-        if ("false".equals(System.getProperty("bench.fast-converter"))) {
-            c.remove("key.converter");
-            c.remove("value.converter");
-            c.remove("value.converter.replace.null.with.default");
-            c.remove("header.converter");
-        }
-        c.put("tasks.max", "1");
-        c.put("topics", topic);
-        c.put("connection.url", target.jdbcUrl());
-        Optional.ofNullable(System.getProperty("bench.batch-size")).ifPresent(v -> c.put("batch.size", v));
-        Optional.ofNullable(System.getProperty("bench.max-poll-records")).ifPresent(v -> c.put("consumer.override.max.poll.records", v));
-        String fetch = System.getProperty("bench.fetch");
-        if (fetch != null) {
-            c.put("consumer.override.max.partition.fetch.bytes", fetch.split(",")[0]);
-            c.put("consumer.override.fetch.max.bytes", fetch.split(",")[1]);
-        }
-        return c;
-    }
-
-    private Map<String, String> peer(String topic, String table) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector");
-        c.put("topics", topic);
-        c.put("connection.url", target.jdbcUrl().replace("?user=", "?reWriteBatchedInserts=true&user="));
-        c.put("connection.username", target.user());
-        c.put("connection.password", target.password());
-        c.put("insert.mode", "upsert");
-        c.put("primary.key.mode", "record_key");
-        c.put("delete.enabled", "true");
-        c.put("use.reduction.buffer", "true");
-        c.put("batch.size", "5000");
-        c.put("schema.evolution", "none");
-        c.put("collection.name.format", table);
-        c.put("consumer.override.max.poll.records", "5000");
-        c.put("consumer.override.auto.offset.reset", "earliest");
-        return c;
     }
 
     // --------------------------------------------------------------------------------------------- helpers
