@@ -140,6 +140,15 @@ public final class TimescaleSinkConfig extends AbstractConfig {
         return getString(UNAVAILABLE_VALUE_PLACEHOLDER);
     }
 
+    /** The task's number among the connector's tasks ({@code task.id}, which the connector puts into each task's settings). */
+    static int taskId(Map<String, String> props) {
+        try {
+            return Integer.parseInt(props.getOrDefault("task.id", "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     public String stateSchema() {
         return getString(STATE_SCHEMA);
     }

@@ -1,6 +1,7 @@
 package io.tsmigrate.sink;
 
 import io.tsmigrate.sink.buffer.Buffered;
+import io.tsmigrate.sink.buffer.RecordBuffer;
 import io.tsmigrate.sink.read.ChangeEvent;
 import io.tsmigrate.sink.read.EventReader;
 import io.tsmigrate.sink.read.TableRouter;
@@ -25,12 +26,11 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The sink task: buffers records and applies them in one target transaction per flush together with their
+ * The sink task: buffers records ({@link RecordBuffer}) and applies them in one target transaction per flush together with their
  * Kafka offsets ({@link FlushTransactions}, which also isolates and dead-letters bad records), on the target
  * connection of a {@link TargetSession}; a failed flush is retried or stops the task as {@link RetryPolicy} says.
  * Offsets live in the target ({@link OffsetStore}): on {@link #open} the task seeks to them, every flush
@@ -54,11 +54,9 @@ public final class TimescaleSinkTask extends SinkTask {
     private final SinkMetrics metrics = new SinkMetrics();
     private TargetSession session;
     private FlushTransactions transactions;
-    private final List<Buffered> buffer = new ArrayList<>();
+    private final RecordBuffer buffer = new RecordBuffer();
     /** Records an apply on this thread left for a later flush ({@link Applier.Result#held}), in buffer order. */
     private final List<Buffered> heldBack = new ArrayList<>();
-    private final Map<TopicPartition, Long> bufferedMax = new HashMap<>();
-    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastFlushAt = System.currentTimeMillis();
     /** Runs the in-flight write; the task's thread and it never use the connection at the same time. */
     private WriterThread writerThread;
@@ -81,17 +79,9 @@ public final class TimescaleSinkTask extends SinkTask {
         transactions = new FlushTransactions(config, session, new Applier(config, offsetStore, metadata, keyMoves, barriers), metrics,
                 new DeadLetters(context, metrics), this::landed);
         retry = new RetryPolicy(config.maxRetries(), config.retryBackoff().toMillis(), metrics);
-        metrics.register(connectorName, taskId(props), config.logInterval().toMillis());
-        writerThread = new WriterThread("tsmigrate-sink-writer-" + connectorName + "-" + taskId(props));
+        metrics.register(connectorName, TimescaleSinkConfig.taskId(props), config.logInterval().toMillis());
+        writerThread = new WriterThread("tsmigrate-sink-writer-" + connectorName + "-" + TimescaleSinkConfig.taskId(props));
         LOG.info("Starting the Timescale sink {} against {}", connectorName, Redact.url(config.url()));
-    }
-
-    private static int taskId(Map<String, String> props) {
-        try {
-            return Integer.parseInt(props.getOrDefault("task.id", "0"));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     @Override
@@ -100,7 +90,7 @@ public final class TimescaleSinkTask extends SinkTask {
         Map<TopicPartition, Position> stored = session.storedOffsets(partitions, retry);
         for (TopicPartition tp : partitions) {
             long offset = stored.getOrDefault(tp, Position.NONE).offset();
-            committed.put(tp, offset);
+            buffer.committed(tp, offset);
             if (offset >= 0) {
                 context.offset(tp, offset + 1);
             }
@@ -118,9 +108,7 @@ public final class TimescaleSinkTask extends SinkTask {
             throw new RetriableException("the target failed; retrying in " + backoffLeft + " ms");
         }
         for (SinkRecord r : records) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
-            long floor = Math.max(committed.getOrDefault(tp, -1L), bufferedMax.getOrDefault(tp, -1L));
-            if (r.kafkaOffset() <= floor) {
+            if (!buffer.isNew(r)) {
                 continue;
             }
             ChangeEvent event;
@@ -132,7 +120,6 @@ public final class TimescaleSinkTask extends SinkTask {
                 continue;
             }
             buffer.add(new Buffered(r, event));
-            bufferedMax.put(tp, r.kafkaOffset());
         }
         if (buffer.size() >= config.batchSize() || System.currentTimeMillis() - lastFlushAt >= config.flushInterval().toMillis()) {
             flush();
@@ -162,25 +149,14 @@ public final class TimescaleSinkTask extends SinkTask {
                 context.timeout(1);
             }
         }
-        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-        for (TopicPartition tp : currentOffsets.keySet()) {
-            Long offset = committed.get(tp);
-            if (offset != null && offset >= 0) {
-                out.put(tp, new OffsetAndMetadata(offset + 1));
-            }
-        }
-        return out;
+        return buffer.toCommit(currentOffsets.keySet());
     }
 
     @Override
     public void close(Collection<TopicPartition> partitions) {
         // What is in flight belongs to partitions this task still owns until close returns: let it land.
         settle();
-        buffer.removeIf(b -> partitions.contains(b.partition()));
-        partitions.forEach(tp -> {
-            bufferedMax.remove(tp);
-            committed.remove(tp);
-        });
+        buffer.forget(partitions);
     }
 
     @Override
@@ -208,7 +184,7 @@ public final class TimescaleSinkTask extends SinkTask {
             flushNow();
             return;
         }
-        List<Buffered> items = Buffered.takeBatch(buffer);
+        List<Buffered> items = buffer.take();
         if (items.isEmpty()) {
             return;
         }
@@ -238,15 +214,15 @@ public final class TimescaleSinkTask extends SinkTask {
             return false;
         }
         if (settled.result() == null) {
-            buffer.addAll(0, settled.failed());
+            buffer.putBack(settled.failed());
             if (settled.interrupted()) {
                 throw new ConnectException("interrupted while waiting for a write to the target");
             }
             return true;
         }
-        settled.result().positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+        settled.result().positions().forEach((tp, position) -> buffer.committed(tp, position.offset()));
         // Records left for a later flush precede whatever was buffered meanwhile.
-        buffer.addAll(0, settled.result().held());
+        buffer.putBack(settled.result().held());
         retry.succeeded();
         return false;
     }
@@ -260,16 +236,16 @@ public final class TimescaleSinkTask extends SinkTask {
         }
         try {
             session.ensure();
-            List<Buffered> items = Buffered.takeBatch(buffer);
+            List<Buffered> items = buffer.take();
             heldBack.clear();
             try {
                 transactions.applyIsolating(items);
             } catch (SQLException | RuntimeException e) {
                 // What a split applied is in the target: put back only what it did not (the offsets skip the rest anyway).
-                buffer.addAll(0, items);
+                buffer.putBack(items);
                 throw e;
             }
-            buffer.addAll(0, heldBack);
+            buffer.putBack(heldBack);
             heldBack.clear();
             retry.succeeded();
         } catch (SQLException | RuntimeException e) {
@@ -284,7 +260,7 @@ public final class TimescaleSinkTask extends SinkTask {
 
     /** A flush transaction on this thread committed ({@link FlushTransactions#applyIsolating}, {@link FlushTransactions#report}). */
     private void landed(Applier.Result result) {
-        result.positions().forEach((tp, position) -> committed.put(tp, position.offset()));
+        result.positions().forEach((tp, position) -> buffer.committed(tp, position.offset()));
         heldBack.addAll(result.held());
     }
 }

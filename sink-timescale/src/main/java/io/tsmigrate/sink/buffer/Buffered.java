@@ -5,8 +5,6 @@ import io.tsmigrate.sink.read.ChangeEvent;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A record waiting to be applied, with the event read from it; a null event is a record the sink skips
@@ -20,12 +18,5 @@ public record Buffered(SinkRecord record, ChangeEvent event) {
 
     public long offset() {
         return record.kafkaOffset();
-    }
-
-    /** Takes everything buffered as the next batch. */
-    public static List<Buffered> takeBatch(List<Buffered> buffer) {
-        List<Buffered> all = new ArrayList<>(buffer);
-        buffer.clear();
-        return all;
     }
 }
