@@ -68,9 +68,7 @@ final class WritePipeline {
      * {@link #flushNow} throws when that previous write failed and applying it again fails too.
      */
     void flush() {
-        lastFlushAt = System.currentTimeMillis();
-        drain();
-        if (buffer.isEmpty()) {
+        if (!begin()) {
             return;
         }
         try {
@@ -85,6 +83,13 @@ final class WritePipeline {
         }
         long t0 = System.nanoTime();
         writerThread.submit(items, () -> transactions.applyRetryingHeld(items, t0));
+    }
+
+    /** Starts a flush: the previous write settled ({@link #drain}); whether anything is buffered to write. */
+    private boolean begin() {
+        lastFlushAt = System.currentTimeMillis();
+        drain();
+        return !buffer.isEmpty();
     }
 
     /**
@@ -124,9 +129,7 @@ final class WritePipeline {
 
     /** Applies everything buffered on this thread, or throws {@link RetriableException} with the buffer kept. */
     void flushNow() {
-        lastFlushAt = System.currentTimeMillis();
-        drain();
-        if (buffer.isEmpty()) {
+        if (!begin()) {
             return;
         }
         try {
