@@ -95,20 +95,56 @@ final class WriteBlock {
         } finally {
             source.setAutoCommit(true);
         }
-        // Transactions of these roles that have written but not committed would commit after the cutover point: end them.
-        // Sessions of the roles and of their members (who write through them).
-        try (PreparedStatement ps = source.prepareStatement("SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a "
+        // Transactions of these roles that have written but not committed would commit after the cutover point: end them,
+        // and wait until their backends are gone (pg_terminate_backend only signals: a backend already committing would
+        // otherwise commit after the cutover point that is taken next).
+        List<Integer> ended = new ArrayList<>();
+        // pg_terminate_backend in the select list: it runs only for the rows the WHERE clause keeps.
+        try (PreparedStatement ps = source.prepareStatement("SELECT a.pid, pg_terminate_backend(a.pid) FROM pg_stat_activity a "
                 + "WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid() AND a.usesysid IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(?::text[]) r(name) "
                 + "JOIN pg_roles g ON g.rolname = r.name WHERE pg_has_role(a.usesysid, g.oid, 'MEMBER'))")) {
             ps.setArray(1, source.createArrayOf("text", roles.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getInt(1) > 0) {
-                    System.out.println("Ended " + rs.getInt(1) + " open writing transaction(s) of " + String.join(", ", roles) + " (rolled back)");
+                while (rs.next()) {
+                    if (rs.getBoolean(2)) {
+                        ended.add(rs.getInt(1));
+                    }
                 }
             }
         }
+        if (!ended.isEmpty()) {
+            awaitGone(source, ended);
+            System.out.println("Ended " + ended.size() + " open writing transaction(s) of " + String.join(", ", roles) + " (rolled back)");
+        }
         return grants.size();
+    }
+
+    /** Waits until the backends {@code pids} have exited (up to 30 s; a backend that does not is named in the error). */
+    private static void awaitGone(Connection source, List<Integer> pids) throws SQLException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        try (PreparedStatement ps = source.prepareStatement("SELECT string_agg(pid::text, ', ') FROM pg_stat_activity WHERE pid = ANY (?)")) {
+            ps.setArray(1, source.createArrayOf("int4", pids.toArray()));
+            while (true) {
+                String left;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    left = rs.getString(1);
+                }
+                if (left == null) {
+                    return;
+                }
+                if (System.nanoTime() > until) {
+                    throw new CliException("--block-writes: the writing sessions " + left + " did not end within 30 s of pg_terminate_backend; "
+                            + "end them (or stop the application) and run cutover again");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException("interrupted while waiting for the writing sessions " + left + " to end");
+                }
+            }
+        }
     }
 
     /**
