@@ -1,6 +1,8 @@
 package io.tsmigrate.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tsmigrate.common.Check;
+import io.tsmigrate.common.SourceRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,7 +37,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names.slot(), SourceRules.Flavour.of(flavour), jobs);
+        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names, SourceRules.Flavour.of(flavour), jobs, 1);
         print(checks, json);
         return PreflightReport.failed(checks) ? 1 : 0;
     }

@@ -2,6 +2,9 @@ package io.tsmigrate.cli;
 
 import io.tsmigrate.common.MigrationScope;
 import io.tsmigrate.bootstrap.Bootstrap;
+import io.tsmigrate.bootstrap.BootstrapPlan;
+import io.tsmigrate.common.Check;
+import io.tsmigrate.common.SourceRules;
 import io.tsmigrate.bootstrap.HandOver;
 import org.apache.kafka.common.TopicPartition;
 
@@ -56,16 +59,17 @@ final class Migration {
         // Settings that start would refuse are refused before anything is copied.
         start.sslmode(endpoints.source());
         start.converterSettings();
+        BootstrapPlan plan = bootstrap.plan(endpoints, names, selection);
         step("1/5 check");
-        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names.slot(), SourceRules.Flavour.of(start.flavour),
-                bootstrap.jobs != null ? bootstrap.jobs : Runtime.getRuntime().availableProcessors());
+        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names, SourceRules.Flavour.of(start.flavour), plan.jobs(),
+                plan.sources());
         CheckCommand.print(checks, false);
         if (PreflightReport.failed(checks) && !settings.skipCheck()) {
             System.out.println("FAIL migrate: check found problems (above, each with its fix); fix them, or pass --skip-check to go on anyway");
             return 1;
         }
         step("2/5 bootstrap");
-        HandOver h = new Bootstrap(bootstrap.plan(endpoints, names, selection), bootstrap.restart, System.out,
+        HandOver h = new Bootstrap(plan, bootstrap.restart, System.out,
                 io.tsmigrate.bootstrap.ProgressMode.of(bootstrap.json, System.console() != null)).run();
         copiedRows = h.rowsCopied();
         System.out.println("Snapshot copied; slot " + h.slotName() + (h.sources() > 1 ? " and " + (h.sources() - 1) + " more (one per source stream)" : "")

@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.VerificationTables;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
 
@@ -105,7 +106,7 @@ final class OnlineVerification {
     List<TableRun> tables(List<String[]> tables, boolean full, int jobs) throws Exception {
         deadline = Instant.now().plus(timeout);
         try (Connection t = target.open("tsmigrate-verify")) {
-            Ranges.createTables(t);
+            VerificationTables.create(t);
             Instant at = Instant.now();
             RangeState.analyzeIfStale(t);
             Trace.of("state tables", "statistics", at);

@@ -1,6 +1,9 @@
 package io.tsmigrate.cli;
 
 import io.tsmigrate.common.Db;
+import io.tsmigrate.common.StateStore;
+import io.tsmigrate.common.VerificationTables;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,10 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static io.tsmigrate.common.VerificationTables.CHANGED_RANGES;
+import static io.tsmigrate.common.VerificationTables.VERIFIED_RANGES;
+import static io.tsmigrate.common.VerificationTables.VERIFIED_TABLES;
+
 /**
  * The online verification's record in the target, per table: which ranges matched at which ledger version
- * ({@code tsmigrate.verified_ranges}), whether a whole pass over the table has completed
- * ({@code tsmigrate.verified_tables}), and, from the sink's ledger ({@code tsmigrate.changed_ranges}), what
+ * ({@link VerificationTables#VERIFIED_RANGES}), whether a whole pass over the table has completed
+ * ({@link VerificationTables#VERIFIED_TABLES}), and, from the sink's ledger ({@link VerificationTables#CHANGED_RANGES}), what
  * changed since. A range needs comparing again when the ledger's version of it is higher than the version it was
  * verified at, when it changed but was never verified, or when it differed.
  */
@@ -32,7 +39,7 @@ final class RangeState {
      */
     static void analyzeIfStale(Connection t) throws SQLException {
         List<String> stale = new ArrayList<>();
-        try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'tsmigrate' "
+        try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT relname FROM pg_stat_user_tables WHERE schemaname = '" + StateStore.SCHEMA + "' "
                 + "AND relname IN ('changed_ranges', 'verified_ranges') AND (last_analyze IS NULL AND last_autoanalyze IS NULL "
                 + "OR n_mod_since_analyze > greatest(1000, n_live_tup / 5))")) {
             while (rs.next()) {
@@ -41,7 +48,7 @@ final class RangeState {
         }
         for (String table : stale) {
             try (var st = t.createStatement()) {
-                st.execute("ANALYZE tsmigrate." + table);
+                st.execute("ANALYZE " + StateStore.SCHEMA + "." + table);
             }
         }
     }
@@ -56,10 +63,10 @@ final class RangeState {
 
     /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
     static boolean complete(Connection t, String schema, String table) throws SQLException {
-        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+        if (!VerificationTables.exist(t)) {
             return false;
         }
-        try (PreparedStatement ps = t.prepareStatement("SELECT complete FROM tsmigrate.verified_tables WHERE table_schema = ? AND table_name = ?")) {
+        try (PreparedStatement ps = t.prepareStatement("SELECT complete FROM " + VERIFIED_TABLES + " WHERE table_schema = ? AND table_name = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -69,7 +76,7 @@ final class RangeState {
     }
 
     Table table(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version FROM tsmigrate.verified_tables WHERE table_schema = ? "
+        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version FROM " + VERIFIED_TABLES + " WHERE table_schema = ? "
                 + "AND table_name = ?")) {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2), rs.getLong(3)) : new Table(false, 0, 0);
@@ -79,7 +86,7 @@ final class RangeState {
 
     /** The newest ledger version of the table's ranges (0: none): read before the ranges to compare, it becomes the checked version. */
     long newestVersion(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "SELECT coalesce(max(version), 0) FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ?")) {
+        try (PreparedStatement ps = prepared(t, "SELECT coalesce(max(version), 0) FROM " + CHANGED_RANGES + " WHERE table_schema = ? AND table_name = ?")) {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -89,7 +96,7 @@ final class RangeState {
 
     /** Every change up to {@code version} has been compared (a pass that read it first has completed). */
     void checked(Connection t, long version) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "UPDATE tsmigrate.verified_tables SET checked_version = greatest(checked_version, " + version
+        try (PreparedStatement ps = prepared(t, "UPDATE " + VERIFIED_TABLES + " SET checked_version = greatest(checked_version, " + version
                 + ") WHERE table_schema = ? AND table_name = ?")) {
             ps.executeUpdate();
         }
@@ -97,7 +104,7 @@ final class RangeState {
 
     /** The ledger's version of the whole-table range {@code *} (changes whose range the sink could not tell): 0 when none. */
     long wholeVersion(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "SELECT max(version) FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? "
+        try (PreparedStatement ps = prepared(t, "SELECT max(version) FROM " + CHANGED_RANGES + " WHERE table_schema = ? AND table_name = ? "
                 + "AND range_key = '" + Ranges.WHOLE_TABLE + "'")) {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -107,16 +114,16 @@ final class RangeState {
     }
 
     void started(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "INSERT INTO tsmigrate.verified_tables (table_schema, table_name) VALUES (?, ?) "
+        try (PreparedStatement ps = prepared(t, "INSERT INTO " + VERIFIED_TABLES + " (table_schema, table_name) VALUES (?, ?) "
                 + "ON CONFLICT (table_schema, table_name) DO UPDATE SET complete = false")) {
             ps.executeUpdate();
         }
     }
 
     void completed(Connection t, long wholeVersion) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "UPDATE tsmigrate.verified_tables vt SET complete = true, whole_version = " + wholeVersion
+        try (PreparedStatement ps = prepared(t, "UPDATE " + VERIFIED_TABLES + " vt SET complete = true, whole_version = " + wholeVersion
                 + ", finished_at = now(), ranges = v.n, source_rows = v.rows FROM (SELECT count(*) AS n, sum(source_rows) AS rows FROM "
-                + "tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ?) v WHERE vt.table_schema = ? AND vt.table_name = ?")) {
+                + VERIFIED_RANGES + " WHERE table_schema = ? AND table_name = ?) v WHERE vt.table_schema = ? AND vt.table_name = ?")) {
             ps.setString(3, ranges.schema());
             ps.setString(4, ranges.table());
             ps.executeUpdate();
@@ -131,10 +138,10 @@ final class RangeState {
      */
     List<String> stale(Connection t, long checked) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = prepared(t, "SELECT c.range_key FROM tsmigrate.changed_ranges c LEFT JOIN tsmigrate.verified_ranges v "
+        try (PreparedStatement ps = prepared(t, "SELECT c.range_key FROM " + CHANGED_RANGES + " c LEFT JOIN " + VERIFIED_RANGES + " v "
                 + "USING (table_schema, table_name, range_key) WHERE c.table_schema = ? AND c.table_name = ? AND c.version > " + checked
                 + " AND c.range_key <> '" + Ranges.WHOLE_TABLE
-                + "' AND (v.version IS NULL OR c.version > v.version) UNION SELECT range_key FROM tsmigrate.verified_ranges WHERE table_schema = ? "
+                + "' AND (v.version IS NULL OR c.version > v.version) UNION SELECT range_key FROM " + VERIFIED_RANGES + " WHERE table_schema = ? "
                 + "AND table_name = ? AND NOT equal")) {
             ps.setString(3, ranges.schema());
             ps.setString(4, ranges.table());
@@ -150,7 +157,7 @@ final class RangeState {
     /** The ledger's versions of the slice's ranges (unranged: of {@code all}). */
     Map<String, Long> versions(Connection t, Slice slice) throws SQLException {
         Map<String, Long> out = new TreeMap<>();
-        try (PreparedStatement ps = prepared(t, "SELECT range_key, version FROM tsmigrate.changed_ranges WHERE table_schema = ? AND table_name = ? AND "
+        try (PreparedStatement ps = prepared(t, "SELECT range_key, version FROM " + CHANGED_RANGES + " WHERE table_schema = ? AND table_name = ? AND "
                 + inSlice(slice))) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -163,12 +170,12 @@ final class RangeState {
 
     /** Records the outcome of the slice's ranges; verified rows of its ranges that are not in {@code outcomes} are dropped (empty now, or moving). */
     void record(Connection t, Slice slice, Map<String, OnlineVerification.Outcome> outcomes, String lsn) throws SQLException {
-        try (PreparedStatement del = prepared(t, "DELETE FROM tsmigrate.verified_ranges WHERE table_schema = ? AND table_name = ? AND " + inSlice(slice)
+        try (PreparedStatement del = prepared(t, "DELETE FROM " + VERIFIED_RANGES + " WHERE table_schema = ? AND table_name = ? AND " + inSlice(slice)
                 + " AND range_key <> ALL (?::text[])")) {
             del.setArray(3, t.createArrayOf("text", outcomes.keySet().toArray()));
             del.executeUpdate();
         }
-        try (PreparedStatement ps = prepared(t, "INSERT INTO tsmigrate.verified_ranges (table_schema, table_name, range_key, version, source_rows, equal, "
+        try (PreparedStatement ps = prepared(t, "INSERT INTO " + VERIFIED_RANGES + " (table_schema, table_name, range_key, version, source_rows, equal, "
                 + "detail, source_lsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?::pg_lsn) ON CONFLICT (table_schema, table_name, range_key) DO UPDATE SET "
                 + "version = EXCLUDED.version, source_rows = EXCLUDED.source_rows, equal = EXCLUDED.equal, detail = EXCLUDED.detail, "
                 + "source_lsn = EXCLUDED.source_lsn, verified_at = now()")) {
@@ -193,15 +200,15 @@ final class RangeState {
      */
     static Map<String, String> summary(Connection t) throws SQLException {
         Map<String, String> out = new TreeMap<>();
-        if (Db.one(t, "SELECT to_regclass('tsmigrate.verified_tables')") == null) {
+        if (!VerificationTables.exist(t)) {
             return out;
         }
         try (var st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT vt.table_schema || '.' || vt.table_name, vt.complete, "
                 + "(SELECT count(*) FILTER (WHERE v.equal) || ':' || count(*) FILTER (WHERE NOT v.equal) || ':' || coalesce(sum(v.source_rows) FILTER (WHERE v.equal), 0) "
-                + "FROM tsmigrate.verified_ranges v WHERE v.table_schema = vt.table_schema AND v.table_name = vt.table_name), "
-                + "(SELECT count(*) FROM tsmigrate.changed_ranges c LEFT JOIN tsmigrate.verified_ranges v USING (table_schema, table_name, range_key) "
+                + "FROM " + VERIFIED_RANGES + " v WHERE v.table_schema = vt.table_schema AND v.table_name = vt.table_name), "
+                + "(SELECT count(*) FROM " + CHANGED_RANGES + " c LEFT JOIN " + VERIFIED_RANGES + " v USING (table_schema, table_name, range_key) "
                 + "WHERE c.table_schema = vt.table_schema AND c.table_name = vt.table_name AND (v.version IS NULL OR c.version > v.version)), "
-                + "vt.finished_at FROM tsmigrate.verified_tables vt ORDER BY 1")) {
+                + "vt.finished_at FROM " + VERIFIED_TABLES + " vt ORDER BY 1")) {
             while (rs.next()) {
                 String[] v = rs.getString(3).split(":");
                 out.put(rs.getString(1), String.format("%s ranges equal (%,d rows), %s different, %d changed since verified; %s", v[0],

@@ -2,6 +2,7 @@ package io.tsmigrate.cli;
 
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
+import io.tsmigrate.common.VerificationTables;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,8 +12,8 @@ import java.sql.Statement;
 
 /**
  * How a table is split into verification ranges, one definition per table kept in the target
- * ({@code tsmigrate.verify_ranges}), where the sink reads it to record which ranges it changed
- * ({@code tsmigrate.changed_ranges}, written by its ChangeLedger in the same transaction as the changes).
+ * ({@link VerificationTables#VERIFY_RANGES}), where the sink reads it to record which ranges it changed
+ * ({@link VerificationTables#CHANGED_RANGES}, written by its ChangeLedger in the same transaction as the changes).
  * <p>
  * A range is a number: {@code floor(value / width)} of one column. Hypertables are split on their time column
  * (seconds since 1970 for time types: the same instant gives the same range whatever the session's time zone),
@@ -143,29 +144,9 @@ record Ranges(String schema, String table, String column, String type, long widt
         return (w + 86399) / 86400 * 86400;
     }
 
-    static void createTables(Connection target) throws SQLException {
-        try (Statement st = target.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
-            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.verify_ranges (table_schema text NOT NULL, table_name text NOT NULL, column_name text, "
-                    + "column_type text, width bigint, range_sql text, PRIMARY KEY (table_schema, table_name))");
-            st.execute("CREATE SEQUENCE IF NOT EXISTS tsmigrate.change_version");
-            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.changed_ranges (table_schema text NOT NULL, table_name text NOT NULL, "
-                    + "range_key text NOT NULL, version bigint NOT NULL, PRIMARY KEY (table_schema, table_name, range_key))");
-            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.verified_ranges (table_schema text NOT NULL, table_name text NOT NULL, "
-                    + "range_key text NOT NULL, version bigint NOT NULL, source_rows bigint NOT NULL, equal boolean NOT NULL, detail text, "
-                    + "source_lsn pg_lsn, verified_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (table_schema, table_name, range_key))");
-            st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.verified_tables (table_schema text NOT NULL, table_name text NOT NULL, "
-                    + "complete boolean NOT NULL DEFAULT false, whole_version bigint NOT NULL DEFAULT 0, ranges bigint, source_rows bigint, "
-                    + "finished_at timestamptz, PRIMARY KEY (table_schema, table_name))");
-            // Up to which ledger version every change of a table has been compared (RangeState.stale reads only what is newer).
-            st.execute("ALTER TABLE tsmigrate.verified_tables ADD COLUMN IF NOT EXISTS checked_version bigint NOT NULL DEFAULT 0");
-            st.execute("CREATE INDEX IF NOT EXISTS changed_ranges_version ON tsmigrate.changed_ranges (table_schema, table_name, version)");
-        }
-    }
-
     /** The table's definition: the stored one, else a new one (stored; the sink applies it from its next transaction). */
     static Ranges define(Connection source, Connection target, String schema, String table) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT column_name, column_type, width FROM tsmigrate.verify_ranges "
+        try (PreparedStatement ps = target.prepareStatement("SELECT column_name, column_type, width FROM " + VerificationTables.VERIFY_RANGES + " "
                 + "WHERE table_schema = ? AND table_name = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
@@ -176,7 +157,7 @@ record Ranges(String schema, String table, String column, String type, long widt
             }
         }
         Ranges r = choose(source, target, schema, table);
-        try (PreparedStatement ps = target.prepareStatement("INSERT INTO tsmigrate.verify_ranges VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO " + VerificationTables.VERIFY_RANGES + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             ps.setString(3, r.column());

@@ -1,11 +1,15 @@
 package io.tsmigrate.testkit;
 
+import io.tsmigrate.common.Check;
+import io.tsmigrate.common.SourceRules;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
-/** Checks that fail fast with one clear sentence instead of a hanging test. */
+/** Checks that fail fast with one clear sentence instead of a hanging test; judged by the product's {@link SourceRules}. */
 public final class Preflight {
 
     private Preflight() {
@@ -25,9 +29,9 @@ public final class Preflight {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to the source PostgreSQL " + source + ": " + e.getMessage(), e);
         }
-        if (!"logical".equals(walLevel)) {
-            throw new IllegalStateException("the source PostgreSQL " + source + " has wal_level=" + walLevel
-                    + ", but logical replication needs wal_level=logical: run ALTER SYSTEM SET wal_level = logical and restart it");
+        Check logical = SourceRules.logicalDecoding(SourceRules.Flavour.POSTGRES, Map.of("wal_level", walLevel));
+        if (logical.status() == Check.Status.FAIL) {
+            throw new IllegalStateException("the source PostgreSQL " + source + " has " + logical.detail() + ": " + logical.fix());
         }
     }
 }

@@ -1,26 +1,47 @@
-package io.tsmigrate.cli;
+package io.tsmigrate.common;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The source checks as rules over facts read from the server, per source flavour, so that flavours that
- * cannot run here (Amazon RDS) are checked by the same code, tested with facts. Pure functions.
+ * The one definition of what a source needs for a migration, as rules over facts read from the server
+ * ({@link SourceFacts}), per source flavour, so that flavours that cannot run here (Amazon RDS) are checked by the same
+ * code, tested with facts. {@code tsmigrate check}, the bootstrap and the test kit all judge a source with these
+ * rules. Pure functions.
  */
-final class SourceRules {
+public final class SourceRules {
 
     /** Where the source runs. */
-    enum Flavour {
+    public enum Flavour {
         POSTGRES, TIMESCALEDB, RDS;
 
         /** The flavour an option names, or a clear error. */
-        static Flavour of(String name) {
+        public static Flavour of(String name) {
             try {
                 return valueOf(name.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new CliException("unknown --flavour '" + name + "': use postgres, timescaledb or rds");
+                throw new UserError("unknown --flavour '" + name + "': use postgres, timescaledb or rds");
             }
+        }
+    }
+
+    /**
+     * The migration's source streams as the rules need them.
+     *
+     * @param slots        the replication slot of each source stream (one unless {@code --sources} asks for more)
+     * @param slotExpected whether the target's bootstrap state names the slot, so that a slot that exists belongs to
+     *                     this migration; null when not known (no target given)
+     */
+    public record Streams(List<String> slots, Boolean slotExpected) {
+
+        public Streams {
+            slots = List.copyOf(slots);
+        }
+
+        /** One stream with this slot, nothing known about the target. */
+        public static Streams one(String slot) {
+            return new Streams(List.of(slot), null);
         }
     }
 
@@ -28,43 +49,31 @@ final class SourceRules {
     }
 
     /**
-     * @param facts setting and catalog values: server_version_num, wal_level, rds.logical_replication,
-     *              max_replication_slots, slots_used, max_wal_senders, senders_used, rolreplication, rolsuper,
-     *              rds_replication_member, tables_without_key, generated_columns, timestamp_columns,
-     *              large_objects, numeric_specials, timetz_columns, quoted_tables, quoted_columns,
-     *              unreadable_sequences, row_security_tables,
-     *              compressed_chunks, continuous_aggregates (TimescaleDB sources)
+     * Every check of the source, in the order printed.
+     *
+     * @param flavour where the source runs; null when not stated (the bootstrap is not told): then the fixes name
+     *                Amazon RDS's way too, and membership of {@code rds_replication} counts as the REPLICATION privilege
+     * @param facts   setting and catalog values ({@link SourceFacts}): server_version_num, wal_level,
+     *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
+     *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
+     *                tables_without_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
+     *                timetz_columns, quoted_tables, quoted_columns, unreadable_sequences, row_security_tables,
+     *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
+     * @param streams the migration's source streams
      */
-    static List<Check> evaluate(Flavour flavour, Map<String, String> facts) {
+    public static List<Check> evaluate(Flavour flavour, Map<String, String> facts, Streams streams) {
         List<Check> out = new ArrayList<>();
         int version = Integer.parseInt(facts.getOrDefault("server_version_num", "0"));
         out.add(version >= 100000 ? Check.ok("source", "version", "PostgreSQL " + version / 10000)
                 : Check.fail("source", "version", "PostgreSQL " + version / 10000 + " is too old for pgoutput", "upgrade the source to PostgreSQL 10 or later"));
-        String wal = facts.get("wal_level");
-        if (flavour == Flavour.RDS) {
-            boolean on = "on".equals(facts.get("rds.logical_replication")) || "1".equals(facts.get("rds.logical_replication"));
-            out.add(on ? Check.ok("source", "rds.logical_replication", "on")
-                    : Check.fail("source", "rds.logical_replication", "rds.logical_replication is " + facts.get("rds.logical_replication"),
-                            "set rds.logical_replication=1 in the DB parameter group and reboot the instance"));
-        } else {
-            out.add("logical".equals(wal) ? Check.ok("source", "wal_level", "logical")
-                    : Check.fail("source", "wal_level", "wal_level is " + wal, "ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL"));
-        }
-        int slots = num(facts, "max_replication_slots");
-        int used = num(facts, "slots_used");
-        out.add(slots - used >= 1 ? Check.ok("source", "replication slots", (slots - used) + " of " + slots + " free")
-                : Check.fail("source", "replication slots", "no free replication slot (" + used + " of " + slots + " used)",
-                        "drop an unused slot or raise max_replication_slots and restart"));
-        int senders = num(facts, "max_wal_senders");
-        int sending = num(facts, "senders_used");
-        out.add(senders - sending >= 2 ? Check.ok("source", "WAL senders", (senders - sending) + " of " + senders + " free")
-                : Check.fail("source", "WAL senders", (senders - sending) + " WAL senders free, 2 needed (bootstrap and Debezium)",
-                        "raise max_wal_senders and restart"));
+        out.add(logicalDecoding(flavour, facts));
+        out.addAll(streams(facts, streams));
         boolean replication = "t".equals(facts.get("rolsuper")) || "t".equals(facts.get("rolreplication"))
-                || (flavour == Flavour.RDS && "t".equals(facts.get("rds_replication_member")));
+                || (flavour != Flavour.POSTGRES && flavour != Flavour.TIMESCALEDB && "t".equals(facts.get("rds_replication_member")));
         out.add(replication ? Check.ok("source", "REPLICATION privilege", "granted")
                 : Check.fail("source", "REPLICATION privilege", "the user may not create replication slots",
-                        flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : "ALTER ROLE <user> REPLICATION"));
+                        flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : flavour == null
+                                ? "ALTER ROLE <user> REPLICATION (on Amazon RDS: GRANT rds_replication TO <user>)" : "ALTER ROLE <user> REPLICATION"));
         list(facts, "tables_without_key").forEach(t -> out.add(Check.warn("source", "key of " + t,
                 "table " + t + " has no primary key and no replica identity, so it is insert-only: its inserts stream, but while the "
                         + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
@@ -73,7 +82,8 @@ final class SourceRules {
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
                 "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "
                         + "already quoted, and its source task stops on the table's first change (Invalid identifier) or reads another table",
-                "rename it before the migration: ALTER TABLE " + t + " RENAME TO <a name that neither begins nor ends with a double quote>")));
+                "rename it before the migration: ALTER TABLE " + t + " RENAME TO <a name that neither begins nor ends with a double quote>; "
+                        + "or leave it out with --exclude-table")));
         list(facts, "quoted_columns").forEach(col -> out.add(Check.fail("source", "name of " + col,
                 "Debezium 3.6.1 strips a double quote that begins or ends column " + col + "'s name, so its values reach the sink "
                         + "under another column name",
@@ -121,6 +131,54 @@ final class SourceRules {
             out.add(Check.warn("source", "large objects", largeObjects + " large objects (pg_largeobject) are not migrated by logical replication",
                     "move them to bytea columns before the migration, or copy them at cutover"));
         }
+        return out;
+    }
+
+    /** Whether the source writes what logical decoding needs: wal_level, or on Amazon RDS the parameter that sets it. */
+    public static Check logicalDecoding(Flavour flavour, Map<String, String> facts) {
+        if (flavour == Flavour.RDS) {
+            boolean on = "on".equals(facts.get("rds.logical_replication")) || "1".equals(facts.get("rds.logical_replication"));
+            return on ? Check.ok("source", "rds.logical_replication", "on")
+                    : Check.fail("source", "rds.logical_replication", "rds.logical_replication is " + facts.get("rds.logical_replication"),
+                            "set rds.logical_replication=1 in the DB parameter group and reboot the instance");
+        }
+        String wal = facts.get("wal_level");
+        return "logical".equals(wal) ? Check.ok("source", "wal_level", "logical")
+                : Check.fail("source", "wal_level", "wal_level=" + wal + ", but logical replication needs wal_level=logical",
+                        "ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL"
+                                + (flavour == null ? " (on Amazon RDS: set rds.logical_replication=1 in the DB parameter group and reboot)" : ""));
+    }
+
+    /** A replication slot and a WAL sender for each stream (and a sender for the bootstrap); slots already there. */
+    private static List<Check> streams(Map<String, String> facts, Streams streams) {
+        List<Check> out = new ArrayList<>();
+        int count = streams.slots().size();
+        List<String> existing = list(facts, "stream_slots_existing");
+        if (Boolean.FALSE.equals(streams.slotExpected())) {
+            existing.forEach(s -> out.add(Check.fail("source", "slot " + s, "the source already has a replication slot named " + s
+                    + " that no bootstrap state on the target explains", "drop it (SELECT pg_drop_replication_slot(" + Ident.literal(s)
+                    + ")) or choose another --name")));
+        }
+        int slots = num(facts, "max_replication_slots");
+        int used = num(facts, "slots_used");
+        int missing = count - existing.size();
+        if (missing <= slots - used) {
+            out.add(Check.ok("source", "replication slots", (slots - used) + " of " + slots + " free" + (missing < count
+                    ? ", " + (count - missing) + " of the migration's " + count + " there already" : "")));
+        } else if (count == 1) {
+            out.add(Check.fail("source", "replication slots", "no free replication slot (" + used + " of max_replication_slots=" + slots + " in use)",
+                    "drop an unused slot or raise max_replication_slots and restart"));
+        } else {
+            out.add(Check.fail("source", "replication slots", count + " source streams need " + missing + " more replication slots; the source has "
+                    + Math.max(0, slots - used) + " free", "raise max_replication_slots (and restart) or use fewer --sources"));
+        }
+        int senders = num(facts, "max_wal_senders");
+        int sending = num(facts, "senders_used");
+        int needed = count + 1;
+        out.add(senders - sending >= needed ? Check.ok("source", "WAL senders", (senders - sending) + " of " + senders + " free")
+                : Check.fail("source", "WAL senders", Math.max(0, senders - sending) + " of max_wal_senders=" + senders + " free, " + needed + " needed ("
+                        + (count == 1 ? "the bootstrap and Debezium" : "one per source stream and one for the bootstrap") + ")",
+                        "raise max_wal_senders and restart" + (count > 1 ? ", or use fewer --sources" : "")));
         return out;
     }
 
