@@ -24,11 +24,11 @@ import java.util.concurrent.TimeUnit;
  * The bootstrap benchmark: a source of about 2 GB over 10 tables (one time-series table holding about 70% of it,
  * every table with a primary key and a secondary index) copied into an empty target database by three contenders,
  * alternating, several runs each: this project's bootstrap (into a hypertable), {@code pgcopydb clone --table-jobs 2
- * --index-jobs 2} (plain tables), and {@code pg_dump -Fd -j2} + {@code pg_restore -j2} + ANALYZE. Each clock stops
+ * --index-jobs 2} (plain tables; {@code pgcopydb-split}: also {@code --split-tables-larger-than 1GB}), and {@code pg_dump -Fd -j2} + {@code pg_restore -j2} + ANALYZE. Each clock stops
  * when data, indexes, constraints and ANALYZE are all done. Every run ends with each target table's content digest
  * equal to the source's.
  *
- * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --metrics-rows N --other-rows N --only ours,pgcopydb,pgdump}.
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --metrics-rows N --other-rows N --only ours,pgcopydb,pgcopydb-split,pgdump}.
  */
 public final class BootstrapBenchmark {
 
@@ -140,6 +140,9 @@ public final class BootstrapBenchmark {
             case "ours" -> ours(target, true);
             // Ours with a TimescaleDB source's compressed chunks decompressed and compressed again (--decompress-chunks).
             case "ours-decompress" -> ours(target, false);
+            // pgcopydb's way for a big table: copied in parts by several jobs (the command line).
+            case "pgcopydb-split" -> tool(List.of(pgBin.resolve("pgcopydb").toString(), "clone", "--source", uri(source), "--target", uri(target),
+                    "--table-jobs", "2", "--index-jobs", "2", "--split-tables-larger-than", "1GB", "--dir", "/tmp/bench-pgcopydb"), "pgcopydb");
             case "pgcopydb" -> {
                 if (compressed) {
                     // pgcopydb 0.18 has no TimescaleDB support; in TimescaleDB's restore mode the catalog and every
@@ -167,7 +170,7 @@ public final class BootstrapBenchmark {
                 }
                 tool(List.of(pgBin.resolve("psql").toString(), "-q", "-d", uri(target), "-c", "ANALYZE"), "psql ANALYZE");
             }
-            default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, ours-decompress, pgcopydb, pgdump");
+            default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, ours-decompress, pgcopydb, pgcopydb-split, pgdump");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (ours) {
