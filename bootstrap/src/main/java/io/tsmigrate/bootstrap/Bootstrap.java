@@ -263,10 +263,13 @@ public final class Bootstrap {
     private Process keeper;
     private Path keeperLog;
 
-    /** The keeper's own classes and pgjdbc, wherever they were loaded from (a jar, a classes folder, a plugin's class loader). */
-    private static String keeperClasspath() throws java.net.URISyntaxException {
+    /**
+     * The keeper's own classes, the common module's it uses and pgjdbc, wherever they were loaded from (a jar, a
+     * classes folder, a plugin's or Maven's class loader, where java.class.path holds none of them).
+     */
+    static String keeperClasspath() throws java.net.URISyntaxException {
         java.util.Set<String> parts = new java.util.LinkedHashSet<>();
-        for (Class<?> c : List.of(SnapshotKeeper.class, org.postgresql.Driver.class)) {
+        for (Class<?> c : List.of(SnapshotKeeper.class, Db.class, org.postgresql.Driver.class)) {
             parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         parts.add(System.getProperty("java.class.path"));
