@@ -39,9 +39,12 @@ public final class BootstrapBenchmark {
     private final PgEndpoint targetServer;
     private final Path pgBin;
     private final Path chroot;
+    /** The local services' run directory (their pid files), for CPU per process. */
+    private final Path runDir;
     private final List<Run> runs = new ArrayList<>();
 
-    record Run(String contender, int round, double seconds, boolean equal) {
+    /** One run: its wall-clock seconds, CPU seconds of the source and target servers and of the tool, and its digests. */
+    record Run(String contender, int round, double seconds, double sourceCpu, double targetCpu, double toolCpu, boolean equal) {
     }
 
     private BootstrapBenchmark(Services services, boolean compressed) {
@@ -50,6 +53,7 @@ public final class BootstrapBenchmark {
         this.source = services.source().withDatabase(db);
         this.targetServer = services.target();
         this.pgBin = services.pgBin().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services' client tools"));
+        this.runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
         this.chroot = Path.of(System.getenv().getOrDefault("TSMIGRATE_CACHE", System.getProperty("user.home") + "/.cache/tsmigrate"), "debian-trixie");
     }
 
@@ -135,6 +139,12 @@ public final class BootstrapBenchmark {
         PgEndpoint target = targetServer.withDatabase("bench_boot_" + contender.replace('-', '_'));
         boolean ours = contender.startsWith("ours");
         recreateTarget(target, ours || compressed);
+        long self = ProcessHandle.current().pid();
+        // Servers with their backends; the tool: this JVM (ours runs in it) with its reaped children (pg_dump, psql,
+        // the snapshot keeper, pgcopydb, pg_restore).
+        double source0 = Cpu.seconds(Cpu.pid(runDir, "source"), true);
+        double target0 = Cpu.seconds(Cpu.pid(runDir, "target"), true);
+        double tool0 = Cpu.seconds(self, true);
         long t0 = System.nanoTime();
         switch (contender) {
             case "ours" -> ours(target, true);
@@ -173,6 +183,9 @@ public final class BootstrapBenchmark {
             default -> throw new IllegalArgumentException("unknown contender " + contender + ": use ours, ours-decompress, pgcopydb, pgcopydb-split, pgdump");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double sourceCpu = Cpu.seconds(Cpu.pid(runDir, "source"), true) - source0;
+        double targetCpu = Cpu.seconds(Cpu.pid(runDir, "target"), true) - target0;
+        double toolCpu = Cpu.seconds(self, true) - tool0;
         if (ours) {
             dropSlot();
         }
@@ -181,8 +194,9 @@ public final class BootstrapBenchmark {
             got.put("compressed chunks of metrics", compressedChunks(target));
         }
         boolean equal = got.equals(expected);
-        System.out.printf(Locale.ROOT, "round %d %-9s %7.1f s  %s%n", round, contender, seconds, equal ? "digests equal" : "DIGESTS DIFFER " + got);
-        return new Run(contender, round, seconds, equal);
+        System.out.printf(Locale.ROOT, "round %d %-9s %7.1f s  CPU s: source %.1f, target %.1f, tool %.1f  %s%n", round, contender, seconds,
+                sourceCpu, targetCpu, toolCpu, equal ? "digests equal" : "DIGESTS DIFFER " + got);
+        return new Run(contender, round, seconds, sourceCpu, targetCpu, toolCpu, equal);
     }
 
     private void ours(PgEndpoint target, boolean compressedCopy) throws Exception {
@@ -280,14 +294,16 @@ public final class BootstrapBenchmark {
     }
 
     private String report(List<String> contenders) {
-        StringBuilder sb = new StringBuilder("| contender | runs (s) | median (s) | vs ours | digests |\n|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| contender | runs (s) | median (s) | vs ours | CPU s, medians: source / target / tool | digests |\n"
+                + "|---|---|---|---|---|---|\n");
         Map<String, Double> med = medians(contenders);
         double ours = med.getOrDefault("ours", Double.NaN);
         for (String c : contenders) {
             List<Run> rs = runs.stream().filter(r -> r.contender().equals(c)).toList();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2f× | %s |%n", c,
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2f× | %.1f / %.1f / %.1f | %s |%n", c,
                     String.join(", ", rs.stream().map(r -> String.format(Locale.ROOT, "%.1f", r.seconds())).toList()), med.get(c), med.get(c) / ours,
-                    rs.stream().allMatch(Run::equal) ? "equal" : "DIFFERENT"));
+                    Stats.median(rs.stream().map(Run::sourceCpu).toList()), Stats.median(rs.stream().map(Run::targetCpu).toList()),
+                    Stats.median(rs.stream().map(Run::toolCpu).toList()), rs.stream().allMatch(Run::equal) ? "equal" : "DIFFERENT"));
         }
         return sb.toString();
     }
