@@ -173,6 +173,57 @@ class ChangeShapesIT {
         }
     }
 
+    /**
+     * A restart after a quiet spell. PostgreSQL writes a running-transactions record after the last commit (here at
+     * once, as its background writer does within 15 s); once Debezium has confirmed the commit, the slot's restart
+     * point becomes that record, which begins where the commit record ends. The stored offset must not be behind it,
+     * or Debezium refuses to start ("no longer available on the server", found by ClusterFaultsIT, seed 26861779076963).
+     */
+    @Test
+    @DisplayName("restarted after a quiet spell, the slot's restart point at the last commit's end: the task starts and nothing is lost")
+    void restarted_after_a_quiet_spell(TestDatabases dbs) throws Exception {
+        try (Pipeline p = pipeline(dbs, "shapesquiet", ExactJsonConverter.class.getName());
+                java.sql.Connection c = dbs.openSource(); java.sql.Statement st = c.createStatement()) {
+            String slot = p.sourceConfig().get("slot.name");
+            for (int round = 0; round < 3; round++) {
+                String commitEnd;
+                st.execute("INSERT INTO loose VALUES (" + round + ", 'quiet', '2026-01-03')");
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text, pg_log_standby_snapshot()::text")) {
+                    rs.next();
+                    commitEnd = rs.getString(1);
+                    System.out.println("[ChangeShapesIT] commit ends at " + commitEnd + ", running transactions logged at " + rs.getString(2));
+                }
+                p.awaitTarget(Duration.ofSeconds(60), "SELECT count(*) FROM loose WHERE label = 'quiet' AND n = " + round, "1");
+                // Debezium confirms what Connect stored, once per offset flush (2 s here): wait until it has confirmed
+                // the commit and the restart point has moved as far as it will.
+                String slotState = "";
+                for (int i = 0; i < 40; i++) {
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT restart_lsn::text || ' ' || confirmed_flush_lsn::text, "
+                            + "confirmed_flush_lsn >= '" + commitEnd + "'::pg_lsn - 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                        rs.next();
+                        slotState = rs.getString(1);
+                        if (rs.getBoolean(2) && i >= 3) {
+                            break;
+                        }
+                    }
+                    Thread.sleep(500);
+                }
+                Thread.sleep(4_000);
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT restart_lsn::text || ' ' || confirmed_flush_lsn::text FROM pg_replication_slots "
+                        + "WHERE slot_name = '" + slot + "'")) {
+                    rs.next();
+                    slotState = rs.getString(1);
+                }
+                System.out.println("[ChangeShapesIT] slot restart and confirmed positions before the restart: " + slotState);
+                restartSource(dbs, p);
+                Thread.sleep(3_000);
+                dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(60));
+            }
+            st.execute("INSERT INTO loose VALUES (99, 'quiet', '2026-01-03')");
+            p.awaitEqual(Duration.ofSeconds(120), "loose");
+        }
+    }
+
     /** Sets (or with null removes) a broker quota on the bytes a Kafka client may produce per second. */
     private static void quota(TestDatabases dbs, String clientId, Double bytesPerSecond) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(

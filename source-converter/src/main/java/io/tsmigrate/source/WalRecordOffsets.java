@@ -36,8 +36,15 @@ import java.util.function.Function;
  * and resumes after it: every earlier change of the longer transaction is lost. No record begins one byte before a
  * commit record's end (records are 8-byte aligned), so from the moved position Debezium finds no such change and
  * resumes, as its search does when it meets the first commit after the stored one, at the BEGIN of the first
- * transaction it receives, which is the first one not yet sent. The commit position itself, which Debezium confirms to
- * the slot, is unchanged. The first group after a connector's very first start has
+ * transaction it receives, which is the first one not yet sent. The commit position ({@code lsn_commit}) moves back
+ * with it: Debezium confirms that position of the offsets Connect stored to the slot, and it checks at start that the
+ * slot's restart point is not past the stored {@code lsn_proc}. Confirmed at the commit's end, the slot's restart point
+ * reaches that end as soon as the next WAL record is a running-transactions record (PostgreSQL writes one after any
+ * quiet spell), one byte past the stored position, and the restarted task failed with "no longer available on the
+ * server" although nothing was missing. Confirmed one byte earlier, PostgreSQL still counts the transaction as sent
+ * (it compares where a commit record begins) and the restart point can never pass the stored position. Debezium's
+ * resume search decides the same with either commit position, since every transaction it can receive commits at or
+ * after the commit's end. The first group after a connector's very first start has
  * no earlier position: its records carry no offset at all, which Connect stores as "none" (a tombstone), so a
  * restart inside it starts as Debezium's first start did, at the replication slot, which Debezium confirms only from
  * stored offsets and so has not moved. A record without a position (a heartbeat before any change) is such a start
@@ -55,6 +62,9 @@ final class WalRecordOffsets {
 
     /** Debezium's offset key for the last completely processed WAL position, the one a restart resumes after. */
     static final String PROCESSED = "lsn_proc";
+
+    /** Debezium's offset key for the last commit's position, the one it confirms to the replication slot. */
+    static final String COMMITTED = "lsn_commit";
 
     /** Present in the offsets of snapshot records. */
     static final String SNAPSHOT = "snapshot";
@@ -134,13 +144,17 @@ final class WalRecordOffsets {
         return g.before == offset ? r : withOffset(r, g.before);
     }
 
-    /** The COMMIT's offset with {@code lsn_proc} one byte before the end of its commit record. */
+    /** The COMMIT's offset with {@code lsn_proc} and {@code lsn_commit} one byte before the end of its commit record. */
     private static Map<String, ?> beforeCommitEnd(Map<String, ?> offset) {
         if (!(offset.get(PROCESSED) instanceof Number n) || n.longValue() <= 0) {
             return offset;
         }
+        long safe = n.longValue() - 1;
         Map<String, Object> moved = new HashMap<>(offset);
-        moved.put(PROCESSED, n.longValue() - 1);
+        moved.put(PROCESSED, safe);
+        if (offset.get(COMMITTED) instanceof Number c && c.longValue() > safe) {
+            moved.put(COMMITTED, safe);
+        }
         return moved;
     }
 

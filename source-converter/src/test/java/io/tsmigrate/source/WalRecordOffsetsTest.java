@@ -62,9 +62,30 @@ class WalRecordOffsetsTest {
         Map<String, Object> safe = offset(25, "COMMIT", 1);
         safe.put("lsn_proc", 24L);
         assertThat(offsets(out)).containsExactly(null, safe, safe, safe, safe);
-        // The commit position Debezium confirms to the slot, and the record's own offset object, are untouched.
+        // The commit's own position and the record's own offset object are untouched.
         assertThat(out.get(1).sourceOffset().get("lsn")).isEqualTo(25L);
         assertThat(commit.get("lsn_proc")).isEqualTo(25L);
+    }
+
+    @Test
+    void the_position_confirmed_to_the_slot_is_never_past_the_stored_one() {
+        // Debezium confirms lsn_commit of the stored offset to the slot and refuses to start when the slot's restart
+        // point is past the stored lsn_proc; a restart point reaches the confirmed position after a quiet spell.
+        WalRecordOffsets w = new WalRecordOffsets(p -> null);
+        Map<String, Object> change = offset(20, "INSERT", 1);
+        change.put("lsn_commit", 8L);
+        Map<String, Object> commit = offset(48, "COMMIT", 1);
+        commit.put("lsn_commit", 48L);
+        Map<String, Object> next = offset(64, "INSERT", 1);
+        next.put("lsn_commit", 48L);
+        List<SourceRecord> out = w.apply(List.of(record(change), record(commit), record(next)));
+        assertThat(out.get(1).sourceOffset().get("lsn_proc")).isEqualTo(47L);
+        assertThat(out.get(1).sourceOffset().get("lsn_commit")).isEqualTo(47L);
+        assertThat(out.get(2).sourceOffset()).isEqualTo(out.get(1).sourceOffset());
+        for (SourceRecord r : out.subList(1, 3)) {
+            assertThat((Long) r.sourceOffset().get("lsn_commit")).isLessThanOrEqualTo((Long) r.sourceOffset().get("lsn_proc"));
+        }
+        assertThat(commit.get("lsn_commit")).isEqualTo(48L);
     }
 
     @Test
