@@ -239,7 +239,10 @@ pg_start() { # pg_start NAME PORT [SETTING=VALUE ...]
   port_listening "$port" && die "port $port for $name is taken by another program; stop it or choose another port"
   if [ ! -f "$CHROOT$data/PG_VERSION" ]; then
     mkdir -p "$CHROOT$data"
-    chroot "$CHROOT" chown -R postgres:postgres /var/lib/tsmigrate
+    # Only the new server's folder: a recursive chown over the others would race with the files running servers
+    # create and remove (it failed once on a relation's _fsm removed meanwhile).
+    chroot "$CHROOT" chown postgres:postgres /var/lib/tsmigrate "$PGDATA_ROOT"
+    chroot "$CHROOT" chown -R postgres:postgres "$data"
     in_chroot initdb -D "$data" --auth=trust --encoding=UTF8 --locale=C.UTF-8 -U postgres \
       >>"$RUN/logs/$name.log" 2>&1 || die "initdb for $name failed; see $RUN/logs/$name.log"
     # Loopback only: trust is acceptable because nothing else can reach these ports.
