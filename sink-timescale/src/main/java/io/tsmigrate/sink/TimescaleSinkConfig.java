@@ -69,7 +69,7 @@ public final class TimescaleSinkConfig extends AbstractConfig {
                             + "For records without a Debezium source block, ${source.schema} and ${source.table} are the last two "
                             + "dot-separated parts of the topic name. A name without a dot goes to the public schema.",
                     GROUP_APPLY, 1, Width.LONG, "Table name format")
-            .define(BATCH_SIZE, Type.INT, 10000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(BATCH_SIZE, Type.INT, 2500, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "Records buffered before they are applied in one transaction; one batch is written while the next is read.", GROUP_APPLY, 2, Width.SHORT, "Batch size")
             .define(FLUSH_INTERVAL_MS, Type.LONG, 1000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                     "Longest time a buffered record waits before it is applied, in milliseconds.", GROUP_APPLY, 3, Width.SHORT, "Flush interval")
