@@ -195,26 +195,21 @@ class ChangeShapesIT {
                 }
                 p.awaitTarget(Duration.ofSeconds(60), "SELECT count(*) FROM loose WHERE label = 'quiet' AND n = " + round, "1");
                 // Debezium confirms what Connect stored, once per offset flush (2 s here): wait until it has confirmed
-                // the commit and the restart point has moved as far as it will.
-                String slotState = "";
-                for (int i = 0; i < 40; i++) {
-                    try (java.sql.ResultSet rs = st.executeQuery("SELECT restart_lsn::text || ' ' || confirmed_flush_lsn::text, "
-                            + "confirmed_flush_lsn >= '" + commitEnd + "'::pg_lsn - 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
-                        rs.next();
-                        slotState = rs.getString(1);
-                        if (rs.getBoolean(2) && i >= 3) {
-                            break;
-                        }
-                    }
+                // the commit, then a few flushes more, so the restart point has moved as far as it will.
+                boolean confirmed = false;
+                for (int i = 0; i < 40 && !confirmed; i++) {
                     Thread.sleep(500);
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn >= '" + commitEnd + "'::pg_lsn - 1 "
+                            + "FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                        confirmed = rs.next() && rs.getBoolean(1);
+                    }
                 }
-                Thread.sleep(4_000);
+                Thread.sleep(5_000);
                 try (java.sql.ResultSet rs = st.executeQuery("SELECT restart_lsn::text || ' ' || confirmed_flush_lsn::text FROM pg_replication_slots "
                         + "WHERE slot_name = '" + slot + "'")) {
                     rs.next();
-                    slotState = rs.getString(1);
+                    System.out.println("[ChangeShapesIT] slot restart and confirmed positions before the restart: " + rs.getString(1));
                 }
-                System.out.println("[ChangeShapesIT] slot restart and confirmed positions before the restart: " + slotState);
                 restartSource(dbs, p);
                 Thread.sleep(3_000);
                 dbs.services().connect().awaitRunning(p.sourceName, Duration.ofSeconds(60));
