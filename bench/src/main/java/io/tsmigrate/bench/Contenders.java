@@ -18,7 +18,7 @@ final class Contenders {
 
     /**
      * Ours as connectors/sink-timescale.json ships it, read from that file. -Dbench.fast-converter=false reads with
-     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.max-poll-records and -Dbench.fetch=P,M
+     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.copy-format, -Dbench.max-poll-records and -Dbench.fetch=P,M
      * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) try other settings.
      */
     static Map<String, String> ours(PgEndpoint target, String topic) {
@@ -33,6 +33,7 @@ final class Contenders {
         c.put("topics", topic);
         c.put("connection.url", target.jdbcUrl());
         Optional.ofNullable(System.getProperty("bench.batch-size")).ifPresent(v -> c.put("batch.size", v));
+        Optional.ofNullable(System.getProperty("bench.copy-format")).ifPresent(v -> c.put("copy.format", v));
         Optional.ofNullable(System.getProperty("bench.max-poll-records")).ifPresent(v -> c.put("consumer.override.max.poll.records", v));
         String fetch = System.getProperty("bench.fetch");
         if (fetch != null) {

@@ -1,16 +1,16 @@
 package io.tsmigrate.bench;
 
+import io.tsmigrate.sink.buffer.Pending;
+import io.tsmigrate.sink.sql.Column;
+import io.tsmigrate.sink.sql.CopyBinary;
+import io.tsmigrate.sink.sql.CopyText;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +20,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +28,9 @@ import java.util.Random;
 /**
  * The sink's write-path choices, measured (issue 3): text or binary COPY, straight into the hypertable or
  * through a staging table and {@code INSERT … SELECT}. W1's rows (1,000,000 by default) are held in memory
- * as the sink holds them after reading Debezium's records (the timestamp as Debezium's ISO string, doubles as
- * doubles), then encoded and written in transactions of 10,000 rows like the sink's batches, into a fresh
+ * as the sink holds them after reading Debezium's records (cells of PostgreSQL text: the timestamp as Debezium's ISO
+ * string, doubles as their shortest text), then encoded by the sink's own encoders ({@link CopyText},
+ * {@link CopyBinary}) and written in transactions of 2,500 rows like the sink's batches, into a fresh
  * hypertable with 1-hour chunks. Variants alternate; each run reports wall time, the client thread's CPU
  * (encoding and sending) and the target's CPU, and must leave the same table digest.
  *
@@ -41,15 +41,12 @@ import java.util.Random;
  */
 public final class CopyFormatBenchmark {
 
-    private static final int BATCH = 10_000;
+    private static final int BATCH = 2_500;
     private static final String COLUMNS = "ts, device_id, v1, v2, v3, v4, tag";
     private static final DateTimeFormatter DEBEZIUM_ZONED = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
-    /** PostgreSQL's binary COPY header: signature, flags, header extension length. */
-    private static final byte[] BINARY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-
-    private record Row(String ts, int device, double v1, double v2, double v3, double v4, String tag) {
-    }
+    private static final List<Integer> ALL = List.of(0, 1, 2, 3, 4, 5, 6);
+    private static final CopyBinary.Kind[] KINDS = CopyBinary.kinds(List.of(column("ts", "timestamptz"), column("device_id", "int4"),
+            column("v1", "float8"), column("v2", "float8"), column("v3", "float8"), column("v4", "float8"), column("tag", "text")));
 
     private record Run(String variant, double seconds, double clientCpu, double targetCpu, String digest) {
     }
@@ -66,7 +63,7 @@ public final class CopyFormatBenchmark {
             st.execute("CREATE DATABASE bench_copy");
         }
         PgEndpoint target = services.target().withDatabase("bench_copy");
-        List<Row> data = generate(rows);
+        List<Pending> data = generate(rows);
         List<String> variants = List.of("text-direct", "binary-direct", "text-staged", "binary-staged");
         List<Run> results = new ArrayList<>();
         try (Connection c = Services.open(target)) {
@@ -106,19 +103,32 @@ public final class CopyFormatBenchmark {
         System.exit(0);
     }
 
-    private static List<Row> generate(int rows) {
+    private static List<Pending> generate(int rows) {
         Random random = new Random(7);
-        List<Row> data = new ArrayList<>(rows);
+        List<Pending> data = new ArrayList<>(rows);
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
+        String ts = null;
         for (int i = 0; i < rows; i++) {
-            // Debezium's ZonedTimestamp: an ISO string with the offset, as the sink receives it.
-            String ts = DEBEZIUM_ZONED.format(OffsetDateTime.ofInstant(start.plusSeconds(i / 100).plusNanos((i % 7) * 1000L), ZoneOffset.UTC));
-            data.add(new Row(ts, i % 100, random.nextDouble() * 100, random.nextDouble() * 1000, random.nextDouble(), i * 0.5, "tag-" + (i % 37)));
+            // Debezium's ZonedTimestamp: an ISO string with the offset, as the sink receives it (the same String for
+            // rows of the same second, as the sink's reader hands it over).
+            if (i % 100 == 0) {
+                ts = DEBEZIUM_ZONED.format(OffsetDateTime.ofInstant(start.plusSeconds(i / 100), ZoneOffset.UTC));
+            }
+            data.add(new Pending(new String[]{ts, Integer.toString(i % 100), text(random.nextDouble() * 100), text(random.nextDouble() * 1000),
+                    text(random.nextDouble()), text(i * 0.5), "tag-" + (i % 37)}, false, true, null));
         }
         return data;
     }
 
-    private static Run measure(Connection c, String variant, List<Row> data, long targetPid) throws Exception {
+    private static String text(double d) {
+        return com.fasterxml.jackson.core.io.NumberOutput.toString(d, true);
+    }
+
+    private static Column column(String name, String type) {
+        return new Column(name, type, type, 'X', false, false, false);
+    }
+
+    private static Run measure(Connection c, String variant, List<Pending> data, long targetPid) throws Exception {
         boolean binary = variant.startsWith("binary");
         boolean staged = variant.endsWith("staged");
         try (Statement st = c.createStatement()) {
@@ -137,10 +147,14 @@ public final class CopyFormatBenchmark {
         String copySql = "COPY " + into + " (" + COLUMNS + ") FROM STDIN" + (binary ? " WITH (FORMAT binary)" : "");
         var copy = c.unwrap(PGConnection.class).getCopyAPI();
         for (int from = 0; from < data.size(); from += BATCH) {
-            List<Row> batch = data.subList(from, Math.min(data.size(), from + BATCH));
-            byte[] bytes = binary ? binary(batch) : text(batch);
+            List<Pending> batch = data.subList(from, Math.min(data.size(), from + BATCH));
             CopyIn in = copy.copyIn(copySql);
-            in.writeToCopy(bytes, 0, bytes.length);
+            if (binary) {
+                CopyBinary.Encoded bytes = CopyBinary.encode(batch, new int[]{0, 1, 2, 3, 4, 5, 6}, KINDS);
+                in.writeToCopy(bytes.bytes(), 0, bytes.length());
+            } else {
+                CopyText.writeRows(batch, ALL, null, in::writeToCopy);
+            }
             in.endCopy();
             if (staged) {
                 try (Statement st = c.createStatement()) {
@@ -161,41 +175,4 @@ public final class CopyFormatBenchmark {
         return new Run(variant, seconds, clientCpu, targetCpu, digest);
     }
 
-    /** What the sink does now: Debezium's timestamp text as it is, doubles as their shortest text. */
-    private static byte[] text(List<Row> batch) {
-        StringBuilder sb = new StringBuilder(batch.size() * 96);
-        for (Row r : batch) {
-            sb.append(r.ts()).append('\t').append(r.device()).append('\t')
-                    .append(com.fasterxml.jackson.core.io.NumberOutput.toString(r.v1(), true)).append('\t')
-                    .append(com.fasterxml.jackson.core.io.NumberOutput.toString(r.v2(), true)).append('\t')
-                    .append(com.fasterxml.jackson.core.io.NumberOutput.toString(r.v3(), true)).append('\t')
-                    .append(com.fasterxml.jackson.core.io.NumberOutput.toString(r.v4(), true)).append('\t')
-                    .append(r.tag()).append('\n');
-        }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** What a binary path would do: parse the timestamp text to microseconds since 2000, doubles as 8 bytes. */
-    private static byte[] binary(List<Row> batch) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(batch.size() * 80);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.write(BINARY_HEADER);
-        for (Row r : batch) {
-            out.writeShort(7);
-            Instant ts = OffsetDateTime.parse(r.ts(), DEBEZIUM_ZONED).toInstant();
-            out.writeInt(8);
-            out.writeLong(ts.getEpochSecond() * 1_000_000L + ts.getNano() / 1000 - PG_EPOCH_MICROS);
-            out.writeInt(4);
-            out.writeInt(r.device());
-            for (double v : new double[] {r.v1(), r.v2(), r.v3(), r.v4()}) {
-                out.writeInt(8);
-                out.writeDouble(v);
-            }
-            byte[] tag = r.tag().getBytes(StandardCharsets.UTF_8);
-            out.writeInt(tag.length);
-            out.write(tag);
-        }
-        out.writeShort(-1);
-        return bytes.toByteArray();
-    }
 }

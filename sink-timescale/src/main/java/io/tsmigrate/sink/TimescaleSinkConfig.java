@@ -31,6 +31,7 @@ public final class TimescaleSinkConfig extends AbstractConfig {
     public static final String MAX_RETRIES = "max.retries";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String LOG_INTERVAL_MS = "log.interval.ms";
+    public static final String COPY_FORMAT = "copy.format";
 
     private static final String GROUP_CONNECTION = "Connection";
     private static final String GROUP_APPLY = "Applying changes";
@@ -45,6 +46,10 @@ public final class TimescaleSinkConfig extends AbstractConfig {
     }
 
     /** Whether to apply with {@code session_replication_role = replica} (foreign keys and triggers not fired). */
+    public enum CopyFormat {
+        AUTO, TEXT
+    }
+
     public enum ReplicationRole {
         /** Use replica when the role may set it; otherwise warn once that foreign keys may be violated transiently. */
         AUTO,
@@ -90,6 +95,12 @@ public final class TimescaleSinkConfig extends AbstractConfig {
                             + "transaction order, so foreign keys and triggers must not fire), otherwise warn. replica: require it. "
                             + "origin: do not change it.",
                     GROUP_APPLY, 8, Width.SHORT, "Session replication role")
+            .define(COPY_FORMAT, Type.STRING, "auto", enumValidator(CopyFormat.class), Importance.LOW,
+                    "auto: new rows go by binary COPY when every column is boolean, an integer, a float, text, varchar, character, "
+                            + "json, jsonb, uuid, bytea, date, timestamp or timestamptz and every value is in the plain form whose "
+                            + "value is certain (otherwise that batch goes by text COPY), so the target parses no timestamps or "
+                            + "floats. text: always text COPY.",
+                    GROUP_APPLY, 9, Width.SHORT, "COPY format")
             .define(MAX_RETRIES, Type.INT, 100, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "Retries of a transient database error (connection lost, serialization failure, deadlock, too many "
                             + "connections, shutdown) before the task fails.", GROUP_ERRORS, 1, Width.SHORT, "Max retries")
@@ -134,6 +145,10 @@ public final class TimescaleSinkConfig extends AbstractConfig {
 
     public SchemaEvolution schemaEvolution() {
         return parse(SchemaEvolution.class, getString(SCHEMA_EVOLUTION));
+    }
+
+    public CopyFormat copyFormat() {
+        return parse(CopyFormat.class, getString(COPY_FORMAT));
     }
 
     public String placeholder() {

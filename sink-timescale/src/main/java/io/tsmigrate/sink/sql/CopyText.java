@@ -77,26 +77,31 @@ public final class CopyText {
         }
     }
 
-    /** Appends one cell, escaped, as UTF-8 (an unpaired surrogate becomes '?', as String.getBytes makes it). */
+    /** Appends one cell, escaped, as UTF-8. */
     private void cell(String value) {
         if (value == null) {
             put('\\');
             put('N');
             return;
         }
+        ensure(value.length() * 3L);
+        len = utf8(value, buf, len, true);
+    }
+
+    /**
+     * Writes a string's UTF-8 into {@code b} at {@code at} (room for 3 bytes a char needed), with COPY text's escapes when
+     * asked; an unpaired surrogate becomes '?', as String.getBytes makes it. Returns the position after it.
+     */
+    static int utf8(String value, byte[] b, int at, boolean copyEscapes) {
         int n = value.length();
-        ensure(n * 3L);
-        byte[] b = buf;
-        int at = len;
         for (int i = 0; i < n; i++) {
             char c = value.charAt(i);
             if (c < 0x80) {
-                switch (c) {
-                    case '\\' -> { b[at++] = '\\'; b[at++] = '\\'; }
-                    case '\t' -> { b[at++] = '\\'; b[at++] = 't'; }
-                    case '\n' -> { b[at++] = '\\'; b[at++] = 'n'; }
-                    case '\r' -> { b[at++] = '\\'; b[at++] = 'r'; }
-                    default -> b[at++] = (byte) c;
+                if (copyEscapes && (c == '\\' || c == '\t' || c == '\n' || c == '\r')) {
+                    b[at++] = '\\';
+                    b[at++] = (byte) (c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+                } else {
+                    b[at++] = (byte) c;
                 }
             } else if (c < 0x800) {
                 b[at++] = (byte) (0xC0 | (c >> 6));
@@ -117,7 +122,7 @@ public final class CopyText {
                 b[at++] = (byte) (0x80 | (c & 0x3F));
             }
         }
-        len = at;
+        return at;
     }
 
     private void put(char ascii) {

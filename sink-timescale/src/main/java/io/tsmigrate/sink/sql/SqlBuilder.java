@@ -23,8 +23,8 @@ public final class SqlBuilder {
     private SqlBuilder() {
     }
 
-    public static String copyInto(TableId table, List<String> columns) {
-        return "COPY " + table.quoted() + " (" + Sql.idents(columns) + ") FROM STDIN";
+    public static String copyInto(TableId table, List<String> columns, boolean binary) {
+        return "COPY " + table.quoted() + " (" + Sql.idents(columns) + ") FROM STDIN" + (binary ? " WITH (FORMAT binary)" : "");
     }
 
     /**

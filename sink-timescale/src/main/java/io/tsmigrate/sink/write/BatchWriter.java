@@ -2,6 +2,7 @@ package io.tsmigrate.sink.write;
 
 import io.tsmigrate.sink.buffer.Pending;
 import io.tsmigrate.sink.buffer.TableBatch;
+import io.tsmigrate.sink.sql.CopyBinary;
 import io.tsmigrate.sink.sql.CopyText;
 import io.tsmigrate.sink.sql.Sql;
 import io.tsmigrate.sink.sql.SqlBuilder;
@@ -43,15 +44,21 @@ public final class BatchWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
+    /** Bytes per COPY data message of a binary COPY. */
+    private static final int COPY_CHUNK = 1 << 16;
+
     private final Connection connection;
     private final CopyManager copy;
     private final IdentityFullWriter identityFull;
     private final KeyMoves keyMoves;
     private final Set<String> stagesInTransaction = new HashSet<>();
+    private final boolean binary;
     private long rowsWritten;
 
-    BatchWriter(Connection connection, KeyMoves keyMoves) throws SQLException {
+    /** @param binary whether new rows may go by binary COPY ({@code copy.format=auto}) */
+    BatchWriter(Connection connection, KeyMoves keyMoves, boolean binary) throws SQLException {
         this.connection = connection;
+        this.binary = binary;
         this.keyMoves = keyMoves;
         this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         this.identityFull = new IdentityFullWriter(connection);
@@ -119,7 +126,7 @@ public final class BatchWriter {
         List<Integer> columns = appendColumns(rows, meta);
         Savepoint sp = connection.setSavepoint();
         try {
-            copyRows(SqlBuilder.copyInto(meta.id(), names(meta, columns)), rows, columns, null);
+            copyInto(meta, rows, columns);
             connection.releaseSavepoint(sp);
             return;
         } catch (PSQLException e) {
@@ -155,7 +162,7 @@ public final class BatchWriter {
         if (cols == null) {
             throw new IllegalStateException("inserts into " + meta.id() + " without a key carry unchanged-value placeholders in some rows only");
         }
-        copyRows(SqlBuilder.copyInto(meta.id(), names(meta, cols)), rows, cols, null);
+        copyInto(meta, rows, cols);
         rows.clear();
     }
 
@@ -244,6 +251,31 @@ public final class BatchWriter {
             }
         }
         return cols;
+    }
+
+    /**
+     * A COPY of new rows straight into the table: binary when every column's type has a binary form and every cell is in
+     * its strict text form ({@link CopyBinary}; the target then parses no timestamps or floats), else text.
+     */
+    private void copyInto(TableMeta meta, List<Pending> rows, List<Integer> columns) throws SQLException {
+        List<String> names = names(meta, columns);
+        CopyBinary.Kind[] kinds = binary ? CopyBinary.kinds(columns.stream().map(p -> meta.columns().get(p)).toList()) : null;
+        CopyBinary.Encoded encoded = kinds == null ? null : CopyBinary.encode(rows, columns.stream().mapToInt(Integer::intValue).toArray(), kinds);
+        if (encoded == null) {
+            copyRows(SqlBuilder.copyInto(meta.id(), names, false), rows, columns, null);
+            return;
+        }
+        CopyIn in = copy.copyIn(SqlBuilder.copyInto(meta.id(), names, true));
+        try {
+            for (int at = 0; at < encoded.length(); at += COPY_CHUNK) {
+                in.writeToCopy(encoded.bytes(), at, Math.min(COPY_CHUNK, encoded.length() - at));
+            }
+            rowsWritten += in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
     }
 
     /** @param stagedKey for the staging table: positions of the key columns (their old-key cells follow); null for a direct COPY */

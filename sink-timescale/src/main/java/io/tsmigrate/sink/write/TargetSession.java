@@ -109,7 +109,7 @@ public final class TargetSession {
         barriers.createIfMissing(c);
         c.commit();
         connection = c;
-        writer = new BatchWriter(c, keyMoves);
+        writer = new BatchWriter(c, keyMoves, config.copyFormat() == TimescaleSinkConfig.CopyFormat.AUTO);
         metadata.invalidateAll();
     }
 

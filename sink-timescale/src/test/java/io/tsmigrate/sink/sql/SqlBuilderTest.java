@@ -32,7 +32,7 @@ class SqlBuilderTest {
     @Test
     void statements_match_the_golden_file() throws IOException {
         String actual = String.join("\n",
-                SqlBuilder.copyInto(HYPERTABLE.id(), SqlBuilder.names(HYPERTABLE)),
+                SqlBuilder.copyInto(HYPERTABLE.id(), SqlBuilder.names(HYPERTABLE), false),
                 SqlBuilder.createStage("tsm_stage_7", HYPERTABLE, List.of("id")),
                 SqlBuilder.copyStage("tsm_stage_7", HYPERTABLE, List.of("id")),
                 SqlBuilder.fillKept("tsm_stage_7", HYPERTABLE, List.of("id"), List.of(2)),
