@@ -116,12 +116,18 @@ public final class Bootstrap {
                 }
             }
             Map<String, TableInfo> byId = copiedTables.stream().collect(Collectors.toMap(TableInfo::id, Function.identity(), (a, b) -> a, LinkedHashMap::new));
-            if (state.phase() == StateStore.Phase.COPYING) {
-                copied = copy(src, tgt, state, copiedTables, byId, effective);
-                StateStore.phase(tgt, StateStore.Phase.COPIED);
-            }
             SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
-            schema.postData(tables, extend);
+            List<PostData.Entry> postData = schema.postDataEntries(extend);
+            // Each table's indexes and keys build as soon as its copy is complete, beside the rest of the copy.
+            try (PostDataBuilds builds = new PostDataBuilds(plan.target(), postData.stream().filter(PostData.Entry::parallel).toList(),
+                    copiedTables, PostDataBuilds.spelled(src, copiedTables), effective.indexJobs(), this::say)) {
+                if (state.phase() == StateStore.Phase.COPYING) {
+                    copied = copy(src, tgt, state, copiedTables, byId, effective, builds);
+                    StateStore.phase(tgt, StateStore.Phase.COPIED);
+                }
+                builds.finish();
+            }
+            schema.postDataSerial(postData);
             schema.sequences();
             schema.analyze(tables);
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
@@ -167,7 +173,7 @@ public final class Bootstrap {
     }
 
     private long copy(Connection src, Connection tgt, StateStore.State state, List<TableInfo> tables, Map<String, TableInfo> byId,
-            BootstrapPlan effective) throws Exception {
+            BootstrapPlan effective, PostDataBuilds builds) throws Exception {
         List<Piece> pieces;
         try (Connection snap = plan.source().open("tsmigrate-bootstrap-plan")) {
             DataCopier.importSnapshot(snap, state.snapshotName());
@@ -200,8 +206,15 @@ public final class Bootstrap {
         }
         long bytes = todo.stream().mapToLong(Piece::bytes).sum();
         boolean binary = src.getMetaData().getDatabaseMajorVersion() == tgt.getMetaData().getDatabaseMajorVersion();
+        // Tables an earlier run copied whole build at once.
+        Set<String> copying = todo.stream().map(Piece::table).collect(Collectors.toSet());
+        for (Piece p : pieces) {
+            if (!copying.contains(p.table())) {
+                builds.tableCopied(p.table());
+            }
+        }
         try (Progress progress = new Progress(bytes, out, this.progress)) {
-            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, progress).copy(todo, effective.jobs());
+            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, progress).copy(todo, effective.jobs(), builds::tableCopied);
             return progress.totalRows();
         }
     }

@@ -15,10 +15,12 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
@@ -46,8 +48,16 @@ final class DataCopier {
         this.progress = progress;
     }
 
-    void copy(List<Piece> pieces, int jobs) throws Exception {
+    /** Told the id of each table whose last piece is copied, on the copying thread; may throw to stop the copy. */
+    interface TableCopied {
+        void accept(String table) throws SQLException;
+    }
+
+    /** Copies the pieces on {@code jobs} connections; {@code copied} hears of each table once its pieces are all in. */
+    void copy(List<Piece> pieces, int jobs, TableCopied copied) throws Exception {
         Queue<Piece> queue = new ConcurrentLinkedQueue<>(pieces);
+        Map<String, AtomicInteger> left = new ConcurrentHashMap<>();
+        pieces.forEach(p -> left.computeIfAbsent(p.table(), k -> new AtomicInteger()).incrementAndGet());
         ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
             Thread t = new Thread(r, "tsmigrate-copy");
             t.setDaemon(true);
@@ -57,7 +67,7 @@ final class DataCopier {
             List<Future<?>> futures = new java.util.ArrayList<>();
             for (int i = 0; i < Math.min(jobs, pieces.size()); i++) {
                 futures.add(pool.submit(() -> {
-                    worker(queue);
+                    worker(queue, left, copied);
                     return null;
                 }));
             }
@@ -74,13 +84,16 @@ final class DataCopier {
         }
     }
 
-    private void worker(Queue<Piece> queue) throws SQLException {
+    private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied) throws SQLException {
         try (Connection src = source.open("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy")) {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);
             Piece piece;
             while ((piece = queue.poll()) != null) {
                 copyPiece(src, tgt, piece);
+                if (left.get(piece.table()).decrementAndGet() == 0) {
+                    copied.accept(piece.table());
+                }
             }
             src.commit();
         }

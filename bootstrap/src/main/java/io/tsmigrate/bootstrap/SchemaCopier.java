@@ -167,7 +167,11 @@ final class SchemaCopier {
         return present;
     }
 
-    void postData(List<TableInfo> tables, Set<String> extend) throws Exception {
+    /**
+     * pg_dump's post-data section for the migrated tables (indexes, constraints, triggers, ...), adapted for hypertables,
+     * in pg_dump's order; creates the table that records which entries are done.
+     */
+    List<PostData.Entry> postDataEntries(Set<String> extend) throws Exception {
         List<String> args = new ArrayList<>(List.of("--schema-only", "--section=post-data", "--no-publications", "--no-subscriptions"));
         args.addAll(ownership());
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
@@ -185,19 +189,20 @@ final class SchemaCopier {
                 extendSpelled.add(spelled);
             }
         }
-        List<PostData.Entry> entries = PostData.adapt(PostData.parse(tools.dump(plan.source(), args)), hypertables, extendSpelled);
-        List<PostData.Entry> parallel = entries.stream().filter(PostData.Entry::parallel).toList();
-        List<PostData.Entry> serial = entries.stream().filter(e -> !e.parallel()).toList();
-        long t0 = System.nanoTime();
         try (Statement st = tgt.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS tsmigrate.bootstrap_post_data (entry text PRIMARY KEY, statement text NOT NULL, "
                     + "done_at timestamptz NOT NULL DEFAULT now())");
         }
-        inParallel(parallel.stream().map(PostData.Entry::sql).toList(), plan.indexJobs(), SchemaCopier::executeOnce);
-        for (PostData.Entry e : serial) {
-            executeOnce(tgt, e.sql());
+        return PostData.adapt(PostData.parse(tools.dump(plan.source(), args)), hypertables, extendSpelled);
+    }
+
+    /** The entries that build only after every table's data and keys are in (foreign keys, triggers, rules, ...), in order. */
+    void postDataSerial(List<PostData.Entry> entries) throws SQLException {
+        for (PostData.Entry e : entries) {
+            if (!e.parallel()) {
+                executeOnce(tgt, e.sql());
+            }
         }
-        say.accept(String.format(java.util.Locale.ROOT, "Indexes and constraints built: %d entries in %.1f s", entries.size(), (System.nanoTime() - t0) / 1e9));
     }
 
     void sequences() throws SQLException {
@@ -260,7 +265,7 @@ final class SchemaCopier {
      * Runs a post-data entry (an index, a constraint, a trigger) and records it done in the same transaction, or
      * skips it when it is recorded: a bootstrap that stopped while building them resumes without "already exists".
      */
-    private static void executeOnce(Connection c, String sql) throws SQLException {
+    static void executeOnce(Connection c, String sql) throws SQLException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement(); java.sql.PreparedStatement done = c.prepareStatement(
                 "SELECT count(*) FROM tsmigrate.bootstrap_post_data WHERE entry = pg_catalog.md5(?)")) {

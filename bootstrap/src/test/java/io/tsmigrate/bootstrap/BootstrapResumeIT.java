@@ -2,8 +2,10 @@ package io.tsmigrate.bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.tsmigrate.common.Db;
 import io.tsmigrate.testkit.ServicesExtension;
 import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +30,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(ServicesExtension.class)
 class BootstrapResumeIT {
+
+    /** Both tests bootstrap the same pair of databases: each starts from empty ones (no tables, slots, keepers or state). */
+    @BeforeEach
+    void clean(TestDatabases dbs) throws Exception {
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND (application_name LIKE 'tsmigrate-snapshot-keeper%' OR application_name LIKE 'tsmigrate-bootstrap%')");
+            Thread.sleep(200);
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND database = current_database()");
+            st.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT pubname FROM pg_publication LOOP EXECUTE format('DROP PUBLICATION %I', r.pubname); END LOOP; "
+                    + "FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP EXECUTE format('DROP TABLE public.%I CASCADE', r.tablename); "
+                    + "END LOOP; END $$");
+        }
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS tsmigrate CASCADE");
+            st.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP "
+                    + "EXECUTE format('DROP TABLE public.%I CASCADE', r.tablename); END LOOP; END $$");
+        }
+    }
 
     @Test
     @DisplayName("kill -9 mid-copy, rerun resumes and ends equal; with the snapshot gone it refuses, and --restart starts over")
@@ -94,6 +114,67 @@ class BootstrapResumeIT {
             assertThat(rs.getInt(1)).isEqualTo(2);
         }
         BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("kill -9 after one table's keys and indexes were built while another table was still copying: the rerun resumes the "
+            + "copy, skips what is built, builds the rest and ends equal")
+    void resume_after_kill_with_keys_built_during_the_copy(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE large (id bigint PRIMARY KEY, payload text, n int)");
+            st.execute("CREATE INDEX large_n ON large (n)");
+            st.execute("INSERT INTO large SELECT i, md5(i::text) || repeat('p', 200), i % 100 FROM generate_series(1, 150000) i");
+            st.execute("CREATE TABLE tail (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO tail SELECT i, 'v' || i FROM generate_series(1, 20000) i");
+            st.execute("ANALYZE");
+        }
+        Path planFile = Files.createTempFile("plan", ".json");
+        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, "resume_keys", List.of(), false));
+        try (Connection lock = dbs.openTarget()) {
+            Process first = start(planFile, false);
+            // The small table is copied last (pieces go largest first): held by a lock, it is still copying once the large one
+            // is in and its keys are built.
+            Instant deadline = Instant.now().plusSeconds(120);
+            while (Db.one(lock, "SELECT to_regclass('public.tail')") == null) {
+                assertThat(Instant.now()).as("the schema copy made table tail").isBefore(deadline);
+                assertThat(first.isAlive()).as("the bootstrap runs").isTrue();
+                Thread.sleep(10);
+            }
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE tail IN ACCESS EXCLUSIVE MODE");
+            }
+            while (built(dbs) < 2) {
+                assertThat(Instant.now()).as("large's key and index built while tail copies: " + Files.readString(logs.get(first))).isBefore(deadline);
+                Thread.sleep(20);
+            }
+            first.destroyForcibly().waitFor();
+            lock.rollback();
+        }
+        try (Connection t = dbs.openTarget()) {
+            assertThat(Db.one(t, "SELECT phase FROM tsmigrate.bootstrap_state")).isEqualTo("COPYING");
+            assertThat(Db.one(t, "SELECT count(*) FROM tsmigrate.bootstrap_post_data")).isEqualTo("2");
+        }
+        Result second = run(planFile, false);
+        assertThat(second.code).as(second.output).isZero();
+        assertThat(second.output).contains("Resuming the copy: ").contains("Bootstrap complete");
+        try (Connection t = dbs.openTarget()) {
+            assertThat(Db.one(t, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relkind = 'i' AND relnamespace = 'public'::regnamespace"))
+                    .isEqualTo("large_n,large_pkey,tail_pkey");
+            assertThat(Db.one(t, "SELECT count(*) FROM tsmigrate.bootstrap_post_data")).isEqualTo("3");
+        }
+        BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
+    }
+
+    /** Post-data entries recorded done on the target. */
+    private static int built(TestDatabases dbs) throws Exception {
+        try (Connection t = dbs.openTarget()) {
+            if (Db.one(t, "SELECT to_regclass('tsmigrate.bootstrap_post_data')") == null) {
+                return 0;
+            }
+            return Integer.parseInt(Db.one(t, "SELECT count(*) FROM tsmigrate.bootstrap_post_data"));
+        }
     }
 
     private record Result(int code, String output) {

@@ -32,12 +32,17 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--jobs", defaultValue = "2", description = "Planned copy jobs, checked against the target's max_connections")
     int jobs;
 
+    @Option(names = "--index-jobs", description = "Planned parallel index builds (default: number of cores), checked with --jobs against the "
+            + "target's max_connections")
+    Integer indexJobs;
+
     @Option(names = "--json", description = "Print the report as JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names, SourceRules.Flavour.of(flavour), jobs, 1);
+        List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names, SourceRules.Flavour.of(flavour), jobs,
+                indexJobs != null ? indexJobs : Runtime.getRuntime().availableProcessors(), 1);
         print(checks, json);
         return PreflightReport.failed(checks) ? 1 : 0;
     }

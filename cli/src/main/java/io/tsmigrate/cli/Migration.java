@@ -62,7 +62,7 @@ final class Migration {
         BootstrapPlan plan = bootstrap.plan(endpoints, names, selection);
         step("1/5 check");
         List<Check> checks = PreflightReport.run(endpoints, selection.selection(), names, SourceRules.Flavour.of(start.flavour), plan.jobs(),
-                plan.sources());
+                plan.indexJobs(), plan.sources());
         CheckCommand.print(checks, false);
         if (PreflightReport.failed(checks) && !settings.skipCheck()) {
             System.out.println("FAIL migrate: check found problems (above, each with its fix); fix them, or pass --skip-check to go on anyway");

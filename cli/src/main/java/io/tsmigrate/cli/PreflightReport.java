@@ -37,7 +37,7 @@ final class PreflightReport {
      *
      * @param sources the migration's source streams ({@code --sources}; 1 for {@code check})
      */
-    static List<Check> run(Endpoints endpoints, TableSelection selection, Names names, SourceRules.Flavour f, int jobs, int sources) {
+    static List<Check> run(Endpoints endpoints, TableSelection selection, Names names, SourceRules.Flavour f, int jobs, int indexJobs, int sources) {
         List<Check> checks = new ArrayList<>();
         int sourceVersion = 0;
         SourceRules.Streams streams = new SourceRules.Streams(Lanes.of(names.slot(), names.publication(), sources).stream().map(Lanes.Lane::slot)
@@ -52,7 +52,7 @@ final class PreflightReport {
         }
         if (endpoints.targetUrl != null) {
             String license = license(endpoints.target());
-            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs));
+            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs, indexJobs));
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
@@ -82,10 +82,11 @@ final class PreflightReport {
         }
     }
 
-    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs) {
+    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs, int indexJobs) {
         try (Connection c = target.open("tsmigrate-check")) {
             // The bootstrap holds one connection per copy job plus its own; the sink task and cutover's checks one more each.
-            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs + 2, "with --jobs " + jobs);
+            // Index builds run beside the copy (a table's as soon as its copy is complete).
+            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs + indexJobs + 2, "with --jobs " + jobs + " and --index-jobs " + indexJobs);
         } catch (SQLException e) {
             return List.of(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
                     connectionFix(target, e, "--target-url", "check --target-url")));
