@@ -72,6 +72,7 @@ public final class ValueRenderer {
             return INFINITE_MICROS.getOrDefault(micros, timestampMicros(micros, c));
         });
         logical.put("io.debezium.time.NanoTimestamp", (v, s, c) -> timestampNanos(((Number) v).longValue(), c));
+        logical.put("io.debezium.time.ZonedTimestamp", (v, s, c) -> zonedTimestamp(v.toString()));
         logical.put("io.debezium.time.MicroDuration", (v, s, c) -> interval(((Number) v).longValue()));
         logical.put("io.debezium.data.Bits", (v, s, c) -> bits(bytes(v), s, "varbit".equals(c.typeName())));
         logical.put("io.debezium.data.geometry.Point", (v, s, c) -> point((Struct) v));
@@ -266,6 +267,26 @@ public final class ValueRenderer {
         }
         boolean zoned = "timestamptz".equals(target.typeName()) || "timetz".equals(target.typeName());
         return !zoned && value.endsWith("Z") ? value.substring(0, value.length() - 1) : value;
+    }
+
+    /**
+     * Debezium's ISO 8601 text of a timestamptz, in a form PostgreSQL reads: ISO writes the years before 1 as 0000 and
+     * negative (1 BC is 0000, 44 BC is -0043) and the years after 9999 with a '+', which PostgreSQL takes for a time zone.
+     */
+    static String zonedTimestamp(String iso) {
+        int yearEnd = iso.indexOf('-', 1);
+        if (iso.isEmpty() || yearEnd < 0) {
+            return iso;
+        }
+        char first = iso.charAt(0);
+        if (first == '+') {
+            return iso.substring(1);
+        }
+        if (first != '-' && !iso.startsWith("0000-")) {
+            return iso;
+        }
+        long isoYear = Long.parseLong(iso.substring(0, yearEnd));
+        return String.format("%04d", 1 - isoYear) + iso.substring(yearEnd) + " BC";
     }
 
     /** Microseconds as days and time, as PostgreSQL prints an interval without months ({@code -1 days -00:00:01.5}). */

@@ -61,6 +61,14 @@ class ValueRendererTest {
                 .isEqualTo("1970-01-01 00:00:00.000000000+00");
         assertThat(r.render("2026-01-01T10:00:00.5Z", named(Schema.Type.STRING, "io.debezium.time.IsoTimestamp"), col("timestamp", 'D')))
                 .isEqualTo("2026-01-01T10:00:00.5");
+        Schema zoned = named(Schema.Type.STRING, "io.debezium.time.ZonedTimestamp");
+        assertThat(r.render("2026-01-01T10:00:00.5Z", zoned, col("timestamptz", 'D'))).isEqualTo("2026-01-01T10:00:00.5Z");
+        assertThat(r.render("-0043-03-15T12:00:00.000000Z", zoned, col("timestamptz", 'D'))).isEqualTo("0044-03-15T12:00:00.000000Z BC");
+        assertThat(r.render("0000-03-15T12:00:00Z", zoned, col("timestamptz", 'D'))).isEqualTo("0001-03-15T12:00:00Z BC");
+        assertThat(r.render("-12345-01-01T00:00:00Z", zoned, col("timestamptz", 'D'))).isEqualTo("12346-01-01T00:00:00Z BC");
+        assertThat(r.render("+10000-01-01T00:00:00Z", zoned, col("timestamptz", 'D'))).isEqualTo("10000-01-01T00:00:00Z");
+        assertThat(r.render("infinity", zoned, col("timestamptz", 'D'))).isEqualTo("infinity");
+        assertThat(r.render("-infinity", zoned, col("timestamptz", 'D'))).isEqualTo("-infinity");
         assertThat(r.render(-86_401_500_000L, named(Schema.Type.INT64, "io.debezium.time.MicroDuration"), col("interval", 'T')))
                 .isEqualTo("-1 days -00:00:01.500000");
     }
