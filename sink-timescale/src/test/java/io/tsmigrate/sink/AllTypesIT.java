@@ -107,14 +107,7 @@ class AllTypesIT {
                 p.source("INSERT INTO " + table + " (id, c_ts, c_time) VALUES (30, '0044-03-15 12:00:00 BC', '24:00:00')");
             }
         }
-        Map<String, String> source = p.sourceConfig();
-        source.put("decimal.handling.mode", decimalMode);
-        source.put("time.precision.mode", timeMode);
-        source.put("interval.handling.mode", intervalMode);
-        source.put("table.include.list", "public." + table);
-        source.put("publication.autocreate.mode", "filtered");
-        p.startSource(source);
-        p.startSink(p.sinkConfig());
+        start(p, table, Map.of("decimal.handling.mode", decimalMode, "time.precision.mode", timeMode, "interval.handling.mode", intervalMode));
         try {
             // Streamed changes too, not only the snapshot.
             p.source("UPDATE " + table + " SET c_text = c_text || ' updated', c_int_arr = c_int_arr || 7 WHERE id IN (1, 3)");
@@ -163,13 +156,7 @@ class AllTypesIT {
             p.source("INSERT INTO " + table + " (id, c_ts, c_tstz) VALUES (30, '0044-03-15 12:00:00 BC', '0044-03-15 12:00:00+00 BC'), "
                     + "(31, '0001-12-31 23:59:59.999999 BC', '0001-01-01 00:00:00+00 BC')");
         }
-        Map<String, String> source = p.sourceConfig();
-        source.put("decimal.handling.mode", decimalMode);
-        source.put("time.precision.mode", timeMode);
-        source.put("table.include.list", "public." + table);
-        source.put("publication.autocreate.mode", "filtered");
-        p.startSource(source);
-        p.startSink(p.sinkConfig());
+        start(p, table, Map.of("decimal.handling.mode", decimalMode, "time.precision.mode", timeMode));
         try {
             // Streamed inserts too: a batch in strict forms only, then one with an infinity among them.
             p.source("INSERT INTO " + table + " (id, c_int, c_double, c_tstz, c_ts, c_date, c_text) SELECT 100 + i, i, i * 0.1, "
@@ -181,6 +168,16 @@ class AllTypesIT {
         } finally {
             p.stop();
         }
+    }
+
+    /** Starts Debezium on one table, with these settings, and the sink. */
+    private static void start(Pipeline p, String table, Map<String, String> settings) {
+        Map<String, String> source = p.sourceConfig();
+        source.putAll(settings);
+        source.put("table.include.list", "public." + table);
+        source.put("publication.autocreate.mode", "filtered");
+        p.startSource(source);
+        p.startSink(p.sinkConfig());
     }
 
     @Test
