@@ -32,6 +32,9 @@ import java.util.stream.Collectors;
  */
 final class DataCopier {
 
+    /** Bytes of COPY data relayed to the target in one message. */
+    private static final int RELAY = 1 << 16;
+
     private final Db source;
     private final Db target;
     private final String snapshot;
@@ -164,15 +167,31 @@ final class DataCopier {
             throw e;
         }
         long bytes = 0;
+        // The source sends a message per row; the target takes the stream in messages of up to RELAY bytes (COPY data
+        // need not break at rows), so it parses one message where it parsed a thousand.
+        byte[] relay = new byte[RELAY];
+        int held = 0;
         try {
             byte[] buf;
             while ((buf = reader.readFromCopy()) != null) {
-                writer.writeToCopy(buf, 0, buf.length);
+                if (held > 0 && held + buf.length > relay.length) {
+                    writer.writeToCopy(relay, 0, held);
+                    held = 0;
+                }
+                if (buf.length > relay.length) {
+                    writer.writeToCopy(buf, 0, buf.length);
+                } else {
+                    System.arraycopy(buf, 0, relay, held, buf.length);
+                    held += buf.length;
+                }
                 bytes += buf.length;
                 if (bytes > (8 << 20)) {
                     bytesMoved.accept(bytes);
                     bytes = 0;
                 }
+            }
+            if (held > 0) {
+                writer.writeToCopy(relay, 0, held);
             }
             long rows = writer.endCopy();
             bytesMoved.accept(bytes);
