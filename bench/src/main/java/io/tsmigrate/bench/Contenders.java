@@ -18,8 +18,9 @@ final class Contenders {
 
     /**
      * Ours as connectors/sink-timescale.json ships it, read from that file. -Dbench.fast-converter=false reads with
-     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.copy-format, -Dbench.max-poll-records and -Dbench.fetch=P,M
-     * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) try other settings.
+     * Kafka's JsonConverter instead; -Dbench.batch-size, -Dbench.copy-format, -Dbench.max-poll-records, -Dbench.fetch=P,M
+     * (max.partition.fetch.bytes and fetch.max.bytes, which the template leaves at Kafka's defaults) and
+     * -Dbench.consumer=k=v;k=v (any consumer setting) try other settings.
      */
     static Map<String, String> ours(PgEndpoint target, String topic) {
         Map<String, String> c = new LinkedHashMap<>(TestDatabases.shippedSettings("sink-timescale"));
@@ -35,6 +36,12 @@ final class Contenders {
         Optional.ofNullable(System.getProperty("bench.batch-size")).ifPresent(v -> c.put("batch.size", v));
         Optional.ofNullable(System.getProperty("bench.copy-format")).ifPresent(v -> c.put("copy.format", v));
         Optional.ofNullable(System.getProperty("bench.max-poll-records")).ifPresent(v -> c.put("consumer.override.max.poll.records", v));
+        String consumer = System.getProperty("bench.consumer");
+        if (consumer != null) {
+            for (String kv : consumer.split(";")) {
+                c.put("consumer.override." + kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
         String fetch = System.getProperty("bench.fetch");
         if (fetch != null) {
             c.put("consumer.override.max.partition.fetch.bytes", fetch.split(",")[0]);

@@ -35,7 +35,7 @@ import java.util.Map;
  *       (Debezium's source block repeats its version, connector, database, schema and table names in every record,
  *       and time-ordered rows repeat their timestamps).</li>
  * </ul>
- * Thread-safe.
+ * Stateless; the caller passes its thread's {@link Memory}.
  */
 final class PayloadReader {
 
@@ -43,12 +43,11 @@ final class PayloadReader {
     private static final int REMEMBERED_FIELDS = 4096;
     private static final VarHandle VALUES = valuesHandle();
     /**
-     * Per thread: each struct field's last short string, and each struct schema's field names encoded for the parser's
-     * comparison (both by identity: a converter keeps one schema per version).
+     * What a reading thread keeps from record to record: each struct field's last short string, and each struct
+     * schema's field names encoded for the parser's comparison (both by identity: a converter keeps one schema per
+     * version). Not thread-safe: one per thread ({@link ReaderMemory}).
      */
-    private static final ThreadLocal<Memory> MEMORY = ThreadLocal.withInitial(Memory::new);
-
-    private static final class Memory {
+    static final class Memory {
         final Map<Field, String> last = new IdentityHashMap<>();
         final Map<Schema, SerializableString[]> names = new IdentityHashMap<>();
 
@@ -73,9 +72,8 @@ final class PayloadReader {
         return VALUES != null;
     }
 
-    /** Reads one value of {@code schema}; the parser stands on its first token. */
-    static Object read(Schema schema, JsonParser p) throws IOException {
-        Memory memory = MEMORY.get();
+    /** Reads one value of {@code schema} with this thread's {@code memory}; the parser stands on its first token. */
+    static Object read(Schema schema, JsonParser p, Memory memory) throws IOException {
         if (memory.last.size() > REMEMBERED_FIELDS) {
             memory.last.clear();
         }

@@ -64,6 +64,38 @@ class ExactJsonConverterTest {
     }
 
     @Test
+    void reads_alike_on_the_owning_thread_and_on_others_at_once() throws Exception {
+        Schema schema = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).field("s", Schema.OPTIONAL_STRING_SCHEMA).build();
+        JsonConverter writer = new JsonConverter();
+        writer.configure(Map.of("schemas.enable", "true"), false);
+        ExactJsonConverter reader = new ExactJsonConverter();
+        reader.configure(Map.of("schemas.enable", "true"), false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        String text = "row " + thread + "/" + (i % 50) + " ü";
+                        byte[] json = writer.fromConnectData("t", schema, new Struct(schema).put("id", (long) i).put("s", text));
+                        Struct s = (Struct) reader.toConnectData("t", json).value();
+                        if (s.getInt64("id") != i || !text.equals(s.getString("s"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> r : results) {
+                assertThat(r.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void fills_structs_directly_and_keeps_each_fields_own_strings() {
         // A Kafka whose Struct is laid out otherwise would fall back to put(): slower, and this test says so.
         assertThat(PayloadReader.direct()).isTrue();

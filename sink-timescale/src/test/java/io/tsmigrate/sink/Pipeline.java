@@ -60,7 +60,7 @@ final class Pipeline implements AutoCloseable {
         c.put("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         c.put("flush.interval.ms", "200");
         c.put("consumer.override.auto.offset.reset", "earliest");
-        c.put("consumer.override.max.poll.records", "5000");
+        c.put("consumer.override.max.poll.records", "1000");
         // Topics appear as Debezium meets tables; let the regex subscription see them within a second.
         c.put("consumer.override.metadata.max.age.ms", "1000");
         return c;
