@@ -210,8 +210,11 @@ public final class RateBenchmark {
             rs.next();
             slotLag = rs.getLong(1);
         }
-        // The tables' change topics, whichever source stream carries each: <name>[_k].public.ticks[_n].
-        java.util.regex.Pattern changeTopic = java.util.regex.Pattern.compile(NAME + "(_\\d+)?\\.public\\.ticks(_\\d+)?");
+        // The tables' change topics, whichever of this run's source streams carries each: <name>[_k].public.ticks[_n]
+        // (not those of an earlier run with more streams on the same services, which nothing reads any more).
+        String streams = sources == 1 ? "" : "(_(" + java.util.stream.IntStream.rangeClosed(2, sources).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining("|")) + "))?";
+        java.util.regex.Pattern changeTopic = java.util.regex.Pattern.compile(NAME + streams + "\\.public\\.ticks(_\\d+)?");
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         for (String topic : admin.listTopics().names().get()) {
             if (changeTopic.matcher(topic).matches()) {

@@ -59,9 +59,7 @@ class BootstrapResumeIT {
             st.execute("INSERT INTO other SELECT i, 'v' || i FROM generate_series(1, 20000) i");
             st.execute("ANALYZE");
         }
-        Path planFile = Files.createTempFile("plan", ".json");
-        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, "resume_slot", List.of(), false));
+        Path planFile = planFile(dbs, "resume_slot");
 
         // First run: killed once some pieces are in.
         Process first = start(planFile, false);
@@ -128,9 +126,7 @@ class BootstrapResumeIT {
             st.execute("INSERT INTO tail SELECT i, 'v' || i FROM generate_series(1, 20000) i");
             st.execute("ANALYZE");
         }
-        Path planFile = Files.createTempFile("plan", ".json");
-        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, "resume_keys", List.of(), false));
+        Path planFile = planFile(dbs, "resume_keys");
         try (Connection lock = dbs.openTarget()) {
             Process first = start(planFile, false);
             // The small table is copied last (pieces go largest first): held by a lock, it is still copying once the large one
@@ -200,6 +196,14 @@ class BootstrapResumeIT {
         Process p = start(plan, restart);
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), Files.readString(logs.get(p), StandardCharsets.UTF_8));
+    }
+
+    /** The bootstrap plan of every table, with this slot, in a file for the CLI. */
+    private static Path planFile(TestDatabases dbs, String slot) throws Exception {
+        Path planFile = Files.createTempFile("plan", ".json");
+        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, slot, List.of(), false));
+        return planFile;
     }
 
     private static void waitForPieces(TestDatabases dbs, int n, Process p) throws Exception {

@@ -4,7 +4,6 @@ import io.tsmigrate.sink.buffer.Pending;
 import io.tsmigrate.sink.buffer.TableBatch;
 import com.fasterxml.jackson.core.io.NumberInput;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -228,28 +227,11 @@ public final class CopyBinary {
         return true;
     }
 
-    /** A growable byte array, big-endian as the format wants. */
-    private static final class Buffer {
-        byte[] bytes;
-        int length;
+    /** The encoded rows, big-endian as the format wants. */
+    private static final class Buffer extends Bytes {
 
         Buffer(long initial) {
-            bytes = new byte[(int) Math.min(Math.max(initial, 256), MAX_BYTES)];
-        }
-
-        void ensure(long more) {
-            if (length + more > bytes.length) {
-                long size = Math.max(bytes.length * 2L, length + more);
-                if (size > Integer.MAX_VALUE - 16) {
-                    throw new IllegalArgumentException("a COPY batch of more than 2 GB");
-                }
-                bytes = Arrays.copyOf(bytes, (int) size);
-            }
-        }
-
-        void put(byte b) {
-            ensure(1);
-            bytes[length++] = b;
+            super((int) Math.min(Math.max(initial, 256), MAX_BYTES), "batch");
         }
 
         void put(byte[] b) {

@@ -19,8 +19,7 @@ public final class CopyText {
         void write(byte[] bytes, int offset, int length) throws SQLException;
     }
 
-    private byte[] buf = new byte[CHUNK_BYTES + 4096];
-    private int len;
+    private final Bytes buf = new Bytes(CHUNK_BYTES + 4096, "row");
 
     private CopyText() {
     }
@@ -67,13 +66,13 @@ public final class CopyText {
                 text.cell(r.stash);
             }
             text.put('\n');
-            if (text.len >= CHUNK_BYTES) {
-                out.write(text.buf, 0, text.len);
-                text.len = 0;
+            if (text.buf.length >= CHUNK_BYTES) {
+                out.write(text.buf.bytes, 0, text.buf.length);
+                text.buf.length = 0;
             }
         }
-        if (text.len > 0) {
-            out.write(text.buf, 0, text.len);
+        if (text.buf.length > 0) {
+            out.write(text.buf.bytes, 0, text.buf.length);
         }
     }
 
@@ -84,8 +83,9 @@ public final class CopyText {
             put('N');
             return;
         }
-        ensure(value.length() * 3L);
-        len = utf8(value, buf, len, true);
+        // Room for the worst case: 3 bytes per char (an escape is 2, a surrogate pair 4 for 2).
+        buf.ensure(value.length() * 3L);
+        buf.length = utf8(value, buf.bytes, buf.length, true);
     }
 
     /**
@@ -126,18 +126,6 @@ public final class CopyText {
     }
 
     private void put(char ascii) {
-        ensure(1);
-        buf[len++] = (byte) ascii;
-    }
-
-    /** Room for {@code more} bytes (a cell's worst case: 3 bytes per char; an escape is 2, a surrogate pair 4 for 2). */
-    private void ensure(long more) {
-        if (len + more > buf.length) {
-            long size = Math.max(buf.length * 2L, len + more);
-            if (size > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("a COPY row of more than 2 GB");
-            }
-            buf = java.util.Arrays.copyOf(buf, (int) size);
-        }
+        buf.put((byte) ascii);
     }
 }
