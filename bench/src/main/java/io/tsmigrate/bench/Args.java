@@ -16,4 +16,19 @@ public final class Args {
         }
         return opts;
     }
+
+    /**
+     * Puts the settings of system property {@code property} ({@code k=v;k=v}), each key after {@code prefix}, into
+     * {@code settings}; nothing when the property is not set.
+     */
+    public static void putSettings(String property, String prefix, Map<String, String> settings) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            return;
+        }
+        for (String kv : value.split(";")) {
+            int eq = kv.indexOf('=');
+            settings.put(prefix + kv.substring(0, eq), kv.substring(eq + 1));
+        }
+    }
 }

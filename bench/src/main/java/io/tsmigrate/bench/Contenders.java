@@ -36,12 +36,7 @@ final class Contenders {
         Optional.ofNullable(System.getProperty("bench.batch-size")).ifPresent(v -> c.put("batch.size", v));
         Optional.ofNullable(System.getProperty("bench.copy-format")).ifPresent(v -> c.put("copy.format", v));
         Optional.ofNullable(System.getProperty("bench.max-poll-records")).ifPresent(v -> c.put("consumer.override.max.poll.records", v));
-        String consumer = System.getProperty("bench.consumer");
-        if (consumer != null) {
-            for (String kv : consumer.split(";")) {
-                c.put("consumer.override." + kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            }
-        }
+        Args.putSettings("bench.consumer", "consumer.override.", c);
         String fetch = System.getProperty("bench.fetch");
         if (fetch != null) {
             c.put("consumer.override.max.partition.fetch.bytes", fetch.split(",")[0]);

@@ -291,20 +291,13 @@ public final class SinkBenchmark {
         c.put("max.queue.size", "81920");
         // As connectors/*.json ship it: no context headers (neither sink reads them; Connect converts each one).
         c.put("extended.headers.enabled", "false");
-        if (!"false".equals(System.getProperty("bench.template-producer"))) {
-            // The producer as connectors/source-postgres.json ships it (lz4-compressed batches of up to 1 MiB).
-            TestDatabases.shippedSettings("source-postgres").forEach((k, v) -> {
-                if (k.startsWith("producer.override.")) {
-                    c.put(k, v);
-                }
-            });
-        }
-        String producer = System.getProperty("bench.producer");
-        if (producer != null) {
-            for (String kv : producer.split(";")) {
-                c.put("producer.override." + kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        // The producer as connectors/source-postgres.json ships it (lz4-compressed batches of up to 1 MiB).
+        TestDatabases.shippedSettings("source-postgres").forEach((k, v) -> {
+            if (k.startsWith("producer.override.")) {
+                c.put(k, v);
             }
-        }
+        });
+        Args.putSettings("bench.producer", "producer.override.", c);
         connect.put("bench-source-" + table, c);
         connect.awaitRunning("bench-source-" + table, Duration.ofMinutes(2));
     }
