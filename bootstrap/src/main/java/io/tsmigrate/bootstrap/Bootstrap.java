@@ -181,7 +181,7 @@ public final class Bootstrap {
                 Map<String, String> times = new LinkedHashMap<>();
                 effective.hypertables().forEach(h -> times.put(h.schemaName() + "." + h.tableName(), h.timeColumn()));
                 java.util.Set<String> chunked = plan.compressedCopy() ? CompressedCopy.hypertables(src, tgt, tables, this::say) : java.util.Set.of();
-                pieces = PiecePlanner.plan(snap, tables, times, effective.jobs(), chunked);
+                pieces = PiecePlanner.plan(snap, tgt, tables, times, effective.jobs(), chunked);
                 StateStore.pieces(tgt, JSON.writeValueAsString(pieces));
             } else {
                 pieces = JSON.readValue(state.pieces(), new TypeReference<List<Piece>>() { });

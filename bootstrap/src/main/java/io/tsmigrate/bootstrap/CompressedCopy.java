@@ -101,7 +101,7 @@ final class CompressedCopy {
                 while (rs.next()) {
                     String compressed = rs.getString(3);
                     out.add(new Piece(t.id(), no++, "true", rs.getLong(5), rs.getString(1), rs.getString(2), compressed,
-                            compressed == null ? null : rs.getString(4)));
+                            compressed == null ? null : rs.getString(4), null));
                 }
             }
         }
@@ -113,28 +113,20 @@ final class CompressedCopy {
      * returns the rows copied. A chunk the source dropped since the snapshot (retention) has nothing to copy: cutover
      * drops what the source dropped.
      */
-    static long copy(Connection src, Connection tgt, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved)
+    static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved)
             throws SQLException {
         if (Db.one(src, "SELECT to_regclass(" + Ident.literal(p.chunk()) + ")") == null) {
             return 0;
         }
-        String chunk;
-        try (PreparedStatement ps = tgt.prepareStatement("SELECT format('%I.%I', schema_name, table_name) FROM _timescaledb_functions.create_chunk("
-                + "?::regclass, ?::jsonb)")) {
-            ps.setString(1, t.qualified());
-            ps.setString(2, p.slices());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                chunk = rs.getString(1);
-            }
-        }
+        String chunk = ChunkPieces.createChunk(chunks, t, p.slices());
         String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
         String format = binary ? " WITH (FORMAT binary)" : "";
         // The chunk's own heap: every row of an uncompressed chunk, the not yet compressed rows of a partial one. A chunk
-        // copied decompressed is read whole (TimescaleDB decompresses on the way).
+        // copied decompressed is read whole (TimescaleDB decompresses on the way). Into the chunk itself: the rows are
+        // its by the source's slices, so TimescaleDB need not route them one by one.
         String only = p.compressed() != null ? "ONLY " : "";
         long rows = DataCopier.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + only + p.chunk() + ") TO STDOUT" + format,
-                "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format, bytesMoved);
+                "COPY " + chunk + " (" + cols + ") FROM STDIN" + format, bytesMoved);
         if (p.compressed() == null) {
             return rows;
         }

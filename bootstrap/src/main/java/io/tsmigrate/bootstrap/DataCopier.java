@@ -68,9 +68,10 @@ final class DataCopier {
         });
         try {
             List<Future<?>> futures = new java.util.ArrayList<>();
+            boolean makesChunks = pieces.stream().anyMatch(p -> p.span() != null || p.chunk() != null);
             for (int i = 0; i < Math.min(jobs, pieces.size()); i++) {
                 futures.add(pool.submit(() -> {
-                    worker(queue, left, copied);
+                    worker(queue, left, copied, makesChunks);
                     return null;
                 }));
             }
@@ -87,13 +88,19 @@ final class DataCopier {
         }
     }
 
-    private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied) throws SQLException {
-        try (Connection src = source.open("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy")) {
+    /**
+     * @param makesChunks whether pieces make target chunks: they are made on a connection of their own, each committed
+     *                    at once, because TimescaleDB holds a lock on the hypertable from making a chunk to the end of
+     *                    that transaction, and another worker's next chunk would wait for this worker's whole piece
+     */
+    private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied, boolean makesChunks) throws SQLException {
+        try (Connection src = source.open("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy");
+             Connection chunks = makesChunks ? target.open("tsmigrate-bootstrap-chunks") : null) {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);
             Piece piece;
             while ((piece = queue.poll()) != null) {
-                copyPiece(src, tgt, piece);
+                copyPiece(src, tgt, chunks, piece);
                 if (left.get(piece.table()).decrementAndGet() == 0) {
                     copied.accept(piece.table());
                 }
@@ -123,33 +130,30 @@ final class DataCopier {
         }
     }
 
-    private void copyPiece(Connection src, Connection tgt, Piece piece) throws SQLException {
+    private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece) throws SQLException {
         TableInfo t = tables.get(piece.table());
-        if (piece.chunk() != null) {
-            try {
-                long rows = CompressedCopy.copy(src, tgt, piece, t, binary, b -> progress.bytes(piece.table(), b));
-                progress.rows(piece.table(), rows);
-                StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
-                tgt.commit();
-                return;
-            } catch (SQLException e) {
-                tgt.rollback();
-                throw new SQLException("copying chunk " + piece.chunk() + " of " + piece.table() + " failed: " + e.getMessage(), e.getSQLState(), e);
-            }
-        }
-        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
-        String format = binary ? " WITH (FORMAT binary)" : "";
-        String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
-        String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
+        LongConsumer moved = b -> progress.bytes(piece.table(), b);
         try {
-            long rows = stream(src, tgt, out, in, b -> progress.bytes(piece.table(), b));
+            long rows = piece.chunk() != null ? CompressedCopy.copy(src, tgt, chunks, piece, t, binary, moved)
+                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, moved)
+                    : copyRows(src, tgt, piece, t, moved);
             progress.rows(piece.table(), rows);
             StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
             tgt.commit();
         } catch (SQLException e) {
             tgt.rollback();
-            throw new SQLException("copying " + piece.table() + " (piece " + piece.no() + ") failed: " + e.getMessage(), e.getSQLState(), e);
+            String what = piece.chunk() != null ? "chunk " + piece.chunk() + " of " + piece.table() : piece.table() + " (piece " + piece.no() + ")";
+            throw new SQLException("copying " + what + " failed: " + e.getMessage(), e.getSQLState(), e);
         }
+    }
+
+    /** The piece's rows into the table (TimescaleDB routes them when it is a hypertable). */
+    private long copyRows(Connection src, Connection tgt, Piece piece, TableInfo t, LongConsumer moved) throws SQLException {
+        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
+        String format = binary ? " WITH (FORMAT binary)" : "";
+        String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
+        String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
+        return stream(src, tgt, out, in, moved);
     }
 
     /**

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Splits tables into pieces so that one large table keeps every worker busy: hypertables by ranges of their
- * time column (each worker fills its own chunks, in time order), or chunk by chunk where compressed chunks are copied
+ * Splits tables into pieces so that one large table keeps every worker busy: hypertables into runs of their chunks
+ * ({@link ChunkPieces}) or by ranges of their time column, or chunk by chunk where compressed chunks are copied
  * as they are, other tables by ranges of heap pages
  * ({@code ctid}, which PostgreSQL 14+ scans as TID ranges). Runs inside a transaction that imported the
  * snapshot, so the bounds are those of the copied data.
@@ -26,9 +26,12 @@ final class PiecePlanner {
     private PiecePlanner() {
     }
 
-    /** @param chunked hypertables copied chunk by chunk, compressed chunks as they are ({@link CompressedCopy}) */
-    static List<Piece> plan(Connection snapshot, List<TableInfo> tables, Map<String, String> timeColumns, int jobs, java.util.Set<String> chunked)
-            throws SQLException {
+    /**
+     * @param target  the target, whose hypertables' dimensions decide which tables are copied straight into chunks
+     * @param chunked hypertables copied chunk by chunk, compressed chunks as they are ({@link CompressedCopy})
+     */
+    static List<Piece> plan(Connection snapshot, Connection target, List<TableInfo> tables, Map<String, String> timeColumns, int jobs,
+            java.util.Set<String> chunked) throws SQLException {
         long total = tables.stream().mapToLong(TableInfo::bytes).sum();
         long pieceBytes = Math.max(MIN_PIECE_BYTES, total / Math.max(1, jobs * 4L));
         List<Piece> pieces = new ArrayList<>();
@@ -40,7 +43,10 @@ final class PiecePlanner {
             int n = (int) Math.min(256, Math.max(1, (t.bytes() + pieceBytes - 1) / pieceBytes));
             String time = t.sourceTime() != null ? t.sourceTime() : timeColumns.get(t.id());
             boolean timeIndexed = time != null && (t.sourceTime() != null || t.indexedColumns().contains(time));
-            if (n == 1) {
+            List<Piece> direct = timeColumns.containsKey(t.id()) ? ChunkPieces.plan(snapshot, target, t, n) : null;
+            if (direct != null) {
+                pieces.addAll(direct);
+            } else if (n == 1) {
                 pieces.add(new Piece(t.id(), 0, "true", t.bytes()));
             } else if (timeIndexed) {
                 pieces.addAll(byTime(snapshot, t, time, n));

@@ -1,0 +1,118 @@
+package io.tsmigrate.bootstrap;
+
+import io.tsmigrate.testkit.Digest;
+import io.tsmigrate.testkit.ServicesExtension;
+import io.tsmigrate.testkit.TestDatabases;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tables that become hypertables are copied straight into their chunks ({@link ChunkPieces}): the target must hold
+ * exactly the source's rows, in the chunks TimescaleDB's own routing would have made, and no others.
+ */
+@ExtendWith(ServicesExtension.class)
+class ChunkPiecesIT {
+
+    /** Each time type TimescaleDB partitions by, sparse data (years apart, before 1970 too), quoted and unicode names. */
+    static final String SCHEMA = """
+            CREATE TABLE "Mess""wert ü" (id bigserial, "Zeit ü" timestamptz NOT NULL, payload text, PRIMARY KEY (id, "Zeit ü"));
+            CREATE INDEX ON "Mess""wert ü" ("Zeit ü");
+            INSERT INTO "Mess""wert ü" ("Zeit ü", payload)
+              SELECT t, CASE WHEN i % 500 = 0 THEN repeat(md5(i::text), 400) ELSE 'p' || i END
+              FROM (SELECT i, CASE i % 4 WHEN 0 THEN '1965-06-01 03:00:00+02'::timestamptz WHEN 1 THEN '2020-02-29 23:30:00-05'::timestamptz
+                                        ELSE '2026-03-28 22:00:00+00'::timestamptz END + (i % 97) * INTERVAL '37 minutes 0.000001 s' t
+                    FROM generate_series(1, 20000) i) x;
+            CREATE TABLE local_ts (ts timestamp NOT NULL, v int);
+            CREATE INDEX ON local_ts (ts);
+            INSERT INTO local_ts SELECT '2026-03-29 01:30:00'::timestamp + i * INTERVAL '7 minutes', i FROM generate_series(-3000, 3000) i;
+            CREATE TABLE days (d date NOT NULL, v text);
+            CREATE INDEX ON days (d);
+            INSERT INTO days SELECT '1969-12-01'::date + i * 3, 'd' || i FROM generate_series(0, 400) i;
+            CREATE TABLE counters (n bigint NOT NULL, v int);
+            CREATE INDEX ON counters (n);
+            INSERT INTO counters SELECT i * 37, i FROM generate_series(-2000, 2000) i;
+            INSERT INTO counters VALUES (-1, 0), (999, 0), (1000, 0), (-1000, 0), (-1001, 0), (5000000, 1);
+            CREATE TABLE small_ids (n int NOT NULL, v int);
+            CREATE INDEX ON small_ids (n);
+            INSERT INTO small_ids SELECT i, i FROM generate_series(-5000, 5000, 13) i;
+            """;
+
+    static final List<BootstrapPlan.HypertableSpec> HYPERTABLES = List.of(
+            new BootstrapPlan.HypertableSpec("Mess\"wert ü", "Zeit ü", "6 hours", null, null, null),
+            new BootstrapPlan.HypertableSpec("local_ts", "ts", "1 day", null, null, null),
+            new BootstrapPlan.HypertableSpec("days", "d", "7 days", null, null, null),
+            new BootstrapPlan.HypertableSpec("counters", "n", "1000", null, null, null),
+            new BootstrapPlan.HypertableSpec("small_ids", "n", "700", null, null, null));
+
+    @Test
+    @DisplayName("hypertables of every time type are copied into the chunks TimescaleDB's routing would make: rows equal, no empty chunk, "
+            + "nothing in the parent")
+    void copies_into_the_chunks_routing_would_make(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute(SCHEMA);
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        HandOver h = new Bootstrap(BootstrapIT.plan(dbs, "chunk_pieces", HYPERTABLES, false), false, new PrintStream(log, true, StandardCharsets.UTF_8),
+                ProgressMode.PLAIN).run();
+        assertThat(h.rowsCopied()).isEqualTo(20000 + 6001 + 401 + 4007 + 770);
+        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+            assertThat(count(t, "SELECT count(DISTINCT p->>'table') FROM tsmigrate.bootstrap_state, jsonb_array_elements(pieces) p "
+                    + "WHERE jsonb_typeof(p->'span') = 'object'")).as("hypertables whose pieces went straight into chunks").isEqualTo(HYPERTABLES.size());
+            Map<String, String> source = Digest.database(s);
+            assertThat(Digest.database(t)).as("every table's digest").isEqualTo(source);
+            for (BootstrapPlan.HypertableSpec spec : HYPERTABLES) {
+                String table = io.tsmigrate.common.Ident.quote(spec.tableName());
+                String interval = spec.chunkInterval().matches("\\d+") ? spec.chunkInterval() : "INTERVAL '" + spec.chunkInterval() + "'";
+                // The same rows routed by TimescaleDB into a scratch hypertable with the same interval: the chunks must match.
+                try (Statement st = t.createStatement()) {
+                    st.execute("CREATE TABLE routed (LIKE " + table + ")");
+                    st.execute("SELECT create_hypertable('routed', by_range(" + io.tsmigrate.common.Ident.literal(spec.timeColumn()) + ", " + interval
+                            + "), create_default_indexes => false)");
+                    st.execute("INSERT INTO routed SELECT * FROM " + table);
+                }
+                assertThat(slices(t, spec.tableName())).as("chunks of %s", spec.table()).isEqualTo(slices(t, "routed")).isNotEmpty();
+                assertThat(count(t, "SELECT count(*) FROM ONLY " + table)).as("rows in the parent of %s", spec.table()).isZero();
+                try (Statement st = t.createStatement()) {
+                    st.execute("DROP TABLE routed");
+                }
+            }
+        }
+    }
+
+    /** The hypertable's chunks as their dimension slices, in order. */
+    private static List<String> slices(Connection c, String hypertable) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT ds.range_start || ',' || ds.range_end FROM _timescaledb_catalog.chunk ch "
+                + "JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id "
+                + "JOIN _timescaledb_catalog.dimension_slice ds ON ds.id = cc.dimension_slice_id WHERE h.table_name = ? AND NOT ch.dropped "
+                + "ORDER BY ds.range_start")) {
+            ps.setString(1, hypertable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long count(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
