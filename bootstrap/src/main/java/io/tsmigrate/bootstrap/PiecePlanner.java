@@ -43,7 +43,10 @@ final class PiecePlanner {
             int n = (int) Math.min(256, Math.max(1, (t.bytes() + pieceBytes - 1) / pieceBytes));
             String time = t.sourceTime() != null ? t.sourceTime() : timeColumns.get(t.id());
             boolean timeIndexed = time != null && (t.sourceTime() != null || t.indexedColumns().contains(time));
-            List<Piece> direct = timeColumns.containsKey(t.id()) ? ChunkPieces.plan(snapshot, target, t, n) : null;
+            // Chunk pieces go down to the smallest piece size: the biggest hypertable's indexes are built once its last
+            // piece is in, so its pieces should end together rather than leave one worker finishing a long last piece.
+            int fine = (int) Math.min(256, Math.max(n, t.bytes() / MIN_PIECE_BYTES));
+            List<Piece> direct = timeColumns.containsKey(t.id()) ? ChunkPieces.plan(snapshot, target, t, fine) : null;
             if (direct != null) {
                 pieces.addAll(direct);
             } else if (n == 1) {
