@@ -119,17 +119,19 @@ public final class Bootstrap {
             SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
             List<PostData.Entry> postData = schema.postDataEntries(extend);
             // Each table's indexes and keys build as soon as its copy is complete, beside the rest of the copy.
+            Set<String> analyzed;
             try (PostDataBuilds builds = new PostDataBuilds(plan.target(), postData.stream().filter(PostData.Entry::parallel).toList(),
-                    copiedTables, PostDataBuilds.spelled(src, copiedTables), effective.indexJobs(), this::say)) {
+                    copiedTables, PostDataBuilds.spelled(src, copiedTables), PostDataBuilds.analyzable(src, tables), effective.indexJobs(), this::say)) {
                 if (state.phase() == StateStore.Phase.COPYING) {
                     copied = copy(src, tgt, state, copiedTables, byId, effective, builds);
                     StateStore.phase(tgt, StateStore.Phase.COPIED);
                 }
                 builds.finish();
+                analyzed = builds.analyzed();
             }
             schema.postDataSerial(postData);
             schema.sequences();
-            schema.analyze(tables);
+            schema.analyze(tables.stream().filter(t -> !analyzed.contains(t.id())).toList());
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
             if (copiedTables.size() > tables.size()) {
                 // Cutover writes it again once the stream has caught up; until then the target's aggregates answer as of now.

@@ -195,19 +195,13 @@ public final class ContinuousAggregates {
         if (state.isEmpty()) {
             return 0;
         }
-        boolean auto = tgt.getAutoCommit();
-        tgt.setAutoCommit(false);
-        try (Statement st = tgt.createStatement()) {
-            for (String s : state) {
-                st.execute(s);
+        Db.inTransaction(tgt, c -> {
+            try (Statement st = c.createStatement()) {
+                for (String s : state) {
+                    st.execute(s);
+                }
             }
-            tgt.commit();
-        } catch (SQLException e) {
-            tgt.rollback();
-            throw e;
-        } finally {
-            tgt.setAutoCommit(auto);
-        }
+        });
         return (int) state.stream().filter(s -> s.startsWith("DELETE FROM _timescaledb_catalog.continuous_aggs_materialization")).count();
     }
 }

@@ -18,8 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.PriorityBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -28,22 +26,30 @@ import java.util.function.Consumer;
  * copying. A bootstrap's longest builds are those of its largest table, whose copy ends first (pieces go largest
  * first); they no longer wait for the last small table, and the cores the copy leaves idle at its end build indexes.
  * Ready entries go largest table first. Each entry runs once (recorded with it, so a rerun skips what is built).
+ *
+ * The connections take the jobs through a {@link BuildQueue}, so none waits on a lock of a table another one builds.
+ *
+ * <p>A copied table's ANALYZE ({@link TargetAnalyze}: a hypertable's chunks one by one, then its inherited statistics)
+ * also runs here, once the table's builds are done, when its statistics depend on nothing built later: the source
+ * table has no extended statistics (those are created after the builds). The small tables' ANALYZE then runs beside the
+ * biggest table's last builds instead of after them.
  */
 final class PostDataBuilds implements AutoCloseable {
 
-    /** One entry to build; {@code order} keeps pg_dump's order among a table's entries. */
-    private record Job(String sql, long bytes, long order) {
+    /** One entry to build ({@code sql}), a table to plan the ANALYZE of ({@code plan}) or one ANALYZE ({@code analyze}). */
+    private record Job(String sql, TableInfo plan, TargetAnalyze.Job analyze) {
     }
 
-    private static final Job DONE = new Job(null, Long.MIN_VALUE, Long.MAX_VALUE);
+    /** The queue's size key for ANALYZE: after every build. */
+    private static final long ANALYZE = Long.MIN_VALUE;
 
     private final Map<String, List<String>> byTable = new LinkedHashMap<>();
     private final List<String> other = new ArrayList<>();
     private final Map<String, Long> bytes = new HashMap<>();
+    private final Map<String, TableInfo> early = new HashMap<>();
+    private final Set<String> analyzed = ConcurrentHashMap.newKeySet();
     private final Set<String> started = ConcurrentHashMap.newKeySet();
-    private final PriorityBlockingQueue<Job> queue = new PriorityBlockingQueue<>(64,
-            java.util.Comparator.comparingLong(Job::bytes).reversed().thenComparingLong(Job::order));
-    private final AtomicLong order = new AtomicLong();
+    private final BuildQueue<Job> queue = new BuildQueue<>();
     private final ExecutorService pool;
     private final List<Future<?>> workers = new ArrayList<>();
     private final int count;
@@ -55,12 +61,14 @@ final class PostDataBuilds implements AutoCloseable {
      * @param entries the parallel entries, in pg_dump's order
      * @param tables  the copied tables
      * @param spelled pg_dump's spelling of each copied table's name ({@code public."My Table"}) to its id
+     * @param analyze the tables whose ANALYZE runs here (see above)
      */
-    PostDataBuilds(Db target, List<PostData.Entry> entries, List<TableInfo> tables, Map<String, String> spelled, int jobs,
-            Consumer<String> say) {
+    PostDataBuilds(Db target, List<PostData.Entry> entries, List<TableInfo> tables, Map<String, String> spelled, List<TableInfo> analyze,
+            int jobs, Consumer<String> say) {
         this.say = say;
         this.count = entries.size();
         tables.forEach(t -> bytes.put(t.id(), t.bytes()));
+        analyze.forEach(t -> early.put(t.id(), t));
         for (PostData.Entry e : entries) {
             String table = spelled.get(PostData.table(e.sql()));
             if (table == null) {
@@ -98,6 +106,23 @@ final class PostDataBuilds implements AutoCloseable {
         return out;
     }
 
+    /** The copied tables whose statistics depend only on their data and indexes (see above), by the source's catalog. */
+    static List<TableInfo> analyzable(Connection src, List<TableInfo> tables) throws SQLException {
+        Set<String> not = new java.util.HashSet<>();
+        try (PreparedStatement ps = src.prepareStatement("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE EXISTS (SELECT FROM pg_statistic_ext x WHERE x.stxrelid = c.oid)"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                not.add(rs.getString(1));
+            }
+        }
+        return tables.stream().filter(t -> !not.contains(t.id())).toList();
+    }
+
+    /** The tables analyzed here: the closing ANALYZE leaves them out. */
+    Set<String> analyzed() {
+        return analyzed;
+    }
+
     /**
      * Starts the builds of a table whose copy is complete (once; later calls for it do nothing).
      *
@@ -107,8 +132,15 @@ final class PostDataBuilds implements AutoCloseable {
         rethrow();
         if (started.add(table)) {
             long size = bytes.getOrDefault(table, 0L);
-            for (String sql : byTable.getOrDefault(table, List.of())) {
-                queue.add(new Job(sql, size, order.getAndIncrement()));
+            List<String> sqls = byTable.getOrDefault(table, List.of());
+            synchronized (queue) {
+                for (String sql : sqls) {
+                    // ADD CONSTRAINT (a key) holds the table's AccessExclusiveLock while it builds; CREATE INDEX a ShareLock.
+                    queue.add(new Job(sql, null, null), table, sql.startsWith("ALTER TABLE") ? BuildQueue.Lock.EXCLUSIVE : BuildQueue.Lock.SHARED, size);
+                }
+                if (sqls.isEmpty()) {
+                    analyzeLater(table);
+                }
             }
         }
     }
@@ -119,11 +151,9 @@ final class PostDataBuilds implements AutoCloseable {
             tableCopied(table);
         }
         for (String sql : other) {
-            queue.add(new Job(sql, -1, order.getAndIncrement()));
+            queue.add(new Job(sql, null, null), null, BuildQueue.Lock.NONE, -1);
         }
-        for (int i = 0; i < workers.size(); i++) {
-            queue.add(DONE);
-        }
+        queue.close();
         for (Future<?> f : workers) {
             try {
                 f.get();
@@ -133,29 +163,58 @@ final class PostDataBuilds implements AutoCloseable {
         }
         rethrow();
         long t0 = firstStart;
-        say.accept(String.format(Locale.ROOT, "Indexes and constraints built: %d entries in %.1f s since the first began", count,
-                t0 == 0 ? 0.0 : (System.nanoTime() - t0) / 1e9));
+        say.accept(String.format(Locale.ROOT, "Indexes and constraints built: %d entries, %d tables analyzed, in %.1f s since the first began", count,
+                analyzed.size(), t0 == 0 ? 0.0 : (System.nanoTime() - t0) / 1e9));
     }
 
     private void work(Db target) throws SQLException {
         try (Connection c = target.open("tsmigrate-bootstrap-index")) {
             while (true) {
-                Job job = queue.take();
-                if (job == DONE || failure != null) {
+                BuildQueue.Taken<Job> taken = queue.take();
+                if (taken == null) {
                     return;
                 }
                 if (firstStart == 0) {
                     firstStart = System.nanoTime();
                 }
                 try {
-                    SchemaCopier.executeOnce(c, job.sql());
+                    if (failure == null) {
+                        run(c, taken.item());
+                    }
                 } catch (SQLException e) {
                     failure = e;
-                    return;
+                    queue.abort();
+                }
+                // Every job taken is given back, or a connection waiting for the rest would wait for ever.
+                synchronized (queue) {
+                    if (queue.done(taken) && failure == null) {
+                        analyzeLater(taken.table());
+                    }
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run(Connection c, Job job) throws SQLException {
+        if (job.sql() != null) {
+            SchemaCopier.executeOnce(c, job.sql());
+        } else if (job.plan() != null) {
+            for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()), false)) {
+                queue.add(new Job(null, null, a), null, BuildQueue.Lock.NONE, ANALYZE);
+            }
+            analyzed.add(job.plan().id());
+        } else {
+            TargetAnalyze.run(c, job.analyze());
+        }
+    }
+
+    /** Queues the ANALYZE of a table whose builds are done, when it is analyzed here. */
+    private void analyzeLater(String table) {
+        TableInfo t = early.get(table);
+        if (t != null) {
+            queue.add(new Job(null, t, null), table, BuildQueue.Lock.NONE, ANALYZE);
         }
     }
 

@@ -32,15 +32,13 @@ public final class Preflight {
         Map<String, String> facts = SourceFacts.read(source, MigrationScope.beforeBootstrap(plan.selection()), streams, false);
         // The bootstrap is not told the source's flavour: the rules' fixes then name Amazon RDS's way too.
         List<Check> checks = new ArrayList<>(SourceRules.evaluate(null, facts, streams));
-        // Index builds run beside the copy (a table's as soon as its copy is complete).
-        int connections = plan.jobs() + plan.indexJobs() + 2;
         String license;
         // Its own session: the probe may load TimescaleDB's library, which would then be the only version this session can create.
         try (Connection probe = plan.target().open("tsmigrate-bootstrap-check")) {
             license = TimescaleFeatures.probeLicense(probe);
         }
         checks.addAll(TargetChecks.evaluate(target, Integer.parseInt(facts.get("server_version_num")), license,
-                plan.slotName(), connections, "with --jobs " + plan.jobs() + " and --index-jobs " + plan.indexJobs()));
+                plan.slotName(), plan.jobs(), plan.indexJobs()));
         List<String> fail = new ArrayList<>();
         if (plan.sources() > 1) {
             lanes(plan, tables, fail);

@@ -209,8 +209,9 @@ final class SchemaCopier {
         Sequences.copy(src, tgt);
     }
 
+    /** ANALYZE of the tables the index builds did not analyze (see {@link PostDataBuilds}), largest first. */
     void analyze(List<TableInfo> tables) throws Exception {
-        inParallel(tables.stream().map(t -> "ANALYZE " + t.qualified()).toList(), plan.indexJobs(), SchemaCopier::execute);
+        inParallel(TargetAnalyze.plan(tgt, tables, true), plan.indexJobs(), TargetAnalyze::run);
     }
 
     /** Runs independent statements on the target on {@code --index-jobs} connections. */
@@ -225,23 +226,23 @@ final class SchemaCopier {
         });
     }
 
-    /** Runs SQL on a connection. */
-    private interface Runner {
-        void run(Connection c, String sql) throws SQLException;
+    /** Runs one statement on a connection. */
+    private interface Runner<T> {
+        void run(Connection c, T statement) throws SQLException;
     }
 
-    private void inParallel(List<String> statements, int jobs, Runner runner) throws Exception {
+    private <T> void inParallel(List<T> statements, int jobs, Runner<T> runner) throws Exception {
         if (statements.isEmpty()) {
             return;
         }
-        Queue<String> queue = new ConcurrentLinkedQueue<>(statements);
+        Queue<T> queue = new ConcurrentLinkedQueue<>(statements);
         ExecutorService pool = Executors.newFixedThreadPool(jobs);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < Math.min(jobs, statements.size()); i++) {
                 futures.add(pool.submit(() -> {
                     try (Connection c = plan.target().open("tsmigrate-bootstrap-index")) {
-                        String sql;
+                        T sql;
                         while ((sql = queue.poll()) != null) {
                             runner.run(c, sql);
                         }
@@ -266,30 +267,23 @@ final class SchemaCopier {
      * skips it when it is recorded: a bootstrap that stopped while building them resumes without "already exists".
      */
     static void executeOnce(Connection c, String sql) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement(); java.sql.PreparedStatement done = c.prepareStatement(
-                "SELECT count(*) FROM tsmigrate.bootstrap_post_data WHERE entry = pg_catalog.md5(?)")) {
-            done.setString(1, sql);
-            try (java.sql.ResultSet rs = done.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) > 0) {
-                    c.commit();
-                    return;
+        Db.inTransaction(c, tx -> {
+            try (java.sql.PreparedStatement done = tx.prepareStatement("SELECT count(*) FROM tsmigrate.bootstrap_post_data WHERE entry = pg_catalog.md5(?)")) {
+                done.setString(1, sql);
+                try (java.sql.ResultSet rs = done.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
                 }
             }
-            execute(c, sql);
-            try (java.sql.PreparedStatement mark = c.prepareStatement("INSERT INTO tsmigrate.bootstrap_post_data (entry, statement) VALUES (pg_catalog.md5(?), ?)")) {
+            execute(tx, sql);
+            try (java.sql.PreparedStatement mark = tx.prepareStatement("INSERT INTO tsmigrate.bootstrap_post_data (entry, statement) VALUES (pg_catalog.md5(?), ?)")) {
                 mark.setString(1, sql);
                 mark.setString(2, sql);
                 mark.executeUpdate();
             }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        });
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

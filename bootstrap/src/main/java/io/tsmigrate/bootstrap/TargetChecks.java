@@ -25,10 +25,15 @@ public final class TargetChecks {
      * @param sourceVersion the source's server_version_num (0 when unknown)
      * @param license       the target's TimescaleDB license ({@link TimescaleFeatures#probeLicense}), null when unknown
      * @param slot          the migration's slot name, which names its bootstrap state
-     * @param connections   the connections the migration's jobs need, and the words saying why (the options)
+     * @param jobs          the bootstrap's copy jobs ({@code --jobs})
+     * @param indexJobs     its index jobs ({@code --index-jobs})
      */
-    public static List<Check> evaluate(Connection c, int sourceVersion, String license, String slot, int connections, String why) throws SQLException {
+    public static List<Check> evaluate(Connection c, int sourceVersion, String license, String slot, int jobs, int indexJobs) throws SQLException {
         List<Check> out = new ArrayList<>();
+        // Each copy job holds a connection and, for hypertables copied straight into chunks, one that makes the chunks;
+        // the index jobs build beside the copy; the bootstrap's own connection, and one for the sink task or cutover's checks.
+        int connections = 2 * jobs + indexJobs + 2;
+        String why = "with --jobs " + jobs + " and --index-jobs " + indexJobs;
         int version = Integer.parseInt(Db.one(c, "SHOW server_version_num"));
         out.add(version / 10000 >= sourceVersion / 10000 ? Check.ok("target", "version", "PostgreSQL " + version / 10000)
                 : Check.fail("target", "version", "target PostgreSQL " + version / 10000 + " is older than the source (" + sourceVersion / 10000 + ")",

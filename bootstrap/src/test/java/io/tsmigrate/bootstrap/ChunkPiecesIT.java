@@ -40,9 +40,11 @@ class ChunkPiecesIT {
             INSERT INTO local_ts SELECT '2026-03-29 01:30:00'::timestamp + i * INTERVAL '7 minutes', i FROM generate_series(-3000, 3000) i;
             CREATE TABLE days (d date NOT NULL, v text);
             CREATE INDEX ON days (d);
+            CREATE INDEX days_upper ON days (upper(v));
             INSERT INTO days SELECT '1969-12-01'::date + i * 3, 'd' || i FROM generate_series(0, 400) i;
             CREATE TABLE counters (n bigint NOT NULL, v int);
             CREATE INDEX ON counters (n);
+            CREATE STATISTICS counters_nv ON n, v FROM counters;
             INSERT INTO counters SELECT i * 37, i FROM generate_series(-2000, 2000) i;
             INSERT INTO counters VALUES (-1, 0), (999, 0), (1000, 0), (-1000, 0), (-1001, 0), (5000000, 1);
             CREATE TABLE small_ids (n int NOT NULL, v int);
@@ -59,7 +61,7 @@ class ChunkPiecesIT {
 
     @Test
     @DisplayName("hypertables of every time type are copied into the chunks TimescaleDB's routing would make: rows equal, no empty chunk, "
-            + "nothing in the parent")
+            + "nothing in the parent, every chunk analyzed")
     void copies_into_the_chunks_routing_would_make(TestDatabases dbs) throws Exception {
         try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
             st.execute(SCHEMA);
@@ -85,10 +87,24 @@ class ChunkPiecesIT {
                 }
                 assertThat(slices(t, spec.tableName())).as("chunks of %s", spec.table()).isEqualTo(slices(t, "routed")).isNotEmpty();
                 assertThat(count(t, "SELECT count(*) FROM ONLY " + table)).as("rows in the parent of %s", spec.table()).isZero();
+                // ANALYZE, one statement per chunk and the hypertable's inherited statistics.
+                String oid = io.tsmigrate.common.Ident.literal(table) + "::regclass";
+                assertThat(count(t, "SELECT count(*) FROM show_chunks(" + oid + ") c WHERE NOT EXISTS "
+                        + "(SELECT FROM pg_statistic WHERE starelid = c AND NOT stainherit)")).as("chunks of %s without statistics", spec.table()).isZero();
+                assertThat(count(t, "SELECT count(*) FROM pg_statistic WHERE starelid = " + oid + " AND stainherit"))
+                        .as("inherited statistics of %s", spec.table()).isPositive();
+                // Analyzed after its expression index is built (the index's own statistics) and its extended statistics made.
+                assertThat(count(t, "SELECT count(*) FROM pg_index i WHERE i.indrelid IN (SELECT show_chunks(" + oid + ")) AND i.indexprs IS NOT NULL "
+                        + "AND NOT EXISTS (SELECT FROM pg_statistic WHERE starelid = i.indexrelid)")).as("chunk expression indexes of %s without statistics",
+                        spec.table()).isZero();
                 try (Statement st = t.createStatement()) {
                     st.execute("DROP TABLE routed");
                 }
             }
+            assertThat(count(t, "SELECT count(*) FROM pg_index i WHERE i.indrelid IN (SELECT show_chunks('days')) AND i.indexprs IS NOT NULL"))
+                    .as("chunk expression indexes of days").isPositive();
+            assertThat(count(t, "SELECT count(*) FROM pg_statistic_ext x JOIN pg_statistic_ext_data d ON d.stxoid = x.oid WHERE x.stxname = 'counters_nv'"))
+                    .as("extended statistics of counters, built").isPositive();
         }
     }
 

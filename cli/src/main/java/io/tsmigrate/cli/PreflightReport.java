@@ -84,9 +84,7 @@ final class PreflightReport {
 
     private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs, int indexJobs) {
         try (Connection c = target.open("tsmigrate-check")) {
-            // The bootstrap holds one connection per copy job plus its own; the sink task and cutover's checks one more each.
-            // Index builds run beside the copy (a table's as soon as its copy is complete).
-            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs + indexJobs + 2, "with --jobs " + jobs + " and --index-jobs " + indexJobs);
+            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs, indexJobs);
         } catch (SQLException e) {
             return List.of(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
                     connectionFix(target, e, "--target-url", "check --target-url")));

@@ -50,6 +50,26 @@ public record Db(String url, String user, String password) {
         }
     }
 
+    /** Work on a connection inside one transaction. */
+    public interface Work {
+        void run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction on {@code c}: committed when it returns, rolled back when it throws. */
+    public static void inTransaction(Connection c, Work work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            work.run(c);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
     /** The first column of every row {@code sql} returns, as text. */
     public static java.util.List<String> lines(Connection c, String sql) throws SQLException {
         java.util.List<String> out = new java.util.ArrayList<>();
