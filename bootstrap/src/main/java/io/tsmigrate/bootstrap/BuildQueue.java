@@ -34,6 +34,7 @@ final class BuildQueue<T> {
     record Taken<T>(T item, String table, Lock lock, long bytes, long order) {
     }
 
+    private final Comparator<Taken<T>> first = Comparator.<Taken<T>>comparingLong(Taken::bytes).reversed().thenComparingLong(Taken::order);
     private final List<Taken<T>> ready = new ArrayList<>();
     private final Map<String, Integer> shared = new HashMap<>();
     private final Set<String> exclusive = new HashSet<>();
@@ -49,7 +50,6 @@ final class BuildQueue<T> {
     synchronized void add(T item, String table, Lock lock, long bytes) {
         Taken<T> t = new Taken<>(item, table, lock, bytes, order++);
         int at = 0;
-        Comparator<Taken<T>> first = Comparator.<Taken<T>>comparingLong(Taken::bytes).reversed().thenComparingLong(Taken::order);
         while (at < ready.size() && first.compare(ready.get(at), t) <= 0) {
             at++;
         }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import java.util.stream.Collectors;
 
 /**
  * Copies a table that becomes a hypertable straight into its chunks: each piece is a run of whole chunk intervals,
@@ -116,7 +115,7 @@ final class ChunkPieces {
     static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved) throws SQLException {
         Span s = p.span();
         String col = Ident.quote(s.column());
-        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
+        String cols = t.columnList();
         // FREEZE: the rows are written frozen and all-visible, so neither the index builds, ANALYZE nor the target's
         // later reads set hint bits on 2 GB of new pages, and no anti-wraparound vacuum has to freeze them later.
         // PostgreSQL allows it for a table truncated in the same transaction; the chunk holds no other rows (a chunk

@@ -119,7 +119,7 @@ final class CompressedCopy {
             return 0;
         }
         String chunk = ChunkPieces.createChunk(chunks, t, p.slices());
-        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
+        String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
         // The chunk's own heap: every row of an uncompressed chunk, the not yet compressed rows of a partial one. A chunk
         // copied decompressed is read whole (TimescaleDB decompresses on the way). Into the chunk itself: the rows are

@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
-import java.util.stream.Collectors;
 
 /**
  * Copies pieces database to database with parallel workers. Each worker imports the exported snapshot once
@@ -149,7 +148,7 @@ final class DataCopier {
 
     /** The piece's rows into the table (TimescaleDB routes them when it is a hypertable). */
     private long copyRows(Connection src, Connection tgt, Piece piece, TableInfo t, LongConsumer moved) throws SQLException {
-        String cols = t.columns().stream().map(Ident::quote).collect(Collectors.joining(", "));
+        String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
         String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * first); they no longer wait for the last small table, and the cores the copy leaves idle at its end build indexes.
  * Ready entries go largest table first. Each entry runs once (recorded with it, so a rerun skips what is built).
  *
- * The connections take the jobs through a {@link BuildQueue}, so none waits on a lock of a table another one builds.
+ * <p>The connections take the jobs through a {@link BuildQueue}, so none waits on a lock of a table another one builds.
  *
  * <p>A copied table's ANALYZE ({@link TargetAnalyze}: a hypertable's chunks one by one, then its inherited statistics)
  * also runs here, once the table's builds are done, when its statistics depend on nothing built later: the source
@@ -201,7 +201,7 @@ final class PostDataBuilds implements AutoCloseable {
         if (job.sql() != null) {
             SchemaCopier.executeOnce(c, job.sql());
         } else if (job.plan() != null) {
-            for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()), false)) {
+            for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()))) {
                 queue.add(new Job(null, null, a), null, BuildQueue.Lock.NONE, ANALYZE);
             }
             analyzed.add(job.plan().id());

@@ -211,7 +211,9 @@ final class SchemaCopier {
 
     /** ANALYZE of the tables the index builds did not analyze (see {@link PostDataBuilds}), largest first. */
     void analyze(List<TableInfo> tables) throws Exception {
-        inParallel(TargetAnalyze.plan(tgt, tables, true), plan.indexJobs(), TargetAnalyze::run);
+        List<TargetAnalyze.Job> jobs = new ArrayList<>(TargetAnalyze.plan(tgt, tables));
+        jobs.sort(java.util.Comparator.comparingLong(TargetAnalyze.Job::bytes).reversed());
+        inParallel(jobs, plan.indexJobs(), TargetAnalyze::run);
     }
 
     /** Runs independent statements on the target on {@code --index-jobs} connections. */

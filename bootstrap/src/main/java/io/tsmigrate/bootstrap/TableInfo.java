@@ -37,6 +37,11 @@ public record TableInfo(String schema, String name, long bytes, long heapPages, 
         return schema + "." + name;
     }
 
+    /** The columns, quoted, as a COPY column list ({@code "a", "b"}). */
+    public String columnList() {
+        return String.join(", ", columns.stream().map(Ident::quote).toList());
+    }
+
     /** Updates and deletes of this table can be streamed: it has a primary key or a replica identity. */
     public boolean streamable() {
         return !primaryKey.isEmpty() || replicaIdentity == 'f' || replicaIdentity == 'i';

@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -30,11 +29,8 @@ final class TargetAnalyze {
     private TargetAnalyze() {
     }
 
-    /**
-     * @param largestFirst order the statements by size (for the closing ANALYZE); otherwise each hypertable's chunks
-     *                     come first and its inherited statistics after them
-     */
-    static List<Job> plan(Connection tgt, List<TableInfo> tables, boolean largestFirst) throws SQLException {
+    /** The statements, table by table: a hypertable's chunks first, its inherited statistics after them. */
+    static List<Job> plan(Connection tgt, List<TableInfo> tables) throws SQLException {
         boolean split = "t".equals(Db.one(tgt, "SELECT to_regclass('_timescaledb_catalog.chunk') IS NOT NULL "
                 + "AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"));
         List<Job> jobs = new ArrayList<>();
@@ -47,9 +43,6 @@ final class TargetAnalyze {
                 // The inherited sample reads about as much as one chunk's.
                 jobs.add(new Job(t.qualified(), t.bytes() / chunks.size(), true));
             }
-        }
-        if (largestFirst) {
-            jobs.sort(Comparator.comparingLong(Job::bytes).reversed());
         }
         return jobs;
     }
