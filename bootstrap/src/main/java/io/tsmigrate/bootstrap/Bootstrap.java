@@ -120,10 +120,12 @@ public final class Bootstrap {
             List<PostData.Entry> postData = schema.postDataEntries(extend);
             // Each table's indexes and keys build as soon as its copy is complete, beside the rest of the copy.
             Set<String> analyzed;
-            try (PostDataBuilds builds = new PostDataBuilds(plan.target(), postData.stream().filter(PostData.Entry::parallel).toList(),
-                    copiedTables, PostDataBuilds.spelled(src, copiedTables), PostDataBuilds.analyzable(src, tables), effective.indexJobs(), this::say)) {
+            List<PostData.Entry> parallel = postData.stream().filter(PostData.Entry::parallel).toList();
+            Map<String, String> spelled = PostDataBuilds.spelled(src, copiedTables);
+            try (PostDataBuilds builds = new PostDataBuilds(plan.target(), parallel, copiedTables, spelled, PostDataBuilds.analyzable(src, tables),
+                    effective.indexJobs(), this::say)) {
                 if (state.phase() == StateStore.Phase.COPYING) {
-                    copied = copy(src, tgt, state, copiedTables, byId, effective, builds);
+                    copied = copy(src, tgt, state, copiedTables, byId, effective, builds, parallel, spelled);
                     StateStore.phase(tgt, StateStore.Phase.COPIED);
                 }
                 builds.finish();
@@ -175,7 +177,7 @@ public final class Bootstrap {
     }
 
     private long copy(Connection src, Connection tgt, StateStore.State state, List<TableInfo> tables, Map<String, TableInfo> byId,
-            BootstrapPlan effective, PostDataBuilds builds) throws Exception {
+            BootstrapPlan effective, PostDataBuilds builds, List<PostData.Entry> entries, Map<String, String> spelled) throws Exception {
         List<Piece> pieces;
         try (Connection snap = plan.source().open("tsmigrate-bootstrap-plan")) {
             DataCopier.importSnapshot(snap, state.snapshotName());
@@ -216,7 +218,8 @@ public final class Bootstrap {
             }
         }
         try (Progress progress = new Progress(bytes, out, this.progress)) {
-            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, progress).copy(todo, effective.jobs(), builds::tableCopied);
+            ChunkBuilds chunkBuilds = ChunkBuilds.plan(tgt, entries, spelled, pieces);
+            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, chunkBuilds, progress).copy(todo, effective.jobs(), builds::tableCopied);
             return progress.totalRows();
         }
     }

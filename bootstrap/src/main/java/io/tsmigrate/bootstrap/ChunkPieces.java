@@ -47,6 +47,13 @@ final class ChunkPieces {
     record Span(String column, String type, long interval, long from, long to) {
     }
 
+    /** A chunk as TimescaleDB made it. */
+    record Chunk(int id, int hypertableId, String schema, String table) {
+        String qualified() {
+            return Ident.qualified(schema, table);
+        }
+    }
+
     private ChunkPieces() {
     }
 
@@ -108,11 +115,14 @@ final class ChunkPieces {
 
     /**
      * Copies one piece inside the caller's target transaction: every chunk interval of the span that holds rows, found
-     * by an index probe each, into a chunk made for it. Returns the rows copied.
+     * by an index probe each, into a chunk made for it, whose keys and indexes are then built ({@link ChunkBuilds}).
+     * Returns the rows copied.
      *
      * @param chunks the target connection chunks are made on, each committed at once ({@link #createChunk})
+     * @param builds the keys and indexes each chunk gets here
      */
-    static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, LongConsumer bytesMoved) throws SQLException {
+    static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, List<ChunkBuilds.Build> builds,
+            LongConsumer bytesMoved) throws SQLException {
         Span s = p.span();
         String col = Ident.quote(s.column());
         String cols = t.columnList();
@@ -138,12 +148,13 @@ final class ChunkPieces {
             }
             long start = Math.floorDiv(value, s.interval()) * s.interval();
             long end = start + s.interval();
-            String chunk = createChunk(chunks, t, Map.of(s.column(), List.of(start, end)));
+            Chunk chunk = createChunk(chunks, t, Map.of(s.column(), List.of(start, end)));
             try (Statement st = tgt.createStatement()) {
-                st.execute("TRUNCATE " + chunk);
+                st.execute("TRUNCATE " + chunk.qualified());
             }
             rows += DataCopier.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
-                    "COPY " + chunk + " (" + cols + ") FROM STDIN" + options, bytesMoved);
+                    "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved);
+            ChunkBuilds.build(tgt, builds, chunk);
             cursor = end;
         }
         return rows;
@@ -151,25 +162,25 @@ final class ChunkPieces {
 
     /**
      * The chunk of these dimension slices, made if it does not exist yet (TimescaleDB's create_chunk returns an existing
-     * one); its name, quoted. Made and committed at once on {@code chunks}, an autocommit connection: TimescaleDB holds
+     * one). Made and committed at once on {@code chunks}, an autocommit connection: TimescaleDB holds
      * a ShareUpdateExclusiveLock on the hypertable from making a chunk to the end of the transaction, so a chunk made
      * in a piece's transaction would keep every other worker from making its next chunk until that piece is in. A
      * piece that fails leaves its chunks, which its rerun fills (they hold rows in the snapshot).
      */
-    static String createChunk(Connection chunks, TableInfo t, Object slices) throws SQLException {
+    static Chunk createChunk(Connection chunks, TableInfo t, Object slices) throws SQLException {
         String json;
         try {
             json = slices instanceof String text ? text : JSON.writeValueAsString(slices);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        try (PreparedStatement ps = chunks.prepareStatement("SELECT format('%I.%I', schema_name, table_name) FROM _timescaledb_functions.create_chunk("
+        try (PreparedStatement ps = chunks.prepareStatement("SELECT chunk_id, hypertable_id, schema_name, table_name FROM _timescaledb_functions.create_chunk("
                 + "?::regclass, ?::jsonb)")) {
             ps.setString(1, t.qualified());
             ps.setString(2, json);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getString(1);
+                return new Chunk(rs.getInt(1), rs.getInt(2), rs.getString(3), rs.getString(4));
             }
         }
     }

@@ -118,7 +118,7 @@ final class CompressedCopy {
         if (Db.one(src, "SELECT to_regclass(" + Ident.literal(p.chunk()) + ")") == null) {
             return 0;
         }
-        String chunk = ChunkPieces.createChunk(chunks, t, p.slices());
+        String chunk = ChunkPieces.createChunk(chunks, t, p.slices()).qualified();
         String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
         // The chunk's own heap: every row of an uncompressed chunk, the not yet compressed rows of a partial one. A chunk

@@ -40,8 +40,10 @@ final class DataCopier {
     private final Map<String, TableInfo> tables;
     private final boolean binary;
     private final Progress progress;
+    private final ChunkBuilds builds;
 
-    DataCopier(Db source, Db target, String snapshot, Map<String, TableInfo> tables, boolean binary, Progress progress) {
+    DataCopier(Db source, Db target, String snapshot, Map<String, TableInfo> tables, boolean binary, ChunkBuilds builds, Progress progress) {
+        this.builds = builds;
         this.source = source;
         this.target = target;
         this.snapshot = snapshot;
@@ -134,7 +136,7 @@ final class DataCopier {
         LongConsumer moved = b -> progress.bytes(piece.table(), b);
         try {
             long rows = piece.chunk() != null ? CompressedCopy.copy(src, tgt, chunks, piece, t, binary, moved)
-                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, moved)
+                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved)
                     : copyRows(src, tgt, piece, t, moved);
             progress.rows(piece.table(), rows);
             StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);

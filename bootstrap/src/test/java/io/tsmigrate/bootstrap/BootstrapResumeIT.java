@@ -163,6 +163,79 @@ class BootstrapResumeIT {
         BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
     }
 
+    @Test
+    @DisplayName("kill -9 while a hypertable's chunks get their keys and indexes in the copy: the rerun builds the rest, the hypertable's "
+            + "own last, each chunk has each once; a rerun after the copy builds only the hypertable's; one chunk without its key is refused")
+    void resume_after_kill_with_keys_built_in_chunks(TestDatabases dbs) throws Exception {
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE series (ts timestamptz NOT NULL, dev int NOT NULL, v text, PRIMARY KEY (dev, ts))");
+            st.execute("CREATE INDEX series_ts ON series (ts)");
+            st.execute("INSERT INTO series SELECT '2026-01-01'::timestamptz + i * INTERVAL '20 seconds', i % 5, md5(i::text) || repeat('s', 100) "
+                    + "FROM generate_series(1, 150000) i");
+            st.execute("ANALYZE");
+        }
+        Path planFile = planFile(dbs, "resume_chunks", List.of(new BootstrapPlan.HypertableSpec("series", "ts", "1 day", null, null, null)));
+        Process first = start(planFile, false);
+        waitForPieces(dbs, 3, first);
+        first.destroyForcibly().waitFor();
+        try (Connection t = dbs.openTarget()) {
+            assertThat(Integer.parseInt(Db.one(t, "SELECT count(DISTINCT chunk_id) FROM _timescaledb_catalog.chunk_index WHERE hypertable_index_name = 'series_pkey'")))
+                    .as("chunks with their key when killed").isPositive()
+                    .isLessThan(Integer.parseInt(Db.one(t, "SELECT count(*) FROM show_chunks('series')")));
+        }
+        Result second = run(planFile, false);
+        assertThat(second.code).as(second.output).isZero();
+        assertThat(second.output).contains("Resuming the copy: ").contains("Bootstrap complete");
+        BootstrapIT.awaitEqual(dbs, Duration.ofSeconds(5));
+        assertOneKeyAndIndexPerChunk(dbs);
+
+        // Stopped after the copy, before the hypertable's own key: the rerun makes it alone, the chunks keep theirs.
+        backToBeforeTheHypertablesKey(dbs);
+        Result third = run(planFile, false);
+        assertThat(third.code).as(third.output).isZero();
+        assertOneKeyAndIndexPerChunk(dbs);
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            assertThat(Db.one(t, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'series'::regclass AND contype = 'p'")).isEqualTo("1");
+            st.execute("INSERT INTO series SELECT ts, dev, 'again' FROM series WHERE v LIKE 'c4ca%' ON CONFLICT (dev, ts) DO UPDATE SET v = 'updated'");
+            assertThat(Db.one(t, "SELECT count(*) FROM series WHERE v = 'updated'")).isNotEqualTo("0");
+        }
+
+        // A chunk without the hypertable's key (an inconsistency nothing here makes): refused, nothing built twice.
+        backToBeforeTheHypertablesKey(dbs);
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            st.execute("DELETE FROM _timescaledb_catalog.chunk_index WHERE hypertable_index_name = 'series_pkey' "
+                    + "AND chunk_id = (SELECT min(chunk_id) FROM _timescaledb_catalog.chunk_index)");
+        }
+        Result refused = run(planFile, false);
+        assertThat(refused.code).as(refused.output).isNotZero();
+        assertThat(refused.output).contains("series_pkey of public.series is built on").contains("--restart");
+    }
+
+    /** The target as a bootstrap stopped after the copy leaves it, before series' own key (its chunks have theirs). */
+    private static void backToBeforeTheHypertablesKey(TestDatabases dbs) throws Exception {
+        try (Connection t = dbs.openTarget(); Statement st = t.createStatement()) {
+            st.execute("UPDATE tsmigrate.bootstrap_state SET phase = 'COPIED'");
+            t.setAutoCommit(false);
+            st.execute("SELECT set_config('timescaledb.restoring', 'on', true)");
+            st.execute("ALTER TABLE series DROP CONSTRAINT series_pkey");
+            st.execute("DELETE FROM tsmigrate.bootstrap_post_data WHERE statement LIKE '%series_pkey%'");
+            t.commit();
+        }
+    }
+
+    /** Every chunk of series has the key and the index once, each known to TimescaleDB's catalog. */
+    private static void assertOneKeyAndIndexPerChunk(TestDatabases dbs) throws Exception {
+        try (Connection t = dbs.openTarget()) {
+            assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM pg_index WHERE indrelid IN (SELECT show_chunks('series')) "
+                    + "GROUP BY indrelid) x")).as("indexes per chunk").isEqualTo("2");
+            assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM _timescaledb_catalog.chunk_index x "
+                    + "JOIN pg_class i ON i.relname = x.index_name WHERE x.hypertable_index_name IN ('series_pkey', 'series_ts') GROUP BY x.chunk_id) x"))
+                    .as("catalog rows per chunk").isEqualTo("2");
+            assertThat(Db.one(t, "SELECT count(*) FROM show_chunks('series')"))
+                    .isEqualTo(Db.one(t, "SELECT count(DISTINCT chunk_id) FROM _timescaledb_catalog.chunk_constraint WHERE hypertable_constraint_name = 'series_pkey'"));
+        }
+    }
+
     /** Post-data entries recorded done on the target. */
     private static int built(TestDatabases dbs) throws Exception {
         try (Connection t = dbs.openTarget()) {
@@ -200,9 +273,13 @@ class BootstrapResumeIT {
 
     /** The bootstrap plan of every table, with this slot, in a file for the CLI. */
     private static Path planFile(TestDatabases dbs, String slot) throws Exception {
+        return planFile(dbs, slot, List.of());
+    }
+
+    private static Path planFile(TestDatabases dbs, String slot, List<BootstrapPlan.HypertableSpec> hypertables) throws Exception {
         Path planFile = Files.createTempFile("plan", ".json");
         new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, slot, List.of(), false));
+                .writeValue(planFile.toFile(), BootstrapIT.plan(dbs, slot, hypertables, false));
         return planFile;
     }
 

@@ -78,6 +78,7 @@ class ChunkPiecesIT {
             for (BootstrapPlan.HypertableSpec spec : HYPERTABLES) {
                 String table = io.tsmigrate.common.Ident.quote(spec.tableName());
                 String interval = spec.chunkInterval().matches("\\d+") ? spec.chunkInterval() : "INTERVAL '" + spec.chunkInterval() + "'";
+                String oid = io.tsmigrate.common.Ident.literal(table) + "::regclass";
                 // The same rows routed by TimescaleDB into a scratch hypertable with the same interval: the chunks must match.
                 try (Statement st = t.createStatement()) {
                     st.execute("CREATE TABLE routed (LIKE " + table + ")");
@@ -86,9 +87,25 @@ class ChunkPiecesIT {
                     st.execute("INSERT INTO routed SELECT * FROM " + table);
                 }
                 assertThat(slices(t, spec.tableName())).as("chunks of %s", spec.table()).isEqualTo(slices(t, "routed")).isNotEmpty();
+                // Keys and indexes built chunk by chunk in the copy: each chunk has what TimescaleDB's own build of the
+                // hypertable's gives the routed copy's, and TimescaleDB's catalog knows them.
+                for (String sql : lines(t, "SELECT CASE WHEN c.oid IS NULL THEN 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END "
+                        + "|| 'INDEX ON routed' || substring(pg_get_indexdef(i.indexrelid) FROM ' USING .*$') "
+                        + "ELSE format('ALTER TABLE routed ADD CONSTRAINT %I %s', 'r_' || c.conname, pg_get_constraintdef(c.oid)) END "
+                        + "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid WHERE i.indrelid = " + oid)) {
+                    try (Statement st = t.createStatement()) {
+                        st.execute(sql);
+                    }
+                }
+                assertThat(chunkIndexes(t, spec.tableName())).as("keys and indexes of the chunks of %s", spec.table())
+                        .isEqualTo(chunkIndexes(t, "routed")).isNotEmpty();
+                assertThat(count(t, "SELECT count(*) FROM _timescaledb_catalog.chunk_index x JOIN _timescaledb_catalog.chunk c ON c.id = x.chunk_id "
+                        + "JOIN pg_class i ON i.relname = x.index_name AND i.relnamespace = c.schema_name::regnamespace "
+                        + "WHERE c.hypertable_id = (SELECT id FROM _timescaledb_catalog.hypertable WHERE table_name = " + io.tsmigrate.common.Ident.literal(spec.tableName())
+                        + ") AND i.xmin::text NOT IN (SELECT xmin::text FROM tsmigrate.bootstrap_pieces)")).as("chunk indexes of %s built outside their piece",
+                        spec.table()).isZero();
                 assertThat(count(t, "SELECT count(*) FROM ONLY " + table)).as("rows in the parent of %s", spec.table()).isZero();
                 // ANALYZE, one statement per chunk and the hypertable's inherited statistics.
-                String oid = io.tsmigrate.common.Ident.literal(table) + "::regclass";
                 assertThat(count(t, "SELECT count(*) FROM show_chunks(" + oid + ") c WHERE NOT EXISTS "
                         + "(SELECT FROM pg_statistic WHERE starelid = c AND NOT stainherit)")).as("chunks of %s without statistics", spec.table()).isZero();
                 assertThat(count(t, "SELECT count(*) FROM pg_statistic WHERE starelid = " + oid + " AND stainherit"))
@@ -101,6 +118,25 @@ class ChunkPiecesIT {
                     st.execute("DROP TABLE routed");
                 }
             }
+            // What TimescaleDB does with a hypertable's keys and indexes through its catalog works on chunks built in the copy.
+            try (Statement st = t.createStatement()) {
+                st.execute("INSERT INTO \"Mess\"\"wert ü\" (id, \"Zeit ü\", payload) SELECT id, \"Zeit ü\", 'again' FROM \"Mess\"\"wert ü\" WHERE id <= 100 "
+                        + "ON CONFLICT (id, \"Zeit ü\") DO UPDATE SET payload = 'updated'");
+                assertThat(count(t, "SELECT count(*) FROM \"Mess\"\"wert ü\" WHERE payload = 'updated'")).as("rows updated through the chunks' keys").isEqualTo(100);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.execute("INSERT INTO \"Mess\"\"wert ü\" SELECT * FROM \"Mess\"\"wert ü\" WHERE id = 7"))
+                        .hasMessageContaining("duplicate key");
+                st.execute("ALTER TABLE days SET (timescaledb.compress)");
+                st.execute("SELECT count(compress_chunk(c)) FROM show_chunks('days') c");
+                st.execute("SELECT count(decompress_chunk(c)) FROM (SELECT c FROM show_chunks('days') c LIMIT 2) x");
+                st.execute("ALTER INDEX days_upper RENAME TO days_upper_v");
+                assertThat(count(t, "SELECT count(*) FROM _timescaledb_catalog.chunk_index WHERE hypertable_index_name = 'days_upper'")).isZero();
+                assertThat(count(t, "SELECT count(*) FROM _timescaledb_catalog.chunk_index x JOIN pg_class c ON c.relname = x.index_name "
+                        + "WHERE x.hypertable_index_name = 'days_upper_v' AND x.index_name LIKE '%days_upper_v'")).isPositive();
+                st.execute("ALTER TABLE \"Mess\"\"wert ü\" DROP CONSTRAINT \"Mess\"\"wert ü_pkey\"");
+                assertThat(count(t, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid IN (SELECT show_chunks('\"Mess\"\"wert ü\"'))"))
+                        .as("the chunks' keys dropped with the hypertable's").isZero();
+            }
+            assertThat(Digest.database(t)).as("days after compressing and decompressing").containsEntry("public.days", source.get("public.days"));
             assertThat(count(t, "SELECT count(*) FROM pg_index i WHERE i.indrelid IN (SELECT show_chunks('days')) AND i.indexprs IS NOT NULL"))
                     .as("chunk expression indexes of days").isPositive();
             assertThat(count(t, "SELECT count(*) FROM pg_statistic_ext x JOIN pg_statistic_ext_data d ON d.stxoid = x.oid WHERE x.stxname = 'counters_nv'"))
@@ -123,6 +159,32 @@ class ChunkPiecesIT {
             }
         }
         return out;
+    }
+
+    /**
+     * Per chunk, in time order: each key and index TimescaleDB's catalog gives it for the hypertable's, by its shape
+     * (not its name) and, for a key, its constraint's definition.
+     */
+    private static List<String> chunkIndexes(Connection c, String hypertable) throws Exception {
+        return lines(c, "SELECT string_agg(concat_ws(' ', i.indisunique, i.indisprimary, i.indkey::text, i.indclass::text, i.indoption::text, "
+                + "am.amname, pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid), x.reloptions::text, k.contype, "
+                + "pg_get_constraintdef(k.oid), k.conname ~ ('^' || ch.id || '_[0-9]+_'), x.relname = left(ch.table_name || '_' || ci.hypertable_index_name, 63) "
+                + "OR k.oid IS NOT NULL), ' | ' ORDER BY i.indisprimary DESC, i.indisunique DESC, i.indkey::text, pg_get_expr(i.indexprs, i.indrelid), "
+                + "pg_get_expr(i.indpred, i.indrelid)) "
+                + "FROM _timescaledb_catalog.chunk ch JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id "
+                + "JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL "
+                + "JOIN _timescaledb_catalog.dimension_slice ds ON ds.id = cc.dimension_slice_id "
+                + "JOIN _timescaledb_catalog.chunk_index ci ON ci.chunk_id = ch.id "
+                + "JOIN pg_class x ON x.relname = ci.index_name AND x.relnamespace = ch.schema_name::regnamespace JOIN pg_index i ON i.indexrelid = x.oid "
+                + "JOIN pg_am am ON am.oid = x.relam LEFT JOIN pg_constraint k ON k.conindid = x.oid AND k.conrelid = i.indrelid "
+                + "LEFT JOIN _timescaledb_catalog.chunk_constraint kc ON kc.chunk_id = ch.id AND kc.constraint_name = k.conname "
+                + "AND kc.hypertable_constraint_name = ci.hypertable_index_name "
+                + "WHERE h.table_name = " + io.tsmigrate.common.Ident.literal(hypertable) + " AND NOT ch.dropped AND (k.oid IS NULL OR kc.chunk_id IS NOT NULL) "
+                + "GROUP BY ds.range_start ORDER BY ds.range_start");
+    }
+
+    private static List<String> lines(Connection c, String sql) throws Exception {
+        return io.tsmigrate.common.Db.lines(c, sql);
     }
 
     private static long count(Connection c, String sql) throws Exception {
