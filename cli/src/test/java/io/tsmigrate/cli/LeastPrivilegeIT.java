@@ -42,12 +42,16 @@ class LeastPrivilegeIT {
             st.execute("ALTER TABLE notes REPLICA IDENTITY FULL");
             st.execute("INSERT INTO orders (customer, total) SELECT i % 50, i * 1.25 FROM generate_series(1, 3000) i");
             st.execute("INSERT INTO notes SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', 'n' || (i % 7) FROM generate_series(1, 1000) i");
+            // A hypertable on the target: its keys and indexes are TimescaleDB's to build for a role that is no superuser.
+            st.execute("CREATE TABLE readings (ts timestamptz NOT NULL, dev int NOT NULL, v double precision, PRIMARY KEY (dev, ts))");
+            st.execute("CREATE INDEX readings_ts ON readings (ts)");
+            st.execute("INSERT INTO readings SELECT '2026-01-01'::timestamptz + i * INTERVAL '10 minutes', i % 3, i FROM generate_series(1, 2000) i");
             st.execute("DROP ROLE IF EXISTS " + reader);
             st.execute("CREATE ROLE " + reader + " LOGIN REPLICATION");
             st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader);
             st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + reader);
             // Made once by a superuser, as the docs say (a plain role may not publish tables it does not own).
-            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes WITH (publish_via_partition_root = true)");
+            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes, readings WITH (publish_via_partition_root = true)");
         }
         try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
             dropOwner(st, owner);
@@ -63,7 +67,8 @@ class LeastPrivilegeIT {
         try {
             CliIT.Run check = tsmigrate(args(ep, "check"));
             assertThat(check.code()).as(check.out()).isZero();
-            CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+            CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--pg-bin", dbs.services().pgBin().orElseThrow().toString(),
+                    "--hypertable", "public.readings:ts:1day"));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
@@ -72,15 +77,20 @@ class LeastPrivilegeIT {
                 st.execute("DELETE FROM orders WHERE customer = 4");
                 st.execute("UPDATE notes SET body = 'edited' WHERE body = 'n3'");
                 st.execute("DELETE FROM notes WHERE body = 'n5'");
+                st.execute("UPDATE readings SET v = -v WHERE dev = 2");
+                st.execute("INSERT INTO readings SELECT '2026-03-01'::timestamptz + i * INTERVAL '10 minutes', i % 3, i FROM generate_series(1, 300) i");
             }
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "120"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
-                for (String table : List.of("orders", "notes")) {
+                for (String table : List.of("orders", "notes", "readings")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
                 assertThat(Db.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);
+                assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM _timescaledb_catalog.chunk_index x "
+                        + "JOIN _timescaledb_catalog.chunk c ON c.id = x.chunk_id AND NOT c.dropped JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id "
+                        + "WHERE h.table_name = 'readings' GROUP BY x.chunk_id) y")).as("readings' key and index on every chunk").isEqualTo("2");
                 // The application's next insert after cutover gets a fresh id.
                 assertThat(Db.one(t, "SELECT last_value >= (SELECT max(id) FROM orders) FROM orders_id_seq")).isEqualTo("t");
             }
