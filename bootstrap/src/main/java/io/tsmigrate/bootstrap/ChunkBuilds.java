@@ -103,17 +103,27 @@ final class ChunkBuilds {
 
     /** The build of pg_dump's statement for a key or an index, or null when it is not one built here. */
     static Build parse(String sql) {
+        Matcher m = match(sql);
+        return m == null ? null : build(m);
+    }
+
+    /** pg_dump's statement for a key ({@link #KEY}) or an index ({@link #INDEX}) matched, or null. */
+    private static Matcher match(String sql) {
         Matcher k = KEY.matcher(sql);
         if (k.matches()) {
-            String name = unquote(k.group(4));
-            // TimescaleDB prefixes the chunk's id and a sequence number: room for both in PostgreSQL's 63 bytes.
-            return bytes(name) <= NAME_BYTES - 22 && !k.group(5).contains(" TABLESPACE ") ? new Build(true, false, name, k.group(5)) : null;
+            return k;
         }
         Matcher i = INDEX.matcher(sql);
-        if (i.matches() && !i.group(6).contains(" TABLESPACE ")) {
-            return new Build(false, i.group(1) != null, unquote(i.group(2)), i.group(6));
+        return i.matches() ? i : null;
+    }
+
+    private static Build build(Matcher m) {
+        if (m.pattern() == KEY) {
+            String name = unquote(m.group(4));
+            // TimescaleDB prefixes the chunk's id and a sequence number: room for both in PostgreSQL's 63 bytes.
+            return bytes(name) <= NAME_BYTES - 22 && !m.group(5).contains(" TABLESPACE ") ? new Build(true, false, name, m.group(5)) : null;
         }
-        return null;
+        return m.group(6).contains(" TABLESPACE ") ? null : new Build(false, m.group(1) != null, unquote(m.group(2)), m.group(6));
     }
 
     /** Builds a chunk's keys and indexes inside the caller's transaction, after its rows are in. */
@@ -159,9 +169,9 @@ final class ChunkBuilds {
      * hypertable's own key or index only. Refuses a hypertable whose chunks carry it only in part.
      */
     static void prepareRoot(Connection tx, String sql) throws SQLException {
-        Build b = parse(sql);
-        Matcher m = b == null ? null : (b.key() ? KEY : INDEX).matcher(sql);
-        if (m == null || !m.matches()) {
+        Matcher m = match(sql);
+        Build b = m == null ? null : build(m);
+        if (b == null) {
             return;
         }
         String schema = unquote(b.key() ? m.group(2) : m.group(4));

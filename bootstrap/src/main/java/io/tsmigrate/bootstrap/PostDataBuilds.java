@@ -199,7 +199,7 @@ final class PostDataBuilds implements AutoCloseable {
 
     private void run(Connection c, Job job) throws SQLException {
         if (job.sql() != null) {
-            SchemaCopier.executeOnce(c, job.sql(), ChunkBuilds::prepareRoot);
+            SchemaCopier.executeOnce(c, job.sql(), tx -> ChunkBuilds.prepareRoot(tx, job.sql()));
         } else if (job.plan() != null) {
             for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()))) {
                 queue.add(new Job(null, null, a), null, BuildQueue.Lock.NONE, ANALYZE);

@@ -269,16 +269,11 @@ final class SchemaCopier {
      * skips it when it is recorded: a bootstrap that stopped while building them resumes without "already exists".
      */
     static void executeOnce(Connection c, String sql) throws SQLException {
-        executeOnce(c, sql, (tx, s) -> { });
-    }
-
-    /** What runs in an entry's transaction just before it ({@link ChunkBuilds#prepareRoot}). */
-    interface Before {
-        void run(Connection tx, String sql) throws SQLException;
+        executeOnce(c, sql, tx -> { });
     }
 
     /** {@link #executeOnce(Connection, String)}, with {@code before} run in the entry's transaction first. */
-    static void executeOnce(Connection c, String sql, Before before) throws SQLException {
+    static void executeOnce(Connection c, String sql, Db.Work before) throws SQLException {
         Db.inTransaction(c, tx -> {
             try (java.sql.PreparedStatement done = tx.prepareStatement("SELECT count(*) FROM tsmigrate.bootstrap_post_data WHERE entry = pg_catalog.md5(?)")) {
                 done.setString(1, sql);
@@ -289,7 +284,7 @@ final class SchemaCopier {
                     }
                 }
             }
-            before.run(tx, sql);
+            before.run(tx);
             execute(tx, sql);
             try (java.sql.PreparedStatement mark = tx.prepareStatement("INSERT INTO tsmigrate.bootstrap_post_data (entry, statement) VALUES (pg_catalog.md5(?), ?)")) {
                 mark.setString(1, sql);
