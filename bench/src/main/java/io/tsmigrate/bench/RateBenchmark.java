@@ -38,10 +38,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With {@code --tables N} the load spreads its rows over N tables of the same shape ({@code ticks}, {@code ticks_2},
  * ...), one transaction for all of them; with {@code --sources K} the migration streams them through K source streams
  * ({@code tsmigrate bootstrap --sources K}: K slots, publications and Debezium connectors). Lags are then the largest
- * of the slots' and the sum over the topics.
+ * of the slots' and the sum over the topics. With {@code --deletes P} every transaction also deletes P% as many rows
+ * as it inserts, from rows written two transactions before (the updates take the last one's).
+ *
+ * <p>Per step it also reports the row changes per second the source made (inserts, updates and deletes) and the
+ * Connect worker's core-seconds per million of them: Kafka records are not the measure there, since Debezium may
+ * send a delete as two (the delete and its tombstone).
  *
  * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60 --tables 1 --sources 1
- * --sink-tasks 1}.
+ * --sink-tasks 1 --deletes 0}.
  */
 public final class RateBenchmark {
 
@@ -55,21 +60,24 @@ public final class RateBenchmark {
     private final Path runDir;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong updated = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
     private volatile int rate;
     private volatile boolean loading = true;
     private final int tables;
     private final int sources;
     private final int sinkTasks;
+    private final int deletes;
 
     record Sample(double t, int rate, long written, long slotLagBytes, long kafkaLag, long applied, double sinkLagSeconds) {
     }
 
-    record Step(int rate, double writeRate, double applyRate, double slotLagEndMb, long kafkaLagEnd, double sinkP50, double sinkP99,
+    record Step(int rate, double writeRate, double changeRate, double applyRate, double slotLagEndMb, long kafkaLagEnd, double sinkP50, double sinkP99,
                 Map<String, Double> cores, boolean holds) {
     }
 
-    private RateBenchmark(Services services, int tables, int sources, int sinkTasks) {
+    private RateBenchmark(Services services, int tables, int sources, int sinkTasks, int deletes) {
         this.services = services;
+        this.deletes = deletes;
         this.sinkTasks = sinkTasks;
         this.tables = tables;
         this.sources = sources;
@@ -81,9 +89,9 @@ public final class RateBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results",
-                "--tables", "1", "--sources", "1", "--sink-tasks", "1"), args);
+                "--tables", "1", "--sources", "1", "--sink-tasks", "1", "--deletes", "0"), args);
         RateBenchmark b = new RateBenchmark(Services.get(), Integer.parseInt(opts.get("--tables")), Integer.parseInt(opts.get("--sources")),
-                Integer.parseInt(opts.get("--sink-tasks")));
+                Integer.parseInt(opts.get("--sink-tasks")), Integer.parseInt(opts.get("--deletes")));
         b.prepare();
         List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
         int stepSeconds = Integer.parseInt(opts.get("--step-seconds"));
@@ -92,7 +100,7 @@ public final class RateBenchmark {
         boolean equal = b.drainAndCompare();
         Path out = Path.of(opts.get("--out"));
         Files.createDirectories(out);
-        String report = report(steps, equal);
+        String report = b.report(steps, equal);
         Files.writeString(out.resolve("rate-benchmark.md"), report);
         StringBuilder csv = new StringBuilder("t,rate,written,slot_lag_bytes,kafka_lag,applied,sink_lag_s\n");
         samples.forEach(s -> csv.append(String.format(Locale.ROOT, "%.1f,%d,%d,%d,%d,%d,%.2f%n", s.t(), s.rate(), s.written(), s.slotLagBytes(),
@@ -154,6 +162,7 @@ public final class RateBenchmark {
                 rate = r;
                 Map<String, Double> cpu0 = cpu();
                 long w0 = written.get();
+                long c0 = changes();
                 List<Sample> step = new ArrayList<>();
                 long stepStart = System.nanoTime();
                 for (int sec = 1; sec <= stepSeconds; sec++) {
@@ -169,7 +178,7 @@ public final class RateBenchmark {
                 Map<String, Double> cpu1 = cpu();
                 Map<String, Double> cores = new LinkedHashMap<>();
                 cpu1.forEach((k, v) -> cores.put(k, (v - cpu0.get(k)) / seconds));
-                steps.add(summarise(r, step, (written.get() - w0) / seconds, seconds, cores));
+                steps.add(summarise(r, step, (written.get() - w0) / seconds, (changes() - c0) / seconds, cores));
             }
         } finally {
             loading = false;
@@ -178,7 +187,12 @@ public final class RateBenchmark {
         return steps;
     }
 
-    private static Step summarise(int r, List<Sample> step, double writeRate, double seconds, Map<String, Double> cores) {
+    /** Row changes the load made: inserts, updates and deletes. */
+    private long changes() {
+        return written.get() + updated.get() + deleted.get();
+    }
+
+    private static Step summarise(int r, List<Sample> step, double writeRate, double changeRate, Map<String, Double> cores) {
         List<Sample> secondHalf = step.subList(step.size() / 2, step.size());
         double p50 = percentile(secondHalf.stream().map(Sample::sinkLagSeconds).toList(), 50);
         double p99 = percentile(secondHalf.stream().map(Sample::sinkLagSeconds).toList(), 99);
@@ -190,7 +204,7 @@ public final class RateBenchmark {
         // few seconds come and go; a pipeline that cannot keep up falls behind by the whole step).
         double lagMiddle = secondHalf.get(0).sinkLagSeconds();
         boolean holds = writeRate >= 0.95 * r && p99 < 10 && last.sinkLagSeconds() <= lagMiddle + 3;
-        return new Step(r, writeRate, applyRate, last.slotLagBytes() / 1e6, last.kafkaLag(), p50, p99, cores, holds);
+        return new Step(r, writeRate, changeRate, applyRate, last.slotLagBytes() / 1e6, last.kafkaLag(), p50, p99, cores, holds);
     }
 
     private static double percentile(List<Double> values, int p) {
@@ -246,17 +260,23 @@ public final class RateBenchmark {
         return new Sample(now, r, written.get(), slotLag, Math.max(0, end - applied), applied, sinkLag);
     }
 
-    /** Every 100 ms one transaction: rate/10 new rows over the tables, and an update of a tenth as many rows written before. */
+    /**
+     * Every 100 ms one transaction: rate/10 new rows over the tables, an update of a tenth as many rows written in the
+     * transaction before, and (with --deletes) a delete of that share of the rows written in the one before that.
+     */
     private void load() {
         try (Connection c = Services.open(source)) {
             c.setAutoCommit(false);
             List<PreparedStatement> inserts = new ArrayList<>();
             List<PreparedStatement> updates = new ArrayList<>();
+            List<PreparedStatement> removals = new ArrayList<>();
             for (String table : tableNames()) {
                 inserts.add(c.prepareStatement("INSERT INTO " + table + " SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond', "
                         + "random() * 100, 'tag-' || (i % 100) FROM generate_series(?::bigint, ?::bigint) i"));
                 updates.add(c.prepareStatement("UPDATE " + table + " SET value = value + 1 WHERE (device, ts) IN (SELECT i % 1000, "
                         + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, 10) i)"));
+                removals.add(c.prepareStatement("DELETE FROM " + table + " WHERE (device, ts) IN (SELECT i % 1000, "
+                        + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, ?) i)"));
             }
             long next = System.nanoTime();
             long i = 0;
@@ -272,6 +292,12 @@ public final class RateBenchmark {
                         updates.get(k).setLong(1, from);
                         updates.get(k).setLong(2, i - 1);
                         updated.addAndGet(updates.get(k).executeUpdate());
+                    }
+                    if (deletes > 0 && i >= 2L * n) {
+                        removals.get(k).setLong(1, i - 2L * n);
+                        removals.get(k).setLong(2, i - n - 1);
+                        removals.get(k).setLong(3, Math.max(1, 100 / deletes));
+                        deleted.addAndGet(removals.get(k).executeUpdate());
                     }
                 }
                 c.commit();
@@ -332,17 +358,19 @@ public final class RateBenchmark {
         return a.equals(b);
     }
 
-    private static String report(List<Step> steps, boolean equal) {
-        StringBuilder sb = new StringBuilder("| target rows/s | written rows/s | applied records/s | slot lag at end (MB) | Kafka lag at end (records) | "
-                + "sink lag p50 / p99 (s) | CPU cores: source, target, Kafka, Connect, load | holds |\n|---|---|---|---|---|---|---|---|\n");
+    private String report(List<Step> steps, boolean equal) {
+        StringBuilder sb = new StringBuilder("| target rows/s | written rows/s | row changes/s | applied records/s | slot lag at end (MB) | Kafka lag at end (records) | "
+                + "sink lag p50 / p99 (s) | CPU cores: source, target, Kafka, Connect, load | Connect core-s per million changes | holds |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         for (Step s : steps) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.1f | %d | %.1f / %.1f | %s | %s |%n", s.rate(), s.writeRate(), s.applyRate(),
+            sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.1f | %d | %.1f / %.1f | %s | %.1f | %s |%n", s.rate(), s.writeRate(), s.changeRate(), s.applyRate(),
                     s.slotLagEndMb(), s.kafkaLagEnd(), s.sinkP50(), s.sinkP99(),
-                    String.join(", ", s.cores().values().stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList()), s.holds() ? "yes" : "no"));
+                    String.join(", ", s.cores().values().stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList()),
+                    s.cores().get("connect") / s.changeRate() * 1e6, s.holds() ? "yes" : "no"));
         }
         int best = steps.stream().filter(Step::holds).mapToInt(Step::rate).max().orElse(0);
-        sb.append(String.format(Locale.ROOT, "%nHighest rate held: %d rows/s (plus 10%% updates). Target content after draining: %s.%n", best,
-                equal ? "digest equal to the source" : "DIFFERENT from the source"));
+        sb.append(String.format(Locale.ROOT, "%nHighest rate held: %d rows/s (plus 10%% updates%s). Target content after draining: %s.%n", best,
+                deletes > 0 ? ", " + deletes + "% deletes" : "", equal ? "digest equal to the source" : "DIFFERENT from the source"));
         return sb.toString();
     }
 }
