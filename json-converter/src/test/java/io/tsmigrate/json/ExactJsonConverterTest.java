@@ -159,4 +159,29 @@ class ExactJsonConverterTest {
         assertThat(exact.fromConnectData("t", Schema.STRING_SCHEMA, "plain")).isEqualTo(json.fromConnectData("t", Schema.STRING_SCHEMA, "plain"));
         assertThat(exact.fromConnectData("t", Schema.STRING_SCHEMA, "plain2")).isEqualTo(json.fromConnectData("t", Schema.STRING_SCHEMA, "plain2"));
     }
+
+    @Test
+    void writes_structs_of_an_equal_schema_object_and_refuses_another_schema_after_them() {
+        // Debezium builds some structs with a schema equal to the record's but not the same object.
+        Schema record = SchemaBuilder.struct().name("env").field("id", Schema.INT32_SCHEMA).field("tx", SchemaBuilder.struct().name("tx")
+                .optional().field("order", Schema.INT64_SCHEMA).build()).build();
+        Schema sameShape = SchemaBuilder.struct().name("env").field("id", Schema.INT32_SCHEMA).field("tx", SchemaBuilder.struct().name("tx")
+                .optional().field("order", Schema.INT64_SCHEMA).build()).build();
+        Schema other = SchemaBuilder.struct().name("env").field("id", Schema.INT32_SCHEMA).field("tx", SchemaBuilder.struct().name("tx")
+                .optional().field("order", Schema.INT32_SCHEMA).build()).build();
+        JsonConverter json = new JsonConverter();
+        json.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
+        ExactJsonConverter exact = new ExactJsonConverter();
+        exact.configure(Map.of("schemas.enable", "true"), false);
+        for (int round = 0; round < 3; round++) {
+            Struct value = new Struct(sameShape).put("id", round).put("tx", new Struct(sameShape.field("tx").schema()).put("order", 10L + round));
+            assertThat(exact.fromConnectData("t", record, value)).isEqualTo(json.fromConnectData("t", record, value));
+        }
+        // A struct of a schema that only looks alike (another field type) is still refused, as JsonConverter refuses it.
+        Struct wrong = new Struct(other).put("id", 1).put("tx", new Struct(other.field("tx").schema()).put("order", 5));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> json.fromConnectData("t", record, wrong)).hasMessageContaining("Mismatching schema");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> exact.fromConnectData("t", record, wrong)).hasMessageContaining("Mismatching schema");
+        Struct good = new Struct(sameShape).put("id", 9).put("tx", null);
+        assertThat(exact.fromConnectData("t", record, good)).isEqualTo(json.fromConnectData("t", record, good));
+    }
 }
