@@ -211,9 +211,9 @@ final class JsonRecordWriter {
             names[i] = new SerializedString(field[i].name());
             nodes[i] = node(field[i].schema());
         }
-        // The last other schema object found equal to this one: Debezium builds some structs (the envelope, its
-        // transaction block) with a schema equal to the record's but not the same object, and ConnectSchema.equals
-        // compares every field deeply, on every record. A ConnectSchema cannot change once found equal; the field
+        // The last other schema object found equal to this one: some structs of Debezium's records (the top-level one
+        // and a nested one, by a profile) come with a schema equal to the record's but not the same object, and
+        // ConnectSchema.equals compares every field deeply, on every record. A ConnectSchema cannot change once found equal; the field
         // is read and written without a lock (a lost write only means comparing again).
         Schema[] equal = {schema};
         return (g, v) -> {
