@@ -273,10 +273,8 @@ public final class RateBenchmark {
             for (String table : tableNames()) {
                 inserts.add(c.prepareStatement("INSERT INTO " + table + " SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond', "
                         + "random() * 100, 'tag-' || (i % 100) FROM generate_series(?::bigint, ?::bigint) i"));
-                updates.add(c.prepareStatement("UPDATE " + table + " SET value = value + 1 WHERE (device, ts) IN (SELECT i % 1000, "
-                        + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, 10) i)"));
-                removals.add(c.prepareStatement("DELETE FROM " + table + " WHERE (device, ts) IN (SELECT i % 1000, "
-                        + "'2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, ?) i)"));
+                updates.add(c.prepareStatement("UPDATE " + table + " SET value = value + 1 WHERE " + numbered(10)));
+                removals.add(c.prepareStatement("DELETE FROM " + table + " WHERE " + numbered(Math.max(1, 100 / Math.max(1, deletes)))));
             }
             long next = System.nanoTime();
             long i = 0;
@@ -296,7 +294,6 @@ public final class RateBenchmark {
                     if (deletes > 0 && i >= 2L * n) {
                         removals.get(k).setLong(1, i - 2L * n);
                         removals.get(k).setLong(2, i - n - 1);
-                        removals.get(k).setLong(3, Math.max(1, 100 / deletes));
                         deleted.addAndGet(removals.get(k).executeUpdate());
                     }
                 }
@@ -314,6 +311,12 @@ public final class RateBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException("the load failed", e);
         }
+    }
+
+    /** The rows numbered from the first parameter to the second, every {@code step}-th, as the inserts number them. */
+    private static String numbered(int step) {
+        return "(device, ts) IN (SELECT i % 1000, '2026-01-01'::timestamptz + i * INTERVAL '1 millisecond' FROM generate_series(?::bigint, ?::bigint, "
+                + step + ") i)";
     }
 
     private Map<String, Double> cpu() throws Exception {

@@ -213,8 +213,8 @@ final class JsonRecordWriter {
         }
         // The last other schema object found equal to this one: some structs of Debezium's records (the top-level one
         // and a nested one, by a profile) come with a schema equal to the record's but not the same object, and
-        // ConnectSchema.equals compares every field deeply, on every record. A ConnectSchema cannot change once found equal; the field
-        // is read and written without a lock (a lost write only means comparing again).
+        // ConnectSchema.equals compares every field deeply, on every record. A ConnectSchema cannot change once found
+        // equal; the field is read and written without a lock (a lost write only means comparing again).
         Schema[] equal = {schema};
         return (g, v) -> {
             Struct struct = (Struct) v;
