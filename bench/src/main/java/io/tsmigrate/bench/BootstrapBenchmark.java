@@ -203,7 +203,7 @@ public final class BootstrapBenchmark {
         // A TimescaleDB source's hypertables are found by the bootstrap itself.
         BootstrapPlan plan = new BootstrapPlan(new Db(source.jdbcUrl(), null, null), new Db(target.jdbcUrl(), null, null), null,
                 List.of(), compressed ? List.of() : List.of(new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null)),
-                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false, null, null, compressedCopy, null);
+                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false, null, null, compressedCopy, null, null);
         new Bootstrap(plan, false, new PrintStream(System.out, true), io.tsmigrate.bootstrap.ProgressMode.JSON).run();
     }
 

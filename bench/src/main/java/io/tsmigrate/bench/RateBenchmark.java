@@ -39,14 +39,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * ...), one transaction for all of them; with {@code --sources K} the migration streams them through K source streams
  * ({@code tsmigrate bootstrap --sources K}: K slots, publications and Debezium connectors). Lags are then the largest
  * of the slots' and the sum over the topics. With {@code --deletes P} every transaction also deletes P% as many rows
- * as it inserts, from rows written two transactions before (the updates take the last one's).
+ * as it inserts, from rows written two transactions before (the updates take the last one's). With {@code --split true}
+ * every table is spread over all K streams by key ({@code bootstrap --split-table}); {@code --identity full} gives
+ * the tables {@code REPLICA IDENTITY FULL} (which splitting a table with a text column needs), also for a run with
+ * one stream to compare with.
  *
  * <p>Per step it also reports the row changes per second the source made (inserts, updates and deletes) and the
  * Connect worker's core-seconds per million of them: Kafka records are not the measure there, since Debezium may
  * send a delete as two (the delete and its tombstone).
  *
  * <p>Run: see docs/benchmarks.md. Arguments: {@code --rates 5000,10000,20000,40000 --step-seconds 60 --tables 1 --sources 1
- * --sink-tasks 1 --deletes 0}.
+ * --sink-tasks 1 --deletes 0 --split false --identity default}.
  */
 public final class RateBenchmark {
 
@@ -67,6 +70,8 @@ public final class RateBenchmark {
     private final int sources;
     private final int sinkTasks;
     private final int deletes;
+    private final boolean split;
+    private final boolean fullIdentity;
 
     record Sample(double t, int rate, long written, long slotLagBytes, long kafkaLag, long applied, double sinkLagSeconds) {
     }
@@ -75,8 +80,10 @@ public final class RateBenchmark {
                 Map<String, Double> cores, boolean holds) {
     }
 
-    private RateBenchmark(Services services, int tables, int sources, int sinkTasks, int deletes) {
+    private RateBenchmark(Services services, int tables, int sources, int sinkTasks, int deletes, boolean split, boolean fullIdentity) {
         this.services = services;
+        this.split = split;
+        this.fullIdentity = fullIdentity;
         this.deletes = deletes;
         this.sinkTasks = sinkTasks;
         this.tables = tables;
@@ -89,9 +96,10 @@ public final class RateBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = Args.parse(Map.of("--rates", "5000,10000,20000,40000", "--step-seconds", "60", "--out", "bench/target/results",
-                "--tables", "1", "--sources", "1", "--sink-tasks", "1", "--deletes", "0"), args);
+                "--tables", "1", "--sources", "1", "--sink-tasks", "1", "--deletes", "0", "--split", "false", "--identity", "default"), args);
         RateBenchmark b = new RateBenchmark(Services.get(), Integer.parseInt(opts.get("--tables")), Integer.parseInt(opts.get("--sources")),
-                Integer.parseInt(opts.get("--sink-tasks")), Integer.parseInt(opts.get("--deletes")));
+                Integer.parseInt(opts.get("--sink-tasks")), Integer.parseInt(opts.get("--deletes")), Boolean.parseBoolean(opts.get("--split")),
+                "full".equals(opts.get("--identity")));
         b.prepare();
         List<Integer> rates = java.util.Arrays.stream(opts.get("--rates").split(",")).map(Integer::parseInt).toList();
         int stepSeconds = Integer.parseInt(opts.get("--step-seconds"));
@@ -125,6 +133,12 @@ public final class RateBenchmark {
                 st.execute("CREATE TABLE " + table + " (device int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, tag text NOT NULL, "
                         + "PRIMARY KEY (device, ts))");
                 bootstrap.addAll(List.of("--hypertable", "public." + table + ":ts:1hour"));
+                if (fullIdentity) {
+                    st.execute("ALTER TABLE " + table + " REPLICA IDENTITY FULL");
+                }
+                if (split) {
+                    bootstrap.addAll(List.of("--split-table", "public." + table));
+                }
             }
         }
         migration.cli("bootstrap", bootstrap.toArray(String[]::new));

@@ -89,9 +89,11 @@ public final class Bootstrap {
                     Lanes.drop(src, Lanes.of(plan.slotName(), plan.publicationName(), Math.max(sources, state == null ? 1 : state.sources())), true);
                 }
                 StateStore.sources(tgt, sources);
-                List<List<TableInfo>> split = Lanes.split(tables, sources);
+                Set<String> everywhere = SplitTables.ids(plan.splitTables());
+                List<List<TableInfo>> split = Lanes.split(tables, sources, everywhere);
                 for (Lanes.Lane lane : lanes) {
-                    createPublication(src, lane.publication(), split.get(lane.number() - 1));
+                    createPublication(src, lane.publication(), split.get(lane.number() - 1),
+                            t -> everywhere.contains(t.id()) ? SplitTables.filter(t.primaryKey(), sources, lane.number()) : null);
                 }
                 // The other streams' slots before the snapshot's own, so each can be moved to the snapshot's point.
                 try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
@@ -235,19 +237,26 @@ public final class Bootstrap {
         return plan.withHypertables(specs);
     }
 
-    private static void createPublication(Connection src, String name, List<TableInfo> tables) throws SQLException {
+    private static void createPublication(Connection src, String name, List<TableInfo> tables, Function<TableInfo, String> rowFilter)
+            throws SQLException {
         if ("1".equals(Db.one(src, "SELECT count(*) FROM pg_publication WHERE pubname = " + Ident.literal(name)))) {
             return;
         }
         // The publication must exist before the slot: pgoutput decodes with the catalog as of each change.
         try (Statement st = src.createStatement()) {
-            st.execute(publicationSql(name, tables, Integer.parseInt(Db.one(src, "SHOW server_version_num"))));
+            st.execute(publicationSql(name, tables, Integer.parseInt(Db.one(src, "SHOW server_version_num")), rowFilter));
         }
     }
 
     /** The publication of the migrated tables, as the bootstrap creates it (and as the preflight tells a superuser to). */
     static String publicationSql(String name, List<TableInfo> tables, int serverVersion) {
-        String list = tables.stream().map(TableInfo::qualified).collect(Collectors.joining(", "));
+        return publicationSql(name, tables, serverVersion, t -> null);
+    }
+
+    /** The same, each table with the row filter {@code rowFilter} gives it (null: none; {@link SplitTables}). */
+    static String publicationSql(String name, List<TableInfo> tables, int serverVersion, Function<TableInfo, String> rowFilter) {
+        String list = tables.stream().map(t -> rowFilter.apply(t) == null ? t.qualified() : t.qualified() + " WHERE (" + rowFilter.apply(t) + ")")
+                .collect(Collectors.joining(", "));
         boolean timescaleSource = tables.stream().anyMatch(t -> t.sourceTime() != null);
         if (list.isEmpty() && !timescaleSource) {
             throw new BootstrapException("no table to migrate: check include_schemas and exclude_tables");

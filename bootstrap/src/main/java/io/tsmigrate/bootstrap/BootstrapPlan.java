@@ -35,11 +35,13 @@ import java.util.List;
  *                        decompressed, and compressed again on the target
  * @param sources         source streams (default 1): publications over disjoint sets of the tables, each with its own slot
  *                        and Debezium connector ({@link Lanes})
+ * @param splitTables     hot tables spread over every source stream by key instead of going whole to one ({@link SplitTables})
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, List<String> excludeTables, List<HypertableSpec> hypertables,
                             Integer jobs, Integer indexJobs, String slotName, String publicationName, String pgBin, Boolean extendKeys,
-                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables, Boolean compressedCopy, Integer sources) {
+                            Boolean copyRoles, List<String> excludeSchemas, List<String> tables, Boolean compressedCopy, Integer sources,
+                            List<String> splitTables) {
 
     public BootstrapPlan {
         includeSchemas = includeSchemas == null ? List.of() : List.copyOf(includeSchemas);
@@ -57,6 +59,7 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
         copyRoles = copyRoles != null && copyRoles;
         compressedCopy = compressedCopy == null || compressedCopy;
         sources = sources == null ? 1 : sources;
+        splitTables = splitTables == null ? List.of() : List.copyOf(splitTables);
         if (jobs < 1 || indexJobs < 1) {
             throw new BootstrapException("jobs and index_jobs must be at least 1");
         }
@@ -104,7 +107,7 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
 
     public BootstrapPlan withHypertables(List<HypertableSpec> specs) {
         return new BootstrapPlan(source, target, includeSchemas, excludeTables, specs, jobs, indexJobs, slotName, publicationName, pgBin,
-                extendKeys, copyRoles, excludeSchemas, tables, compressedCopy, sources);
+                extendKeys, copyRoles, excludeSchemas, tables, compressedCopy, sources, splitTables);
     }
 
     /** The tables this plan covers. */

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The source streams of one migration ({@code --sources K}): each its own publication over a disjoint set of the
@@ -48,11 +49,17 @@ public final class Lanes {
         return lanes;
     }
 
+    static List<List<TableInfo>> split(List<TableInfo> tables, int count) {
+        return split(tables, count, Set.of());
+    }
+
     /**
      * The tables of each lane, balanced by size (largest first, each to the lane with the fewest bytes so far). A
      * TimescaleDB source's hypertables stay in lane 1 with its chunk schema, which only lane 1's publication covers.
+     * The tables named in {@code everywhere} ({@link SplitTables}) are in every lane, first, each lane with its share
+     * of their rows.
      */
-    static List<List<TableInfo>> split(List<TableInfo> tables, int count) {
+    static List<List<TableInfo>> split(List<TableInfo> tables, int count, Set<String> everywhere) {
         List<List<TableInfo>> lanes = new ArrayList<>();
         long[] bytes = new long[count];
         for (int i = 0; i < count; i++) {
@@ -60,6 +67,12 @@ public final class Lanes {
         }
         List<TableInfo> bySize = new ArrayList<>(tables);
         bySize.sort(Comparator.comparingLong(TableInfo::bytes).reversed().thenComparing(TableInfo::id));
+        for (TableInfo t : bySize) {
+            if (everywhere.contains(t.id())) {
+                lanes.forEach(l -> l.add(t));
+            }
+        }
+        bySize.removeIf(t -> everywhere.contains(t.id()));
         for (TableInfo t : bySize) {
             if (t.sourceTime() != null) {
                 lanes.get(0).add(t);

@@ -39,7 +39,7 @@ public final class PlanReport {
             sb.append(String.format(Locale.ROOT, "%d tables, %.1f MB; %d copy jobs, %d index jobs; slot %s, publication %s%n", tables.size(),
                     tables.stream().mapToLong(TableInfo::bytes).sum() / 1048576.0, plan.jobs(), plan.indexJobs(), plan.slotName(), plan.publicationName()));
             if (plan.sources() > 1) {
-                List<List<TableInfo>> split = Lanes.split(tables, plan.sources());
+                List<List<TableInfo>> split = Lanes.split(tables, plan.sources(), SplitTables.ids(plan.splitTables()));
                 for (Lanes.Lane lane : plan.lanes()) {
                     List<TableInfo> own = split.get(lane.number() - 1);
                     sb.append(String.format(Locale.ROOT, "source stream %d (slot %s, publication %s): %.1f MB in %s%n", lane.number(), lane.slot(),

@@ -43,6 +43,7 @@ public final class Preflight {
         if (plan.sources() > 1) {
             lanes(plan, tables, fail);
         }
+        fail.addAll(SplitTables.check(source, tables, plan.splitTables(), plan.sources()));
         publication(source, plan, tables, fail);
         checks.stream().filter(c -> c.status() == Check.Status.FAIL).forEach(c -> fail.add(c.sentence()));
         return new Result(fail, checks.stream().filter(c -> c.status() == Check.Status.WARN).map(Check::sentence).toList());
@@ -50,7 +51,7 @@ public final class Preflight {
 
     /** K source streams need a table each; a TimescaleDB source's hypertables all go to the first. */
     private static void lanes(BootstrapPlan plan, List<TableInfo> tables, List<String> fail) {
-        List<List<TableInfo>> split = Lanes.split(tables, plan.sources());
+        List<List<TableInfo>> split = Lanes.split(tables, plan.sources(), SplitTables.ids(plan.splitTables()));
         if (split.stream().anyMatch(List::isEmpty)) {
             long plain = tables.stream().filter(t -> t.sourceTime() == null).count();
             fail.add(plan.sources() + " source streams need a table each, and a TimescaleDB source's hypertables all go to the first; the migration "

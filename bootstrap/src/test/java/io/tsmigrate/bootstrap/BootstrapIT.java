@@ -55,7 +55,7 @@ class BootstrapIT {
         PgEndpoint s = dbs.source();
         PgEndpoint t = dbs.target();
         return new BootstrapPlan(new Db(s.jdbcUrl(), null, null), new Db(t.jdbcUrl(), null, null), null, null, hypertables, 2, 2, slot, slot,
-                dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false, null, null, null, null);
+                dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false, null, null, null, null, null);
     }
 
     @Test
@@ -78,7 +78,7 @@ class BootstrapIT {
         try {
             BootstrapPlan plan = new BootstrapPlan(new Db(new PgEndpoint(src.host(), src.port(), role, null, src.database()).jdbcUrl(), null, null),
                     new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2, "np_slot", "np_slot",
-                    dbs.services().pgBin().map(Object::toString).orElse(null), false, false, null, null, null, null);
+                    dbs.services().pgBin().map(Object::toString).orElse(null), false, false, null, null, null, null, null);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8),
                     ProgressMode.PLAIN).run()).hasMessageContaining("may not create the publication np_slot")
@@ -142,7 +142,7 @@ class BootstrapIT {
             }
             BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null,
                     List.of(new BootstrapPlan.HypertableSpec("public.readings", "ts", "1 day", null, null, null)), 2, 2,
-                    "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true, null, null, null, null);
+                    "roles_" + suffix, "roles_" + suffix, dbs.services().pgBin().map(Object::toString).orElse(null), false, true, null, null, null, null, null);
             ByteArrayOutputStream said = new ByteArrayOutputStream();
             new Bootstrap(plan, false, new PrintStream(said, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             assertThat(said.toString(StandardCharsets.UTF_8)).contains("Roles copied without passwords").contains(owner).contains(reader);

@@ -43,6 +43,18 @@ class LanesTest {
     }
 
     @Test
+    void a_split_table_is_in_every_lane_with_a_row_filter_per_lane() {
+        List<TableInfo> tables = List.of(table("hot", 9000, null), table("mid", 500, null), table("small", 300, null));
+        List<List<TableInfo>> split = Lanes.split(tables, 2, java.util.Set.of("public.hot"));
+        assertThat(split.get(0)).extracting(TableInfo::name).containsExactly("hot", "mid");
+        assertThat(split.get(1)).extracting(TableInfo::name).containsExactly("hot", "small");
+        assertThat(SplitTables.filter(List.of("device", "Zeit \"x\""), 3, 2)).isEqualTo("(hash_record(ROW(\"device\", \"Zeit \"\"x\"\"\")) & 2147483647) % 3 = 1");
+        assertThat(SplitTables.ids(List.of("hot", " app.t "))).containsExactly("public.hot", "app.t");
+        assertThat(Bootstrap.publicationSql("p", List.of(tables.get(0), tables.get(1)), 170000, t -> t.name().equals("hot") ? "x = 1" : null))
+                .isEqualTo("CREATE PUBLICATION \"p\" FOR TABLE \"public\".\"hot\" WHERE (x = 1), \"public\".\"mid\" WITH (publish_via_partition_root = true)");
+    }
+
+    @Test
     void a_plan_with_too_many_or_too_long_lanes_is_refused() {
         assertThatThrownBy(() -> plan("mig", 0)).hasMessageContaining("sources must be 1 to 16");
         assertThatThrownBy(() -> plan("mig", 17)).hasMessageContaining("sources must be 1 to 16");
@@ -52,6 +64,6 @@ class LanesTest {
 
     private static BootstrapPlan plan(String slot, int sources) {
         return new BootstrapPlan(new Db("jdbc:postgresql://localhost/s", null, null), new Db("jdbc:postgresql://localhost/t", null, null), null, null,
-                null, 1, 1, slot, slot, null, false, false, null, null, null, sources);
+                null, 1, 1, slot, slot, null, false, false, null, null, null, sources, null);
     }
 }

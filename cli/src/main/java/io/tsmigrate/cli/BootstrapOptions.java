@@ -41,6 +41,11 @@ final class BootstrapOptions {
             + "(one Debezium connector decodes on one thread). Fixed at the bootstrap; start, status, cutover and clean take all of them")
     Integer sources;
 
+    @Option(names = "--split-table", split = ",", description = "SCHEMA.TABLE spread over every source stream by primary key (row-filtered "
+            + "publications, PostgreSQL 15+; with --sources 2 or more), for a table whose changes one stream cannot decode alone. Needs a primary "
+            + "key and no other unique index, and REPLICA IDENTITY FULL when columns outside the key can be stored out of line (repeatable)")
+    List<String> splitTables = new ArrayList<>();
+
     @Option(names = "--restart", description = "Drop the slot and the copied data of an earlier run and start over")
     boolean restart;
 
@@ -68,7 +73,8 @@ final class BootstrapOptions {
                 pgBin != null ? pgBin : base == null ? null : base.pgBin(), extendKeys || (base != null && base.extendKeys()),
                 copyRoles || (base != null && base.copyRoles()), either(selection.excludeSchemas, base == null ? null : base.excludeSchemas()),
                 either(selection.tables, base == null ? null : base.tables()), decompress ? Boolean.FALSE : base == null ? null : base.compressedCopy(),
-                sources != null ? sources : base == null ? null : base.sources());
+                sources != null ? sources : base == null ? null : base.sources(),
+                either(splitTables, base == null ? null : base.splitTables()));
     }
 
     /** Patterns given on the command line (or --config) replace the plan file's. */

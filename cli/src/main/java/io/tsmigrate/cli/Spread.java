@@ -87,4 +87,40 @@ final class Spread {
         s.put("tsmigrate.spread.partitions", Integer.toString(partitions));
         return s;
     }
+
+    /**
+     * The migration's tables split over its source streams by key (the bootstrap's {@code --split-table}: a table in
+     * more than one of the streams' publications, each with a row filter), as schema and table.
+     */
+    static List<String[]> splitTables(Connection source, List<String> publications) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        if (publications.size() < 2) {
+            return out;
+        }
+        try (PreparedStatement ps = source.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ANY(?) "
+                + "GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2")) {
+            ps.setArray(1, source.createArrayOf("text", publications.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Settings for stream {@code stream} of {@code streams} whose topics {@code topics} carry its share of split tables:
+     * the source task sends a TRUNCATE of such a table so that the sink applies it once every stream has reached it.
+     */
+    static Map<String, String> splitSettings(List<String> topics, int streams, int stream) {
+        Map<String, String> s = new LinkedHashMap<>();
+        if (topics.isEmpty()) {
+            return s;
+        }
+        s.put("tsmigrate.split.topics", "(?:" + String.join("|", topics.stream().map(Spread::exactly).toList()) + ")");
+        s.put("tsmigrate.split.streams", Integer.toString(streams));
+        s.put("tsmigrate.split.stream", Integer.toString(stream));
+        return s;
+    }
 }

@@ -64,7 +64,7 @@ final class StreamingStart {
         vars.put("TOPIC_REGEX", streams.sinkTopicRegex());
         Map<String, Map<String, String>> sources = new LinkedHashMap<>();
         for (SourceStreams.Stream stream : streams.streams()) {
-            sources.put(stream.connector(), sourceSettings(endpoints, names, stream, vars));
+            sources.put(stream.connector(), sourceSettings(endpoints, names, streams, stream, vars));
         }
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         sink.putAll(options.converterSettings());
@@ -106,7 +106,8 @@ final class StreamingStart {
     }
 
     /** One source stream's connector settings: the flavour's template for its slot, publication and topic prefix. */
-    private Map<String, String> sourceSettings(Endpoints endpoints, Names names, SourceStreams.Stream stream, Map<String, String> common) {
+    private Map<String, String> sourceSettings(Endpoints endpoints, Names names, SourceStreams streams, SourceStreams.Stream stream,
+                                               Map<String, String> common) {
         Map<String, String> vars = new LinkedHashMap<>(common);
         vars.put("TOPIC_PREFIX", stream.topicPrefix());
         vars.put("SLOT", stream.slot());
@@ -130,6 +131,7 @@ final class StreamingStart {
         if (options.topicPartitions > 1) {
             source.putAll(spread(endpoints, names, stream, source));
         }
+        source.putAll(split(endpoints, streams, stream));
         source.putAll(options.converterSettings());
         source.putAll(options.sourceConverterSettings());
         return source;
@@ -165,6 +167,25 @@ final class StreamingStart {
         System.out.println("OK   " + topics.size() + " table(s) spread over " + options.topicPartitions + " partitions each (a primary key, no other unique "
                 + "index); the others keep one partition");
         return Spread.settings(source, topics, options.topicPartitions);
+    }
+
+    /** The source connector's settings for its share of the tables split over all streams by key ({@code --split-table}). */
+    private static Map<String, String> split(Endpoints endpoints, SourceStreams streams, SourceStreams.Stream stream) {
+        if (streams.count() < 2) {
+            return Map.of();
+        }
+        List<String> topics = new ArrayList<>();
+        try (java.sql.Connection c = endpoints.source().open("tsmigrate-start")) {
+            for (String[] t : Spread.splitTables(c, streams.publications())) {
+                topics.add(Spread.topic(stream.topicPrefix(), t[0], t[1]));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new CliException("cannot read the source streams' publications: " + e.getMessage(), e);
+        }
+        if (stream.number() == 1 && !topics.isEmpty()) {
+            System.out.println("OK   " + topics.size() + " table(s) split over all " + streams.count() + " source streams by key");
+        }
+        return Spread.splitSettings(topics, streams.count(), stream.number());
     }
 
     /**

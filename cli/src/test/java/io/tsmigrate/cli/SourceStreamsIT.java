@@ -80,22 +80,7 @@ class SourceStreamsIT {
                 assertThat(migrate.code()).as(migrate.out()).isZero();
                 assertThat(migrate.out()).contains("2 source streams, all from").contains("lanes_2").contains("READY for cutover");
                 long before = writer.rounds();
-                // Faults while both streams run: one stream's connector restarted, then the whole worker killed (kill -9).
-                Random faults = new Random(seed ^ 0x5eed);
-                Thread.sleep(500 + faults.nextInt(2000));
-                dbs.services().connect().restart("lanes-source-2");
-                System.out.println("[SourceStreamsIT] restarted lanes-source-2");
-                Thread.sleep(500 + faults.nextInt(2000));
-                if (dbs.services().natives().isPresent()) {
-                    NativeServices natives = dbs.services().natives().orElseThrow();
-                    natives.kill("connect");
-                    System.out.println("[SourceStreamsIT] killed the Connect worker (kill -9)");
-                    Thread.sleep(500 + faults.nextInt(2000));
-                    natives.start("connect");
-                }
-                for (String connector : List.of("lanes-source", "lanes-source-2", "lanes-sink")) {
-                    dbs.services().connect().awaitRunning(connector, java.time.Duration.ofSeconds(120));
-                }
+                restartStreamThenKillWorker(dbs, new Random(seed ^ 0x5eed), "lanes");
                 Thread.sleep(2000);
                 assertThat(writer.rounds()).as("writes go on while both streams run").isGreaterThan(before);
             }
@@ -140,6 +125,27 @@ class SourceStreamsIT {
         } finally {
             tsmigrate(args(ep, "clean", "--yes"));
             CliIT.dropPair(pair);
+        }
+    }
+
+    /**
+     * Faults while both streams of migration {@code name} run, at random moments: stream 2's connector restarted, then
+     * the whole worker killed (kill -9) and started again; returns once every connector runs again.
+     */
+    static void restartStreamThenKillWorker(TestDatabases dbs, Random faults, String name) throws Exception {
+        Thread.sleep(500 + faults.nextInt(2000));
+        dbs.services().connect().restart(name + "-source-2");
+        System.out.println("[" + name + "] restarted " + name + "-source-2");
+        Thread.sleep(500 + faults.nextInt(2000));
+        if (dbs.services().natives().isPresent()) {
+            NativeServices natives = dbs.services().natives().orElseThrow();
+            natives.kill("connect");
+            System.out.println("[" + name + "] killed the Connect worker (kill -9)");
+            Thread.sleep(500 + faults.nextInt(2000));
+            natives.start("connect");
+        }
+        for (String connector : List.of(name + "-source", name + "-source-2", name + "-sink")) {
+            dbs.services().connect().awaitRunning(connector, java.time.Duration.ofSeconds(120));
         }
     }
 }

@@ -23,10 +23,15 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A TRUNCATE of a table whose topic has several partitions. Rows written before it on the source may wait in any
- * partition, possibly in another task, so it may take effect only once every partition has applied everything before
- * it, and before any partition applies anything after it. tsmigrate's source task ({@code ExactPostgresTask}) sends a
- * copy of such a TRUNCATE to every partition of the topic, with the header {@value #HEADER} (the partition count).
+ * A TRUNCATE of a table whose topic has several partitions, or whose rows several source streams carry (a table split
+ * by key, each stream with its own topic). Rows written before it on the source may wait in any partition of any of
+ * those topics, possibly in another task, so it may take effect only once every one has applied everything before it,
+ * and before any applies anything after it. tsmigrate's source task ({@code ExactPostgresTask}) sends a copy of such a
+ * TRUNCATE to every partition of the topic, with the header {@value #HEADER} (the number of copies in all); for a
+ * split table each stream sends its copies, which also carry {@value #GROUP_HEADER} (the table, the same on every
+ * stream) and {@value #COPY_HEADER} (the copy's number among all of them). A barrier is named by the group (else the
+ * topic) and the TRUNCATE's WAL record, which every stream decodes alike; an arrival by the copy's number (else the
+ * partition).
  * Each partition that reaches its copy records its arrival in {@code <state schema>.truncate_barriers} and waits
  * there; the flush that finds all partitions arrived runs the TRUNCATE and marks the barrier done, in one
  * transaction; every other copy is then passed over. Deciders of one barrier take a transaction-level advisory lock,
@@ -34,8 +39,12 @@ import java.util.TreeMap;
  */
 public final class TruncateBarriers {
 
-    /** The header on each copy of a TRUNCATE sent to every partition of a topic: how many partitions the topic has. */
+    /** The header on each copy of a TRUNCATE sent to every partition of a topic: how many copies there are in all. */
     static final String HEADER = "tsmigrate.truncate.partitions";
+    /** The header naming the barrier's group when copies come through several topics (a split table: its name). */
+    static final String GROUP_HEADER = "tsmigrate.truncate.group";
+    /** The header numbering a copy among all of a group's copies. */
+    static final String COPY_HEADER = "tsmigrate.truncate.copy";
 
     private static final Logger LOG = LoggerFactory.getLogger(TruncateBarriers.class);
 
@@ -50,17 +59,33 @@ public final class TruncateBarriers {
         if (e == null || e.op() != Op.TRUNCATE) {
             return 0;
         }
-        Header h = e.record().headers().lastWithName(HEADER);
-        if (h == null || h.value() == null) {
-            return 0;
-        }
-        Object v = h.value();
-        String text = v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : v.toString();
+        String text = header(e, HEADER);
         try {
-            return Integer.parseInt(text.trim());
+            return text == null ? 0 : Integer.parseInt(text.trim());
         } catch (NumberFormatException bad) {
             return 0;
         }
+    }
+
+    /** The barrier's group: the split table a copy names, else its topic. */
+    static String group(ChangeEvent e) {
+        String g = header(e, GROUP_HEADER);
+        return g != null ? g : e.record().topic();
+    }
+
+    /** The copy's number among its group's: the one it carries, else its partition. */
+    static int copy(ChangeEvent e) {
+        String n = header(e, COPY_HEADER);
+        return n != null ? Integer.parseInt(n.trim()) : e.record().kafkaPartition();
+    }
+
+    private static String header(ChangeEvent e, String name) {
+        Header h = e.record().headers().lastWithName(name);
+        if (h == null || h.value() == null) {
+            return null;
+        }
+        Object v = h.value();
+        return v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : v.toString();
     }
 
     /**
@@ -85,12 +110,12 @@ public final class TruncateBarriers {
                     stopped = true;
                     continue;
                 }
-                copies.computeIfAbsent(t.b().record().topic() + "\u0000" + t.event().move(), k -> new ArrayList<>()).add(t);
+                copies.computeIfAbsent(group(t.event()) + "\u0000" + t.event().move(), k -> new ArrayList<>()).add(t);
             }
         }
         for (List<Holds.Taken> here : copies.values()) {
             Holds.Taken first = here.get(0);
-            String topic = first.b().record().topic();
+            String topic = group(first.event());
             String barrier = first.event().move();
             int needed = partitions(first.event());
             try (PreparedStatement arrive = c.prepareStatement("INSERT INTO " + table + " (topic, barrier, kafka_partition) VALUES (?, ?, ?) "
@@ -98,7 +123,7 @@ public final class TruncateBarriers {
                 for (Holds.Taken t : here) {
                     arrive.setString(1, topic);
                     arrive.setString(2, barrier);
-                    arrive.setInt(3, t.b().record().kafkaPartition());
+                    arrive.setInt(3, copy(t.event()));
                     arrive.addBatch();
                 }
                 arrive.executeBatch();
@@ -124,7 +149,7 @@ public final class TruncateBarriers {
             if (done || arrived >= needed) {
                 if (!done) {
                     markDone(c, topic, barrier);
-                    LOG.info("TRUNCATE of {} at source LSN {}: every partition of {} has reached it; applying it", first.event().table(),
+                    LOG.info("TRUNCATE of {} at source LSN {}: every copy of it ({}) has been reached; applying it", first.event().table(),
                             first.event().changeLsn(), topic);
                 }
                 for (Holds.Taken t : here) {
