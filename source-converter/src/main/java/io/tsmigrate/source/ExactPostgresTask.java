@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Debezium's PostgreSQL task, unchanged, with offsets from which a restart cannot skip the rest of a WAL record's
- * changes ({@link WalRecordOffsets}), and a TRUNCATE of a table spread over several partitions sent to each of them
- * ({@link TruncateCopies}), and with {@code tsmigrate.schema.defaults=drop} schemas without column defaults
+ * changes ({@link WalRecordOffsets}), and a TRUNCATE of a table spread over several partitions sent to each of them,
+ * marked as this stream's copy when the table is split over several source streams ({@link TruncateCopies}), and with {@code tsmigrate.schema.defaults=drop} schemas without column defaults
  * ({@link SchemaDefaults}), and with the LastEvent metric naming a change's table, not rendering the whole change
  * ({@link LastEventSummary}). Debezium flushes the slot from the records Connect acknowledges, so it confirms
  * these offsets too. Connect calls a task from its own thread; this class adds no thread of its own.
