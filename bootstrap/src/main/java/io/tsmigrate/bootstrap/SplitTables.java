@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
  *   <li>the INSERT carries every value: with {@code REPLICA IDENTITY DEFAULT} PostgreSQL leaves an unchanged
  *       out-of-line (TOASTed) value out of it, so a table with a column of variable length outside the key needs
  *       {@code REPLICA IDENTITY FULL} (then PostgreSQL fills it from the old row);</li>
- *   <li>key columns of built-in types with a hash function (the filter may use nothing else).</li>
+ *   <li>key columns of built-in types with a hash function (the filter may use nothing else), none with a
+ *       nondeterministic collation (equal keys spelled differently would hash apart).</li>
  * </ul>
  * A TRUNCATE of such a table reaches every stream; the sink applies it once all of them have
  * (sink-timescale's {@code TruncateBarriers}). Stateless.
@@ -113,7 +114,8 @@ public final class SplitTables {
         List<String> unhashable = new ArrayList<>();
         List<String> varlena = new ArrayList<>();
         try (PreparedStatement ps = source.prepareStatement("SELECT a.attname, a.atttypid < 16384 AND EXISTS (SELECT 1 FROM pg_opclass oc JOIN pg_am am "
-                + "ON am.oid = oc.opcmethod WHERE am.amname = 'hash' AND oc.opcdefault AND oc.opcintype = a.atttypid), t.typlen = -1 "
+                + "ON am.oid = oc.opcmethod WHERE am.amname = 'hash' AND oc.opcdefault AND oc.opcintype = a.atttypid) AND NOT EXISTS (SELECT 1 "
+                + "FROM pg_collation co WHERE co.oid = a.attcollation AND NOT co.collisdeterministic), t.typlen = -1 "
                 + "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped "
                 + "ORDER BY a.attnum")) {
             ps.setString(1, t.qualified());
@@ -130,8 +132,8 @@ public final class SplitTables {
             }
         }
         if (!unhashable.isEmpty()) {
-            return "its key column(s) " + String.join(", ", unhashable) + " have no built-in hash function for the row filter: leave it out of "
-                    + "--split-table";
+            return "its key column(s) " + String.join(", ", unhashable) + " have no built-in hash function for the row filter, or a "
+                    + "nondeterministic collation (two spellings of one key could then hash to different streams): leave it out of --split-table";
         }
         if (t.replicaIdentity() == 'd' && !varlena.isEmpty()) {
             return "an UPDATE that moves a row to another stream's key arrives there as an INSERT, and with REPLICA IDENTITY DEFAULT PostgreSQL "

@@ -142,6 +142,8 @@ class SplitTableIT {
             st.execute("ALTER TABLE twokeys REPLICA IDENTITY FULL");
             st.execute("CREATE TABLE keyless (n int)");
             st.execute("CREATE TABLE other (id int PRIMARY KEY)");
+            st.execute("CREATE COLLATION caseless (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+            st.execute("CREATE TABLE caseless_keys (k text COLLATE caseless PRIMARY KEY, n int)");
         }
         List<String> ep = List.of("--source-url", pair[0].jdbcUrl(), "--target-url", pair[1].jdbcUrl(), "--name", "splitno");
         String pgBin = dbs.services().pgBin().orElseThrow().toString();
@@ -149,12 +151,14 @@ class SplitTableIT {
             CliIT.Run one = tsmigrate(args(ep, "bootstrap", "--split-table", "public.other", "--pg-bin", pgBin));
             assertThat(one.code()).as(one.out()).isNotZero();
             assertThat(one.out()).contains("give --sources 2 or more");
-            CliIT.Run bad = tsmigrate(args(ep, "bootstrap", "--sources", "2", "--split-table", "wide,twokeys,keyless,public.nosuch", "--pg-bin", pgBin));
+            CliIT.Run bad = tsmigrate(args(ep, "bootstrap", "--sources", "2", "--split-table", "wide,twokeys,keyless,caseless_keys,public.nosuch", "--pg-bin", pgBin));
             System.out.println(bad.out());
             assertThat(bad.code()).as(bad.out()).isNotZero();
             assertThat(bad.out()).contains("--split-table public.wide: ").contains("REPLICA IDENTITY FULL")
                     .contains("--split-table public.twokeys: it has unique indexes").contains("--split-table public.keyless: it has no primary key")
-                    .contains("--split-table public.nosuch: no such table");
+                    .contains("--split-table public.nosuch: no such table")
+                    .contains("--split-table public.caseless_keys: its key column(s) k have no built-in hash function for the row filter, or a "
+                            + "nondeterministic collation");
             try (Connection t = Services.open(pair[1]); Statement st = t.createStatement();
                  ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")) {
                 rs.next();
