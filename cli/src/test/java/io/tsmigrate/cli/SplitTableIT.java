@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * holds the rows whose key hashes to it. Under writes the whole time: COPY and multi-row inserts, transactions larger
  * than a sink batch, updates, deletes, key changes of wide rows whose large value stays unchanged and that move the
  * row to the other stream (a DELETE on one, an INSERT on the other), and a TRUNCATE between inserts on both streams
- * (the sink applies it once both streams reached it). One stream's connector is restarted and the worker killed at
- * random moments (seed printed). Tables that cannot be split exactly are refused before anything is copied.
+ * (the sink applies it once both streams reached it), each stream's topics also spread over two partitions read by two
+ * sink tasks. One stream's connector is restarted and the worker killed at random moments (seed printed). Tables that cannot be split exactly are refused before anything is copied.
  */
 @ExtendWith(ServicesExtension.class)
 class SplitTableIT {
@@ -90,11 +90,13 @@ class SplitTableIT {
                 }
                 return true;
             })) {
-                CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--sources", "2", "--split-table", "public.hot", "--jobs", "2",
+                // Each stream's topics also spread over two partitions: a TRUNCATE then has four copies (two streams, two partitions).
+                CliIT.Run migrate = tsmigrate(args(ep, "migrate", "--sources", "2", "--split-table", "public.hot", "--topic-partitions", "2",
+                        "--sink-tasks", "2", "--jobs", "2",
                         "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
                 System.out.println(migrate.out());
                 assertThat(migrate.code()).as(migrate.out()).isZero();
-                assertThat(migrate.out()).contains("split over all 2 source streams").contains("READY for cutover");
+                assertThat(migrate.out()).contains("split over all 2 source streams").contains("spread over 2 partitions").contains("READY for cutover");
                 streaming.set(true);
                 SourceStreamsIT.restartStreamThenKillWorker(dbs, new Random(seed ^ 0x5eed), "splitk");
                 for (long end = System.nanoTime() + 60_000_000_000L; !truncated.get() && System.nanoTime() < end; ) {

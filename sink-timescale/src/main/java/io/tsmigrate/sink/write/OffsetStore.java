@@ -34,6 +34,11 @@ public final class OffsetStore {
 
     void createIfMissing(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
+            // Sink tasks that start together on a target without these tables would create them together, and
+            // CREATE ... IF NOT EXISTS is not safe against a concurrent creation (one fails on pg_type's unique index,
+            // seen with two tasks at a migration's first start): the lock holds the others until the creating
+            // transaction commits (TargetSession.ensure makes every state table in that one transaction).
+            st.execute("SELECT pg_advisory_xact_lock(hashtext(" + Sql.literal("tsmigrate sink state " + schema) + "))");
             st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
             st.execute("CREATE TABLE IF NOT EXISTS " + table + " (connector text NOT NULL, topic text NOT NULL, kafka_partition int NOT NULL, "
                     + "kafka_offset bigint NOT NULL, source_commit_lsn bigint, source_change_lsn bigint, source_ts_ms bigint, "
