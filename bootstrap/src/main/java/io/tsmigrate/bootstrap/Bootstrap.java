@@ -255,8 +255,10 @@ public final class Bootstrap {
 
     /** The same, each table with the row filter {@code rowFilter} gives it (null: none; {@link SplitTables}). */
     static String publicationSql(String name, List<TableInfo> tables, int serverVersion, Function<TableInfo, String> rowFilter) {
-        String list = tables.stream().map(t -> rowFilter.apply(t) == null ? t.qualified() : t.qualified() + " WHERE (" + rowFilter.apply(t) + ")")
-                .collect(Collectors.joining(", "));
+        String list = tables.stream().map(t -> {
+            String filter = rowFilter.apply(t);
+            return filter == null ? t.qualified() : t.qualified() + " WHERE (" + filter + ")";
+        }).collect(Collectors.joining(", "));
         boolean timescaleSource = tables.stream().anyMatch(t -> t.sourceTime() != null);
         if (list.isEmpty() && !timescaleSource) {
             throw new BootstrapException("no table to migrate: check include_schemas and exclude_tables");

@@ -63,8 +63,9 @@ final class StreamingStart {
         Map<String, String> vars = options.variables(endpoints, names, endpoints.source(), endpoints.target());
         vars.put("TOPIC_REGEX", streams.sinkTopicRegex());
         Map<String, Map<String, String>> sources = new LinkedHashMap<>();
+        List<String[]> splitTables = splitTables(endpoints, streams);
         for (SourceStreams.Stream stream : streams.streams()) {
-            sources.put(stream.connector(), sourceSettings(endpoints, names, streams, stream, vars));
+            sources.put(stream.connector(), sourceSettings(endpoints, names, streams.count(), splitTables, stream, vars));
         }
         Map<String, String> sink = Templates.render("sink-timescale", vars);
         sink.putAll(options.converterSettings());
@@ -106,8 +107,8 @@ final class StreamingStart {
     }
 
     /** One source stream's connector settings: the flavour's template for its slot, publication and topic prefix. */
-    private Map<String, String> sourceSettings(Endpoints endpoints, Names names, SourceStreams streams, SourceStreams.Stream stream,
-                                               Map<String, String> common) {
+    private Map<String, String> sourceSettings(Endpoints endpoints, Names names, int streamCount, List<String[]> splitTables,
+                                               SourceStreams.Stream stream, Map<String, String> common) {
         Map<String, String> vars = new LinkedHashMap<>(common);
         vars.put("TOPIC_PREFIX", stream.topicPrefix());
         vars.put("SLOT", stream.slot());
@@ -131,7 +132,8 @@ final class StreamingStart {
         if (options.topicPartitions > 1) {
             source.putAll(spread(endpoints, names, stream, source));
         }
-        source.putAll(split(endpoints, streams, stream));
+        List<String> splitTopics = splitTables.stream().map(t -> Spread.topic(stream.topicPrefix(), t[0], t[1])).toList();
+        source.putAll(Spread.splitSettings(splitTopics, streamCount, stream.number()));
         source.putAll(options.converterSettings());
         source.putAll(options.sourceConverterSettings());
         return source;
@@ -169,23 +171,20 @@ final class StreamingStart {
         return Spread.settings(source, topics, options.topicPartitions);
     }
 
-    /** The source connector's settings for its share of the tables split over all streams by key ({@code --split-table}). */
-    private static Map<String, String> split(Endpoints endpoints, SourceStreams streams, SourceStreams.Stream stream) {
+    /** The tables the bootstrap split over all source streams by key ({@code --split-table}), read once for every stream. */
+    private static List<String[]> splitTables(Endpoints endpoints, SourceStreams streams) {
         if (streams.count() < 2) {
-            return Map.of();
+            return List.of();
         }
-        List<String> topics = new ArrayList<>();
         try (java.sql.Connection c = endpoints.source().open("tsmigrate-start")) {
-            for (String[] t : Spread.splitTables(c, streams.publications())) {
-                topics.add(Spread.topic(stream.topicPrefix(), t[0], t[1]));
+            List<String[]> tables = Spread.splitTables(c, streams.publications());
+            if (!tables.isEmpty()) {
+                System.out.println("OK   " + tables.size() + " table(s) split over all " + streams.count() + " source streams by key");
             }
+            return tables;
         } catch (java.sql.SQLException e) {
             throw new CliException("cannot read the source streams' publications: " + e.getMessage(), e);
         }
-        if (stream.number() == 1 && !topics.isEmpty()) {
-            System.out.println("OK   " + topics.size() + " table(s) split over all " + streams.count() + " source streams by key");
-        }
-        return Spread.splitSettings(topics, streams.count(), stream.number());
     }
 
     /**

@@ -66,8 +66,9 @@ final class TruncateCopies {
         List<SourceRecord> out = null;
         for (int i = 0; i < records.size(); i++) {
             SourceRecord r = records.get(i);
-            int spread = isTruncate(r) && topics != null && partitions > 1 && topics.matcher(r.topic()).matches() ? partitions : 1;
-            boolean split = isTruncate(r) && splitTopics != null && splitTopics.matcher(r.topic()).matches();
+            boolean truncate = isTruncate(r);
+            int spread = truncate && topics != null && partitions > 1 && topics.matcher(r.topic()).matches() ? partitions : 1;
+            boolean split = truncate && splitTopics != null && splitTopics.matcher(r.topic()).matches();
             if (spread == 1 && !split) {
                 if (out != null) {
                     out.add(r);
