@@ -1,12 +1,9 @@
 package io.tsmigrate.bench;
 
-import io.tsmigrate.bootstrap.Bootstrap;
-import io.tsmigrate.bootstrap.BootstrapPlan;
-import io.tsmigrate.common.Db;
+import io.tsmigrate.testkit.NativeServices;
 import io.tsmigrate.testkit.PgEndpoint;
 import io.tsmigrate.testkit.Services;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The bootstrap benchmark: a source of about 2 GB over 10 tables (one time-series table holding about 70% of it,
  * every table with a primary key and a secondary index) copied into an empty target database by three contenders,
- * alternating, several runs each: this project's bootstrap (into a hypertable), {@code pgcopydb clone --table-jobs 2
+ * alternating, several runs each: this project's bootstrap as the {@code tsmigrate bootstrap} command (into a hypertable), {@code pgcopydb clone --table-jobs 2
  * --index-jobs 2} (plain tables; {@code pgcopydb-split}: also {@code --split-tables-larger-than 1GB}), and {@code pg_dump -Fd -j2} + {@code pg_restore -j2} + ANALYZE. Each clock stops
  * when data, indexes, constraints and ANALYZE are all done. Every run ends with each target table's content digest
  * equal to the source's.
@@ -53,7 +50,12 @@ public final class BootstrapBenchmark {
         this.source = services.source().withDatabase(db);
         this.targetServer = services.target();
         this.pgBin = services.pgBin().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services' client tools"));
-        this.runDir = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services")).runDir();
+        NativeServices natives = services.natives().orElseThrow(() -> new IllegalStateException("the benchmark needs the native services"));
+        this.runDir = natives.runDir();
+        // No contender uses Kafka or Connect; the test kit starts them with the databases, and their start-up (JIT
+        // compilation, log recovery) would fall into the first round. Stopped, every round runs on a quiet machine.
+        natives.stop("connect");
+        natives.stop("kafka");
         this.chroot = Path.of(System.getenv().getOrDefault("TSMIGRATE_CACHE", System.getProperty("user.home") + "/.cache/tsmigrate"), "debian-trixie");
     }
 
@@ -138,10 +140,13 @@ public final class BootstrapBenchmark {
     private Run run(String contender, int round, Map<String, String> expected) throws Exception {
         PgEndpoint target = targetServer.withDatabase("bench_boot_" + contender.replace('-', '_'));
         boolean ours = contender.startsWith("ours");
-        recreateTarget(target, ours || compressed);
+        recreateTarget(target, compressed && !ours);
+        if (ours) {
+            dropSlot(); // one an interrupted run left
+        }
         long self = ProcessHandle.current().pid();
-        // Servers with their backends; the tool: this JVM (ours runs in it) with its reaped children (pg_dump, psql,
-        // the snapshot keeper, pgcopydb, pg_restore).
+        // Servers with their backends; the tool: this JVM with its reaped children (tsmigrate's JVM and its pg_dump
+        // and psql, pgcopydb, pg_dump and pg_restore).
         double source0 = Cpu.seconds(Cpu.pid(runDir, "source"), true);
         double target0 = Cpu.seconds(Cpu.pid(runDir, "target"), true);
         double tool0 = Cpu.seconds(self, true);
@@ -199,12 +204,22 @@ public final class BootstrapBenchmark {
         return new Run(contender, round, seconds, sourceCpu, targetCpu, toolCpu, equal);
     }
 
+    /**
+     * Ours as a user runs it: the {@code tsmigrate bootstrap} command in a JVM of its own (the shipped launcher, the
+     * JVM's defaults), into a target database created empty (the bootstrap makes the extension itself).
+     */
     private void ours(PgEndpoint target, boolean compressedCopy) throws Exception {
-        // A TimescaleDB source's hypertables are found by the bootstrap itself.
-        BootstrapPlan plan = new BootstrapPlan(new Db(source.jdbcUrl(), null, null), new Db(target.jdbcUrl(), null, null), null,
-                List.of(), compressed ? List.of() : List.of(new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null)),
-                2, 2, "bench_boot", "bench_boot", pgBin.toString(), false, false, null, null, compressedCopy, null, null);
-        new Bootstrap(plan, false, new PrintStream(System.out, true), io.tsmigrate.bootstrap.ProgressMode.JSON).run();
+        List<String> command = new ArrayList<>(List.of(Path.of("deploy/cli/tsmigrate").toAbsolutePath().toString(), "bootstrap",
+                "--source-url", source.jdbcUrl(), "--target-url", target.jdbcUrl(), "--jobs", "2", "--index-jobs", "2",
+                "--pg-bin", pgBin.toString(), "--slot", "bench_boot", "--publication", "bench_boot", "--json"));
+        if (!compressed) {
+            // A TimescaleDB source's hypertables are found by the bootstrap itself.
+            command.addAll(List.of("--hypertable", "public.metrics:ts:1day"));
+        }
+        if (!compressedCopy) {
+            command.add("--decompress-chunks");
+        }
+        tool(command, "tsmigrate bootstrap");
     }
 
     /** How many chunks of metrics are compressed (or an error's text, which then differs from the source's count). */
