@@ -20,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * The bootstrap benchmark: a source of about 2 GB over 10 tables (one time-series table holding about 70% of it,
  * every table with a primary key and a secondary index) copied into an empty target database by three contenders,
- * alternating, several runs each: this project's bootstrap as the {@code tsmigrate bootstrap} command (into a hypertable), {@code pgcopydb clone --table-jobs 2
- * --index-jobs 2} (plain tables; {@code pgcopydb-split}: also {@code --split-tables-larger-than 1GB}), and {@code pg_dump -Fd -j2} + {@code pg_restore -j2} + ANALYZE. Each clock stops
- * when data, indexes, constraints and ANALYZE are all done. Every run ends with each target table's content digest
- * equal to the source's.
+ * alternating, several runs each: this project's bootstrap as the {@code tsmigrate bootstrap} command, in a JVM of
+ * its own (into a hypertable); {@code pgcopydb clone --table-jobs 2 --index-jobs 2} (plain tables;
+ * {@code pgcopydb-split}: also {@code --split-tables-larger-than 1GB}); and {@code pg_dump -Fd -j2} +
+ * {@code pg_restore -j2} + ANALYZE. Each clock stops when data, indexes, constraints and ANALYZE are all done. Every
+ * run ends with each target table's content digest equal to the source's.
  *
- * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --metrics-rows N --other-rows N --only ours,pgcopydb,pgcopydb-split,pgdump}.
+ * <p>Run: see docs/benchmarks.md. Arguments: {@code --runs N --metrics-rows N --other-rows N
+ * --only ours,pgcopydb,pgcopydb-split,pgdump}.
  */
 public final class BootstrapBenchmark {
 
