@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * than a sink batch, updates, deletes, key changes of wide rows whose large value stays unchanged and that move the
  * row to the other stream (a DELETE on one, an INSERT on the other), and a TRUNCATE between inserts on both streams
  * (the sink applies it once both streams reached it), each stream's topics also spread over two partitions read by two
- * sink tasks. One stream's connector is restarted and the worker killed at random moments (seed printed). Tables that cannot be split exactly are refused before anything is copied.
+ * sink tasks. One stream's connector is restarted and the worker killed at random moments (seed printed). Tables that
+ * cannot be split exactly are refused before anything is copied.
  */
 @ExtendWith(ServicesExtension.class)
 class SplitTableIT {
