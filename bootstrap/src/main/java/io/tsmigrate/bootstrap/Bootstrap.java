@@ -53,6 +53,15 @@ public final class Bootstrap {
      * @throws BootstrapException for anything the user must fix, with the fix
      */
     public HandOver run() throws Exception {
+        try {
+            return bootstrap();
+        } finally {
+            // A keeper never released ends at the end of its input, having made nothing.
+            closeKeeperInput();
+        }
+    }
+
+    private HandOver bootstrap() throws Exception {
         try (Connection src = plan.source().open("tsmigrate-bootstrap"); Connection tgt = plan.target().open("tsmigrate-bootstrap")) {
             StateStore.State state = StateStore.load(tgt);
             refuseAnotherMigration(state);
@@ -75,12 +84,18 @@ public final class Bootstrap {
                 return new HandOver(state.slotName(), state.publicationName(), state.consistentLsn(), 0, sources);
             }
             PgTools tools = PgTools.locate(plan.pgBin(), src.getMetaData().getDatabaseMajorVersion());
+            if (state == null || state.phase() == StateStore.Phase.SCHEMA || state.phase() == StateStore.Phase.SLOT) {
+                // Its JVM starts and connects beside the schema copy; it makes the slot when released below.
+                startKeeper();
+            }
             if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
                 StateStore.create(tgt);
                 StateStore.phase(tgt, StateStore.Phase.SCHEMA);
                 new SchemaCopier(effective, tools, src, tgt, this::say).preData(tables);
                 state = StateStore.load(tgt);
             }
+            SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
+            List<PostData.Entry> postData = null;
             if (state.phase() == StateStore.Phase.SLOT) {
                 ContinuousAggregates.keepRefreshable(src, ContinuousAggregates.read(src), this::say);
                 if (sources > 1 || (state != null && state.sources() > 1)) {
@@ -99,7 +114,9 @@ public final class Bootstrap {
                 try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
                     Lanes.createSlots(c, lanes);
                 }
-                startKeeper();
+                releaseKeeper();
+                // The post-data section is read while the keeper makes the slot (it does not depend on it).
+                postData = schema.postDataEntries(extend);
                 state = awaitSnapshot(tgt);
                 say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
             }
@@ -118,8 +135,9 @@ public final class Bootstrap {
                 }
             }
             Map<String, TableInfo> byId = copiedTables.stream().collect(Collectors.toMap(TableInfo::id, Function.identity(), (a, b) -> a, LinkedHashMap::new));
-            SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
-            List<PostData.Entry> postData = schema.postDataEntries(extend);
+            if (postData == null) {
+                postData = schema.postDataEntries(extend);
+            }
             // Each table's indexes and keys build as soon as its copy is complete, beside the rest of the copy.
             Set<String> analyzed;
             List<PostData.Entry> parallel = postData.stream().filter(PostData.Entry::parallel).toList();
@@ -284,9 +302,29 @@ public final class Bootstrap {
                 plan.publicationName());
         pb.environment().put("TSMIGRATE_SOURCE_PASSWORD", nullToEmpty(plan.source().password()));
         pb.environment().put("TSMIGRATE_TARGET_PASSWORD", nullToEmpty(plan.target().password()));
-        pb.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         keeper = pb.start();
         keeperLog = log;
+    }
+
+    /** Tells the waiting keeper to make the slot (the publication exists now); a keeper that died says why in awaitSnapshot. */
+    private void releaseKeeper() {
+        try {
+            keeper.getOutputStream().write(SnapshotKeeper.GO);
+        } catch (java.io.IOException e) {
+            // It is no longer running: awaitSnapshot reports its log.
+        }
+        closeKeeperInput();
+    }
+
+    private void closeKeeperInput() {
+        if (keeper != null) {
+            try {
+                keeper.getOutputStream().close();
+            } catch (java.io.IOException e) {
+                // Already gone.
+            }
+        }
     }
 
     private Process keeper;
@@ -315,7 +353,7 @@ public final class Bootstrap {
             if (keeper != null && !keeper.isAlive()) {
                 throw new BootstrapException("creating the replication slot failed: " + Files.readString(keeperLog).strip());
             }
-            Thread.sleep(200);
+            Thread.sleep(20);
         }
         throw new BootstrapException("the replication slot was not created within 2 minutes (long-running transactions on the source delay it); "
                 + "see " + keeperLog);

@@ -99,15 +99,23 @@ final class PgTools {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            IOException unread = null;
             try (OutputStream in = p.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
+            } catch (IOException e) {
+                // The tool ended before reading all of its input (it could not connect, say): its exit code and
+                // its own message below say why; a broken pipe would not.
+                unread = e;
             }
             int code = p.waitFor();
             Result r = new Result(new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
             if (code != 0) {
                 throw new BootstrapException(command.get(0) + " failed (exit " + code + "): " + r.stderr.strip());
+            }
+            if (unread != null) {
+                throw new BootstrapException(command.get(0) + " ended before reading all of its input (" + unread.getMessage() + "): " + r.stderr.strip(), unread);
             }
             return r;
         } catch (IOException e) {

@@ -12,7 +12,9 @@ import java.time.Instant;
 
 /**
  * A small process that creates the logical replication slot with an exported snapshot and keeps its
- * replication connection open, idle, while the copy workers import the snapshot. It runs apart from the
+ * replication connection open, idle, while the copy workers import the snapshot. The bootstrap starts it before the
+ * schema copy, so its JVM starts and connects beside that; it makes the slot when the bootstrap writes {@link #GO}
+ * to its input, and ends having made nothing when its input ends first. It runs apart from the
  * bootstrap so that a bootstrap killed in the middle of the copy can be rerun against the same snapshot
  * (PostgreSQL keeps an exported snapshot only while its connection is idle and open). It writes the slot,
  * the consistent point and the snapshot name into the target's state, then waits until the state leaves
@@ -24,6 +26,8 @@ import java.time.Instant;
 public final class SnapshotKeeper {
 
     static final String APPLICATION_NAME = "tsmigrate-snapshot-keeper";
+    /** What the bootstrap writes to the keeper's input when the slot is due. */
+    static final byte[] GO = {'g', 'o', '\n'};
 
     /**
      * The application name of the keeper of this slot's snapshot, so that ending one migration's keeper leaves
@@ -42,6 +46,9 @@ public final class SnapshotKeeper {
         String slot = args[4];
         String publication = args[5];
         try (Connection replication = source.openReplication(applicationName(slot)); Connection state = target.open(applicationName(slot))) {
+            if (!java.util.Arrays.equals(System.in.readNBytes(GO.length), GO)) {
+                return;
+            }
             String[] created = createSlot(replication, slot);
             StateStore.slot(state, slot, publication, created[0], created[1]);
             System.out.println("SNAPSHOT " + created[1] + " LSN " + created[0]);

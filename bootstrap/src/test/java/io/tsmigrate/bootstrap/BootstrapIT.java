@@ -110,6 +110,68 @@ class BootstrapIT {
         }
     }
 
+    @Test
+    @DisplayName("a bootstrap that fails in its schema copy leaves no slot and no snapshot keeper (the keeper starts beside the schema copy "
+            + "and makes the slot only when released)")
+    void a_failed_schema_copy_leaves_no_keeper(TestDatabases dbs) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dbs.services().pgBin().isPresent(), "needs the test kit's client tools");
+        String suffix = Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase("fk_" + suffix);
+        PgEndpoint tgt = dbs.target().withDatabase("fk_" + suffix);
+        io.tsmigrate.testkit.Services.recreateDatabases(src, tgt);
+        java.nio.file.Path bin = java.nio.file.Files.createTempDirectory("tsmigrate-failing-psql");
+        try {
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE orders (id serial PRIMARY KEY, v text)");
+                st.execute("INSERT INTO orders (v) SELECT 'o' || i FROM generate_series(1, 100) i");
+            }
+            // The real pg_dump; a psql that fails as a restore into a broken target would.
+            java.nio.file.Files.createSymbolicLink(bin.resolve("pg_dump"), dbs.services().pgBin().orElseThrow().resolve("pg_dump"));
+            java.nio.file.Path psql = bin.resolve("psql");
+            java.nio.file.Files.writeString(psql, "#!/bin/sh\necho 'psql: error: restore failed on purpose' >&2\nexit 3\n");
+            psql.toFile().setExecutable(true);
+            BootstrapPlan plan = new BootstrapPlan(new Db(src.jdbcUrl(), null, null), new Db(tgt.jdbcUrl(), null, null), null, null, List.of(), 2, 2,
+                    "fk_slot", "fk_slot", bin.toString(), false, false, null, null, null, null, null);
+            java.nio.file.Path keeperLog = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "tsmigrate-snapshot-keeper-fk_slot.log");
+            java.nio.file.Files.deleteIfExists(keeperLog);
+            assertThatThrownBy(() -> new Bootstrap(plan, false, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    ProgressMode.PLAIN).run()).hasMessageContaining("psql failed (exit 3)").hasMessageContaining("restore failed on purpose");
+            assertThat(keeperLog).as("the keeper was started before the schema copy").exists();
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                Instant deadline = Instant.now().plusSeconds(10);
+                int keepers;
+                do {
+                    Thread.sleep(100);
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                            + "'tsmigrate-snapshot-keeper fk_slot'")) {
+                        rs.next();
+                        keepers = rs.getInt(1);
+                    }
+                } while (keepers > 0 && Instant.now().isBefore(deadline));
+                assertThat(keepers).as("snapshot keepers still connected").isZero();
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'fk_slot'")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("slots made").isZero();
+                }
+            }
+        } finally {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(bin)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            java.nio.file.Files.delete(bin);
+            try (Connection c = io.tsmigrate.testkit.Services.open(src.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'fk_slot' AND NOT active");
+                st.execute("DROP PUBLICATION IF EXISTS fk_slot");
+                st.execute("DROP DATABASE IF EXISTS " + src.database() + " WITH (FORCE)");
+            }
+            try (Connection c = io.tsmigrate.testkit.Services.open(tgt.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + tgt.database() + " WITH (FORCE)");
+            }
+        }
+    }
+
     static final List<BootstrapPlan.HypertableSpec> HYPERTABLES = List.of(
             new BootstrapPlan.HypertableSpec("public.metrics", "ts", "1 day", null, null, null),
             new BootstrapPlan.HypertableSpec("events", "ts", null, null, null, null));
