@@ -95,7 +95,7 @@ final class DataCopier {
      *                    that transaction, and another worker's next chunk would wait for this worker's whole piece
      */
     private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied, boolean makesChunks) throws SQLException {
-        try (Connection src = source.open("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy");
+        try (Connection src = source.openForCopy("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy");
              Connection chunks = makesChunks ? target.open("tsmigrate-bootstrap-chunks") : null) {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);

@@ -85,6 +85,16 @@ public record Db(String url, String user, String password) {
         return connect(properties(applicationName));
     }
 
+    /**
+     * A connection that streams much from the server (a bootstrap's COPY out of the source): its socket is read in
+     * large blocks ({@link BlockReadSocketFactory}). A socketFactory the URL names is used instead.
+     */
+    public Connection openForCopy(String applicationName) throws SQLException {
+        Properties p = properties(applicationName);
+        p.setProperty("socketFactory", BlockReadSocketFactory.class.getName());
+        return connect(p);
+    }
+
     /** A replication connection (walsender in database mode) for CREATE_REPLICATION_SLOT. */
     public Connection openReplication(String applicationName) throws SQLException {
         Properties p = properties(applicationName);
