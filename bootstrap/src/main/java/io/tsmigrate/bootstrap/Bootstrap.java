@@ -9,15 +9,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,9 +53,13 @@ public final class Bootstrap {
             return bootstrap();
         } finally {
             // A keeper never released ends at the end of its input, having made nothing.
-            closeKeeperInput();
+            if (keeper != null) {
+                keeper.close();
+            }
         }
     }
+
+    private KeeperProcess keeper;
 
     private HandOver bootstrap() throws Exception {
         try (Connection src = plan.source().open("tsmigrate-bootstrap"); Connection tgt = plan.target().open("tsmigrate-bootstrap")) {
@@ -86,7 +86,7 @@ public final class Bootstrap {
             PgTools tools = PgTools.locate(plan.pgBin(), src.getMetaData().getDatabaseMajorVersion());
             if (state == null || state.phase() == StateStore.Phase.SCHEMA || state.phase() == StateStore.Phase.SLOT) {
                 // Its JVM starts and connects beside the schema copy; it makes the slot when released below.
-                startKeeper();
+                keeper = KeeperProcess.start(plan);
             }
             if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
                 StateStore.create(tgt);
@@ -114,10 +114,10 @@ public final class Bootstrap {
                 try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
                     Lanes.createSlots(c, lanes);
                 }
-                releaseKeeper();
+                keeper.release();
                 // The post-data section is read while the keeper makes the slot (it does not depend on it).
                 postData = schema.postDataEntries(extend);
-                state = awaitSnapshot(tgt);
+                state = keeper.awaitSnapshot(tgt);
                 say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
             }
             if (sources > 1) {
@@ -294,71 +294,6 @@ public final class Bootstrap {
         return sql.toString();
     }
 
-    private void startKeeper() throws Exception {
-        Path log = Path.of(System.getProperty("java.io.tmpdir"), "tsmigrate-snapshot-keeper-" + plan.slotName() + ".log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", keeperClasspath(), SnapshotKeeper.class.getName(),
-                plan.source().url(), nullToEmpty(plan.source().user()), plan.target().url(), nullToEmpty(plan.target().user()), plan.slotName(),
-                plan.publicationName());
-        pb.environment().put("TSMIGRATE_SOURCE_PASSWORD", nullToEmpty(plan.source().password()));
-        pb.environment().put("TSMIGRATE_TARGET_PASSWORD", nullToEmpty(plan.target().password()));
-        pb.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
-        keeper = pb.start();
-        keeperLog = log;
-    }
-
-    /** Tells the waiting keeper to make the slot (the publication exists now); a keeper that died says why in awaitSnapshot. */
-    private void releaseKeeper() {
-        try {
-            keeper.getOutputStream().write(SnapshotKeeper.GO);
-        } catch (java.io.IOException e) {
-            // It is no longer running: awaitSnapshot reports its log.
-        }
-        closeKeeperInput();
-    }
-
-    private void closeKeeperInput() {
-        if (keeper != null) {
-            try {
-                keeper.getOutputStream().close();
-            } catch (java.io.IOException e) {
-                // Already gone.
-            }
-        }
-    }
-
-    private Process keeper;
-    private Path keeperLog;
-
-    /**
-     * The keeper's own classes, the common module's it uses and pgjdbc, wherever they were loaded from (a jar, a
-     * classes folder, a plugin's or Maven's class loader, where java.class.path holds none of them).
-     */
-    static String keeperClasspath() throws java.net.URISyntaxException {
-        java.util.Set<String> parts = new java.util.LinkedHashSet<>();
-        for (Class<?> c : List.of(SnapshotKeeper.class, Db.class, org.postgresql.Driver.class)) {
-            parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        }
-        parts.add(System.getProperty("java.class.path"));
-        return String.join(java.io.File.pathSeparator, parts);
-    }
-
-    private StateStore.State awaitSnapshot(Connection tgt) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-        while (Instant.now().isBefore(deadline)) {
-            StateStore.State s = StateStore.load(tgt);
-            if (s != null && s.phase() == StateStore.Phase.COPYING && s.snapshotName() != null) {
-                return s;
-            }
-            if (keeper != null && !keeper.isAlive()) {
-                throw new BootstrapException("creating the replication slot failed: " + Files.readString(keeperLog).strip());
-            }
-            Thread.sleep(20);
-        }
-        throw new BootstrapException("the replication slot was not created within 2 minutes (long-running transactions on the source delay it); "
-                + "see " + keeperLog);
-    }
-
     private void restart(Connection src, Connection tgt, StateStore.State state) throws SQLException, InterruptedException {
         if (state.phase() == StateStore.Phase.DONE || state.phase() == StateStore.Phase.COPIED) {
             throw new BootstrapException("the earlier bootstrap got past the copy, so its indexes and constraints exist already; to start over, "
@@ -416,9 +351,5 @@ public final class Bootstrap {
             out.println(line);
             out.flush();
         }
-    }
-
-    private static String nullToEmpty(String s) {
-        return s == null ? "" : s;
     }
 }

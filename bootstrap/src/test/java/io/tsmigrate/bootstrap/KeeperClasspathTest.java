@@ -18,7 +18,7 @@ class KeeperClasspathTest {
 
     @Test
     void names_the_keeper_the_common_module_and_pgjdbc() throws Exception {
-        List<String> parts = List.of(Bootstrap.keeperClasspath().split(File.pathSeparator));
+        List<String> parts = List.of(KeeperProcess.classpath().split(File.pathSeparator));
         for (Class<?> c : List.of(SnapshotKeeper.class, Db.class, org.postgresql.Driver.class)) {
             assertThat(parts).contains(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
