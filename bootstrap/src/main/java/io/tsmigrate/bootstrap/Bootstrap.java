@@ -88,13 +88,13 @@ public final class Bootstrap {
                 // Its JVM starts and connects beside the schema copy; it makes the slot when released below.
                 keeper = KeeperProcess.start(plan);
             }
+            SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
             if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
                 StateStore.create(tgt);
                 StateStore.phase(tgt, StateStore.Phase.SCHEMA);
-                new SchemaCopier(effective, tools, src, tgt, this::say).preData(tables);
+                schema.preData(tables);
                 state = StateStore.load(tgt);
             }
-            SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
             List<PostData.Entry> postData = null;
             if (state.phase() == StateStore.Phase.SLOT) {
                 ContinuousAggregates.keepRefreshable(src, ContinuousAggregates.read(src), this::say);
