@@ -152,7 +152,7 @@ final class ChunkPieces {
             try (Statement st = tgt.createStatement()) {
                 st.execute("TRUNCATE " + chunk.qualified());
             }
-            rows += DataCopier.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
+            rows += CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
                     "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved);
             ChunkBuilds.build(tgt, builds, chunk);
             cursor = end;

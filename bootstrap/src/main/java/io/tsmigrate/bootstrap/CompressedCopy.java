@@ -125,7 +125,7 @@ final class CompressedCopy {
         // copied decompressed is read whole (TimescaleDB decompresses on the way). Into the chunk itself: the rows are
         // its by the source's slices, so TimescaleDB need not route them one by one.
         String only = p.compressed() != null ? "ONLY " : "";
-        long rows = DataCopier.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + only + p.chunk() + ") TO STDOUT" + format,
+        long rows = CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + only + p.chunk() + ") TO STDOUT" + format,
                 "COPY " + chunk + " (" + cols + ") FROM STDIN" + format, bytesMoved);
         if (p.compressed() == null) {
             return rows;
@@ -145,7 +145,7 @@ final class CompressedCopy {
             st.execute("CREATE TABLE " + table + " (" + columns.stream().map(c -> Ident.quote(c[0]) + " " + c[1]).collect(Collectors.joining(", ")) + ")");
         }
         String names = columns.stream().map(c -> Ident.quote(c[0])).collect(Collectors.joining(", "));
-        DataCopier.stream(src, tgt, "COPY (SELECT " + names + " FROM " + p.compressed() + ") TO STDOUT" + format, "COPY " + table + " (" + names + ") FROM STDIN" + format,
+        CopyRelay.stream(src, tgt, "COPY (SELECT " + names + " FROM " + p.compressed() + ") TO STDOUT" + format, "COPY " + table + " (" + names + ") FROM STDIN" + format,
                 bytesMoved);
         String[] sizes = p.sizes().split(",", -1);
         StringBuilder call = new StringBuilder("SELECT _timescaledb_functions.create_compressed_chunk(" + Ident.literal(chunk) + "::regclass, "

@@ -5,10 +5,6 @@ import io.tsmigrate.common.Ident;
 
 import io.tsmigrate.common.Db;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,13 +22,10 @@ import java.util.function.LongConsumer;
 /**
  * Copies pieces database to database with parallel workers. Each worker imports the exported snapshot once
  * ({@code SET TRANSACTION SNAPSHOT}) and streams {@code COPY ... TO STDOUT} from the source into
- * {@code COPY ... FROM STDIN} on the target through pgjdbc's CopyManager, a buffer at a time, never holding
- * a table in memory. A piece's rows and its done-mark commit in one target transaction.
+ * {@code COPY ... FROM STDIN} on the target ({@link CopyRelay}). A piece's rows and its done-mark commit in one
+ * target transaction.
  */
 final class DataCopier {
-
-    /** Bytes of COPY data relayed to the target in one message. */
-    private static final int RELAY = 1 << 16;
 
     private final Db source;
     private final Db target;
@@ -154,60 +147,6 @@ final class DataCopier {
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
         String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
-        return stream(src, tgt, out, in, moved);
-    }
-
-    /**
-     * Streams {@code COPY ... TO STDOUT} on the source into {@code COPY ... FROM STDIN} on the target, a buffer at a
-     * time; reports the bytes moved every 8 MiB and at the end; returns the rows written. Both COPYs are cancelled when
-     * it fails; the caller rolls the target back.
-     */
-    static long stream(Connection src, Connection tgt, String out, String in, LongConsumer bytesMoved) throws SQLException {
-        CopyOut reader = src.unwrap(PGConnection.class).getCopyAPI().copyOut(out);
-        CopyIn writer;
-        try {
-            writer = tgt.unwrap(PGConnection.class).getCopyAPI().copyIn(in);
-        } catch (SQLException e) {
-            reader.cancelCopy();
-            throw e;
-        }
-        long bytes = 0;
-        // The source sends a message per row; the target takes the stream in messages of up to RELAY bytes (COPY data
-        // need not break at rows), so it parses one message where it parsed a thousand.
-        byte[] relay = new byte[RELAY];
-        int held = 0;
-        try {
-            byte[] buf;
-            while ((buf = reader.readFromCopy()) != null) {
-                if (held > 0 && held + buf.length > relay.length) {
-                    writer.writeToCopy(relay, 0, held);
-                    held = 0;
-                }
-                if (buf.length > relay.length) {
-                    writer.writeToCopy(buf, 0, buf.length);
-                } else {
-                    System.arraycopy(buf, 0, relay, held, buf.length);
-                    held += buf.length;
-                }
-                bytes += buf.length;
-                if (bytes > (8 << 20)) {
-                    bytesMoved.accept(bytes);
-                    bytes = 0;
-                }
-            }
-            if (held > 0) {
-                writer.writeToCopy(relay, 0, held);
-            }
-            long rows = writer.endCopy();
-            bytesMoved.accept(bytes);
-            return rows;
-        } finally {
-            if (writer.isActive()) {
-                writer.cancelCopy();
-            }
-            if (reader.isActive()) {
-                reader.cancelCopy();
-            }
-        }
+        return CopyRelay.stream(src, tgt, out, in, moved);
     }
 }
