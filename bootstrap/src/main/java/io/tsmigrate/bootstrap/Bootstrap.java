@@ -142,10 +142,11 @@ public final class Bootstrap {
             Set<String> analyzed;
             List<PostData.Entry> parallel = postData.stream().filter(PostData.Entry::parallel).toList();
             Map<String, String> spelled = PostDataBuilds.spelled(src, copiedTables);
-            try (PostDataBuilds builds = new PostDataBuilds(plan.target(), parallel, copiedTables, spelled, PostDataBuilds.analyzable(src, tables),
-                    effective.indexJobs(), this::say)) {
+            List<TableInfo> analyzable = PostDataBuilds.analyzable(src, tables);
+            try (PostDataBuilds builds = new PostDataBuilds(plan.target(), parallel, copiedTables, spelled, analyzable, effective.indexJobs(), this::say)) {
                 if (state.phase() == StateStore.Phase.COPYING) {
-                    copied = copy(src, tgt, state, copiedTables, byId, effective, builds, parallel, spelled);
+                    Set<String> analyzableIds = analyzable.stream().map(TableInfo::id).collect(Collectors.toSet());
+                    copied = copy(src, tgt, state, copiedTables, byId, effective, builds, parallel, spelled, analyzableIds);
                     StateStore.phase(tgt, StateStore.Phase.COPIED);
                 }
                 builds.finish();
@@ -197,7 +198,8 @@ public final class Bootstrap {
     }
 
     private long copy(Connection src, Connection tgt, StateStore.State state, List<TableInfo> tables, Map<String, TableInfo> byId,
-            BootstrapPlan effective, PostDataBuilds builds, List<PostData.Entry> entries, Map<String, String> spelled) throws Exception {
+            BootstrapPlan effective, PostDataBuilds builds, List<PostData.Entry> entries, Map<String, String> spelled, Set<String> analyzable)
+            throws Exception {
         List<Piece> pieces;
         try (Connection snap = plan.source().open("tsmigrate-bootstrap-plan")) {
             DataCopier.importSnapshot(snap, state.snapshotName());
@@ -238,7 +240,8 @@ public final class Bootstrap {
             }
         }
         try (Progress progress = new Progress(bytes, out, this.progress)) {
-            ChunkBuilds chunkBuilds = ChunkBuilds.plan(tgt, entries, spelled, pieces);
+            ChunkBuilds chunkBuilds = ChunkBuilds.plan(tgt, entries, spelled, pieces, analyzable);
+            builds.chunksAnalyzedInCopy(chunkBuilds::analyzesChunks);
             new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, chunkBuilds, progress).copy(todo, effective.jobs(), builds::tableCopied);
             return progress.totalRows();
         }

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,12 +52,14 @@ final class ChunkBuilds {
             + " ((?:PRIMARY KEY|UNIQUE(?: NULLS NOT DISTINCT)?) \\([^;]*);", Pattern.DOTALL);
 
     private final Map<String, List<Build>> byTable;
+    private final Set<String> analyzed;
 
-    private ChunkBuilds(Map<String, List<Build>> byTable) {
+    private ChunkBuilds(Map<String, List<Build>> byTable, Set<String> analyzed) {
         this.byTable = byTable;
+        this.analyzed = analyzed;
     }
 
-    static final ChunkBuilds NONE = new ChunkBuilds(Map.of());
+    static final ChunkBuilds NONE = new ChunkBuilds(Map.of(), Set.of());
 
     /** The builds of {@code table}'s chunks (none for a table copied otherwise). */
     List<Build> of(String table) {
@@ -64,13 +67,26 @@ final class ChunkBuilds {
     }
 
     /**
+     * Whether the copy analyzes each of the table's chunks as soon as its piece is in: every parallel post-data entry of
+     * the table (its keys, indexes and checks) is built per chunk in the piece, and the table has no extended
+     * statistics, so nothing built later changes what ANALYZE finds; and the target is PostgreSQL 15 or later (the row
+     * counts go to the statistics before the ANALYZE: {@code DataCopier}). Analyzed then, a chunk is one autovacuum finds
+     * analyzed; left to the end of a long copy, autovacuum analyzes it first and the bootstrap again.
+     */
+    boolean analyzesChunks(String table) {
+        return analyzed.contains(table);
+    }
+
+    /**
      * The builds each table's chunks get in the copy.
      *
-     * @param entries the parallel post-data entries, as adapted for hypertables
-     * @param spelled pg_dump's spelling of each copied table's name to its id
-     * @param pieces  every piece of the copy (a table qualifies when all of its are chunk spans)
+     * @param entries    the parallel post-data entries, as adapted for hypertables
+     * @param spelled    pg_dump's spelling of each copied table's name to its id
+     * @param pieces     every piece of the copy (a table qualifies when all of its are chunk spans)
+     * @param analyzable the tables without extended statistics ({@link PostDataBuilds#analyzable})
      */
-    static ChunkBuilds plan(Connection tgt, List<PostData.Entry> entries, Map<String, String> spelled, List<Piece> pieces) throws SQLException {
+    static ChunkBuilds plan(Connection tgt, List<PostData.Entry> entries, Map<String, String> spelled, List<Piece> pieces, Set<String> analyzable)
+            throws SQLException {
         Set<String> spans = pieces.stream().filter(p -> p.span() != null).map(Piece::table).collect(Collectors.toSet());
         spans.removeAll(pieces.stream().filter(p -> p.span() == null).map(Piece::table).collect(Collectors.toSet()));
         if (spans.isEmpty() || !"t".equals(Db.one(tgt, "SELECT to_regclass('_timescaledb_catalog.chunk_index') IS NOT NULL "
@@ -88,17 +104,24 @@ final class ChunkBuilds {
             }
         }
         Map<String, List<Build>> out = new HashMap<>();
+        Set<String> builtLater = new HashSet<>();
         for (PostData.Entry e : entries) {
             String table = spelled.get(PostData.table(e.sql()));
-            Build b = table == null || !spans.contains(table) ? null : parse(e.sql());
+            if (table == null || !spans.contains(table)) {
+                continue;
+            }
+            Build b = parse(e.sql());
             if (b != null && (b.key() || b.unique()) && !PostData.widen(e.sql(), time.get(table)).equals(e.sql())) {
                 b = null;
             }
             if (b != null) {
                 out.computeIfAbsent(table, k -> new ArrayList<>()).add(b);
+            } else {
+                builtLater.add(table);
             }
         }
-        return new ChunkBuilds(out);
+        Set<String> analyzed = DataCopier.handsOverCounts(tgt) ? spans.stream().filter(t -> analyzable.contains(t) && !builtLater.contains(t)).collect(Collectors.toSet()) : Set.of();
+        return new ChunkBuilds(out, analyzed);
     }
 
     /** The build of pg_dump's statement for a key or an index, or null when it is not one built here. */

@@ -15,6 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -120,9 +121,10 @@ final class ChunkPieces {
      *
      * @param chunks the target connection chunks are made on, each committed at once ({@link #createChunk})
      * @param builds the keys and indexes each chunk gets here
+     * @param filled told each chunk filled
      */
     static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, List<ChunkBuilds.Build> builds,
-            LongConsumer bytesMoved) throws SQLException {
+            LongConsumer bytesMoved, Consumer<Chunk> filled) throws SQLException {
         Span s = p.span();
         String col = Ident.quote(s.column());
         String cols = t.columnList();
@@ -155,6 +157,7 @@ final class ChunkPieces {
             rows += CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
                     "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved);
             ChunkBuilds.build(tgt, builds, chunk);
+            filled.accept(chunk);
             cursor = end;
         }
         return rows;

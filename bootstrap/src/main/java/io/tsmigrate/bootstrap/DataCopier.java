@@ -8,6 +8,7 @@ import io.tsmigrate.common.Db;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -92,9 +93,10 @@ final class DataCopier {
              Connection chunks = makesChunks ? target.open("tsmigrate-bootstrap-chunks") : null) {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);
+            boolean flushes = handsOverCounts(tgt);
             Piece piece;
             while ((piece = queue.poll()) != null) {
-                copyPiece(src, tgt, chunks, piece);
+                copyPiece(src, tgt, chunks, piece, flushes);
                 if (left.get(piece.table()).decrementAndGet() == 0) {
                     copied.accept(piece.table());
                 }
@@ -124,21 +126,64 @@ final class DataCopier {
         }
     }
 
-    private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece) throws SQLException {
+    /** Whether the target hands a backend's row counts to its statistics when asked (PostgreSQL 15 and later). */
+    static boolean handsOverCounts(Connection tgt) throws SQLException {
+        return tgt.getMetaData().getDatabaseMajorVersion() >= 15;
+    }
+
+    /**
+     * @param flushes whether the target hands its row counts to the statistics system when asked
+     *                ({@link #handsOverCounts}): a backend does so when idle, at most once a second, and an ANALYZE of the table by then
+     *                (the chunk's below, or the index jobs' once the table is complete) sets its count of rows changed
+     *                since to zero at once, so the piece's rows, counted later, would count as changed since that ANALYZE
+     *                and autovacuum would analyze the table again. {@code pg_stat_force_next_flush} makes the backend
+     *                hand them over at its next idle moment, after the commit that follows it and before its reply.
+     */
+    private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece, boolean flushes) throws SQLException {
         TableInfo t = tables.get(piece.table());
         LongConsumer moved = b -> progress.bytes(piece.table(), b);
+        List<ChunkPieces.Chunk> filled = new ArrayList<>();
         try {
             long rows = piece.chunk() != null ? CompressedCopy.copy(src, tgt, chunks, piece, t, binary, moved)
-                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved)
+                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved, filled::add)
                     : copyRows(src, tgt, piece, t, moved);
             progress.rows(piece.table(), rows);
             StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
             tgt.commit();
         } catch (SQLException e) {
             tgt.rollback();
-            String what = piece.chunk() != null ? "chunk " + piece.chunk() + " of " + piece.table() : piece.table() + " (piece " + piece.no() + ")";
-            throw new SQLException("copying " + what + " failed: " + e.getMessage(), e.getSQLState(), e);
+            throw new SQLException("copying " + what(piece) + " failed: " + e.getMessage(), e.getSQLState(), e);
         }
+        if (flushes) {
+            try (Statement st = tgt.createStatement()) {
+                st.execute("SELECT pg_catalog.pg_stat_force_next_flush()");
+            }
+            tgt.commit();
+        }
+        if (builds.analyzesChunks(piece.table())) {
+            analyze(tgt, piece, filled);
+        }
+    }
+
+    /**
+     * ANALYZE of the chunks a piece filled, after its commit and its row counts (see {@link #copyPiece}; the table's
+     * chunks are analyzed here only where those are handed over: {@link ChunkBuilds#analyzesChunks}). A bootstrap
+     * killed before it leaves the chunk to the closing ANALYZE (it has no statistics then; {@link TargetAnalyze}).
+     */
+    private static void analyze(Connection tgt, Piece piece, List<ChunkPieces.Chunk> filled) throws SQLException {
+        try (Statement st = tgt.createStatement()) {
+            for (ChunkPieces.Chunk c : filled) {
+                st.execute("ANALYZE " + c.qualified());
+                tgt.commit();
+            }
+        } catch (SQLException e) {
+            tgt.rollback();
+            throw new SQLException("analyzing the chunks of " + what(piece) + " failed: " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    private static String what(Piece piece) {
+        return piece.chunk() != null ? "chunk " + piece.chunk() + " of " + piece.table() : piece.table() + " (piece " + piece.no() + ")";
     }
 
     /** The piece's rows into the table (TimescaleDB routes them when it is a hypertable). */

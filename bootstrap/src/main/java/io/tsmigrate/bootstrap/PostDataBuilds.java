@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The post-data entries that build in parallel (indexes, primary and unique keys, checks) on {@code --index-jobs}
@@ -54,6 +55,7 @@ final class PostDataBuilds implements AutoCloseable {
     private final List<Future<?>> workers = new ArrayList<>();
     private final int count;
     private final Consumer<String> say;
+    private volatile Predicate<String> chunksAnalyzed = t -> false;
     private volatile SQLException failure;
     private volatile long firstStart;
 
@@ -116,6 +118,11 @@ final class PostDataBuilds implements AutoCloseable {
             }
         }
         return tables.stream().filter(t -> !not.contains(t.id())).toList();
+    }
+
+    /** The tables whose chunks the copy analyzes ({@link ChunkBuilds#analyzesChunks}); set before the copy starts. */
+    void chunksAnalyzedInCopy(Predicate<String> tables) {
+        chunksAnalyzed = tables;
     }
 
     /** The tables analyzed here: the closing ANALYZE leaves them out. */
@@ -201,7 +208,7 @@ final class PostDataBuilds implements AutoCloseable {
         if (job.sql() != null) {
             SchemaCopier.executeOnce(c, job.sql(), tx -> ChunkBuilds.prepareRoot(tx, job.sql()));
         } else if (job.plan() != null) {
-            for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()))) {
+            for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()), chunksAnalyzed)) {
                 queue.add(new Job(null, null, a), null, BuildQueue.Lock.NONE, ANALYZE);
             }
             analyzed.add(job.plan().id());

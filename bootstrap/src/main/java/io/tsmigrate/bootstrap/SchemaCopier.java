@@ -211,7 +211,7 @@ final class SchemaCopier {
 
     /** ANALYZE of the tables the index builds did not analyze (see {@link PostDataBuilds}), largest first. */
     void analyze(List<TableInfo> tables) throws Exception {
-        List<TargetAnalyze.Job> jobs = new ArrayList<>(TargetAnalyze.plan(tgt, tables));
+        List<TargetAnalyze.Job> jobs = new ArrayList<>(TargetAnalyze.plan(tgt, tables, t -> false));
         jobs.sort(java.util.Comparator.comparingLong(TargetAnalyze.Job::bytes).reversed());
         inParallel(jobs, plan.indexJobs(), TargetAnalyze::run);
     }

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The bootstrap's closing ANALYZE. TimescaleDB runs {@code ANALYZE hypertable} as one statement over every chunk, so a
@@ -29,8 +30,14 @@ final class TargetAnalyze {
     private TargetAnalyze() {
     }
 
-    /** The statements, table by table: a hypertable's chunks first, its inherited statistics after them. */
-    static List<Job> plan(Connection tgt, List<TableInfo> tables) throws SQLException {
+    /**
+     * The statements, table by table: a hypertable's chunks first, its inherited statistics after them.
+     *
+     * @param chunksAnalyzed the tables whose chunks the copy analyzed ({@link ChunkBuilds#analyzesChunks}): of those,
+     *                       only chunks without statistics are analyzed here (a bootstrap killed between a piece's commit
+     *                       and its ANALYZE leaves such a chunk)
+     */
+    static List<Job> plan(Connection tgt, List<TableInfo> tables, Predicate<String> chunksAnalyzed) throws SQLException {
         boolean split = "t".equals(Db.one(tgt, "SELECT to_regclass('_timescaledb_catalog.chunk') IS NOT NULL "
                 + "AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"));
         List<Job> jobs = new ArrayList<>();
@@ -38,13 +45,34 @@ final class TargetAnalyze {
             List<Job> chunks = split ? chunks(tgt, t) : List.of();
             if (chunks.isEmpty()) {
                 jobs.add(new Job(t.qualified(), t.bytes(), false));
-            } else {
-                jobs.addAll(chunks);
-                // The inherited sample reads about as much as one chunk's.
-                jobs.add(new Job(t.qualified(), t.bytes() / chunks.size(), true));
+                continue;
             }
+            // The inherited sample reads about as much as one chunk's.
+            Job inherited = new Job(t.qualified(), t.bytes() / chunks.size(), true);
+            if (chunksAnalyzed.test(t.id())) {
+                chunks = withoutStatistics(tgt, chunks);
+            }
+            jobs.addAll(chunks);
+            jobs.add(inherited);
         }
         return jobs;
+    }
+
+    /** The chunks PostgreSQL holds no statistics of. */
+    private static List<Job> withoutStatistics(Connection tgt, List<Job> chunks) throws SQLException {
+        List<Job> out = new ArrayList<>();
+        try (PreparedStatement ps = tgt.prepareStatement("SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_statistic WHERE starelid = ?::regclass)")) {
+            for (Job c : chunks) {
+                ps.setString(1, c.relation());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        out.add(c);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     static void run(Connection c, Job job) throws SQLException {

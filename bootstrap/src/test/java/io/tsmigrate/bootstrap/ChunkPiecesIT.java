@@ -50,6 +50,9 @@ class ChunkPiecesIT {
             CREATE TABLE small_ids (n int NOT NULL, v int);
             CREATE INDEX ON small_ids (n);
             INSERT INTO small_ids SELECT i, i FROM generate_series(-5000, 5000, 13) i;
+            CREATE TABLE plain_rows (id int PRIMARY KEY, v text);
+            CREATE INDEX ON plain_rows (v);
+            INSERT INTO plain_rows SELECT i, 'v' || (i % 77) FROM generate_series(1, 5000) i;
             """;
 
     static final List<BootstrapPlan.HypertableSpec> HYPERTABLES = List.of(
@@ -69,7 +72,7 @@ class ChunkPiecesIT {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         HandOver h = new Bootstrap(BootstrapIT.plan(dbs, "chunk_pieces", HYPERTABLES, false), false, new PrintStream(log, true, StandardCharsets.UTF_8),
                 ProgressMode.PLAIN).run();
-        assertThat(h.rowsCopied()).isEqualTo(20000 + 6001 + 401 + 4007 + 770);
+        assertThat(h.rowsCopied()).isEqualTo(20000 + 6001 + 401 + 4007 + 770 + 5000);
         try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
             assertThat(count(t, "SELECT count(DISTINCT p->>'table') FROM tsmigrate.bootstrap_state, jsonb_array_elements(pieces) p "
                     + "WHERE jsonb_typeof(p->'span') = 'object'")).as("hypertables whose pieces went straight into chunks").isEqualTo(HYPERTABLES.size());
@@ -110,6 +113,12 @@ class ChunkPiecesIT {
                         + "(SELECT FROM pg_statistic WHERE starelid = c AND NOT stainherit)")).as("chunks of %s without statistics", spec.table()).isZero();
                 assertThat(count(t, "SELECT count(*) FROM pg_statistic WHERE starelid = " + oid + " AND stainherit"))
                         .as("inherited statistics of %s", spec.table()).isPositive();
+                // Each chunk analyzed once, after its rows committed: autovacuum finds nothing changed since, so it does not
+                // analyze them again (the backends' counts reach the statistics when they end, hence the wait).
+                assertThat(awaitNone(t, "SELECT s.relname || ': ' || s.n_mod_since_analyze || ' changed, analyzed ' || s.analyze_count || '+' "
+                        + "|| s.autoanalyze_count FROM pg_stat_all_tables s WHERE s.relid IN (SELECT show_chunks(" + oid + ")) "
+                        + "AND (s.n_mod_since_analyze > 0 OR s.analyze_count <> 1)")).as("chunks of %s changed since their ANALYZE or analyzed twice",
+                        spec.table()).isEmpty();
                 // Analyzed after its expression index is built (the index's own statistics) and its extended statistics made.
                 assertThat(count(t, "SELECT count(*) FROM pg_index i WHERE i.indrelid IN (SELECT show_chunks(" + oid + ")) AND i.indexprs IS NOT NULL "
                         + "AND NOT EXISTS (SELECT FROM pg_statistic WHERE starelid = i.indexrelid)")).as("chunk expression indexes of %s without statistics",
@@ -118,6 +127,21 @@ class ChunkPiecesIT {
                     st.execute("DROP TABLE routed");
                 }
             }
+            assertThat(awaitNone(t, "SELECT relname || ': ' || n_mod_since_analyze || ' changed, analyzed ' || analyze_count FROM pg_stat_user_tables "
+                    + "WHERE relname = 'plain_rows' AND (n_mod_since_analyze > 0 OR analyze_count <> 1)")).as("a table that is not a hypertable, "
+                    + "analyzed once after its copy's row counts").isEmpty();
+            // A chunk left without statistics (a bootstrap killed between its piece's commit and that chunk's ANALYZE) is the
+            // only one the closing ANALYZE takes of a table whose chunks the copy analyzes; the others are not analyzed twice.
+            TableInfo days = new TableInfo("public", "days", 1, 1, 1, List.of("d", "v"), List.of(), List.of(), 'd', List.of(), List.of(), null, null);
+            String bare = lines(t, "SELECT format('\"%s\".\"%s\"', n.nspname, r.relname) FROM show_chunks('days') c JOIN pg_class r ON r.oid = c "
+                    + "JOIN pg_namespace n ON n.oid = r.relnamespace LIMIT 1").get(0);
+            try (Statement st = t.createStatement()) {
+                st.execute("DELETE FROM pg_statistic WHERE starelid = " + io.tsmigrate.common.Ident.literal(bare) + "::regclass");
+            }
+            assertThat(TargetAnalyze.plan(t, List.of(days), "public.days"::equals)).extracting(TargetAnalyze.Job::relation, TargetAnalyze.Job::inheritedOnly)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(bare, false), org.assertj.core.groups.Tuple.tuple("\"public\".\"days\"", true));
+            assertThat(TargetAnalyze.plan(t, List.of(days), x -> false)).as("every chunk when the copy analyzed none")
+                    .hasSize((int) count(t, "SELECT count(*) FROM show_chunks('days')") + 1);
             // What TimescaleDB does with a hypertable's keys and indexes through its catalog works on chunks built in the copy.
             try (Statement st = t.createStatement()) {
                 st.execute("INSERT INTO \"Mess\"\"wert ü\" (id, \"Zeit ü\", payload) SELECT id, \"Zeit ü\", 'again' FROM \"Mess\"\"wert ü\" WHERE id <= 100 "
@@ -185,6 +209,16 @@ class ChunkPiecesIT {
 
     private static List<String> lines(Connection c, String sql) throws Exception {
         return io.tsmigrate.common.Db.lines(c, sql);
+    }
+
+    /** The rows of {@code sql}, polled for up to ten seconds until there are none. */
+    private static List<String> awaitNone(Connection c, String sql) throws Exception {
+        List<String> rows = lines(c, sql);
+        for (int i = 0; i < 100 && !rows.isEmpty(); i++) {
+            Thread.sleep(100);
+            rows = lines(c, sql);
+        }
+        return rows;
     }
 
     private static long count(Connection c, String sql) throws Exception {
