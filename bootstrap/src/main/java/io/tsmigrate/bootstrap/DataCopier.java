@@ -132,12 +132,15 @@ final class DataCopier {
     }
 
     /**
-     * @param flushes whether the target hands its row counts to the statistics system when asked
-     *                ({@link #handsOverCounts}): a backend does so when idle, at most once a second, and an ANALYZE of the table by then
-     *                (the chunk's below, or the index jobs' once the table is complete) sets its count of rows changed
-     *                since to zero at once, so the piece's rows, counted later, would count as changed since that ANALYZE
-     *                and autovacuum would analyze the table again. {@code pg_stat_force_next_flush} makes the backend
-     *                hand them over at its next idle moment, after the commit that follows it and before its reply.
+     * Copies one piece and commits it with its done-mark; then hands its row counts over and analyzes its chunks.
+     *
+     * @param flushes whether the target hands a backend's row counts to its statistics when asked
+     *                ({@link #handsOverCounts}). A backend does so when idle, at most once a second, while an ANALYZE
+     *                of the table (the chunks' below, or the index jobs' once the table is complete) sets its count of
+     *                rows changed since to zero at once: the piece's rows, counted later, would count as changed since
+     *                that ANALYZE, and autovacuum would analyze the table again. {@code pg_stat_force_next_flush}
+     *                makes the backend hand them over at its next idle moment: after the commit that follows it,
+     *                before its reply.
      */
     private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece, boolean flushes) throws SQLException {
         TableInfo t = tables.get(piece.table());
