@@ -42,37 +42,21 @@ final class TargetAnalyze {
                 + "AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"));
         List<Job> jobs = new ArrayList<>();
         for (TableInfo t : tables) {
-            List<Job> chunks = split ? chunks(tgt, t) : List.of();
+            List<Chunk> chunks = split ? chunks(tgt, t) : List.of();
             if (chunks.isEmpty()) {
                 jobs.add(new Job(t.qualified(), t.bytes(), false));
                 continue;
             }
+            boolean analyzedInCopy = chunksAnalyzed.test(t.id());
+            chunks.stream().filter(c -> !(analyzedInCopy && c.hasStatistics())).forEach(c -> jobs.add(c.job()));
             // The inherited sample reads about as much as one chunk's.
-            Job inherited = new Job(t.qualified(), t.bytes() / chunks.size(), true);
-            if (chunksAnalyzed.test(t.id())) {
-                chunks = withoutStatistics(tgt, chunks);
-            }
-            jobs.addAll(chunks);
-            jobs.add(inherited);
+            jobs.add(new Job(t.qualified(), t.bytes() / chunks.size(), true));
         }
         return jobs;
     }
 
-    /** The chunks PostgreSQL holds no statistics of. */
-    private static List<Job> withoutStatistics(Connection tgt, List<Job> chunks) throws SQLException {
-        List<Job> out = new ArrayList<>();
-        try (PreparedStatement ps = tgt.prepareStatement("SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_statistic WHERE starelid = ?::regclass)")) {
-            for (Job c : chunks) {
-                ps.setString(1, c.relation());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        out.add(c);
-                    }
-                }
-            }
-        }
-        return out;
+    /** A chunk's ANALYZE and whether PostgreSQL holds statistics of it already. */
+    private record Chunk(Job job, boolean hasStatistics) {
     }
 
     static void run(Connection c, Job job) throws SQLException {
@@ -91,20 +75,20 @@ final class TargetAnalyze {
     }
 
     /** A hypertable's chunk relations with their sizes; none for a table that is not a hypertable. */
-    private static List<Job> chunks(Connection tgt, TableInfo t) throws SQLException {
+    private static List<Chunk> chunks(Connection tgt, TableInfo t) throws SQLException {
         String sql = "WITH c AS (SELECT c.* FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id "
                 + "WHERE h.schema_name = ? AND h.table_name = ? AND NOT c.dropped), "
                 + "r AS (SELECT id, 0 AS k, schema_name, table_name FROM c UNION ALL "
                 + "SELECT c.id, 1, z.schema_name, z.table_name FROM c JOIN _timescaledb_catalog.chunk z ON z.id = c.compressed_chunk_id) "
-                + "SELECT schema_name, table_name, pg_catalog.pg_relation_size(pg_catalog.format('%I.%I', schema_name, table_name)::regclass) "
-                + "FROM r ORDER BY id, k";
-        List<Job> out = new ArrayList<>();
+                + "SELECT schema_name, table_name, pg_catalog.pg_relation_size(o), EXISTS (SELECT FROM pg_catalog.pg_statistic WHERE starelid = o) "
+                + "FROM r, LATERAL (SELECT pg_catalog.format('%I.%I', schema_name, table_name)::regclass AS o) x ORDER BY id, k";
+        List<Chunk> out = new ArrayList<>();
         try (PreparedStatement ps = tgt.prepareStatement(sql)) {
             ps.setString(1, t.schema());
             ps.setString(2, t.name());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Job(Ident.qualified(rs.getString(1), rs.getString(2)), rs.getLong(3), false));
+                    out.add(new Chunk(new Job(Ident.qualified(rs.getString(1), rs.getString(2)), rs.getLong(3), false), rs.getBoolean(4)));
                 }
             }
         }
