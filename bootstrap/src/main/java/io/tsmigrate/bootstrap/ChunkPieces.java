@@ -122,11 +122,13 @@ final class ChunkPieces {
      * @param chunks the target connection chunks are made on, each committed at once ({@link #createChunk})
      * @param builds the keys and indexes each chunk gets here
      * @param filled told each chunk filled
+     * @param order  the copy job's, which puts each chunk's rows in its key's order where {@link KeyOrder#plan} allows
      */
     static long copy(Connection src, Connection tgt, Connection chunks, Piece p, TableInfo t, boolean binary, List<ChunkBuilds.Build> builds,
-            LongConsumer bytesMoved, Consumer<Chunk> filled) throws SQLException {
+            LongConsumer bytesMoved, Consumer<Chunk> filled, KeyOrder order) throws SQLException {
         Span s = p.span();
         String col = Ident.quote(s.column());
+        KeyOrder.Layout layout = binary ? KeyOrder.plan(src, t, builds) : null;
         String cols = t.columnList();
         // FREEZE: the rows are written frozen and all-visible, so neither the index builds, ANALYZE nor the target's
         // later reads set hint bits on 2 GB of new pages, and no anti-wraparound vacuum has to freeze them later.
@@ -154,8 +156,11 @@ final class ChunkPieces {
             try (Statement st = tgt.createStatement()) {
                 st.execute("TRUNCATE " + chunk.qualified());
             }
+            if (layout != null) {
+                order.begin(layout);
+            }
             rows += CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
-                    "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved);
+                    "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved, layout != null ? order : null);
             ChunkBuilds.build(tgt, builds, chunk);
             filled.accept(chunk);
             cursor = end;

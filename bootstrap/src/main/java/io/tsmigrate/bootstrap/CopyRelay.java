@@ -49,6 +49,15 @@ final class CopyRelay {
      * written. Both COPYs are cancelled when it fails; the caller rolls the target back.
      */
     static long stream(Connection src, Connection tgt, String out, String in, LongConsumer bytesMoved) throws SQLException {
+        return stream(src, tgt, out, in, bytesMoved, null);
+    }
+
+    /**
+     * {@link #stream(Connection, Connection, String, String, LongConsumer)} with the rows held and sent in key order by
+     * {@code order} when it is {@link KeyOrder#holding} (the caller began it for this COPY's layout); null: relayed as
+     * they come.
+     */
+    static long stream(Connection src, Connection tgt, String out, String in, LongConsumer bytesMoved, KeyOrder order) throws SQLException {
         PGStream wire = wire(src);
         CopyOut reader = src.unwrap(PGConnection.class).getCopyAPI().copyOut(out);
         CopyIn writer;
@@ -58,7 +67,7 @@ final class CopyRelay {
             reader.cancelCopy();
             throw e;
         }
-        Relay relay = new Relay(writer, bytesMoved);
+        Relay relay = new Relay(writer, bytesMoved, order);
         Exception failed = null;
         try {
             byte[] row;
@@ -71,6 +80,7 @@ final class CopyRelay {
                     relay.add(row);
                 }
             } while (row != null);
+            relay.release();
             relay.flush();
             long rows = writer.endCopy();
             relay.report();
@@ -135,12 +145,15 @@ final class CopyRelay {
         private final byte[] buf = new byte[RELAY];
         private final CopyIn writer;
         private final LongConsumer bytesMoved;
+        /** Holds the rows to send them in key order; null, or no longer holding, when rows go on as they come. */
+        private final KeyOrder order;
         private int held;
         private long unreported;
 
-        Relay(CopyIn writer, LongConsumer bytesMoved) {
+        Relay(CopyIn writer, LongConsumer bytesMoved, KeyOrder order) {
             this.writer = writer;
             this.bytesMoved = bytesMoved;
+            this.order = order != null && order.holding() ? order : null;
         }
 
         /** Reads CopyData messages off the wire while the next message is one; leaves any other to pgjdbc. */
@@ -149,6 +162,13 @@ final class CopyRelay {
                 wire.receiveChar();
                 int len = wire.receiveInteger4() - 4;
                 counted(len);
+                if (order != null && order.holding()) {
+                    if (order.takes(len)) {
+                        order.hold(wire, len);
+                        continue;
+                    }
+                    release();
+                }
                 if (held + len > buf.length) {
                     flush();
                 }
@@ -165,16 +185,36 @@ final class CopyRelay {
 
         /** A row pgjdbc read (after a message the relay left to it). */
         void add(byte[] row) throws SQLException {
-            if (held + row.length > buf.length) {
+            counted(row.length);
+            if (order != null && order.holding()) {
+                if (order.takes(row.length)) {
+                    order.hold(row);
+                    return;
+                }
+                release();
+            }
+            put(row, 0, row.length);
+        }
+
+        /** Sends what the key order holds (in key order when it could order it); nothing when it holds nothing. */
+        void release() throws SQLException {
+            if (order != null) {
+                order.release(this::put);
+            }
+        }
+
+        /** Bytes into the relay buffer; a run of a quarter of it or more goes on as a message of its own. */
+        private void put(byte[] b, int off, int len) throws SQLException {
+            boolean own = len >= buf.length / 4;
+            if (own || held + len > buf.length) {
                 flush();
             }
-            if (row.length > buf.length) {
-                writer.writeToCopy(row, 0, row.length);
-            } else {
-                System.arraycopy(row, 0, buf, held, row.length);
-                held += row.length;
+            if (own) {
+                writer.writeToCopy(b, off, len);
+                return;
             }
-            counted(row.length);
+            System.arraycopy(b, off, buf, held, len);
+            held += len;
         }
 
         void flush() throws SQLException {

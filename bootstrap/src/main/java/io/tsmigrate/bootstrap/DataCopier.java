@@ -94,9 +94,10 @@ final class DataCopier {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);
             boolean flushes = handsOverCounts(tgt);
+            KeyOrder order = new KeyOrder();
             Piece piece;
             while ((piece = queue.poll()) != null) {
-                copyPiece(src, tgt, chunks, piece, flushes);
+                copyPiece(src, tgt, chunks, piece, flushes, order);
                 if (left.get(piece.table()).decrementAndGet() == 0) {
                     copied.accept(piece.table());
                 }
@@ -141,14 +142,15 @@ final class DataCopier {
      *                that ANALYZE, and autovacuum would analyze the table again. {@code pg_stat_force_next_flush}
      *                makes the backend hand them over at its next idle moment: after the commit that follows it,
      *                before its reply.
+     * @param order   the job's {@link KeyOrder}, for the chunks of a table whose rows it can put in key order
      */
-    private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece, boolean flushes) throws SQLException {
+    private void copyPiece(Connection src, Connection tgt, Connection chunks, Piece piece, boolean flushes, KeyOrder order) throws SQLException {
         TableInfo t = tables.get(piece.table());
         LongConsumer moved = b -> progress.bytes(piece.table(), b);
         List<ChunkPieces.Chunk> filled = new ArrayList<>();
         try {
             long rows = piece.chunk() != null ? CompressedCopy.copy(src, tgt, chunks, piece, t, binary, moved)
-                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved, filled::add)
+                    : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved, filled::add, order)
                     : copyRows(src, tgt, piece, t, moved);
             progress.rows(piece.table(), rows);
             StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);

@@ -50,6 +50,12 @@ class ChunkPiecesIT {
             CREATE TABLE small_ids (n int NOT NULL, v int);
             CREATE INDEX ON small_ids (n);
             INSERT INTO small_ids SELECT i, i FROM generate_series(-5000, 5000, 13) i;
+            CREATE TABLE "Gerät daten" ("Zeit" timestamptz NOT NULL, note text, "Gerät" int NOT NULL, v float8 DEFAULT 1.5, PRIMARY KEY ("Gerät", "Zeit"));
+            CREATE INDEX ON "Gerät daten" ("Zeit");
+            INSERT INTO "Gerät daten" SELECT '2026-05-01 00:00:00+00'::timestamptz + i * INTERVAL '10 minutes', CASE WHEN i % 5 = 0 THEN NULL ELSE 'n' || i END,
+              d, CASE WHEN i % 3 = 0 THEN NULL ELSE i * 0.25 END FROM generate_series(0, 4 * 144 - 1) i, unnest(ARRAY[9, -2, 0, 5]) d;
+            UPDATE "Gerät daten" SET note = repeat(md5('x'), 40000) WHERE "Gerät" = 5 AND "Zeit" = '2026-05-02 12:00:00+00';
+            INSERT INTO "Gerät daten" VALUES ('2026-05-03 00:05:00+00', 'late', 9, 2), ('2026-05-03 00:05:00+00', 'late', -2, NULL);
             CREATE TABLE plain_rows (id int PRIMARY KEY, v text);
             CREATE INDEX ON plain_rows (v);
             INSERT INTO plain_rows SELECT i, 'v' || (i % 77) FROM generate_series(1, 5000) i;
@@ -60,7 +66,8 @@ class ChunkPiecesIT {
             new BootstrapPlan.HypertableSpec("local_ts", "ts", "1 day", null, null, null),
             new BootstrapPlan.HypertableSpec("days", "d", "7 days", null, null, null),
             new BootstrapPlan.HypertableSpec("counters", "n", "1000", null, null, null),
-            new BootstrapPlan.HypertableSpec("small_ids", "n", "700", null, null, null));
+            new BootstrapPlan.HypertableSpec("small_ids", "n", "700", null, null, null),
+            new BootstrapPlan.HypertableSpec("Gerät daten", "Zeit", "1 day", null, null, null));
 
     @Test
     @DisplayName("hypertables of every time type are copied into the chunks TimescaleDB's routing would make: rows equal, no empty chunk, "
@@ -72,7 +79,7 @@ class ChunkPiecesIT {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         HandOver h = new Bootstrap(BootstrapIT.plan(dbs, "chunk_pieces", HYPERTABLES, false), false, new PrintStream(log, true, StandardCharsets.UTF_8),
                 ProgressMode.PLAIN).run();
-        assertThat(h.rowsCopied()).isEqualTo(20000 + 6001 + 401 + 4007 + 770 + 5000);
+        assertThat(h.rowsCopied()).isEqualTo(20000 + 6001 + 401 + 4007 + 770 + 2306 + 5000);
         try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
             assertThat(count(t, "SELECT count(DISTINCT p->>'table') FROM tsmigrate.bootstrap_state, jsonb_array_elements(pieces) p "
                     + "WHERE jsonb_typeof(p->'span') = 'object'")).as("hypertables whose pieces went straight into chunks").isEqualTo(HYPERTABLES.size());
@@ -127,6 +134,19 @@ class ChunkPiecesIT {
                     st.execute("DROP TABLE routed");
                 }
             }
+            // Rows read in time order go into each chunk in its key's order (KeyOrder); a row longer than it holds (the second
+            // day) ends that for the rest of its chunk, and the rows still arrive, as the digests above show.
+            List<Long> inversions = new ArrayList<>();
+            for (String chunk : lines(t, "SELECT format('%I.%I', c.schema_name, c.table_name) FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.hypertable h "
+                    + "ON h.id = c.hypertable_id JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = c.id JOIN _timescaledb_catalog.dimension_slice ds "
+                    + "ON ds.id = cc.dimension_slice_id WHERE h.table_name = 'Gerät daten' ORDER BY ds.range_start")) {
+                inversions.add(count(t, "SELECT count(*) FROM (SELECT \"Gerät\" g, \"Zeit\" z, lag(\"Gerät\") OVER w pg, lag(\"Zeit\") OVER w pz FROM " + chunk
+                        + " WINDOW w AS (ORDER BY ctid)) x WHERE (pg, pz) > (g, z)"));
+            }
+            assertThat(inversions).as("rows out of key order in each chunk of \"Gerät daten\", by day").hasSize(4);
+            assertThat(inversions.get(0)).isZero();
+            assertThat(inversions.get(1)).isPositive();
+            assertThat(inversions.get(3)).isZero();
             assertThat(awaitNone(t, "SELECT relname || ': ' || n_mod_since_analyze || ' changed, analyzed ' || analyze_count FROM pg_stat_user_tables "
                     + "WHERE relname = 'plain_rows' AND (n_mod_since_analyze > 0 OR analyze_count <> 1)")).as("a table that is not a hypertable, "
                     + "analyzed once after its copy's row counts").isEmpty();
