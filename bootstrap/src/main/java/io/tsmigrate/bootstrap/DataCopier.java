@@ -64,9 +64,10 @@ final class DataCopier {
         try {
             List<Future<?>> futures = new java.util.ArrayList<>();
             boolean makesChunks = pieces.stream().anyMatch(p -> p.span() != null || p.chunk() != null);
-            for (int i = 0; i < Math.min(jobs, pieces.size()); i++) {
+            int workers = Math.min(jobs, pieces.size());
+            for (int i = 0; i < workers; i++) {
                 futures.add(pool.submit(() -> {
-                    worker(queue, left, copied, makesChunks);
+                    worker(queue, left, copied, makesChunks, KeyOrder.budget(workers));
                     return null;
                 }));
             }
@@ -87,14 +88,15 @@ final class DataCopier {
      * @param makesChunks whether pieces make target chunks: they are made on a connection of their own, each committed
      *                    at once, because TimescaleDB holds a lock on the hypertable from making a chunk to the end of
      *                    that transaction, and another worker's next chunk would wait for this worker's whole piece
+     * @param holds       bytes of a chunk's rows the worker may hold to put them in key order ({@link KeyOrder})
      */
-    private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied, boolean makesChunks) throws SQLException {
+    private void worker(Queue<Piece> queue, Map<String, AtomicInteger> left, TableCopied copied, boolean makesChunks, long holds) throws SQLException {
         try (Connection src = source.openForCopy("tsmigrate-bootstrap-copy"); Connection tgt = target.open("tsmigrate-bootstrap-copy");
              Connection chunks = makesChunks ? target.open("tsmigrate-bootstrap-chunks") : null) {
             importSnapshot(src, snapshot);
             tgt.setAutoCommit(false);
             boolean flushes = handsOverCounts(tgt);
-            KeyOrder order = new KeyOrder();
+            KeyOrder order = new KeyOrder(holds);
             Piece piece;
             while ((piece = queue.poll()) != null) {
                 copyPiece(src, tgt, chunks, piece, flushes, order);

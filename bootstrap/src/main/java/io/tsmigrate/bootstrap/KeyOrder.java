@@ -29,15 +29,15 @@ import java.util.Map;
  *
  * <p>The order only helps the target: it receives the same rows either way. Holding ends when a row would break the
  * order (its last key column lower than its group's last), when there would be more than {@link #GROUPS} groups, when
- * a row is not laid out as planned, or when the held rows would pass {@link #BUDGET}: what is held is sent then, that
- * row after it, and the relay sends the rest as it comes.
+ * a row is not laid out as planned, or when the held rows would pass the budget ({@link #budget}): what is held is
+ * sent then, that row after it, and the relay sends the rest as it comes.
  *
  * <p>One instance per copy job (its blocks are kept from chunk to chunk); not thread-safe.
  */
 final class KeyOrder {
 
-    /** Bytes of rows held for one chunk at most: an eighth of the heap, at most 256 MiB. */
-    static final long BUDGET = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
+    /** Bytes of rows one job holds for a chunk at most. */
+    static final long MOST = 256L << 20;
     /** Groups (values of the key's leading columns) held at most. */
     static final int GROUPS = 1024;
     /** A group's rows are held in blocks of this size, each sent as one CopyData message. */
@@ -92,12 +92,17 @@ final class KeyOrder {
     /** {@link #groups} by the leading columns' value, open addressing (null: empty). */
     private final Group[] slots = new Group[GROUPS * 4];
 
-    KeyOrder() {
-        this(BUDGET);
-    }
-
+    /** Holds at most {@code budget} bytes of a chunk's rows. */
     KeyOrder(long budget) {
         this.budget = budget;
+    }
+
+    /**
+     * What each of {@code jobs} copy jobs may hold: 256 MiB, or less so that all of them together hold at most a quarter
+     * of the heap.
+     */
+    static long budget(int jobs) {
+        return Math.min(MOST, Runtime.getRuntime().maxMemory() / 4 / Math.max(1, jobs));
     }
 
     /**

@@ -87,12 +87,12 @@ class KeyOrderTest {
         }
         List<Row> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparing(Row::device).thenComparing(Row::ts));
-        assertThat(relay(new KeyOrder(), messages(rows))).isEqualTo(stream(sorted));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), messages(rows))).isEqualTo(stream(sorted));
     }
 
     @Test
     void the_same_order_twice_in_a_row_with_blocks_kept() throws Exception {
-        KeyOrder order = new KeyOrder();
+        KeyOrder order = new KeyOrder(KeyOrder.MOST);
         for (int round = 0; round < 2; round++) {
             List<Row> rows = new ArrayList<>();
             for (int t = 0; t < 5_000; t++) {
@@ -110,14 +110,14 @@ class KeyOrderTest {
                 new Row(13, 1, "d"), new Row(14, 0, "e")));
         // held and sent grouped: device 1 (b), device 2 (a, c); then the late row, then the rest as they come
         List<Row> expected = List.of(rows.get(1), rows.get(0), rows.get(2), rows.get(3), rows.get(4), rows.get(5));
-        assertThat(relay(new KeyOrder(), messages(rows))).isEqualTo(stream(expected));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), messages(rows))).isEqualTo(stream(expected));
     }
 
     @Test
     void a_null_in_the_key_ends_the_holding_and_loses_nothing() throws Exception {
         List<Row> rows = List.of(new Row(2, 1, "a"), new Row(1, 0, "b"), new Row(3, null, "c"), new Row(4, 0, "d"));
         List<Row> expected = List.of(rows.get(1), rows.get(0), rows.get(2), rows.get(3));
-        assertThat(relay(new KeyOrder(), messages(rows))).isEqualTo(stream(expected));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), messages(rows))).isEqualTo(stream(expected));
     }
 
     @Test
@@ -129,7 +129,7 @@ class KeyOrderTest {
         List<Row> expected = new ArrayList<>(rows.subList(0, KeyOrder.GROUPS));
         expected.sort(Comparator.comparing(Row::device));
         expected.addAll(rows.subList(KeyOrder.GROUPS, rows.size()));
-        assertThat(relay(new KeyOrder(), messages(rows))).isEqualTo(stream(expected));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), messages(rows))).isEqualTo(stream(expected));
     }
 
     @Test
@@ -153,8 +153,8 @@ class KeyOrderTest {
         messages.add(new Row(2, 1, "a").bytes());
         messages.add(new Row(1, 0, "b").bytes());
         messages.add(TRAILER);
-        assertThat(relay(new KeyOrder(), messages)).isEqualTo(stream(List.of(new Row(1, 0, "b"), new Row(2, 1, "a"))));
-        assertThat(relay(new KeyOrder(), List.of(HEADER, TRAILER))).isEqualTo(concat(HEADER, TRAILER));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), messages)).isEqualTo(stream(List.of(new Row(1, 0, "b"), new Row(2, 1, "a"))));
+        assertThat(relay(new KeyOrder(KeyOrder.MOST), List.of(HEADER, TRAILER))).isEqualTo(concat(HEADER, TRAILER));
     }
 
     @Test
@@ -167,7 +167,7 @@ class KeyOrderTest {
                 narrow.add(new long[] {a, b, 0});
             }
         }
-        KeyOrder order = new KeyOrder();
+        KeyOrder order = new KeyOrder(KeyOrder.MOST);
         order.begin(new KeyOrder.Layout(3, new int[] {0, 1, 2}, new int[] {2, 4, 8}));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (long[] k : narrow) {
