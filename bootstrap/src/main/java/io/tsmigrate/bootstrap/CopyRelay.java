@@ -153,7 +153,7 @@ final class CopyRelay {
         Relay(CopyIn writer, LongConsumer bytesMoved, KeyOrder order) {
             this.writer = writer;
             this.bytesMoved = bytesMoved;
-            this.order = order != null && order.holding() ? order : null;
+            this.order = order;
         }
 
         /** Reads CopyData messages off the wire while the next message is one; leaves any other to pgjdbc. */

@@ -46,6 +46,8 @@ final class KeyOrder {
     private static final int LONGEST_ROW = 1 << 20;
 
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
+    /** A binary COPY's end: a field count of -1. */
+    private static final byte[] TRAILER = {-1, -1};
     /** Binary widths of the key types that qualify, by type OID: int2, int4, int8, date, timestamp, timestamptz. */
     private static final Map<Integer, Integer> WIDTHS = Map.of(21, 2, 23, 4, 20, 8, 1082, 4, 1114, 8, 1184, 8);
 
@@ -80,9 +82,8 @@ final class KeyOrder {
     /** Where each field up to the key's last starts in the row being filed. */
     private int[] starts = new int[0];
     private boolean holding;
-    /** Rows after which the order no longer holds: the row that broke it; sent after the groups. */
+    /** The row that broke the order (null while it holds): sent after the groups, and nothing is held after it. */
     private byte[] tail;
-    private boolean broken;
     private byte[] header = new byte[0];
     private boolean trailer;
     private boolean first;
@@ -153,7 +154,6 @@ final class KeyOrder {
             starts = new int[last + 1];
         }
         holding = true;
-        broken = false;
         tail = null;
         header = new byte[0];
         trailer = false;
@@ -172,7 +172,7 @@ final class KeyOrder {
      * message fits the budget. When not, the caller {@link #release}s what is held and relays the rest itself.
      */
     boolean takes(int len) {
-        return holding && !broken && len <= LONGEST_ROW && held + len + BLOCK <= budget;
+        return holding && tail == null && len <= LONGEST_ROW && held + len + BLOCK <= budget;
     }
 
     /** Holds the next CopyData message's payload of {@code len} bytes, read off the wire; after {@link #takes}. */
@@ -215,7 +215,7 @@ final class KeyOrder {
             out.write(tail, 0, tail.length);
         }
         if (trailer) {
-            out.write(new byte[] {-1, -1}, 0, 2);
+            out.write(TRAILER, 0, TRAILER.length);
         }
         recycle();
     }
@@ -338,7 +338,6 @@ final class KeyOrder {
 
     /** Keeps the message that broke the order to send after the groups, and stops holding further rows. */
     private void breaks(byte[] m, int off, int len) {
-        broken = true;
         tail = Arrays.copyOfRange(m, off, off + len);
     }
 
