@@ -30,6 +30,9 @@ import java.util.function.Predicate;
  *
  * <p>The connections take the jobs through a {@link BuildQueue}, so none waits on a lock of a table another one builds.
  *
+ * <p>Each build runs without parallel workers ({@link ChunkBuilds#withoutParallelWorkers}): the builds run side by side
+ * instead, {@code --index-jobs} of them.
+ *
  * <p>A copied table's ANALYZE ({@link TargetAnalyze}: a hypertable's chunks one by one, then its inherited statistics)
  * also runs here, once the table's builds are done, when its statistics depend on nothing built later: the source
  * table has no extended statistics (those are created after the builds). The small tables' ANALYZE then runs beside the
@@ -206,7 +209,10 @@ final class PostDataBuilds implements AutoCloseable {
 
     private void run(Connection c, Job job) throws SQLException {
         if (job.sql() != null) {
-            SchemaCopier.executeOnce(c, job.sql(), tx -> ChunkBuilds.prepareRoot(tx, job.sql()));
+            SchemaCopier.executeOnce(c, job.sql(), tx -> {
+                ChunkBuilds.withoutParallelWorkers(tx);
+                ChunkBuilds.prepareRoot(tx, job.sql());
+            });
         } else if (job.plan() != null) {
             for (TargetAnalyze.Job a : TargetAnalyze.plan(c, List.of(job.plan()), chunksAnalyzed)) {
                 queue.add(new Job(null, null, a), null, BuildQueue.Lock.NONE, ANALYZE);
