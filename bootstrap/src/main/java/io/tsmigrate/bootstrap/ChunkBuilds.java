@@ -189,8 +189,8 @@ final class ChunkBuilds {
      * side on its {@code --index-jobs} connections (and each copy job its own chunks) while the rest copies, so the
      * target's cores are already busy, and a build's workers only add processes to them (each started, each a share of
      * the sort, the shares merged again): on two cores a build with two workers took 0.55 CPU seconds where it took
-     * 0.40 without, and a bootstrap 4.2 s less target CPU and 2.6 s less time without them (docs/benchmarks.md, "Index
-     * builds without parallel workers").
+     * 0.40 without, and a bootstrap 0.7–4.2 s less target CPU without them (docs/benchmarks.md, "index builds without
+     * parallel workers").
      */
     static void withoutParallelWorkers(Connection tx) throws SQLException {
         try (Statement st = tx.createStatement()) {
