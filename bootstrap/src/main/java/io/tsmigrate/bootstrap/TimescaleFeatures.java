@@ -120,7 +120,10 @@ public final class TimescaleFeatures {
             }
             alter.append(")");
             boolean scheduled = !"f".equals(settings.get("scheduled"));
-            String statement = scheduled ? "INSERT INTO " + TO_ENABLE + " (job_id) SELECT (" + alter + ").job_id" : "SELECT " + alter;
+            // The source's job id goes with it: cutover continues the source job's schedule (its next start) on the target.
+            String sourceJob = settings.get("job_id") != null && settings.get("job_id").matches("\\d+") ? settings.get("job_id") : "NULL";
+            String statement = scheduled ? "INSERT INTO " + TO_ENABLE + " (job_id, source_job_id) SELECT (" + alter + ").job_id, " + sourceJob
+                    : "SELECT " + alter;
             return new Item(Item.Kind.POLICY, kind + (schema == null ? "" : " of " + schema + "." + table)
                     + (scheduled ? " (paused until cutover)" : " (paused, as on the source)"), statement);
         }
@@ -196,7 +199,7 @@ public final class TimescaleFeatures {
         try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT CASE WHEN j.proc_schema LIKE '\\_timescaledb%' "
                 + "THEN j.proc_name ELSE format('%I.%I', j.proc_schema, j.proc_name) END, " + POLICY_OWNER + ", j.config::text, "
                 + "j.schedule_interval::text, j.max_runtime::text, j.max_retries::text, j.retry_period::text, j.scheduled, j.fixed_schedule, "
-                + "CASE WHEN j.check_name IS NOT NULL THEN format('%I.%I', j.check_schema, j.check_name) END " + POLICY_JOBS + " ORDER BY 1, 2, 3")) {
+                + "CASE WHEN j.check_name IS NOT NULL THEN format('%I.%I', j.check_schema, j.check_name) END, j.job_id " + POLICY_JOBS + " ORDER BY 1, 2, 3")) {
             while (rs.next()) {
                 Map<String, String> settings = new LinkedHashMap<>();
                 settings.put("config", rs.getString(4));
@@ -207,6 +210,7 @@ public final class TimescaleFeatures {
                 settings.put("scheduled", rs.getBoolean(9) ? "t" : "f");
                 settings.put("fixed_schedule", rs.getBoolean(10) ? "t" : "f");
                 settings.put("check", rs.getString(11));
+                settings.put("job_id", rs.getString(12));
                 items.add(new Policy(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), settings).item());
             }
         }
@@ -246,7 +250,8 @@ public final class TimescaleFeatures {
         }
         try (Statement st = tgt.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
-            st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY)");
+            st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY, source_job_id int)");
+            st.execute("ALTER TABLE " + TO_ENABLE + " ADD COLUMN IF NOT EXISTS source_job_id int");
             for (Item i : items) {
                 if (i.kind() == Item.Kind.AGGREGATE) {
                     continue;
@@ -268,23 +273,38 @@ public final class TimescaleFeatures {
     /**
      * Switches on the jobs the bootstrap recreated paused (at cutover, once the target is ready): those whose source job
      * was scheduled ({@code tsmigrate.jobs_to_enable}); a target bootstrapped before that list existed: every paused
-     * policy job there. Returns one line per job enabled.
+     * policy job there. Each continues the source job's schedule: its next start is the source job's when that is still
+     * ahead (a job enabled without one would run at once, refreshing or dropping what the source's job has not yet);
+     * a job due on the source runs when enabled. Returns one line per job enabled.
      */
-    public static List<String> enablePolicies(Connection tgt) throws SQLException {
+    public static List<String> enablePolicies(Connection src, Connection tgt) throws SQLException {
         List<String> out = new ArrayList<>();
         if (!hasTimescale(tgt)) {
             return out;
         }
         boolean listed = Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
+        boolean sourceIds = listed && Db.one(tgt, "SELECT 1 FROM pg_attribute WHERE attrelid = '" + TO_ENABLE + "'::regclass "
+                + "AND attname = 'source_job_id' AND NOT attisdropped") != null;
+        Map<Integer, String> sourceNext = sourceIds && hasTimescale(src) ? nextStarts(src) : Map.of();
+        record Paused(int id, String what, Integer sourceId) {
+        }
+        List<Paused> jobs = new ArrayList<>();
         try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
-                + "alter_job(j.job_id, scheduled => true) " + POLICY_JOBS + " AND NOT j.scheduled"
-                + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + ")" : " AND j.proc_name LIKE 'policy%'") + " ORDER BY j.job_id")) {
+                + (sourceIds ? "(SELECT e.source_job_id FROM " + TO_ENABLE + " e WHERE e.job_id = j.job_id)" : "NULL::int") + " " + POLICY_JOBS
+                + " AND NOT j.scheduled" + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + ")" : " AND j.proc_name LIKE 'policy%'")
+                + " ORDER BY j.job_id")) {
             while (rs.next()) {
                 String proc = rs.getString(2);
                 String owner = rs.getString(3) == null ? "" : " of " + rs.getString(3) + "." + rs.getString(4);
-                out.add((proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc) + owner
-                        + " (job " + rs.getInt(1) + ")");
+                jobs.add(new Paused(rs.getInt(1), (proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc)
+                        + owner + " (job " + rs.getInt(1), (Integer) rs.getObject(5)));
             }
+        }
+        for (Paused job : jobs) {
+            String next = job.sourceId() == null ? null : sourceNext.get(job.sourceId());
+            String start = Db.one(tgt, "SELECT next_start::text FROM alter_job(" + job.id() + ", scheduled => true"
+                    + (next == null ? "" : ", next_start => " + Ident.literal(next) + "::timestamp AT TIME ZONE 'UTC'") + ")");
+            out.add(job.what() + (next == null ? ")" : ", next run " + start + " as on the source)"));
         }
         if (listed) {
             try (Statement st = tgt.createStatement()) {
@@ -292,6 +312,18 @@ public final class TimescaleFeatures {
             }
         }
         return out;
+    }
+
+    /** The source's jobs whose next start is still ahead: job id to that start in UTC, to the microsecond. */
+    private static Map<Integer, String> nextStarts(Connection src) throws SQLException {
+        Map<Integer, String> next = new LinkedHashMap<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT job_id, to_char(next_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+                + "FROM timescaledb_information.jobs WHERE next_start > now() AND next_start < 'infinity'")) {
+            while (rs.next()) {
+                next.put(rs.getInt(1), rs.getString(2));
+            }
+        }
+        return next;
     }
 
     /**

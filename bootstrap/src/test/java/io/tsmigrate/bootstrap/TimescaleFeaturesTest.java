@@ -20,20 +20,20 @@ class TimescaleFeaturesTest {
 
     @Test
     void policies_take_their_intervals_or_integers_from_the_stored_config() {
-        String enable = "INSERT INTO tsmigrate.jobs_to_enable (job_id) SELECT (alter_job(";
+        String enable = "INSERT INTO tsmigrate.jobs_to_enable (job_id, source_job_id) SELECT (alter_job(";
         var retention = new TimescaleFeatures.Policy("policy_retention", "public", "metrics",
                 TimescaleFeatures.parseFlatJson("{\"drop_after\": \"90 days\", \"hypertable_id\": 1}"));
         assertThat(retention.item().sql()).isEqualTo(enable + "add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL '90 days', "
-                + "drop_created_before => NULL), scheduled => false)).job_id");
+                + "drop_created_before => NULL), scheduled => false)).job_id, NULL");
         var compression = new TimescaleFeatures.Policy("policy_compression", "public", "counts",
                 TimescaleFeatures.parseFlatJson("{\"hypertable_id\": 2, \"compress_after\": 100000}"));
         assertThat(compression.item().sql()).isEqualTo(enable + "add_compression_policy('\"public\".\"counts\"'::regclass, compress_after => 100000, "
-                + "compress_created_before => NULL), scheduled => false)).job_id");
+                + "compress_created_before => NULL), scheduled => false)).job_id, NULL");
         var refresh = new TimescaleFeatures.Policy("policy_refresh_continuous_aggregate", "public", "daily",
                 Map.of("start_offset", "30 days", "end_offset", "1 hour", "schedule_interval", "01:00:00"));
         assertThat(refresh.item().sql()).isEqualTo(enable + "add_continuous_aggregate_policy('\"public\".\"daily\"'::regclass, start_offset => "
                 + "INTERVAL '30 days', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '01:00:00'), scheduled => false, "
-                + "schedule_interval => INTERVAL '01:00:00')).job_id");
+                + "schedule_interval => INTERVAL '01:00:00')).job_id, NULL");
         // What a person runs on a target that allows it: the policy itself.
         assertThat(retention.item().manual()).isEqualTo("SELECT add_retention_policy('\"public\".\"metrics\"'::regclass, drop_after => INTERVAL "
                 + "'90 days', drop_created_before => NULL)");
@@ -51,10 +51,11 @@ class TimescaleFeaturesTest {
         settings.put("max_retries", "-1");
         settings.put("retry_period", "00:05:00");
         settings.put("scheduled", "t");
+        settings.put("job_id", "1004");
         var reorder = new TimescaleFeatures.Policy("policy_reorder", "public", "metrics", settings.get("config"), settings);
-        assertThat(reorder.item().sql()).isEqualTo("INSERT INTO tsmigrate.jobs_to_enable (job_id) SELECT (alter_job(add_reorder_policy("
+        assertThat(reorder.item().sql()).isEqualTo("INSERT INTO tsmigrate.jobs_to_enable (job_id, source_job_id) SELECT (alter_job(add_reorder_policy("
                 + "'\"public\".\"metrics\"'::regclass, index_name => 'metrics_ts_idx'), scheduled => false, schedule_interval => INTERVAL '4 days', "
-                + "max_runtime => INTERVAL '00:00:00', retry_period => INTERVAL '00:05:00', max_retries => -1)).job_id");
+                + "max_runtime => INTERVAL '00:00:00', retry_period => INTERVAL '00:05:00', max_retries => -1)).job_id, 1004");
         java.util.Map<String, String> user = new java.util.LinkedHashMap<>();
         user.put("config", "{\"table\": \"o'clock\"}");
         user.put("schedule_interval", "01:00:00");

@@ -114,8 +114,8 @@ final class Cutover {
         }
         System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
                 + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
-        try (Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(t)) {
+        try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
+            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(s, t)) {
                 System.out.println("Enabled " + job);
             }
         }

@@ -103,6 +103,11 @@ class ContinuousAggregateIT {
                     .contains("Dropped on the target as on the source: hypertable public.old_events: 100 rows (the source has no chunk left)")
                     // The raw hypertables and the three aggregates' materializations.
                     .contains("OK   target ready: 5 tables equal");
+            try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
+                // The target's refresh job continues the source's schedule: enabled, it does not run at once.
+                String next = "SELECT next_start FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'";
+                assertThat(Db.one(t, next)).isNotNull().isEqualTo(Db.one(s, next));
+            }
             CliIT.Run verify = tsmigrate(args(ep, "verify"));
             assertThat(verify.code()).as(verify.out()).isZero();
             assertThat(verify.out()).contains("public.metrics_hourly (materialized)").contains("public.metrics_daily (materialized)");
