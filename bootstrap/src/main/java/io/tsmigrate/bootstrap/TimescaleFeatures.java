@@ -250,8 +250,7 @@ public final class TimescaleFeatures {
         }
         try (Statement st = tgt.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
-            st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY, source_job_id int)");
-            st.execute("ALTER TABLE " + TO_ENABLE + " ADD COLUMN IF NOT EXISTS source_job_id int");
+            createList(st);
             for (Item i : items) {
                 if (i.kind() == Item.Kind.AGGREGATE) {
                     continue;
@@ -271,11 +270,27 @@ public final class TimescaleFeatures {
     }
 
     /**
-     * Switches on the jobs the bootstrap recreated paused (at cutover, once the target is ready): those whose source job
-     * was scheduled ({@code tsmigrate.jobs_to_enable}); a target bootstrapped before that list existed: every paused
-     * policy job there. Each continues the source job's schedule: its next start is the source job's when that is still
-     * ahead (a job enabled without one would run at once, refreshing or dropping what the source's job has not yet);
-     * a job due on the source runs when enabled. Returns one line per job enabled.
+     * The list of jobs cutover switches on: the target's job, the source's job whose schedule it continues, and whether
+     * cutover switched it on (a rollback pauses exactly those again). Columns added here for a list an older bootstrap made.
+     */
+    private static void createList(Statement st) throws SQLException {
+        st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY)");
+        st.execute("ALTER TABLE " + TO_ENABLE + " ADD COLUMN IF NOT EXISTS source_job_id int, ADD COLUMN IF NOT EXISTS enabled boolean NOT NULL DEFAULT false");
+    }
+
+    /** A job as cutover names it: "retention policy of public.metrics (job 1003". */
+    private static String describe(ResultSet rs) throws SQLException {
+        String proc = rs.getString(2);
+        String owner = rs.getString(3) == null ? "" : " of " + rs.getString(3) + "." + rs.getString(4);
+        return (proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc) + owner + " (job " + rs.getInt(1);
+    }
+
+    /**
+     * Switches on the jobs the bootstrap recreated paused (when cutover has made the target the database in use): those
+     * whose source job was scheduled ({@code tsmigrate.jobs_to_enable}); a target bootstrapped before that list existed:
+     * every paused policy job there. Each continues the source job's schedule: its next start is the source job's when
+     * that is still ahead (a job switched on without one runs at once, refreshing, compressing or dropping what the
+     * source's job has not yet); a job due on the source runs when switched on. Returns one line per job switched on.
      */
     public static List<String> enablePolicies(Connection src, Connection tgt) throws SQLException {
         List<String> out = new ArrayList<>();
@@ -283,33 +298,58 @@ public final class TimescaleFeatures {
             return out;
         }
         boolean listed = Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
-        boolean sourceIds = listed && Db.one(tgt, "SELECT 1 FROM pg_attribute WHERE attrelid = '" + TO_ENABLE + "'::regclass "
-                + "AND attname = 'source_job_id' AND NOT attisdropped") != null;
-        Map<Integer, String> sourceNext = sourceIds && hasTimescale(src) ? nextStarts(src) : Map.of();
+        if (listed) {
+            try (Statement st = tgt.createStatement()) {
+                createList(st);
+            }
+        }
+        Map<Integer, String> sourceNext = listed && hasTimescale(src) ? nextStarts(src) : Map.of();
         record Paused(int id, String what, Integer sourceId) {
         }
         List<Paused> jobs = new ArrayList<>();
         try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
-                + (sourceIds ? "(SELECT e.source_job_id FROM " + TO_ENABLE + " e WHERE e.job_id = j.job_id)" : "NULL::int") + " " + POLICY_JOBS
-                + " AND NOT j.scheduled" + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + ")" : " AND j.proc_name LIKE 'policy%'")
+                + (listed ? "(SELECT e.source_job_id FROM " + TO_ENABLE + " e WHERE e.job_id = j.job_id)" : "NULL::int") + " " + POLICY_JOBS
+                + " AND NOT j.scheduled" + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + " WHERE NOT enabled)" : " AND j.proc_name LIKE 'policy%'")
                 + " ORDER BY j.job_id")) {
             while (rs.next()) {
-                String proc = rs.getString(2);
-                String owner = rs.getString(3) == null ? "" : " of " + rs.getString(3) + "." + rs.getString(4);
-                jobs.add(new Paused(rs.getInt(1), (proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc)
-                        + owner + " (job " + rs.getInt(1), (Integer) rs.getObject(5)));
+                jobs.add(new Paused(rs.getInt(1), describe(rs), (Integer) rs.getObject(5)));
             }
         }
         for (Paused job : jobs) {
             String next = job.sourceId() == null ? null : sourceNext.get(job.sourceId());
             String start = Db.one(tgt, "SELECT next_start::text FROM alter_job(" + job.id() + ", scheduled => true"
                     + (next == null ? "" : ", next_start => " + Ident.literal(next) + "::timestamp AT TIME ZONE 'UTC'") + ")");
+            if (listed) {
+                try (Statement st = tgt.createStatement()) {
+                    st.execute("UPDATE " + TO_ENABLE + " SET enabled = true WHERE job_id = " + job.id());
+                }
+            }
             out.add(job.what() + (next == null ? ")" : ", next run " + start + " as on the source)"));
         }
-        if (listed) {
-            try (Statement st = tgt.createStatement()) {
-                st.execute("DELETE FROM " + TO_ENABLE);
+        return out;
+    }
+
+    /**
+     * Pauses again the jobs cutover switched on (a rollback: the source is the database in use again, and the stream
+     * writes to the target), so that the next cutover switches them on with the source's schedule of then.
+     */
+    public static List<String> pauseEnabled(Connection tgt) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (!hasTimescale(tgt) || Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") == null) {
+            return out;
+        }
+        try (Statement st = tgt.createStatement()) {
+            createList(st);
+        }
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
+                + "alter_job(j.job_id, scheduled => false) " + POLICY_JOBS + " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + " WHERE enabled) "
+                + "ORDER BY j.job_id")) {
+            while (rs.next()) {
+                out.add(describe(rs) + ")");
             }
+        }
+        try (Statement st = tgt.createStatement()) {
+            st.execute("UPDATE " + TO_ENABLE + " SET enabled = false WHERE enabled");
         }
         return out;
     }

@@ -54,6 +54,9 @@ final class Cutover {
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             int n = WriteBlock.rollback(s, t);
             System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
+            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.pauseEnabled(t)) {
+                System.out.println("Paused again on the target " + job + " (cutover had switched it on)");
+            }
         }
         // A successful cutover paused the connectors; going on with the source means streaming on.
         ConnectClient rest = Cluster.running(endpoints, names).connect();
@@ -114,12 +117,17 @@ final class Cutover {
         }
         System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "
                 + "catching up %.1f s, verifying %.1f s)%n", results.size(), downtimeSeconds, beforeVerify, downtimeSeconds - beforeVerify);
+        int idle = idleThenPause(endsAtCutover, started.plusSeconds(timeout));
+        if (idle != 0) {
+            return idle;
+        }
+        // Only now is the target the database in use: before, its jobs would drop or compress what the stream still writes.
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(s, t)) {
                 System.out.println("Enabled " + job);
             }
         }
-        return idleThenPause(endsAtCutover, started.plusSeconds(timeout));
+        return 0;
     }
 
     private java.util.Map<org.apache.kafka.common.TopicPartition, Long> endsAtCutover;

@@ -154,6 +154,26 @@ class CompressedSourceIT {
                 }
                 assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_reorder metrics true, policy_retention bulk false, "
                         + "policy_retention readings true, touch_job - true");
+                // Each job continues the source's schedule (the user job's next run is a century away on both).
+                String next = "SELECT next_start FROM timescaledb_information.jobs WHERE proc_name = 'touch_job'";
+                assertThat(one(t, next)).isNotNull().isEqualTo(one(s, next));
+            }
+            // A rollback makes the source the database in use again: the jobs cutover switched on pause on the target,
+            // and the next cutover switches them on again.
+            CliIT.Run rollback = tsmigrate(args(ep, "cutover", "--rollback"));
+            assertThat(rollback.code()).as(rollback.out()).isZero();
+            assertThat(rollback.out()).contains("Paused again on the target compression policy of public.metrics").contains("job touch_job")
+                    .doesNotContain("policy of public.bulk");
+            try (Connection t = Services.open(tgtDb)) {
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics false, policy_reorder metrics false, policy_retention bulk false, "
+                        + "policy_retention readings false, touch_job - false");
+            }
+            CliIT.Run again = tsmigrate(args(ep, "cutover", "--timeout", "180"));
+            assertThat(again.code()).as(again.out()).isZero();
+            assertThat(again.out()).contains("Enabled retention policy of public.readings").contains("Enabled job touch_job");
+            try (Connection t = Services.open(tgtDb)) {
+                assertThat(one(t, JOBS)).isEqualTo("policy_compression metrics true, policy_reorder metrics true, policy_retention bulk false, "
+                        + "policy_retention readings true, touch_job - true");
             }
         } finally {
             tsmigrate(args(ep, "clean", "--yes"));
