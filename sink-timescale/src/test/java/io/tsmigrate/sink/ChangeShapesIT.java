@@ -24,7 +24,7 @@ import java.util.Random;
 @ExtendWith(ServicesExtension.class)
 class ChangeShapesIT {
 
-    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types"};
+    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index"};
 
     @Test
     @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
@@ -278,6 +278,9 @@ class ChangeShapesIT {
                 "DO $$ BEGIN CREATE TYPE floatrange AS RANGE (subtype = float8); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
                 "CREATE TABLE IF NOT EXISTS user_types (id int PRIMARY KEY, addr address, addrs address[], m mood, moods mood[], p price, "
                         + "fr floatrange, note text)");
+        // No primary key; its replica identity is a unique index (the old row of an update or delete carries only that index's columns).
+        p.both("CREATE TABLE IF NOT EXISTS ri_index (a int NOT NULL, b text NOT NULL, v text, big text, CONSTRAINT ri_index_ab UNIQUE (a, b))");
+        p.source("ALTER TABLE ri_index REPLICA IDENTITY USING INDEX ri_index_ab", "ALTER TABLE ri_index ALTER big SET STORAGE EXTERNAL");
         // Declaratively partitioned on the source, one plain table on the target: the events name the root.
         p.source("CREATE TABLE IF NOT EXISTS parted (id int, region int, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
                 "CREATE TABLE IF NOT EXISTS parted_1 PARTITION OF parted FOR VALUES IN (1)",
@@ -416,6 +419,13 @@ class ChangeShapesIT {
                 "UPDATE user_types SET addr = ROW(9, 'changed', point(0, 0)), m = 'ok' WHERE id = 1",
                 "UPDATE user_types SET note = 'touched' WHERE id = 3",
                 "UPDATE user_types SET id = 30 WHERE id = 3");
+        // Changes by the replica identity index: values, keys, unchanged TOASTed values, deletes.
+        p.source("INSERT INTO ri_index SELECT i % 30, 'k' || (i / 30), 'v' || i, CASE WHEN i % 4 = 0 THEN repeat(md5(i::text), 300) END "
+                        + "FROM generate_series(1, 300) i",
+                "UPDATE ri_index SET v = 'touched' WHERE a % 3 = 0",
+                "UPDATE ri_index SET b = b || '-moved', v = NULL WHERE a % 5 = 1",
+                "DELETE FROM ri_index WHERE a % 7 = 2",
+                "UPDATE ri_index SET a = a + 100 WHERE a % 11 = 4 AND big IS NOT NULL");
         // TRUNCATE between inserts.
         p.source("INSERT INTO trunc SELECT i, 'v' FROM generate_series(1, 100) i", "TRUNCATE trunc", "INSERT INTO trunc VALUES (1, 'after')");
     }
