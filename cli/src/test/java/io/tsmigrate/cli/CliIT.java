@@ -99,6 +99,11 @@ class CliIT {
                 st.execute("CREATE SEQUENCE order_ids");
                 st.execute("CREATE TABLE secrets (id int PRIMARY KEY)");
                 st.execute("ALTER TABLE secrets ENABLE ROW LEVEL SECURITY");
+                // Replica identity indexes: one without the primary key's column (refused), one holding it (fine).
+                st.execute("CREATE TABLE accounts (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT accounts_code UNIQUE (code))");
+                st.execute("ALTER TABLE accounts REPLICA IDENTITY USING INDEX accounts_code");
+                st.execute("CREATE TABLE ledger (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT ledger_both UNIQUE (code, id))");
+                st.execute("ALTER TABLE ledger REPLICA IDENTITY USING INDEX ledger_both");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -112,6 +117,8 @@ class CliIT {
                     .contains("WARN source   time with time zone public.shifts.starts")
                     .doesNotContain("shifts.speeds").doesNotContain("unchanged large values")
                     .contains("FAIL source   row-level security").contains("part of public.secrets").contains("ALTER ROLE <user> BYPASSRLS")
+                    .contains("FAIL source   replica identity of public.accounts").contains("ALTER TABLE public.accounts REPLICA IDENTITY DEFAULT")
+                    .doesNotContain("replica identity of public.ledger")
                     .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");

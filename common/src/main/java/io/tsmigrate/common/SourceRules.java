@@ -79,6 +79,15 @@ public final class SourceRules {
                         + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
                         + "append-only table",
                 "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
+        list(facts, "identity_index_without_key").forEach(line -> {
+            String t = line.split("\t")[0];
+            String index = line.split("\t")[1];
+            out.add(Check.fail("source", "replica identity of " + t,
+                    "table " + t + "'s replica identity is index " + index + ", which lacks a column of its primary key: the key of its change "
+                            + "events is the primary key, and an UPDATE that changes the primary key but none of " + index + "'s columns "
+                            + "carries no old key, so the target cannot find the row (the sink stops on it)",
+                    "ALTER TABLE " + t + " REPLICA IDENTITY DEFAULT (the primary key; or FULL), or leave the table out with --exclude-table"));
+        });
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
                 "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "
                         + "already quoted, and its source task stops on the table's first change (Invalid identifier) or reads another table",

@@ -59,6 +59,18 @@ class SourceRulesTest {
     }
 
     @Test
+    void a_replica_identity_index_without_the_primary_key_fails_with_the_fix() {
+        Map<String, String> f = healthy();
+        f.put("identity_index_without_key", "public.accounts\taccounts_code\n\"Sales\".\"Orders\"\t\"Orders_ref\"");
+        List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f, ONE);
+        Check accounts = find(checks, "replica identity of public.accounts");
+        assertThat(accounts.status()).isEqualTo(Check.Status.FAIL);
+        assertThat(accounts.detail()).contains("index accounts_code").contains("primary key");
+        assertThat(accounts.fix()).startsWith("ALTER TABLE public.accounts REPLICA IDENTITY DEFAULT");
+        assertThat(find(checks, "replica identity of \"Sales\".\"Orders\"").fix()).startsWith("ALTER TABLE \"Sales\".\"Orders\" REPLICA IDENTITY DEFAULT");
+    }
+
+    @Test
     void names_debezium_cannot_stream_fail_and_timetz_warns() {
         Map<String, String> f = healthy();
         f.put("quoted_tables", "public.\"\"\"start\"");
