@@ -104,6 +104,9 @@ class CliIT {
                 st.execute("ALTER TABLE accounts REPLICA IDENTITY USING INDEX accounts_code");
                 st.execute("CREATE TABLE ledger (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT ledger_both UNIQUE (code, id))");
                 st.execute("ALTER TABLE ledger REPLICA IDENTITY USING INDEX ledger_both");
+                // No primary key and two unique indexes: Debezium may key its events by the one that is not the identity.
+                st.execute("CREATE TABLE pairs (a int NOT NULL, b int NOT NULL, CONSTRAINT pairs_a UNIQUE (a), CONSTRAINT pairs_b UNIQUE (b))");
+                st.execute("ALTER TABLE pairs REPLICA IDENTITY USING INDEX pairs_b");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -119,6 +122,8 @@ class CliIT {
                     .contains("FAIL source   row-level security").contains("part of public.secrets").contains("ALTER ROLE <user> BYPASSRLS")
                     .contains("FAIL source   replica identity of public.accounts").contains("ALTER TABLE public.accounts REPLICA IDENTITY DEFAULT")
                     .doesNotContain("replica identity of public.ledger")
+                    .contains("FAIL source   replica identity of public.pairs").contains("unique index pairs_a")
+                    .contains("ALTER TABLE public.pairs REPLICA IDENTITY FULL")
                     .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");

@@ -48,12 +48,17 @@ public final class SourceFacts {
                 + " AND a.attnum > 0 AND NOT a.attisdropped";
         f.put("tables_without_key", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relreplident IN ('d', 'n') "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
-        // A primary key with a column outside the replica identity index: an UPDATE of the key that leaves the index's
-        // columns alone carries no old key (the table, a tab, the index).
-        f.put("identity_index_without_key", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || E'\\t' || format('%I', ic.relname) "
+        // The key of a table's change events (its primary key; without one, a unique index Debezium picks) must lie within
+        // its replica identity index, else an UPDATE of the key that leaves the index's columns alone carries no old key.
+        // Per table: the table, the replica identity index, p (the primary key) or u (another unique index), that index.
+        String outside = "(SELECT CASE WHEN u.indisprimary THEN 'p' ELSE 'u' END || E'\\t' || format('%I', uc.relname) FROM pg_index u "
+                + "JOIN pg_class uc ON uc.oid = u.indexrelid WHERE u.indrelid = cl.oid AND u.indisunique AND u.indexrelid <> ri.indexrelid "
+                + "AND NOT (u.indkey::int2[] <@ ri.indkey::int2[]) AND (u.indisprimary OR NOT EXISTS (SELECT 1 FROM pg_index p "
+                + "WHERE p.indrelid = cl.oid AND p.indisprimary)) ORDER BY u.indisprimary DESC, uc.relname LIMIT 1)";
+        f.put("identity_index_outside_key", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || E'\\t' || format('%I', ic.relname) "
+                + "|| E'\\t' || " + outside + " "
                 + userTables.replace("FROM pg_class cl", "FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid JOIN pg_class cl ON cl.oid = ri.indrelid")
-                + " AND ri.indisreplident AND cl.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_index pk WHERE pk.indrelid = cl.oid AND pk.indisprimary "
-                + "AND NOT (pk.indkey::int2[] <@ ri.indkey::int2[])) ORDER BY 1"));
+                + " AND ri.indisreplident AND cl.relreplident = 'i' AND " + outside + " IS NOT NULL ORDER BY 1"));
         f.put("generated_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
                 + " AND a.attgenerated <> '' ORDER BY 1"));
         f.put("timestamp_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf

@@ -56,7 +56,7 @@ public final class SourceRules {
      * @param facts   setting and catalog values ({@link SourceFacts}): server_version_num, wal_level,
      *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
      *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
-     *                tables_without_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
+     *                tables_without_key, identity_index_outside_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
      *                timetz_columns, quoted_tables, quoted_columns, unreadable_sequences, row_security_tables,
      *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
      * @param streams the migration's source streams
@@ -79,15 +79,7 @@ public final class SourceRules {
                         + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
                         + "append-only table",
                 "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
-        list(facts, "identity_index_without_key").forEach(line -> {
-            String t = line.split("\t")[0];
-            String index = line.split("\t")[1];
-            out.add(Check.fail("source", "replica identity of " + t,
-                    "table " + t + "'s replica identity is index " + index + ", which lacks a column of its primary key: the key of its change "
-                            + "events is the primary key, and an UPDATE that changes the primary key but none of " + index + "'s columns "
-                            + "carries no old key, so the target cannot find the row (the sink stops on it)",
-                    "ALTER TABLE " + t + " REPLICA IDENTITY DEFAULT (the primary key; or FULL), or leave the table out with --exclude-table"));
-        });
+        list(facts, "identity_index_outside_key").forEach(line -> out.add(identityIndex(line.split("\t"))));
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
                 "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "
                         + "already quoted, and its source task stops on the table's first change (Invalid identifier) or reads another table",
@@ -194,6 +186,23 @@ public final class SourceRules {
     private static int num(Map<String, String> facts, String key) {
         String v = facts.get(key);
         return v == null || v.isBlank() ? 0 : Integer.parseInt(v);
+    }
+
+    /**
+     * A table whose replica identity index lacks a column of its change events' key: fields are the table, the index,
+     * p (the key is the primary key) or u (no primary key; the key is a unique index Debezium may take), that index.
+     */
+    private static Check identityIndex(String[] f) {
+        String t = f[0];
+        boolean primary = "p".equals(f[2]);
+        String key = primary ? "its primary key" : "unique index " + f[3] + " (the table has no primary key; Debezium may take that index for the key)";
+        return Check.fail("source", "replica identity of " + t,
+                "table " + t + "'s replica identity is index " + f[1] + ", which lacks a column of the key of its change events, " + key
+                        + ": an UPDATE that changes that key but none of " + f[1] + "'s columns carries no old key, so the target cannot find "
+                        + "the row (the sink stops on it)",
+                (primary ? "ALTER TABLE " + t + " REPLICA IDENTITY DEFAULT (the primary key; or FULL)"
+                        : "ALTER TABLE " + t + " REPLICA IDENTITY FULL (an UPDATE and a DELETE then log the whole old row), or give the table "
+                                + "a primary key on " + f[1] + "'s columns") + ", or leave the table out with --exclude-table");
     }
 
     private static List<String> list(Map<String, String> facts, String key) {

@@ -59,15 +59,18 @@ class SourceRulesTest {
     }
 
     @Test
-    void a_replica_identity_index_without_the_primary_key_fails_with_the_fix() {
+    void a_replica_identity_index_that_lacks_a_key_column_fails_with_the_fix() {
         Map<String, String> f = healthy();
-        f.put("identity_index_without_key", "public.accounts\taccounts_code\n\"Sales\".\"Orders\"\t\"Orders_ref\"");
+        f.put("identity_index_outside_key", "public.accounts\taccounts_code\tp\taccounts_pkey\n\"Sales\".\"Orders\"\t\"Orders_ref\"\tu\t\"Orders_no\"");
         List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f, ONE);
         Check accounts = find(checks, "replica identity of public.accounts");
         assertThat(accounts.status()).isEqualTo(Check.Status.FAIL);
         assertThat(accounts.detail()).contains("index accounts_code").contains("primary key");
         assertThat(accounts.fix()).startsWith("ALTER TABLE public.accounts REPLICA IDENTITY DEFAULT");
-        assertThat(find(checks, "replica identity of \"Sales\".\"Orders\"").fix()).startsWith("ALTER TABLE \"Sales\".\"Orders\" REPLICA IDENTITY DEFAULT");
+        Check orders = find(checks, "replica identity of \"Sales\".\"Orders\"");
+        assertThat(orders.status()).isEqualTo(Check.Status.FAIL);
+        assertThat(orders.detail()).contains("unique index \"Orders_no\"").contains("no primary key");
+        assertThat(orders.fix()).startsWith("ALTER TABLE \"Sales\".\"Orders\" REPLICA IDENTITY FULL").contains("primary key on \"Orders_ref\"'s columns");
     }
 
     @Test

@@ -24,7 +24,7 @@ import java.util.Random;
 @ExtendWith(ServicesExtension.class)
 class ChangeShapesIT {
 
-    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index"};
+    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index", "two_uniq"};
 
     @Test
     @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
@@ -280,6 +280,10 @@ class ChangeShapesIT {
                         + "fr floatrange, note text)");
         // No primary key; its replica identity is a unique index (the old row of an update or delete carries only that index's columns).
         p.both("CREATE TABLE IF NOT EXISTS ri_index (a int NOT NULL, b text NOT NULL, v text, big text, CONSTRAINT ri_index_ab UNIQUE (a, b))");
+        // No primary key, two unique indexes, REPLICA IDENTITY FULL (check's fix when the identity was one of them):
+        // Debezium keys by one index, updates change either.
+        p.both("CREATE TABLE IF NOT EXISTS two_uniq (a int NOT NULL, b int NOT NULL, v text, CONSTRAINT two_uniq_a UNIQUE (a), CONSTRAINT two_uniq_b UNIQUE (b))");
+        p.source("ALTER TABLE two_uniq REPLICA IDENTITY FULL");
         p.source("ALTER TABLE ri_index REPLICA IDENTITY USING INDEX ri_index_ab", "ALTER TABLE ri_index ALTER big SET STORAGE EXTERNAL");
         // Declaratively partitioned on the source, one plain table on the target: the events name the root.
         p.source("CREATE TABLE IF NOT EXISTS parted (id int, region int, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
@@ -426,6 +430,9 @@ class ChangeShapesIT {
                 "UPDATE ri_index SET b = b || '-moved', v = NULL WHERE a % 5 = 1",
                 "DELETE FROM ri_index WHERE a % 7 = 2",
                 "UPDATE ri_index SET a = a + 100 WHERE a % 11 = 4 AND big IS NOT NULL");
+        p.source("INSERT INTO two_uniq SELECT i, i, 'v' FROM generate_series(1, 50) i",
+                "UPDATE two_uniq SET v = 'x' WHERE a % 2 = 0", "UPDATE two_uniq SET a = a + 1000 WHERE a % 5 = 0",
+                "UPDATE two_uniq SET b = b + 1000 WHERE a % 7 = 0", "DELETE FROM two_uniq WHERE a % 3 = 0");
         // TRUNCATE between inserts.
         p.source("INSERT INTO trunc SELECT i, 'v' FROM generate_series(1, 100) i", "TRUNCATE trunc", "INSERT INTO trunc VALUES (1, 'after')");
     }
