@@ -19,7 +19,8 @@ public final class MetadataCache {
 
     private static final String COLUMNS = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), coalesce(et.typname, t.typname),
-                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A', a.attnotnull AND NOT a.atthasdef, a.attgenerated <> ''
+                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A', a.attnotnull AND NOT a.atthasdef, a.attgenerated <> '',
+                   a.attidentity = 'a'
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
@@ -67,6 +68,7 @@ public final class MetadataCache {
             throw new MissingTableException(id);
         }
         List<Column> columns = new ArrayList<>();
+        java.util.Set<String> identityAlways = new java.util.HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
             ps.setString(1, id.quoted());
             try (ResultSet rs = ps.executeQuery()) {
@@ -74,6 +76,9 @@ public final class MetadataCache {
                     if (!rs.getBoolean(7)) {
                         columns.add(new Column(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4).charAt(0),
                                 rs.getBoolean(5), rs.getBoolean(6), false));
+                    }
+                    if (rs.getBoolean(8)) {
+                        identityAlways.add(rs.getString(1));
                     }
                 }
             }
@@ -95,7 +100,7 @@ public final class MetadataCache {
                 }
             }
         }
-        return new TableMeta(id, ++versions, List.copyOf(columns), pk, List.copyOf(indexes), timeColumn(c, id));
+        return new TableMeta(id, ++versions, List.copyOf(columns), pk, List.copyOf(indexes), timeColumn(c, id), java.util.Set.copyOf(identityAlways));
     }
 
     private static boolean exists(Connection c, TableId id) throws SQLException {

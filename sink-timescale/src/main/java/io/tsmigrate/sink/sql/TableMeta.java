@@ -5,6 +5,7 @@ import io.tsmigrate.sink.read.TableId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the sink knows of a target table: its writable columns, its indexes and, for a hypertable, the time
@@ -16,8 +17,15 @@ import java.util.Map;
  * @param primaryKey  primary key columns, empty when there is none
  * @param indexes     every valid index's key columns (expressions left out), unique ones first
  * @param timeColumn  the hypertable's time dimension column, or null for a plain table
+ * @param identityAlways identity columns {@code GENERATED ALWAYS}: an INSERT gives them values only with
+ *                    {@code OVERRIDING SYSTEM VALUE}, and an UPDATE cannot set them at all
  */
-public record TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn) {
+public record TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn,
+                        Set<String> identityAlways) {
+
+    public TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn) {
+        this(id, version, columns, primaryKey, indexes, timeColumn, Set.of());
+    }
 
     public Map<String, Integer> positions() {
         Map<String, Integer> pos = new LinkedHashMap<>();

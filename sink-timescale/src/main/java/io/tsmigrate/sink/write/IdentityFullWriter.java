@@ -38,6 +38,9 @@ public final class IdentityFullWriter {
         List<Column> columns = meta.columns();
         List<String> values = new ArrayList<>();
         StringBuilder sql = new StringBuilder();
+        if (after != null && renumbers(meta, before, after)) {
+            return replace(meta, before, after);
+        }
         if (after == null) {
             sql.append("DELETE FROM ").append(meta.id().quoted());
         } else {
@@ -45,8 +48,10 @@ public final class IdentityFullWriter {
             boolean first = true;
             for (int i = 0; i < columns.size(); i++) {
                 Column c = columns.get(i);
-                if (c.generated() || after[i] == TableBatch.KEEP) {
-                    continue; // unchanged TOASTed value: the row keeps it
+                // An unchanged TOASTed value: the row keeps it. An identity column GENERATED ALWAYS, which an UPDATE
+                // cannot set, is unchanged here (renumbers).
+                if (c.generated() || after[i] == TableBatch.KEEP || meta.identityAlways().contains(c.name())) {
+                    continue;
                 }
                 sql.append(first ? "" : ", ").append(Sql.ident(c.name())).append(" = ?::").append(c.sqlType());
                 values.add(after[i]);
@@ -56,7 +61,53 @@ public final class IdentityFullWriter {
                 return 0;
             }
         }
-        sql.append(" WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM ").append(meta.id().quoted()).append(" m WHERE true");
+        sql.append(" WHERE ").append(matchOne(meta, before, values));
+        return run(meta, sql.toString(), values, after == null);
+    }
+
+    /** Whether an update gives an identity column GENERATED ALWAYS a new value ({@code SET id = DEFAULT} on the source). */
+    private static boolean renumbers(TableMeta meta, String[] before, String[] after) {
+        List<Column> columns = meta.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            if (meta.identityAlways().contains(columns.get(i).name()) && after[i] != TableBatch.KEEP && !java.util.Objects.equals(before[i], after[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An update that an UPDATE cannot make (it renumbers an identity column GENERATED ALWAYS): the matching row is
+     * deleted and its new version inserted in one statement, unchanged TOASTed values taken from the deleted row.
+     */
+    private int replace(TableMeta meta, String[] before, String[] after) throws SQLException {
+        List<Column> columns = meta.columns();
+        List<String> values = new ArrayList<>();
+        String match = matchOne(meta, before, values);
+        List<String> names = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            Column c = columns.get(i);
+            if (c.generated()) {
+                continue;
+            }
+            names.add(Sql.ident(c.name()));
+            if (after[i] == TableBatch.KEEP) {
+                exprs.add("d." + Sql.ident(c.name()));
+            } else {
+                exprs.add("?::" + c.sqlType());
+                values.add(after[i]);
+            }
+        }
+        String sql = "WITH d AS (DELETE FROM " + meta.id().quoted() + " WHERE " + match + " RETURNING *) INSERT INTO " + meta.id().quoted()
+                + " (" + String.join(", ", names) + ") OVERRIDING SYSTEM VALUE SELECT " + String.join(", ", exprs) + " FROM d";
+        return run(meta, sql, values, false);
+    }
+
+    /** The condition that picks one row matching the old image (its values added to {@code values}). */
+    private static String matchOne(TableMeta meta, String[] before, List<String> values) {
+        List<Column> columns = meta.columns();
+        StringBuilder sql = new StringBuilder("(tableoid, ctid) = (SELECT tableoid, ctid FROM ").append(meta.id().quoted()).append(" m WHERE true");
         for (int i = 0; i < columns.size(); i++) {
             Column c = columns.get(i);
             if (before[i] == TableBatch.KEEP) {
@@ -65,15 +116,18 @@ public final class IdentityFullWriter {
             sql.append(" AND m.").append(Sql.ident(c.name())).append("::text IS NOT DISTINCT FROM (?::").append(c.sqlType()).append(")::text");
             values.add(before[i]);
         }
-        sql.append(" LIMIT 1)");
-        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+        return sql.append(" LIMIT 1)").toString();
+    }
+
+    private int run(TableMeta meta, String sql, List<String> values, boolean delete) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             for (int i = 0; i < values.size(); i++) {
                 ps.setString(i + 1, values.get(i));
             }
             int n = ps.executeUpdate();
             if (n == 0 && unmatched++ % 1000 == 0) {
                 LOG.warn("No row of {} matches the old image of an {} (the target differs from the source; {} such event(s) so far)",
-                        meta.id(), after == null ? "delete" : "update", unmatched);
+                        meta.id(), delete ? "delete" : "update", unmatched);
             }
             return n;
         }
