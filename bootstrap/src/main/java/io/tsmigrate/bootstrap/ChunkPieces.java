@@ -75,8 +75,8 @@ final class ChunkPieces {
         boolean time = !isInteger(type);
         String internal = time ? "CASE WHEN isfinite(%1$s) THEN (extract(epoch FROM %1$s) * 1000000)::numeric END" : "%1$s::numeric";
         // Bounds as numeric: a value outside bigint is then seen here and not as an error in the snapshot's transaction.
-        String sql = "SELECT " + String.format(internal, "lo") + ", " + String.format(internal, "hi") + ", EXISTS (SELECT 1 FROM " + t.qualified()
-                + " WHERE " + col + " IS NULL) FROM (SELECT min(" + col + ") lo, max(" + col + ") hi FROM " + t.qualified() + ") m";
+        String sql = "SELECT " + String.format(internal, "lo") + ", " + String.format(internal, "hi") + ", EXISTS (SELECT 1 FROM " + t.sourceRelation()
+                + " WHERE " + col + " IS NULL) FROM (SELECT min(" + col + ") lo, max(" + col + ") hi FROM " + t.sourceRelation() + ") m";
         java.math.BigDecimal lo;
         java.math.BigDecimal hi;
         try (PreparedStatement ps = snapshot.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
@@ -137,7 +137,7 @@ final class ChunkPieces {
         String options = binary ? " WITH (FORMAT binary, FREEZE)" : " WITH (FREEZE)";
         String format = binary ? " WITH (FORMAT binary)" : "";
         String next = "SELECT " + (isInteger(s.type()) ? "min(" + col + ")" : "(extract(epoch FROM min(" + col + ")) * 1000000)::bigint") + " FROM "
-                + t.qualified() + " WHERE ";
+                + t.sourceRelation() + " WHERE ";
         long rows = 0;
         long cursor = s.from();
         while (cursor < s.to()) {
@@ -159,7 +159,7 @@ final class ChunkPieces {
             if (layout != null) {
                 order.begin(layout);
             }
-            rows += CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
+            rows += CopyRelay.stream(src, tgt, "COPY (SELECT " + cols + " FROM " + t.sourceRelation() + " WHERE " + range(s, start, end) + ") TO STDOUT" + format,
                     "COPY " + chunk.qualified() + " (" + cols + ") FROM STDIN" + options, bytesMoved, layout != null ? order : null);
             ChunkBuilds.build(tgt, builds, chunk);
             filled.accept(chunk);

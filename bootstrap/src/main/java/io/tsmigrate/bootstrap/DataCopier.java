@@ -197,7 +197,7 @@ final class DataCopier {
     private long copyRows(Connection src, Connection tgt, Piece piece, TableInfo t, LongConsumer moved) throws SQLException {
         String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
-        String out = "COPY (SELECT " + cols + " FROM " + t.qualified() + " WHERE " + piece.where() + ") TO STDOUT" + format;
+        String out = "COPY (SELECT " + cols + " FROM " + t.sourceRelation() + " WHERE " + piece.where() + ") TO STDOUT" + format;
         String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
         return CopyRelay.stream(src, tgt, out, in, moved);
     }

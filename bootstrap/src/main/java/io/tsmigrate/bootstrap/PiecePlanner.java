@@ -72,7 +72,7 @@ final class PiecePlanner {
     private static List<Piece> byTime(Connection c, TableInfo t, String time, int n) throws SQLException {
         String col = Ident.quote(time);
         List<String> bounds = new ArrayList<>();
-        String sql = "SELECT (lo + (hi - lo) * k / " + n + ")::text FROM (SELECT min(" + col + ") lo, max(" + col + ") hi FROM " + t.qualified()
+        String sql = "SELECT (lo + (hi - lo) * k / " + n + ")::text FROM (SELECT min(" + col + ") lo, max(" + col + ") hi FROM " + t.sourceRelation()
                 + ") m, generate_series(1, " + (n - 1) + ") k WHERE lo IS NOT NULL ORDER BY k";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {

@@ -25,7 +25,8 @@ public final class SourceCatalog {
         TableSelection selection = plan.selection();
         boolean timescale = hasExtension(c, "timescaledb");
         String sql = "SELECT n.nspname, cl.relname, cl.oid, pg_total_relation_size(cl.oid), pg_relation_size(cl.oid) / current_setting('block_size')::int, "
-                + "greatest(cl.reltuples, 0)::bigint, cl.relreplident FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
+                + "greatest(cl.reltuples, 0)::bigint, cl.relreplident, cl.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = cl.oid) "
+                + "FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace "
                 + "WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition AND " + MigrationScope.INTERNAL_SCHEMAS
                 + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = cl.oid AND d.deptype = 'e') ORDER BY pg_total_relation_size(cl.oid) DESC";
         List<TableInfo> out = new ArrayList<>();
@@ -55,7 +56,7 @@ public final class SourceCatalog {
                 }
                 out.add(new TableInfo(schema, name, size[0], size[1], size[2], cols, generated, primaryKey(c, oid),
                         rs.getString(7).charAt(0), uniqueIndexes(c, oid), indexedColumns(c, oid), hyper == null ? null : hyper[0],
-                        hyper == null ? null : hyper[1]));
+                        hyper == null ? null : hyper[1], rs.getBoolean(8) && hyper == null));
             }
         }
         // Largest first: one big table should start first and use every worker.

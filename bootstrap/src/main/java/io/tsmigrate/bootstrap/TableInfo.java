@@ -20,10 +20,20 @@ import java.util.List;
  * @param indexedColumns columns that lead some index
  * @param sourceTime     the time dimension column when the table is a hypertable on the source, else null
  * @param sourceInterval the source hypertable's chunk interval as SQL text, else null
+ * @param ownRowsOnly    a plain table with inheritance children ({@code INHERITS}; not a hypertable): its own rows are
+ *                       read with {@code ONLY}, since reading the table reads its children's rows too, and each child is
+ *                       a table of its own
  */
 public record TableInfo(String schema, String name, long bytes, long heapPages, long rowEstimate, List<String> columns, List<String> generated,
                         List<String> primaryKey, char replicaIdentity, List<UniqueIndex> uniqueIndexes, List<String> indexedColumns,
-                        String sourceTime, String sourceInterval) {
+                        String sourceTime, String sourceInterval, boolean ownRowsOnly) {
+
+    public TableInfo(String schema, String name, long bytes, long heapPages, long rowEstimate, List<String> columns, List<String> generated,
+                     List<String> primaryKey, char replicaIdentity, List<UniqueIndex> uniqueIndexes, List<String> indexedColumns,
+                     String sourceTime, String sourceInterval) {
+        this(schema, name, bytes, heapPages, rowEstimate, columns, generated, primaryKey, replicaIdentity, uniqueIndexes, indexedColumns,
+                sourceTime, sourceInterval, false);
+    }
 
     /** A unique index or constraint. */
     public record UniqueIndex(String name, List<String> columns, boolean primary) {
@@ -31,6 +41,11 @@ public record TableInfo(String schema, String name, long bytes, long heapPages, 
 
     public String qualified() {
         return Ident.qualified(schema, name);
+    }
+
+    /** The relation a query reads this table's rows from on the source (see {@code ownRowsOnly}). */
+    public String sourceRelation() {
+        return (ownRowsOnly ? "ONLY " : "") + qualified();
     }
 
     public String id() {

@@ -44,6 +44,12 @@ class BootstrapIT {
             CREATE TABLE events (id bigserial PRIMARY KEY, ts timestamptz NOT NULL, kind text);
             CREATE INDEX events_ts_idx ON events (ts);
             CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
+            -- Inheritance (INHERITS): reading the parent reads its child's rows too; each keeps its own rows.
+            CREATE TABLE archive (id int PRIMARY KEY, note text);
+            CREATE TABLE archive_old (CHECK (id < 1000)) INHERITS (archive);
+            ALTER TABLE archive_old ADD PRIMARY KEY (id);
+            INSERT INTO archive SELECT i, 'parent ' || i FROM generate_series(1000, 3999) i;
+            INSERT INTO archive_old SELECT i, 'child ' || i FROM generate_series(1, 999) i;
             CREATE FUNCTION order_count(c int) RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM orders WHERE customer = c';
             INSERT INTO customers (name, mood) SELECT 'customer ' || i, (ARRAY['sad','ok','happy'])[1 + i % 3]::mood FROM generate_series(1, 200) i;
             INSERT INTO orders (customer, total, note) SELECT 1 + i % 200, (i % 500) * 1.5, repeat('x', i % 50) FROM generate_series(1, 20000) i;
