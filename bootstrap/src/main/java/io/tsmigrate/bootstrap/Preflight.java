@@ -38,7 +38,7 @@ public final class Preflight {
             license = TimescaleFeatures.probeLicense(probe);
         }
         checks.addAll(TargetChecks.evaluate(target, Integer.parseInt(facts.get("server_version_num")), license,
-                plan.slotName(), plan.jobs(), plan.indexJobs()));
+                plan.slotName(), plan.jobs(), plan.indexJobs(), SourceFacts.list(facts, "user_triggers")));
         List<String> fail = new ArrayList<>();
         if (plan.sources() > 1) {
             lanes(plan, tables, fail);

@@ -27,8 +27,10 @@ public final class TargetChecks {
      * @param slot          the migration's slot name, which names its bootstrap state
      * @param jobs          the bootstrap's copy jobs ({@code --jobs})
      * @param indexJobs     its index jobs ({@code --index-jobs})
+     * @param triggers      the migrated tables' triggers ({@code user_triggers} of {@link io.tsmigrate.common.SourceFacts}, "table trigger")
      */
-    public static List<Check> evaluate(Connection c, int sourceVersion, String license, String slot, int jobs, int indexJobs) throws SQLException {
+    public static List<Check> evaluate(Connection c, int sourceVersion, String license, String slot, int jobs, int indexJobs, List<String> triggers)
+            throws SQLException {
         List<Check> out = new ArrayList<>();
         // Each copy job holds a connection and, for hypertables copied straight into chunks, one that makes the chunks;
         // the index jobs build beside the copy; the bootstrap's own connection, and one for the sink task or cutover's checks.
@@ -44,6 +46,9 @@ public final class TargetChecks {
         out.add(max - used >= connections ? Check.ok("target", "max_connections", (max - used) + " free of " + max + ", " + connections + " needed " + why)
                 : Check.fail("target", "max_connections", "only " + (max - used) + " free connections (max_connections=" + max + "), " + connections
                         + " needed " + why, "raise max_connections on the target, or run with fewer --jobs"));
+        if (!triggers.isEmpty()) {
+            out.add(triggers(c, version, triggers));
+        }
         String other = StateStore.otherMigrationSlot(c, slot);
         if (other != null) {
             out.add(Check.fail("target", "another migration", "the target database holds the bootstrap of another migration (slot " + other
@@ -51,6 +56,24 @@ public final class TargetChecks {
                     + "), end it with tsmigrate clean under that name, or migrate into another target database"));
         }
         return out;
+    }
+
+    /**
+     * The source's triggers come with the schema copy. The sink applies with {@code session_replication_role=replica}
+     * when the target role may set it, and then they do not fire; otherwise each fires on the target for every
+     * streamed change, and one that stamps a column or writes another table makes the target differ from the source.
+     */
+    private static Check triggers(Connection c, int version, List<String> triggers) throws SQLException {
+        boolean replica = "t".equals(Db.one(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+                || version >= 150000 && "t".equals(Db.one(c, "SELECT has_parameter_privilege('session_replication_role', 'SET')"));
+        String which = triggers.size() + " trigger(s) of the migrated tables (" + String.join(", ", triggers.stream().limit(5).toList())
+                + (triggers.size() > 5 ? ", ..." : "") + ")";
+        return replica ? Check.ok("target", "triggers", which + " stay quiet while the sink applies (session_replication_role=replica)")
+                : Check.warn("target", "triggers", "the target role may not set session_replication_role, so the sink applies with triggers on: "
+                        + which + " fire on the target for every streamed change, and one that stamps a column or writes another table makes "
+                        + "the target differ from the source",
+                "as a superuser: GRANT SET ON PARAMETER session_replication_role TO <the target user> (PostgreSQL 15+); or disable those "
+                        + "triggers on the target after the bootstrap (ALTER TABLE ... DISABLE TRIGGER ...) and enable them again at cutover");
     }
 
     private static List<Check> timescale(Connection c, String license) throws SQLException {

@@ -40,11 +40,13 @@ final class PreflightReport {
     static List<Check> run(Endpoints endpoints, TableSelection selection, Names names, SourceRules.Flavour f, int jobs, int indexJobs, int sources) {
         List<Check> checks = new ArrayList<>();
         int sourceVersion = 0;
+        List<String> triggers = List.of();
         SourceRules.Streams streams = new SourceRules.Streams(Lanes.of(names.slot(), names.publication(), sources).stream().map(Lanes.Lane::slot)
                 .toList(), endpoints.targetUrl == null ? null : slotExpected(endpoints.target()));
         try (Connection c = endpoints.source().open("tsmigrate-check")) {
             Map<String, String> facts = SourceFacts.read(c, MigrationScope.beforeBootstrap(selection), streams, true);
             sourceVersion = Integer.parseInt(facts.get("server_version_num"));
+            triggers = SourceFacts.list(facts, "user_triggers");
             checks.addAll(SourceRules.evaluate(f, facts, streams));
         } catch (SQLException e) {
             checks.add(Check.fail("source", "connection", "cannot connect to " + endpoints.source() + ": " + e.getMessage(),
@@ -52,7 +54,7 @@ final class PreflightReport {
         }
         if (endpoints.targetUrl != null) {
             String license = license(endpoints.target());
-            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs, indexJobs));
+            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs, indexJobs, triggers));
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
@@ -82,9 +84,9 @@ final class PreflightReport {
         }
     }
 
-    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs, int indexJobs) {
+    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs, int indexJobs, List<String> triggers) {
         try (Connection c = target.open("tsmigrate-check")) {
-            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs, indexJobs);
+            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs, indexJobs, triggers);
         } catch (SQLException e) {
             return List.of(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
                     connectionFix(target, e, "--target-url", "check --target-url")));

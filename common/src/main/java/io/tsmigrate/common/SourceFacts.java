@@ -59,6 +59,10 @@ public final class SourceFacts {
                 + "|| E'\\t' || " + outside + " "
                 + userTables.replace("FROM pg_class cl", "FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid JOIN pg_class cl ON cl.oid = ri.indrelid")
                 + " AND ri.indisreplident AND cl.relreplident = 'i' AND " + outside + " IS NOT NULL ORDER BY 1"));
+        // Triggers the bootstrap copies that fire on an ordinary write (not TimescaleDB's own): "table trigger".
+        f.put("user_triggers", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || ' ' || format('%I', tg.tgname) "
+                + userTables.replace("FROM pg_class cl", "FROM pg_trigger tg JOIN pg_class cl ON cl.oid = tg.tgrelid")
+                + " AND NOT tg.tgisinternal AND tg.tgenabled = 'O' AND tg.tgname NOT IN ('ts_insert_blocker', 'ts_cagg_invalidation_trigger') ORDER BY 1"));
         f.put("generated_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
                 + " AND a.attgenerated <> '' ORDER BY 1"));
         f.put("timestamp_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
@@ -96,6 +100,12 @@ public final class SourceFacts {
             }
         }
         return String.join("\n", found);
+    }
+
+    /** A fact that lists lines (tables, columns, ...): its lines, none when empty. */
+    public static List<String> list(Map<String, String> facts, String key) {
+        String v = facts.get(key);
+        return v == null || v.isBlank() ? List.of() : List.of(v.split("\n"));
     }
 
     private static String lines(Connection c, String sql) throws SQLException {

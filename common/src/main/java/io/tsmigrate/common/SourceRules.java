@@ -206,7 +206,6 @@ public final class SourceRules {
     }
 
     private static List<String> list(Map<String, String> facts, String key) {
-        String v = facts.get(key);
-        return v == null || v.isBlank() ? List.of() : List.of(v.split("\n"));
+        return SourceFacts.list(facts, key);
     }
 }
