@@ -99,6 +99,11 @@ public final class SqlBuilder {
         return "TRUNCATE " + table.quoted();
     }
 
+    /** Every row deleted: a TRUNCATE for a table that a foreign key of another table references. */
+    public static String deleteAll(TableId table) {
+        return "DELETE FROM " + table.quoted();
+    }
+
     public static String addColumn(TableId table, String column, String sqlType) {
         return "ALTER TABLE " + table.quoted() + " ADD COLUMN IF NOT EXISTS " + Sql.ident(column) + " " + sqlType;
     }

@@ -109,7 +109,7 @@ public final class BatchWriter {
     void write(TableBatch batch) throws SQLException {
         TableMeta meta = batch.meta();
         if (batch.truncate()) {
-            execute(SqlBuilder.truncate(meta.id()));
+            execute(referencedByAnotherTable(meta) ? SqlBuilder.deleteAll(meta.id()) : SqlBuilder.truncate(meta.id()));
         }
         List<Pending> rows = toWrite(batch);
         switch (path(batch, rows)) {
@@ -290,6 +290,21 @@ public final class BatchWriter {
         } finally {
             if (in.isActive()) {
                 in.cancelCopy();
+            }
+        }
+    }
+
+    /**
+     * Whether a foreign key of another table references this one: PostgreSQL refuses to TRUNCATE it alone, and the
+     * tables are applied per topic, so the source's TRUNCATE of both (or CASCADE) reaches them one at a time. Such a
+     * table is emptied with DELETE, which under session_replication_role=replica leaves the other table to its own events.
+     */
+    private boolean referencedByAnotherTable(TableMeta meta) throws SQLException {
+        try (java.sql.PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = ?::regclass "
+                + "AND conrelid <> confrelid LIMIT 1")) {
+            ps.setString(1, meta.id().quoted());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
         }
     }
