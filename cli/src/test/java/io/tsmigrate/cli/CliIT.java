@@ -107,6 +107,7 @@ class CliIT {
                 // No primary key and two unique indexes: Debezium may key its events by the one that is not the identity.
                 st.execute("CREATE TABLE pairs (a int NOT NULL, b int NOT NULL, CONSTRAINT pairs_a UNIQUE (a), CONSTRAINT pairs_b UNIQUE (b))");
                 st.execute("ALTER TABLE pairs REPLICA IDENTITY USING INDEX pairs_b");
+                st.execute("CREATE UNLOGGED TABLE cache (id int PRIMARY KEY, v text)");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -124,6 +125,7 @@ class CliIT {
                     .doesNotContain("replica identity of public.ledger")
                     .contains("FAIL source   replica identity of public.pairs").contains("unique index pairs_a")
                     .contains("ALTER TABLE public.pairs REPLICA IDENTITY FULL")
+                    .contains("FAIL source   unlogged public.cache").contains("ALTER TABLE public.cache SET LOGGED")
                     .contains("FAIL source   sequence privileges").contains("GRANT SELECT ON SEQUENCE public.order_ids TO <user>")
                     .contains("OK   target   TimescaleDB").contains("OK   connect  TimescaleSinkConnector");
             Run json = tsmigrate("check", "--json", "--source-url", url, "--source-user", "plain");

@@ -59,6 +59,7 @@ public final class SourceFacts {
                 + "|| E'\\t' || " + outside + " "
                 + userTables.replace("FROM pg_class cl", "FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid JOIN pg_class cl ON cl.oid = ri.indrelid")
                 + " AND ri.indisreplident AND cl.relreplident = 'i' AND " + outside + " IS NOT NULL ORDER BY 1"));
+        f.put("unlogged_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relpersistence = 'u' ORDER BY 1"));
         // Triggers the bootstrap copies that fire on an ordinary write (not TimescaleDB's own): "table trigger".
         f.put("user_triggers", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || ' ' || format('%I', tg.tgname) "
                 + userTables.replace("FROM pg_class cl", "FROM pg_trigger tg JOIN pg_class cl ON cl.oid = tg.tgrelid")

@@ -56,7 +56,7 @@ public final class SourceRules {
      * @param facts   setting and catalog values ({@link SourceFacts}): server_version_num, wal_level,
      *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
      *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
-     *                tables_without_key, identity_index_outside_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
+     *                tables_without_key, unlogged_tables, identity_index_outside_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
      *                timetz_columns, quoted_tables, quoted_columns, unreadable_sequences, row_security_tables,
      *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
      * @param streams the migration's source streams
@@ -79,6 +79,9 @@ public final class SourceRules {
                         + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
                         + "append-only table",
                 "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
+        list(facts, "unlogged_tables").forEach(t -> out.add(Check.fail("source", "unlogged " + t,
+                "table " + t + " is UNLOGGED: PostgreSQL writes no WAL for it, so its changes cannot stream and a publication refuses it",
+                "ALTER TABLE " + t + " SET LOGGED before the migration (it rewrites the table), or leave it out with --exclude-table")));
         list(facts, "identity_index_outside_key").forEach(line -> out.add(identityIndex(line.split("\t"))));
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
                 "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "

@@ -67,6 +67,10 @@ class SourceRulesTest {
         assertThat(accounts.status()).isEqualTo(Check.Status.FAIL);
         assertThat(accounts.detail()).contains("index accounts_code").contains("primary key");
         assertThat(accounts.fix()).startsWith("ALTER TABLE public.accounts REPLICA IDENTITY DEFAULT");
+        f.put("unlogged_tables", "public.cache");
+        checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f, ONE);
+        assertThat(find(checks, "unlogged public.cache").status()).isEqualTo(Check.Status.FAIL);
+        assertThat(find(checks, "unlogged public.cache").fix()).startsWith("ALTER TABLE public.cache SET LOGGED").contains("--exclude-table");
         Check orders = find(checks, "replica identity of \"Sales\".\"Orders\"");
         assertThat(orders.status()).isEqualTo(Check.Status.FAIL);
         assertThat(orders.detail()).contains("unique index \"Orders_no\"").contains("no primary key");
