@@ -156,6 +156,10 @@ public final class Bootstrap {
             schema.sequences();
             schema.analyze(tables.stream().filter(t -> !analyzed.contains(t.id())).toList());
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
+            int views = MaterializedViews.refresh(src, tgt, this::say);
+            if (views > 0) {
+                say("Materialized views refreshed: " + views + " (from the copied rows; they hold that content until refreshed again)");
+            }
             if (copiedTables.size() > tables.size()) {
                 // Cutover writes it again once the stream has caught up; until then the target's aggregates answer as of now.
                 ContinuousAggregates.writeState(tgt, ContinuousAggregates.readState(src));

@@ -50,6 +50,10 @@ class BootstrapIT {
             ALTER TABLE archive_old ADD PRIMARY KEY (id);
             INSERT INTO archive SELECT i, 'parent ' || i FROM generate_series(1000, 3999) i;
             INSERT INTO archive_old SELECT i, 'child ' || i FROM generate_series(1, 999) i;
+            -- Materialized views: populated (one reads the other), and one left unpopulated.
+            CREATE MATERIALIZED VIEW archive_counts AS SELECT count(*) AS n, sum(id) AS s FROM archive;
+            CREATE MATERIALIZED VIEW archive_doubled AS SELECT n * 2 AS n2 FROM archive_counts;
+            CREATE MATERIALIZED VIEW archive_later AS SELECT 1 AS x WITH NO DATA;
             CREATE FUNCTION order_count(c int) RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM orders WHERE customer = c';
             INSERT INTO customers (name, mood) SELECT 'customer ' || i, (ARRAY['sad','ok','happy'])[1 + i % 3]::mood FROM generate_series(1, 200) i;
             INSERT INTO orders (customer, total, note) SELECT 1 + i % 200, (i % 500) * 1.5, repeat('x', i % 50) FROM generate_series(1, 20000) i;
@@ -348,6 +352,14 @@ class BootstrapIT {
                 names.add(rs.getString(1));
             }
             assertThat(names).containsExactly("events", "metrics");
+        }
+        assertThat(output).contains("Materialized views refreshed: 2");
+        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+            String views = "SELECT string_agg(relname || ' ' || relispopulated, ', ' ORDER BY relname) FROM pg_class WHERE relkind = 'm'";
+            String content = "SELECT n || ' ' || s || ' ' || (SELECT n2 FROM archive_doubled) FROM archive_counts";
+            assertThat(io.tsmigrate.common.Db.one(t, views)).isEqualTo(io.tsmigrate.common.Db.one(s, views))
+                    .isEqualTo("archive_counts true, archive_doubled true, archive_later false");
+            assertThat(io.tsmigrate.common.Db.one(t, content)).isEqualTo(io.tsmigrate.common.Db.one(s, content));
         }
         String target = SchemaDump.normalized(dbs, false).replace("PRIMARY KEY (id, ts)", "PRIMARY KEY (id)");
         String source = SchemaDump.normalized(dbs, true);

@@ -1,0 +1,79 @@
+package io.tsmigrate.bootstrap;
+
+import io.tsmigrate.common.Ident;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Materialized views. The schema copy creates them empty (pg_dump's schema-only output has no "MATERIALIZED VIEW
+ * DATA"); once the data is in, each one populated on the source is refreshed on the target, as pg_restore does: from
+ * the copied rows, that is as of the bootstrap's snapshot. A view that reads another one waits for it (a REFRESH
+ * that finds an unpopulated view fails and is tried again after the others).
+ */
+final class MaterializedViews {
+
+    /** PostgreSQL's SQLSTATE for "materialized view ... has not been populated". */
+    private static final String NOT_POPULATED = "55000";
+
+    private MaterializedViews() {
+    }
+
+    /** Refreshes on the target the views populated on the source that the target has unpopulated; returns how many. */
+    static int refresh(Connection src, Connection tgt, Consumer<String> say) throws SQLException {
+        List<String> pending = new ArrayList<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND n.nspname NOT LIKE 'pg\\_%' "
+                + "AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname <> 'information_schema' "
+                + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 1")) {
+            while (rs.next()) {
+                pending.add(rs.getString(1));
+            }
+        }
+        List<String> populate = new ArrayList<>();
+        for (String view : pending) {
+            if (unpopulatedOnTarget(tgt, view)) {
+                populate.add(view);
+            }
+        }
+        pending = populate;
+        int refreshed = 0;
+        while (!pending.isEmpty()) {
+            List<String> waiting = new ArrayList<>();
+            SQLException last = null;
+            for (String view : pending) {
+                try (Statement st = tgt.createStatement()) {
+                    st.execute("REFRESH MATERIALIZED VIEW " + view);
+                    refreshed++;
+                } catch (SQLException e) {
+                    if (!NOT_POPULATED.equals(e.getSQLState())) {
+                        say.accept("WARN could not refresh materialized view " + view + " on the target: " + e.getMessage()
+                                + "; run REFRESH MATERIALIZED VIEW " + view + " there");
+                        continue;
+                    }
+                    waiting.add(view);
+                    last = e;
+                }
+            }
+            if (waiting.size() == pending.size()) {
+                say.accept("WARN could not refresh materialized views " + String.join(", ", waiting) + " on the target: " + last.getMessage()
+                        + "; refresh them there in the order they read each other");
+                break;
+            }
+            pending = waiting;
+        }
+        return refreshed;
+    }
+
+    private static boolean unpopulatedOnTarget(Connection tgt, String view) throws SQLException {
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT NOT relispopulated FROM pg_class WHERE oid = to_regclass("
+                + Ident.literal(view) + ") AND relkind = 'm'")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+}
