@@ -56,6 +56,22 @@ final class DeadLetters {
         }
     }
 
+    /**
+     * For the errors that source DDL the stream does not carry causes on the target: what happened and the fix. The
+     * failed record is not committed, so once the target has the change the restarted task applies it: nothing is lost.
+     */
+    static String drift(String state, String message) {
+        if ("23514".equals(state) && message.startsWith("no partition of relation")) {
+            return "; a partition created on the source during the migration: create the same partition on the target (CREATE TABLE ... "
+                    + "PARTITION OF ... FOR VALUES ..., as on the source), then restart the sink task, which applies this record again";
+        }
+        if ("22P02".equals(state) && message.startsWith("invalid input value for enum")) {
+            return "; a value added to the type on the source during the migration: add it on the target too (ALTER TYPE ... ADD VALUE "
+                    + "..., as on the source), then restart the sink task, which applies this record again";
+        }
+        return "";
+    }
+
     /** The error's message, with the server's context (for COPY: the line and the column) when it has one. */
     static String describe(Exception error) {
         if (error instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
@@ -70,7 +86,7 @@ final class DeadLetters {
             if (m.getDetail() != null) {
                 sb.append(" ").append(m.getDetail());
             }
-            return sb.toString();
+            return sb.append(drift(m.getSQLState(), String.valueOf(m.getMessage()))).toString();
         }
         return error.getMessage();
     }

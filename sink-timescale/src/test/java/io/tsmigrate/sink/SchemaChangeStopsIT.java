@@ -35,27 +35,67 @@ class SchemaChangeStopsIT {
         assertThat(trace).contains("table public.retypes, column flag").contains("target column is integer").contains("ALTER COLUMN \"flag\" TYPE");
     }
 
+    @Test
+    @DisplayName("a partition created on the source during the migration: the task stops with the fix; once the target has it, a restart "
+            + "applies the row (nothing lost)")
+    void new_partition(TestDatabases dbs) throws Exception {
+        Pipeline p = new Pipeline(dbs, "parts");
+        try {
+            String trace = stopsOn(p, "parts", java.util.List.of("CREATE TABLE parts (id int, region int, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+                    "CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1)"), "(1, 1)", "CREATE TABLE parts_2 PARTITION OF parts FOR VALUES IN (2)", "(2, 2)");
+            assertThat(trace).contains("no partition of relation \"parts\"").contains("create the same partition on the target");
+            p.target("CREATE TABLE parts_2 PARTITION OF parts FOR VALUES IN (2)");
+            dbs.services().connect().restart(p.sinkName);
+            p.awaitEqual(Duration.ofSeconds(90), "parts");
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    @DisplayName("an enum value added on the source during the migration: the task stops with the fix")
+    void new_enum_value(TestDatabases dbs) throws Exception {
+        Pipeline p = new Pipeline(dbs, "moods");
+        try {
+            String trace = stopsOn(p, "moods", java.util.List.of("DO $$ BEGIN CREATE TYPE feeling AS ENUM ('sad', 'ok'); "
+                    + "EXCEPTION WHEN duplicate_object THEN NULL; END $$", "CREATE TABLE moods (id int PRIMARY KEY, f feeling)"), "(1, 'ok')",
+                    "ALTER TYPE feeling ADD VALUE 'glad'", "(2, 'glad')");
+            assertThat(trace).contains("invalid input value for enum feeling").contains("ALTER TYPE ... ADD VALUE");
+        } finally {
+            p.stop();
+        }
+    }
+
     /**
      * Streams {@code table} (as users run it: no Debezium snapshot), applies one row, runs {@code ddl} and inserts
      * another; returns the sink's failure trace once only the first row is on the target.
      */
     private static String stopsOn(TestDatabases dbs, String table, String columns, String first, String ddl, String second) throws Exception {
         Pipeline p = new Pipeline(dbs, table);
-        p.both("CREATE TABLE " + table + " " + columns);
+        try {
+            return stopsOn(p, table, java.util.List.of("CREATE TABLE " + table + " " + columns), first, ddl, second);
+        } finally {
+            p.stop();
+        }
+    }
+
+    /** {@link #stopsOn(TestDatabases, String, String, String, String, String)} with the tables made by {@code create} on both sides. */
+    private static String stopsOn(Pipeline p, String table, java.util.List<String> create, String first, String ddl, String second) throws Exception {
+        p.both(create.toArray(String[]::new));
         Map<String, String> source = p.sourceConfig();
+        // As the bootstrap publishes: partitions under their root table.
+        p.source("DROP PUBLICATION IF EXISTS " + source.get("publication.name"),
+                "CREATE PUBLICATION " + source.get("publication.name") + " FOR TABLE " + table + " WITH (publish_via_partition_root = true)");
+        source.put("publication.autocreate.mode", "disabled");
         source.put("snapshot.mode", "no_data");
         source.put("table.include.list", "public." + table);
         p.startSource(source);
         p.startSink(p.sinkConfig());
-        try {
-            p.source("INSERT INTO " + table + " VALUES " + first);
-            p.awaitEqual(Duration.ofSeconds(90), table);
-            p.source(ddl, "INSERT INTO " + table + " VALUES " + second);
-            String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
-            assertThat(p.digests(false, table).get(table)).startsWith("1:");
-            return trace;
-        } finally {
-            p.stop();
-        }
+        p.source("INSERT INTO " + table + " VALUES " + first);
+        p.awaitEqual(Duration.ofSeconds(90), table);
+        p.source(ddl, "INSERT INTO " + table + " VALUES " + second);
+        String trace = p.awaitSinkFailure(Duration.ofSeconds(90));
+        assertThat(p.digests(false, table).get(table)).startsWith("1:");
+        return trace;
     }
 }
