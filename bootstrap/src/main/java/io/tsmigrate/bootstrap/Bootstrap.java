@@ -70,7 +70,7 @@ public final class Bootstrap {
                 state = StateStore.load(tgt);
             }
             List<TableInfo> tables = SourceCatalog.tables(src, plan);
-            BootstrapPlan effective = withSourceHypertables(plan, tables);
+            BootstrapPlan effective = withSourceHypertables(src, plan, tables);
             Preflight.Result pf = Preflight.check(src, tgt, effective, tables, state != null && state.slotName() != null);
             pf.warnings().forEach(w -> say("WARN " + w));
             if (!pf.failures().isEmpty()) {
@@ -251,12 +251,17 @@ public final class Bootstrap {
         }
     }
 
-    /** Source hypertables become target hypertables with the same time column and chunk interval, unless the plan says otherwise. */
-    private static BootstrapPlan withSourceHypertables(BootstrapPlan plan, List<TableInfo> tables) {
+    /**
+     * Source hypertables become target hypertables with the same time column and chunk interval, and the same hash
+     * dimension when they have one, unless the plan says otherwise.
+     */
+    private static BootstrapPlan withSourceHypertables(Connection src, BootstrapPlan plan, List<TableInfo> tables) throws SQLException {
         List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(plan.hypertables());
         for (TableInfo t : tables) {
             if (t.sourceTime() != null && specs.stream().noneMatch(h -> (h.schemaName() + "." + h.tableName()).equals(t.id()))) {
-                specs.add(new BootstrapPlan.HypertableSpec(t.id(), t.sourceTime(), t.sourceInterval(), null, null, null));
+                String[] space = SourceCatalog.spaceDimension(src, t.schema(), t.name());
+                specs.add(new BootstrapPlan.HypertableSpec(t.id(), t.sourceTime(), t.sourceInterval(), space == null ? null : space[0],
+                        space == null ? null : Integer.valueOf(space[1]), null));
             }
         }
         return plan.withHypertables(specs);

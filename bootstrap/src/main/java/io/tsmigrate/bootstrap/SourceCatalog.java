@@ -164,6 +164,22 @@ public final class SourceCatalog {
         return out;
     }
 
+    /**
+     * A source hypertable's hash (space) dimension when it has exactly one besides time: {column, partitions}; else null.
+     * The target hypertable gets it too, so its chunks are laid out as the source's.
+     */
+    static String[] spaceDimension(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name, num_partitions, (SELECT count(*) FROM timescaledb_information.dimensions x "
+                + "WHERE x.hypertable_schema = d.hypertable_schema AND x.hypertable_name = d.hypertable_name) FROM timescaledb_information.dimensions d "
+                + "WHERE hypertable_schema = ? AND hypertable_name = ? AND dimension_number = 2 AND dimension_type = 'Space' AND num_partitions IS NOT NULL")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(3) == 2 ? new String[] {rs.getString(1), rs.getString(2)} : null;
+            }
+        }
+    }
+
     private static String[] sourceHypertable(Connection c, String schema, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT column_name, coalesce(time_interval::text, integer_interval::text) "
                 + "FROM timescaledb_information.dimensions WHERE hypertable_schema = ? AND hypertable_name = ? AND dimension_number = 1")) {

@@ -260,6 +260,28 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
+    void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            st.execute("CREATE TABLE spaced (ts timestamptz NOT NULL, dev int NOT NULL, v double precision, PRIMARY KEY (dev, ts))");
+            st.execute("SELECT create_hypertable('spaced', by_range('ts', INTERVAL '1 day'))");
+            st.execute("SELECT add_dimension('spaced', by_hash('dev', 4))");
+            st.execute("INSERT INTO spaced SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i % 13, i FROM generate_series(1, 20000) i");
+        }
+        new Bootstrap(plan(dbs, "boot_space", List.of(), true), false, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                ProgressMode.PLAIN).run();
+        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+            String dims = "SELECT string_agg(column_name || ' ' || dimension_type || ' ' || coalesce(num_partitions::text, time_interval::text), ', ' "
+                    + "ORDER BY dimension_number) FROM timescaledb_information.dimensions WHERE hypertable_name = 'spaced'";
+            String chunks = "SELECT count(*) FROM show_chunks('spaced')";
+            assertThat(io.tsmigrate.common.Db.one(t, dims)).isEqualTo(io.tsmigrate.common.Db.one(s, dims)).isEqualTo("ts Time 1 day, dev Space 4");
+            assertThat(io.tsmigrate.common.Db.one(t, chunks)).isEqualTo(io.tsmigrate.common.Db.one(s, chunks));
+            assertThat(Digest.table(t, "public", "spaced")).isEqualTo(Digest.table(s, "public", "spaced"));
+        }
+    }
+
+    @Test
     @DisplayName("TimescaleDB features the Apache-licensed target refuses are reported with their statements; an Apache source has none to read")
     void timescale_features_the_target_refuses_are_reported(TestDatabases dbs) throws Exception {
         try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
