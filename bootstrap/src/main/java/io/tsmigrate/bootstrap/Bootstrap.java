@@ -77,6 +77,7 @@ public final class Bootstrap {
                 throw new BootstrapException(String.join("\n", pf.failures()));
             }
             Set<String> extend = HypertablePlan.check(effective, tables);
+            HypertablePlan.timeColumnsNotNull(src, effective, tables, w -> say("WARN " + w));
             int sources = sources(state);
             List<Lanes.Lane> lanes = Lanes.of(plan.slotName(), plan.publicationName(), sources);
             if (state != null && state.phase() == StateStore.Phase.DONE) {

@@ -260,6 +260,30 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a plain table to become a hypertable with NULL in its time column: refused before anything is created, with the choices; "
+            + "without such rows, a column that allows NULL is reported")
+    void null_times_refuse_the_hypertable(TestDatabases dbs) throws Exception {
+        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+            st.execute("CREATE TABLE loose_times (id int, ts timestamptz, v int)");
+            st.execute("INSERT INTO loose_times SELECT i, CASE WHEN i = 7 THEN NULL ELSE '2026-01-01'::timestamptz + i * INTERVAL '1 hour' END, i "
+                    + "FROM generate_series(1, 500) i");
+        }
+        List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("public.loose_times", "ts", "1 day", null, null, null));
+        assertThatThrownBy(() -> new Bootstrap(plan(dbs, "boot_nulls", specs, true), false, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), ProgressMode.PLAIN).run()).isInstanceOf(BootstrapException.class)
+                .hasMessageContaining("NULL in the time column ts").hasMessageContaining("SET NOT NULL").hasMessageContaining("plain table");
+        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget(); Statement st = s.createStatement()) {
+            assertThat(io.tsmigrate.common.Db.one(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'boot_nulls'")).isEqualTo("0");
+            assertThat(io.tsmigrate.common.Db.one(t, "SELECT to_regclass('public.loose_times')")).isNull();
+            st.execute("DELETE FROM loose_times WHERE ts IS NULL");
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Bootstrap(plan(dbs, "boot_nulls", specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN hypertable public.loose_times: the time column ts allows NULL")
+                .contains("Bootstrap complete: 499 rows copied");
+    }
+
+    @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
         try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
