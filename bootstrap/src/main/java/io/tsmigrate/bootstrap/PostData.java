@@ -77,6 +77,17 @@ final class PostData {
         return out;
     }
 
+    private static final Pattern REFERENCES = Pattern.compile("\\bREFERENCES (" + NAME + "\\." + NAME + ")\\(");
+
+    /** The table a foreign key entry references, as pg_dump spells it; null for any other entry. */
+    static String referenced(Entry e) {
+        if (!e.type().equals("FK CONSTRAINT")) {
+            return null;
+        }
+        Matcher m = REFERENCES.matcher(e.sql());
+        return m.find() ? m.group(1) : null;
+    }
+
     /** The table an entry is about, as pg_dump spells it ({@code public.items}, {@code public."My Table"}), or null. */
     static String table(String sql) {
         Matcher m = ON_TABLE.matcher(sql);
