@@ -304,12 +304,35 @@ public final class Applier {
         try (Statement st = c.createStatement()) {
             for (String field : missing) {
                 String type = columnType(c, row.schema(field));
-                LOG.info("Adding column {} {} to {} (it appeared in the events)", field, type, meta.id());
-                st.execute(SqlBuilder.addColumn(meta.id(), field, type));
+                String fill = defaultOf(c, field, type, row.schema(field));
+                LOG.info("Adding column {} {}{} to {} (it appeared in the events)", field, type, fill == null ? "" : " DEFAULT " + fill, meta.id());
+                st.execute(SqlBuilder.addColumn(meta.id(), field, type) + (fill == null ? "" : " DEFAULT " + Sql.literal(fill) + "::" + type));
             }
         }
         metadata.invalidate(meta.id());
         return metadata.get(c, meta.id());
+    }
+
+    /**
+     * The source column's default as text, from the events' schema (Debezium carries a column's default there), or
+     * null. A column added on the source with a default gives the rows already there that value without a row change
+     * streaming for them, so the target column is added with it too.
+     */
+    private String defaultOf(Connection c, String field, String type, org.apache.kafka.connect.data.Schema schema) throws SQLException {
+        if (schema.defaultValue() == null) {
+            return null;
+        }
+        try (var ps = c.prepareStatement("SELECT coalesce(et.typname, t.typname), coalesce(et.typcategory, t.typcategory), t.typcategory = 'A' "
+                + "FROM pg_type t LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' WHERE t.oid = to_regtype(?)")) {
+            ps.setString(1, type);
+            try (var rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                return renderer.render(schema.defaultValue(), schema, new Column(field, type, rs.getString(1), rs.getString(2).charAt(0), rs.getBoolean(3),
+                        false, false));
+            }
+        }
     }
 
     /**
