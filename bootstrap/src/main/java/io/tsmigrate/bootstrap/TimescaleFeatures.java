@@ -66,17 +66,17 @@ public final class TimescaleFeatures {
      * aggregate's view (the jobs view names its materialization hypertable, which the policy functions refuse).
      * TimescaleDB's own jobs (telemetry, job history) have ids below 1000.
      */
-    private static final String POLICY_JOBS = "FROM timescaledb_information.jobs j LEFT JOIN _timescaledb_catalog.hypertable h "
+    static final String POLICY_JOBS = "FROM timescaledb_information.jobs j LEFT JOIN _timescaledb_catalog.hypertable h "
             + "ON (h.schema_name, h.table_name) = (j.hypertable_schema, j.hypertable_name) LEFT JOIN _timescaledb_catalog.continuous_agg ca "
             + "ON ca.mat_hypertable_id = h.id WHERE j.job_id >= 1000 AND (j.proc_name IN ('policy_compression', 'policy_retention', "
             + "'policy_refresh_continuous_aggregate', 'policy_reorder') OR j.proc_schema NOT LIKE '\\_timescaledb%')";
-    private static final String POLICY_OWNER = "coalesce(ca.user_view_schema, j.hypertable_schema), coalesce(ca.user_view_name, j.hypertable_name)";
+    static final String POLICY_OWNER = "coalesce(ca.user_view_schema, j.hypertable_schema), coalesce(ca.user_view_name, j.hypertable_name)";
 
     /**
      * The jobs the bootstrap recreated paused whose source job was scheduled: cutover switches on exactly these
      * ({@code tsmigrate.jobs_to_enable}), so a job paused on the source stays paused.
      */
-    private static final String TO_ENABLE = "tsmigrate.jobs_to_enable";
+    static final String TO_ENABLE = "tsmigrate.jobs_to_enable";
 
     /**
      * A background job: a policy of a known kind or a user-defined job (its procedure, copied by the schema copy), with
@@ -250,7 +250,7 @@ public final class TimescaleFeatures {
         }
         try (Statement st = tgt.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS tsmigrate");
-            createList(st);
+            TargetJobs.createList(st);
             for (Item i : items) {
                 if (i.kind() == Item.Kind.AGGREGATE) {
                     continue;
@@ -267,103 +267,6 @@ public final class TimescaleFeatures {
                 }
             }
         }
-    }
-
-    /**
-     * The list of jobs cutover switches on: the target's job, the source's job whose schedule it continues, and whether
-     * cutover switched it on (a rollback pauses exactly those again). Columns added here for a list an older bootstrap made.
-     */
-    private static void createList(Statement st) throws SQLException {
-        st.execute("CREATE TABLE IF NOT EXISTS " + TO_ENABLE + " (job_id int PRIMARY KEY)");
-        st.execute("ALTER TABLE " + TO_ENABLE + " ADD COLUMN IF NOT EXISTS source_job_id int, ADD COLUMN IF NOT EXISTS enabled boolean NOT NULL DEFAULT false");
-    }
-
-    /** A job as cutover names it: "retention policy of public.metrics (job 1003". */
-    private static String describe(ResultSet rs) throws SQLException {
-        String proc = rs.getString(2);
-        String owner = rs.getString(3) == null ? "" : " of " + rs.getString(3) + "." + rs.getString(4);
-        return (proc.startsWith("policy_") ? proc.replace("policy_", "").replace('_', ' ') + " policy" : "job " + proc) + owner + " (job " + rs.getInt(1);
-    }
-
-    /**
-     * Switches on the jobs the bootstrap recreated paused (when cutover has made the target the database in use): those
-     * whose source job was scheduled ({@code tsmigrate.jobs_to_enable}); a target bootstrapped before that list existed:
-     * every paused policy job there. Each continues the source job's schedule: its next start is the source job's when
-     * that is still ahead (a job switched on without one runs at once, refreshing, compressing or dropping what the
-     * source's job has not yet); a job due on the source runs when switched on. Returns one line per job switched on.
-     */
-    public static List<String> enablePolicies(Connection src, Connection tgt) throws SQLException {
-        List<String> out = new ArrayList<>();
-        if (!hasTimescale(tgt)) {
-            return out;
-        }
-        boolean listed = Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") != null;
-        if (listed) {
-            try (Statement st = tgt.createStatement()) {
-                createList(st);
-            }
-        }
-        Map<Integer, String> sourceNext = listed && hasTimescale(src) ? nextStarts(src) : Map.of();
-        record Paused(int id, String what, Integer sourceId) {
-        }
-        List<Paused> jobs = new ArrayList<>();
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
-                + (listed ? "(SELECT e.source_job_id FROM " + TO_ENABLE + " e WHERE e.job_id = j.job_id)" : "NULL::int") + " " + POLICY_JOBS
-                + " AND NOT j.scheduled" + (listed ? " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + " WHERE NOT enabled)" : " AND j.proc_name LIKE 'policy%'")
-                + " ORDER BY j.job_id")) {
-            while (rs.next()) {
-                jobs.add(new Paused(rs.getInt(1), describe(rs), (Integer) rs.getObject(5)));
-            }
-        }
-        for (Paused job : jobs) {
-            String next = job.sourceId() == null ? null : sourceNext.get(job.sourceId());
-            String start = Db.one(tgt, "SELECT next_start::text FROM alter_job(" + job.id() + ", scheduled => true"
-                    + (next == null ? "" : ", next_start => " + Ident.literal(next) + "::timestamp AT TIME ZONE 'UTC'") + ")");
-            if (listed) {
-                try (Statement st = tgt.createStatement()) {
-                    st.execute("UPDATE " + TO_ENABLE + " SET enabled = true WHERE job_id = " + job.id());
-                }
-            }
-            out.add(job.what() + (next == null ? ")" : ", next run " + start + " as on the source)"));
-        }
-        return out;
-    }
-
-    /**
-     * Pauses again the jobs cutover switched on (a rollback: the source is the database in use again, and the stream
-     * writes to the target), so that the next cutover switches them on with the source's schedule of then.
-     */
-    public static List<String> pauseEnabled(Connection tgt) throws SQLException {
-        List<String> out = new ArrayList<>();
-        if (!hasTimescale(tgt) || Db.one(tgt, "SELECT to_regclass('" + TO_ENABLE + "')") == null) {
-            return out;
-        }
-        try (Statement st = tgt.createStatement()) {
-            createList(st);
-        }
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT j.job_id, j.proc_name, " + POLICY_OWNER + ", "
-                + "alter_job(j.job_id, scheduled => false) " + POLICY_JOBS + " AND j.job_id IN (SELECT job_id FROM " + TO_ENABLE + " WHERE enabled) "
-                + "ORDER BY j.job_id")) {
-            while (rs.next()) {
-                out.add(describe(rs) + ")");
-            }
-        }
-        try (Statement st = tgt.createStatement()) {
-            st.execute("UPDATE " + TO_ENABLE + " SET enabled = false WHERE enabled");
-        }
-        return out;
-    }
-
-    /** The source's jobs whose next start is still ahead: job id to that start in UTC, to the microsecond. */
-    private static Map<Integer, String> nextStarts(Connection src) throws SQLException {
-        Map<Integer, String> next = new LinkedHashMap<>();
-        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT job_id, to_char(next_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
-                + "FROM timescaledb_information.jobs WHERE next_start > now() AND next_start < 'infinity'")) {
-            while (rs.next()) {
-                next.put(rs.getInt(1), rs.getString(2));
-            }
-        }
-        return next;
     }
 
     /**
@@ -455,7 +358,7 @@ public final class TimescaleFeatures {
         }
     }
 
-    private static boolean hasTimescale(Connection c) throws SQLException {
+    static boolean hasTimescale(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'")) {
             rs.next();
             return rs.getBoolean(1);

@@ -54,7 +54,7 @@ final class Cutover {
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             int n = WriteBlock.rollback(s, t);
             System.out.println("OK   rollback: " + n + " revoked privileges granted back on the source; the source takes writes again");
-            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.pauseEnabled(t)) {
+            for (String job : io.tsmigrate.bootstrap.TargetJobs.pause(t)) {
                 System.out.println("Paused again on the target " + job + " (cutover had switched it on)");
             }
         }
@@ -123,7 +123,7 @@ final class Cutover {
         }
         // Only now is the target the database in use: before, its jobs would drop or compress what the stream still writes.
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
-            for (String job : io.tsmigrate.bootstrap.TimescaleFeatures.enablePolicies(s, t)) {
+            for (String job : io.tsmigrate.bootstrap.TargetJobs.enable(s, t)) {
                 System.out.println("Enabled " + job);
             }
         }

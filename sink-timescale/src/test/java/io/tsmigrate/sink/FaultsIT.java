@@ -74,8 +74,10 @@ class FaultsIT {
                     st.execute("INSERT INTO events SELECT '2027-01-01'::timestamptz + g * INTERVAL '1 ms' + " + i + " * INTERVAL '1 day', -1, g "
                             + "FROM generate_series(1, 20000) g");
                     Thread.sleep(100 + random.nextInt(2000));
-                    // Debezium reconnects after its retriable.restart.connector.wait.ms (10 s): wait for its walsender.
-                    for (int wait = 0; wait < 600; wait++) {
+                    // Debezium reconnects after its retriable.restart.connector.wait.ms (10 s): wait for its walsender. A
+                    // walsender terminated while Debezium is still starting its stream costs more: Debezium retries
+                    // starting the copy for about a minute before it restarts (seen in CI: 70 s), so wait up to 3 minutes.
+                    for (int wait = 0; wait < 1800; wait++) {
                         if ("1".equals(Pipeline.one(c, active)) && !"0".equals(Pipeline.one(c, "SELECT count(pg_terminate_backend(active_pid)) "
                                 + "FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active_pid IS NOT NULL"))) {
                             terminated++;
