@@ -62,8 +62,11 @@ class BootstrapIT {
             """;
 
     static BootstrapPlan plan(TestDatabases dbs, String slot, List<BootstrapPlan.HypertableSpec> hypertables, boolean extendKeys) {
-        PgEndpoint s = dbs.source();
-        PgEndpoint t = dbs.target();
+        return plan(dbs, dbs.source(), dbs.target(), slot, hypertables, extendKeys);
+    }
+
+    static BootstrapPlan plan(TestDatabases dbs, PgEndpoint s, PgEndpoint t, String slot, List<BootstrapPlan.HypertableSpec> hypertables,
+            boolean extendKeys) {
         return new BootstrapPlan(new Db(s.jdbcUrl(), null, null), new Db(t.jdbcUrl(), null, null), null, null, hypertables, 2, 2, slot, slot,
                 dbs.services().pgBin().map(Object::toString).orElse(null), extendKeys, false, null, null, null, null, null);
     }
@@ -196,12 +199,7 @@ class BootstrapIT {
         PgEndpoint src = dbs.source().withDatabase("roles_" + suffix);
         PgEndpoint tgt = dbs.target().withDatabase("roles_" + suffix);
         try {
-            for (PgEndpoint db : List.of(src, tgt)) {
-                try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                    st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
-                    st.execute("CREATE DATABASE " + db.database());
-                }
-            }
+            createPair(src, tgt);
             try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
                 st.execute("CREATE ROLE " + owner + " LOGIN PASSWORD 'secret-not-copied'");
                 st.execute("CREATE ROLE " + reader);
@@ -236,22 +234,9 @@ class BootstrapIT {
                 assertThat(rs.getLong(2)).isEqualTo(200);
             }
         } finally {
+            dropPair(src, tgt);
             for (PgEndpoint db : List.of(src, tgt)) {
                 try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
-                    for (int i = 0; i < 20; i++) {
-                        st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + db.database()
-                                + "' AND active_pid IS NOT NULL");
-                        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.database()
-                                + "' AND NOT active");
-                        try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + db.database() + "'")) {
-                            rs.next();
-                            if (rs.getInt(1) == 0) {
-                                break;
-                            }
-                        }
-                        Thread.sleep(250);
-                    }
-                    st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
                     st.execute("DROP ROLE IF EXISTS " + owner);
                     st.execute("DROP ROLE IF EXISTS " + reader);
                 }
@@ -263,39 +248,60 @@ class BootstrapIT {
     @DisplayName("a plain table to become a hypertable with NULL in its time column: refused before anything is created, with the choices; "
             + "without such rows, a column that allows NULL is reported")
     void null_times_refuse_the_hypertable(TestDatabases dbs) throws Exception {
-        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
-            st.execute("CREATE TABLE loose_times (id int, ts timestamptz, v int)");
-            st.execute("INSERT INTO loose_times SELECT i, CASE WHEN i = 7 THEN NULL ELSE '2026-01-01'::timestamptz + i * INTERVAL '1 hour' END, i "
-                    + "FROM generate_series(1, 500) i");
+        String db = "nulls_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE TABLE loose_times (id int, ts timestamptz, v int)");
+                st.execute("INSERT INTO loose_times SELECT i, CASE WHEN i = 7 THEN NULL ELSE '2026-01-01'::timestamptz + i * INTERVAL '1 hour' END, i "
+                        + "FROM generate_series(1, 500) i");
+            }
+            List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("public.loose_times", "ts", "1 day", null, null, null));
+            assertThatThrownBy(() -> new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), ProgressMode.PLAIN).run()).isInstanceOf(BootstrapException.class)
+                    .hasMessageContaining("NULL in the time column ts").hasMessageContaining("SET NOT NULL").hasMessageContaining("plain table");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt);
+                 Statement st = s.createStatement()) {
+                assertThat(io.tsmigrate.common.Db.one(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db + "'")).isEqualTo("0");
+                assertThat(io.tsmigrate.common.Db.one(t, "SELECT to_regclass('public.loose_times')")).isNull();
+                st.execute("DELETE FROM loose_times WHERE ts IS NULL");
+            }
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN hypertable public.loose_times: the time column ts allows NULL")
+                    .contains("Bootstrap complete: 499 rows copied");
+        } finally {
+            dropPair(src, tgt);
         }
-        List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("public.loose_times", "ts", "1 day", null, null, null));
-        assertThatThrownBy(() -> new Bootstrap(plan(dbs, "boot_nulls", specs, true), false, new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8), ProgressMode.PLAIN).run()).isInstanceOf(BootstrapException.class)
-                .hasMessageContaining("NULL in the time column ts").hasMessageContaining("SET NOT NULL").hasMessageContaining("plain table");
-        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget(); Statement st = s.createStatement()) {
-            assertThat(io.tsmigrate.common.Db.one(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'boot_nulls'")).isEqualTo("0");
-            assertThat(io.tsmigrate.common.Db.one(t, "SELECT to_regclass('public.loose_times')")).isNull();
-            st.execute("DELETE FROM loose_times WHERE ts IS NULL");
-        }
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        new Bootstrap(plan(dbs, "boot_nulls", specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-        assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN hypertable public.loose_times: the time column ts allows NULL")
-                .contains("Bootstrap complete: 499 rows copied");
     }
 
     @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
-        try (Connection s = dbs.openSource(); Statement st = s.createStatement()) {
+        String db = "space_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
             st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
             st.execute("CREATE TABLE spaced (ts timestamptz NOT NULL, dev int NOT NULL, v double precision, PRIMARY KEY (dev, ts))");
             st.execute("SELECT create_hypertable('spaced', by_range('ts', INTERVAL '1 day'))");
             st.execute("SELECT add_dimension('spaced', by_hash('dev', 4))");
             st.execute("INSERT INTO spaced SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i % 13, i FROM generate_series(1, 20000) i");
         }
-        new Bootstrap(plan(dbs, "boot_space", List.of(), true), false, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        try {
+            hashDimension(dbs, src, tgt, db);
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    private static void hashDimension(TestDatabases dbs, PgEndpoint src, PgEndpoint tgt, String slot) throws Exception {
+        new Bootstrap(plan(dbs, src, tgt, slot, List.of(), true), false, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 ProgressMode.PLAIN).run();
-        try (Connection s = dbs.openSource(); Connection t = dbs.openTarget()) {
+        try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
             String dims = "SELECT string_agg(column_name || ' ' || dimension_type || ' ' || coalesce(num_partitions::text, time_interval::text), ', ' "
                     + "ORDER BY dimension_number) FROM timescaledb_information.dimensions WHERE hypertable_name = 'spaced'";
             String chunks = "SELECT count(*) FROM show_chunks('spaced')";
@@ -421,6 +427,38 @@ class BootstrapIT {
             assertThat(rs.getString(1)).isEqualTo("boot_gap");
         }
         awaitEqual(dbs, Duration.ofSeconds(30));
+    }
+
+    /** Fresh databases of these names (a test whose bootstrap must not leave its state in the class's shared pair). */
+    static void createPair(PgEndpoint src, PgEndpoint tgt) throws Exception {
+        for (PgEndpoint db : List.of(src, tgt)) {
+            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+                st.execute("CREATE DATABASE " + db.database());
+            }
+        }
+    }
+
+    /** Drops what {@link #createPair} made, with the slots a bootstrap made in them. */
+    static void dropPair(PgEndpoint src, PgEndpoint tgt) throws Exception {
+        for (PgEndpoint db : List.of(src, tgt)) {
+            try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {
+                for (int i = 0; i < 20; i++) {
+                    st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + db.database()
+                            + "' AND active_pid IS NOT NULL");
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.database()
+                            + "' AND NOT active");
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + db.database() + "'")) {
+                        rs.next();
+                        if (rs.getInt(1) == 0) {
+                            break;
+                        }
+                    }
+                    Thread.sleep(250);
+                }
+                st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
+            }
+        }
     }
 
     static void awaitEqual(TestDatabases dbs, Duration timeout) throws Exception {
