@@ -60,7 +60,9 @@ final class TaskLiveness {
                 String worker = t.path("worker_id").asText();
                 String task = c + " task " + t.path("id").asInt();
                 if (!"RUNNING".equals(state) && !"PAUSED".equals(state)) {
-                    out.add(new Problem(Problem.Kind.NOT_RUNNING, task + " is " + state + " on " + worker));
+                    String why = t.path("trace").asText("");
+                    out.add(new Problem(Problem.Kind.NOT_RUNNING, task + " is " + state + " on " + worker
+                            + (why.isEmpty() ? "" : ": " + ConnectClient.firstLine(why))));
                 } else if (!answers(worker)) {
                     out.add(new Problem(Problem.Kind.ORPHANED, task + " is orphaned: Connect still reports it " + state + " on " + worker
                             + ", which does not answer (the worker left); Connect moves it after the group's session timeout and "

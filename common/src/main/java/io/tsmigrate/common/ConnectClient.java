@@ -257,7 +257,32 @@ public final class ConnectClient {
             return first + ": the Connect worker has neither the converter plugin (tsmigrate-json-converter-<version>.zip) nor the sink plugin, which "
                     + "carries it; unpack one into plugin.path on every worker (docs/operations.md, \"Your own Connect cluster\") and restart the workers";
         }
-        return first;
+        String cause = rootCause(s);
+        if (s.contains("RecordTooLargeException")) {
+            return first + ": " + cause + " -- " + TOO_LARGE;
+        }
+        return cause == null || first.contains(cause) ? first : first + "; caused by " + cause;
+    }
+
+    /**
+     * What to do when a change event is larger than Kafka takes: the producer's {@code max.request.size} (the
+     * source templates set 64 MiB), the topic's {@code max.message.bytes} (65 MiB for topics Connect creates), the
+     * broker's {@code socket.request.max.bytes} (100 MiB by default).
+     */
+    static final String TOO_LARGE = "a source row's change event is larger than Kafka takes (the templates allow 64 MiB: a row, with the old "
+            + "row for REPLICA IDENTITY FULL, in JSON; bytea counts 4/3). Nothing is lost: the slot keeps the change. Raise "
+            + "producer.override.max.request.size and producer.override.buffer.memory on the source connector, the topic's "
+            + "max.message.bytes (and the broker's socket.request.max.bytes above 100 MiB), then restart the task "
+            + "(docs/operations.md, \"Large rows\")";
+
+    /** The last {@code Caused by:} line of a Java stack trace, without its prefix; null when there is none. */
+    static String rootCause(String trace) {
+        int at = trace.lastIndexOf("Caused by: ");
+        if (at < 0) {
+            return null;
+        }
+        int end = trace.indexOf('\n', at);
+        return trace.substring(at + "Caused by: ".length(), end < 0 ? trace.length() : end).strip();
     }
 
     private static String enc(String s) {

@@ -37,6 +37,7 @@ final class JsonRecordReader {
     private final JsonFactory factory = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER, StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
             .recyclerPool(new ReaderMemory.Buffers())
+            .streamReadConstraints(JsonLimits.READ)
             .build();
     private final ReaderMemory<PayloadReader.Memory> memory = new ReaderMemory<>(PayloadReader.Memory::new);
 

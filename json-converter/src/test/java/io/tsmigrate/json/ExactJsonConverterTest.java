@@ -64,6 +64,21 @@ class ExactJsonConverterTest {
     }
 
     @Test
+    void reads_values_longer_than_jacksons_default_limit() {
+        // A 30 MB text and a 16 MB bytea (22 MB of base64): Jackson refuses strings over 20,000,000 characters by default.
+        Schema schema = SchemaBuilder.struct().field("body", Schema.OPTIONAL_STRING_SCHEMA).field("img", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        String body = "ü".repeat(15_000_000) + "x".repeat(15_000_000);
+        byte[] img = new byte[16_000_000];
+        new java.util.Random(7).nextBytes(img);
+        ExactJsonConverter converter = new ExactJsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), false);
+        byte[] json = converter.fromConnectData("t", schema, new Struct(schema).put("body", body).put("img", img));
+        Struct read = (Struct) converter.toConnectData("t", json).value();
+        assertThat(read.getString("body")).isEqualTo(body);
+        assertThat(read.getBytes("img")).isEqualTo(img);
+    }
+
+    @Test
     void reads_alike_on_the_owning_thread_and_on_others_at_once() throws Exception {
         Schema schema = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).field("s", Schema.OPTIONAL_STRING_SCHEMA).build();
         JsonConverter writer = new JsonConverter();

@@ -24,13 +24,15 @@ import java.util.Random;
 @ExtendWith(ServicesExtension.class)
 class ChangeShapesIT {
 
-    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index", "two_uniq", "idt", "idlog", "ranked", "fk_parent", "fk_child"};
+    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index", "two_uniq", "idt", "idlog", "ranked", "fk_parent", "fk_child", "docs", "fulldocs"};
 
     @Test
     @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
     void production_shaped_changes_arrive_exactly(TestDatabases dbs) throws Exception {
         Pipeline p = pipeline(dbs, "shapes", ExactJsonConverter.class.getName());
         changes(p, new Random(1), () -> { });
+        // A 21 MB text value: longer than the 20,000,000 characters Jackson reads by default.
+        p.source("INSERT INTO docs SELECT 3, 'longest', string_agg(md5(i::text), '') FROM generate_series(1, 656250) i");
         p.awaitEqual(Duration.ofSeconds(120), TABLES);
         p.stop();
     }
@@ -293,6 +295,10 @@ class ChangeShapesIT {
         // Debezium keys by one index, updates change either.
         p.both("CREATE TABLE IF NOT EXISTS two_uniq (a int NOT NULL, b int NOT NULL, v text, CONSTRAINT two_uniq_a UNIQUE (a), CONSTRAINT two_uniq_b UNIQUE (b))");
         p.source("ALTER TABLE two_uniq REPLICA IDENTITY FULL");
+        // Rows of megabytes (documents, images): their change events are larger than Kafka's 1 MiB default.
+        p.both("CREATE TABLE IF NOT EXISTS docs (id int PRIMARY KEY, title text, body text, img bytea)",
+                "CREATE TABLE IF NOT EXISTS fulldocs (id int, body text)");
+        p.source("ALTER TABLE fulldocs REPLICA IDENTITY FULL");
         p.source("ALTER TABLE ri_index REPLICA IDENTITY USING INDEX ri_index_ab", "ALTER TABLE ri_index ALTER big SET STORAGE EXTERNAL");
         // Declaratively partitioned on the source, one plain table on the target: the events name the root.
         p.source("CREATE TABLE IF NOT EXISTS parted (id int, region int, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
@@ -455,6 +461,12 @@ class ChangeShapesIT {
                 "TRUNCATE fk_parent CASCADE", "INSERT INTO fk_parent SELECT i, 'p2' FROM generate_series(1, 10) i",
                 "INSERT INTO fk_child SELECT i, 1 + i % 10, 'c2' FROM generate_series(1, 30) i", "TRUNCATE fk_child, fk_parent",
                 "INSERT INTO fk_parent VALUES (1, 'last')", "INSERT INTO fk_child VALUES (1, 1, 'last')");
+        // A 4 MB text and a 2 MB bytea in one row; updates beside and of them; a 1.5 MB keyless row updated (old and new row in one event).
+        p.source("INSERT INTO docs SELECT i, 't', r.hex, decode(r.hex, 'hex') FROM generate_series(1, 2) i, "
+                        + "LATERAL (SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 125000) WHERE i > 0) r",
+                "UPDATE docs SET title = 'touched' WHERE id = 1", "UPDATE docs SET body = body || 'more' WHERE id = 2",
+                "INSERT INTO fulldocs SELECT 1, string_agg(md5(random()::text), '') FROM generate_series(1, 48000)",
+                "UPDATE fulldocs SET body = body || 'more'");
         // TRUNCATE between inserts.
         p.source("INSERT INTO trunc SELECT i, 'v' FROM generate_series(1, 100) i", "TRUNCATE trunc", "INSERT INTO trunc VALUES (1, 'after')");
         // A column added with a default: the rows already there have it too (no row change streams for them).

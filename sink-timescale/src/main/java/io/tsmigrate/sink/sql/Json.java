@@ -11,7 +11,8 @@ import java.util.Map;
 /** JSON text for map values and hstore conversion. */
 public final class Json {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(io.tsmigrate.json.JsonLimits.READ).build());
 
     private Json() {
     }
