@@ -113,12 +113,13 @@ public final class Bootstrap {
                 }
                 // The other streams' slots before the snapshot's own, so each can be moved to the snapshot's point.
                 try (Connection c = plan.source().open("tsmigrate-bootstrap-lanes")) {
-                    Lanes.createSlots(c, lanes);
+                    new OpenTransactions(plan.source(), java.time.Instant.now(), this::say).during(() -> Lanes.createSlots(c, lanes));
                 }
                 keeper.release();
+                OpenTransactions waits = new OpenTransactions(plan.source(), java.time.Instant.now(), this::say);
                 // The post-data section is read while the keeper makes the slot (it does not depend on it).
                 postData = schema.postDataEntries(extend);
-                state = keeper.awaitSnapshot(tgt);
+                state = keeper.awaitSnapshot(tgt, waits);
                 say("Slot " + state.slotName() + " created at " + state.consistentLsn() + "; copying snapshot " + state.snapshotName());
             }
             if (sources > 1) {

@@ -278,6 +278,47 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a transaction left open on another database of the source server: the bootstrap waits for it, naming it, and completes "
+            + "once it ends")
+    void an_open_transaction_is_named_while_the_slot_waits(TestDatabases dbs) throws Exception {
+        String db = "waits_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try (Connection open = io.tsmigrate.testkit.Services.open(dbs.source()); Statement ost = open.createStatement()) {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE TABLE waited (id int PRIMARY KEY, v text)");
+                st.execute("INSERT INTO waited SELECT i, 'v' FROM generate_series(1, 300) i");
+            }
+            // Idle in transaction, holding a transaction id, in the class's own source database.
+            ost.execute("SET application_name = 'nightly etl'");
+            open.setAutoCommit(false);
+            String pid = io.tsmigrate.common.Db.one(open, "SELECT pg_backend_pid() || ':' || txid_current()").split(":")[0];
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+            java.util.concurrent.CompletableFuture<Void> run = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, out, ProgressMode.PLAIN).run();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!log.toString(StandardCharsets.UTF_8).contains("Still open: pid " + pid) && Instant.now().isBefore(deadline) && !run.isDone()) {
+                Thread.sleep(200);
+            }
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains(" s for the replication slot: PostgreSQL makes it once every transaction")
+                    .contains("Still open: pid " + pid + " on database " + dbs.source().database()).contains("application nightly etl")
+                    .contains("idle in transaction").doesNotContain("Bootstrap complete");
+            open.commit();
+            run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 300 rows copied");
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
         String db = "space_" + Integer.toHexString(dbs.name().hashCode());

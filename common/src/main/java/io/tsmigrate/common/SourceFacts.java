@@ -59,6 +59,14 @@ public final class SourceFacts {
                 + "|| E'\\t' || " + outside + " "
                 + userTables.replace("FROM pg_class cl", "FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid JOIN pg_class cl ON cl.oid = ri.indrelid")
                 + " AND ri.indisreplident AND cl.relreplident = 'i' AND " + outside + " IS NOT NULL ORDER BY 1"));
+        // Transactions that have been writing for over a minute, on any database of the server, and prepared ones: a new
+        // replication slot waits until each has ended. "what\tage".
+        f.put("open_transactions", lines(c, "SELECT format('pid %s on database %s (user %s%s)', pid, datname, usename, "
+                + "CASE WHEN application_name <> '' THEN ', application ' || application_name ELSE '' END) || E'\\t' "
+                + "|| date_trunc('second', now() - xact_start) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+                + "AND backend_type = 'client backend' AND xact_start < now() - INTERVAL '1 minute' "
+                + "UNION ALL SELECT format('prepared transaction %L on database %s (owner %s)', gid, database, owner) || E'\\t' "
+                + "|| date_trunc('second', now() - prepared) FROM pg_prepared_xacts ORDER BY 1"));
         f.put("unlogged_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relpersistence = 'u' ORDER BY 1"));
         // Triggers the bootstrap copies that fire on an ordinary write (not TimescaleDB's own): "table trigger".
         f.put("user_triggers", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || ' ' || format('%I', tg.tgname) "

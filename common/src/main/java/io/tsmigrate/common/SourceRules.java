@@ -56,7 +56,7 @@ public final class SourceRules {
      * @param facts   setting and catalog values ({@link SourceFacts}): server_version_num, wal_level,
      *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
      *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
-     *                tables_without_key, unlogged_tables, identity_index_outside_key, generated_columns, timestamp_columns, large_objects, numeric_specials,
+     *                tables_without_key, unlogged_tables, identity_index_outside_key, open_transactions, generated_columns, timestamp_columns, large_objects, numeric_specials,
      *                timetz_columns, quoted_tables, quoted_columns, unreadable_sequences, row_security_tables,
      *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
      * @param streams the migration's source streams
@@ -83,6 +83,7 @@ public final class SourceRules {
                 "table " + t + " is UNLOGGED: PostgreSQL writes no WAL for it, so its changes cannot stream and a publication refuses it",
                 "ALTER TABLE " + t + " SET LOGGED before the migration (it rewrites the table), or leave it out with --exclude-table")));
         list(facts, "identity_index_outside_key").forEach(line -> out.add(identityIndex(line.split("\t"))));
+        list(facts, "open_transactions").forEach(line -> out.add(openTransaction(line.split("\t"))));
         list(facts, "quoted_tables").forEach(t -> out.add(Check.fail("source", "name of " + t,
                 "Debezium 3.6.1 cannot stream table " + t + ": it takes a name that begins or ends with a double quote for one "
                         + "already quoted, and its source task stops on the table's first change (Invalid identifier) or reads another table",
@@ -210,5 +211,14 @@ public final class SourceRules {
 
     private static List<String> list(Map<String, String> facts, String key) {
         return SourceFacts.list(facts, key);
+    }
+
+    /** A transaction the bootstrap's slot will wait for: what it is and how long it has been open. */
+    private static Check openTransaction(String[] what) {
+        boolean prepared = what[0].startsWith("prepared");
+        return Check.warn("source", "open transaction " + what[0].substring(0, what[0].indexOf(" on database")),
+                what[0] + (prepared ? " has waited for its COMMIT PREPARED for " : " has had a transaction that writes open for ") + what[1] + ": PostgreSQL makes the bootstrap's replication slot only "
+                        + "once it has ended (the bootstrap waits, naming it)",
+                prepared ? "COMMIT PREPARED or ROLLBACK PREPARED it" : "let it finish, or end it (pg_terminate_backend(pid)) before the bootstrap");
     }
 }

@@ -59,6 +59,22 @@ class SourceRulesTest {
     }
 
     @Test
+    void transactions_the_slot_will_wait_for_are_warned_with_their_fix() {
+        Map<String, String> f = healthy();
+        f.put("open_transactions", "pid 4242 on database app (user etl, application nightly)\t00:12:07\n"
+                + "prepared transaction 'tx-1' on database app (owner app)\t2 days 01:00:00");
+        List<Check> checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f, ONE);
+        Check open = find(checks, "open transaction pid 4242");
+        assertThat(open.status()).isEqualTo(Check.Status.WARN);
+        assertThat(open.detail()).startsWith("pid 4242 on database app (user etl, application nightly) has had a transaction that writes open for 00:12:07")
+                .contains("replication slot");
+        assertThat(open.fix()).contains("pg_terminate_backend");
+        Check prepared = find(checks, "open transaction prepared transaction 'tx-1'");
+        assertThat(prepared.status()).isEqualTo(Check.Status.WARN);
+        assertThat(prepared.fix()).isEqualTo("COMMIT PREPARED or ROLLBACK PREPARED it");
+    }
+
+    @Test
     void a_replica_identity_index_that_lacks_a_key_column_fails_with_the_fix() {
         Map<String, String> f = healthy();
         f.put("identity_index_outside_key", "public.accounts\taccounts_code\tp\taccounts_pkey\n\"Sales\".\"Orders\"\t\"Orders_ref\"\tu\t\"Orders_no\"");
