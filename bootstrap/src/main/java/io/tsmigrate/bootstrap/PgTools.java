@@ -95,6 +95,9 @@ final class PgTools {
         cmd.set(0, folder.resolve(command.get(0)).toString());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
+        // Scripts pass through here as Java strings: pg_dump writes UTF-8 whatever the source database's encoding
+        // (a LATIN1 source's names and defaults would otherwise reach psql mangled), and psql reads it as such.
+        pb.environment().put("PGCLIENTENCODING", "UTF8");
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));

@@ -178,8 +178,8 @@ final class OnlineVerification {
     /** Compares one range again (after a repair) and records the outcome. */
     Outcome recheck(Ranges r, String key) throws Exception {
         String hash;
-        try (Connection s = source.open("tsmigrate-verify")) {
-            hash = Verification.digest(Verification.columns(s, r.schema(), r.table()));
+        try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
+            hash = Verification.digest(Verification.columns(s, r.schema(), r.table()), Verification.encodingsDiffer(s, t));
         }
         long k = r.ranged() ? Long.parseLong(key) : 0;
         Plan p = new Plan(r.schema() + "." + r.table(), r, hash, new RangeState(r), false, 0, List.of(Slice.of(k, k)));
@@ -205,7 +205,7 @@ final class OnlineVerification {
                 return new TableRun(new Verification.Result(label, 0, 0, List.of(Verification.NOT_ON_TARGET)), null, 0, 0, List.of());
             }
             Ranges r = Ranges.define(s, t, schema, table);
-            String hash = Verification.digest(Verification.columns(s, schema, table));
+            String hash = Verification.digest(Verification.columns(s, schema, table), Verification.encodingsDiffer(s, t));
             RangeState state = new RangeState(r);
             long whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);

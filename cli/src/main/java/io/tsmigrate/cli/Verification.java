@@ -119,14 +119,13 @@ final class Verification {
 
     private Result compare(Db source, Db target, String schema, String table, String time) throws SQLException {
         String qualified = Ident.quote(schema) + "." + Ident.quote(table);
-        List<String> cols;
+        String hash;
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             if (Db.one(t, "SELECT to_regclass(" + Ident.literal(qualified) + ")") == null) {
                 return new Result(schema + "." + table, 0, 0, List.of(NOT_ON_TARGET));
             }
-            cols = columns(s, schema, table);
+            hash = digest(columns(s, schema, table), encodingsDiffer(s, t));
         }
-        String hash = digest(cols);
         String sql;
         if (time == null) {
             // A table with a single-column integer key is compared by ranges of its key, so a mismatch names them.
@@ -165,10 +164,19 @@ final class Verification {
         return new Result(schema + "." + table, sr, tr, mismatches);
     }
 
-    /** The aggregate that digests the rows of a group: the sum of a 60-bit hash of each row's text (of these columns, {@link #columns}). */
-    static String digest(List<String> cols) {
+    /**
+     * The aggregate that digests the rows of a group: the sum of a 60-bit hash of each row's text (of these columns,
+     * {@link #columns}). md5 hashes the text's bytes in the database's encoding: when source and target store text
+     * in different encodings (a LATIN1 source), both sides hash it as UTF-8 ({@link #encodingsDiffer}).
+     */
+    static String digest(List<String> cols, boolean asUtf8) {
         String row = "ROW(" + String.join(", ", cols) + ")::text";
-        return "coalesce(sum(('x' || substr(md5(" + row + "), 1, 15))::bit(60)::bigint), 0)";
+        return "coalesce(sum(('x' || substr(md5(" + (asUtf8 ? "convert_to(" + row + ", 'UTF8')" : row) + "), 1, 15))::bit(60)::bigint), 0)";
+    }
+
+    /** Whether the two databases store text in different encodings. */
+    static boolean encodingsDiffer(Connection s, Connection t) throws SQLException {
+        return !Db.one(s, "SHOW server_encoding").equals(Db.one(t, "SHOW server_encoding"));
     }
 
     private static String integerKey(Db source, String qualified) throws SQLException {

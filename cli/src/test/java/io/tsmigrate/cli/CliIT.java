@@ -249,6 +249,51 @@ class CliIT {
     }
 
     @Test
+    @DisplayName("a LATIN1 source into a UTF8 target: non-ASCII names and values copied, streamed and verified equal")
+    void a_latin1_source(TestDatabases dbs) throws Exception {
+        PgEndpoint src = dbs.source().withDatabase("latin_" + Integer.toHexString(dbs.name().hashCode()));
+        PgEndpoint tgt = dbs.target().withDatabase(src.database());
+        dropPair(src, tgt);
+        try (Connection c = io.tsmigrate.testkit.Services.open(src.withDatabase("postgres")); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + src.database() + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        }
+        try (Connection c = io.tsmigrate.testkit.Services.open(tgt.withDatabase("postgres")); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + tgt.database());
+        }
+        String slot = "latin" + Integer.toHexString(dbs.name().hashCode());
+        try {
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE \"Café\" (id int PRIMARY KEY, \"Straße\" text DEFAULT 'é', tags text[], doc jsonb, big text)");
+                st.execute("INSERT INTO \"Café\" SELECT i, 'Grüße ½ ' || i, ARRAY['ü', 'ß', 'ÿ'], jsonb_build_object('clé', 'välue ' || i), "
+                        + "CASE WHEN i % 50 = 0 THEN repeat('é', 5000) END FROM generate_series(1, 1000) i");
+            }
+            List<String> ep = List.of("--source-url", src.jdbcUrl(), "--target-url", tgt.jdbcUrl(), "--connect", dbs.services().connectUrl());
+            Run boot = tsmigrate(args(ep, "bootstrap", "--slot", slot, "--publication", slot, "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
+            assertThat(boot.code()).as(boot.out()).isZero();
+            Run start = tsmigrate(args(ep, "start", "--name", slot, "--slot", slot, "--publication", slot));
+            assertThat(start.code()).as(start.out()).isZero();
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("UPDATE \"Café\" SET \"Straße\" = 'Ä ö ü ' || id, doc = '{\"naïve\": \"ÿ\"}' WHERE id % 3 = 0");
+                st.execute("UPDATE \"Café\" SET id = id + 5000 WHERE big IS NOT NULL");
+                st.execute("INSERT INTO \"Café\" (id, tags) VALUES (9000, '{é,è}')");
+            }
+            Run cutover = tsmigrate(args(ep, "cutover", "--name", slot, "--slot", slot, "--publication", slot, "--kafka", dbs.services().kafkaBootstrap(),
+                    "--timeout", "120"));
+            assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).contains("target ready: 1 tables equal");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(io.tsmigrate.testkit.Digest.table(t, "public", "Café")).isEqualTo(io.tsmigrate.testkit.Digest.table(s, "public", "Café"))
+                        .startsWith("1001:");
+                assertThat(Db.one(t, "SELECT column_default FROM information_schema.columns WHERE column_name = 'Straße'")).isEqualTo("'é'::text");
+            }
+            Run clean = tsmigrate(args(ep, "clean", "--yes", "--name", slot, "--slot", slot, "--publication", slot));
+            assertThat(clean.code()).as(clean.out()).isZero();
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    @Test
     @DisplayName("embedded mode: migrate a TimescaleDB source (new chunks during the run) with no --connect; cutover --block-writes; rollback; "
             + "clean leaves no process")
     void migrate_embedded_from_a_timescaledb_source(TestDatabases dbs) throws Exception {

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 
 /**
  * Ordered digests of whole tables, to compare source and target by content rather than by count.
- * A digest is {@code rows:md5} over every row's text rendering, ordered by that rendering, so it does not
- * depend on keys or on physical order.
+ * A digest is {@code rows:md5} over every row's text rendering (as UTF-8), ordered by that rendering, so it does
+ * not depend on keys, on physical order or on the database's encoding.
  */
 public final class Digest {
 
@@ -21,7 +21,9 @@ public final class Digest {
     /** The digest of one table, its columns in the given order (all columns when {@code columns} is empty). */
     public static String table(Connection c, String schema, String table, List<String> columns) throws SQLException {
         String cols = columns.isEmpty() ? "t.*" : String.join(", ", columns.stream().map(col -> "t." + TestDatabases.quote(col)).toList());
-        String sql = "SELECT count(*) || ':' || coalesce(md5(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\")), '') FROM "
+        // Hashed as UTF-8 whatever the database's encoding (a LATIN1 source against a UTF8 target); in the C collation
+        // (code point order within LATIN1) both order alike.
+        String sql = "SELECT count(*) || ':' || coalesce(md5(convert_to(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\"), 'UTF8')), '') FROM "
                 + "(SELECT ROW(" + cols + ")::text AS r FROM " + TestDatabases.quote(schema) + "." + TestDatabases.quote(table) + " t) x";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
