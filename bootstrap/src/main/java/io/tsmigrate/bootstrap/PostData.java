@@ -22,6 +22,7 @@ final class PostData {
         }
     }
 
+    private static final Pattern TABLESPACE = Pattern.compile("; Tablespace: ([^\n]+)\n");
     private static final Pattern HEADER = Pattern.compile("^--\\n-- Name: (.*?); Type: (.*?); Schema: (.*?); Owner: .*?\\n--\\n", Pattern.MULTILINE);
     private static final Set<String> SKIPPED = Set.of("PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION",
             "SUBSCRIPTION TABLE");
@@ -41,7 +42,14 @@ final class PostData {
             int end = i + 1 < starts.length ? starts[i + 1] : dump.length();
             String type = m.group(2);
             // pg_dump 17.6 and later wraps its output in psql meta-commands (restrict, unrestrict); JDBC runs plain SQL.
-            String sql = dump.substring(m.end(), end).lines().filter(l -> !l.startsWith("\\")).collect(java.util.stream.Collectors.joining("\n")).strip();
+            // pg_dump sets default_tablespace before the header of the entry it is for (so it ends the previous entry's
+            // text); entries run apart, on several connections: each one sets its own tablespace for its transaction.
+            String sql = dump.substring(m.end(), end).lines().filter(l -> !l.startsWith("\\") && !l.startsWith("SET default_tablespace = "))
+                    .collect(java.util.stream.Collectors.joining("\n")).strip();
+            Matcher tablespace = TABLESPACE.matcher(m.group());
+            if (!sql.isEmpty() && tablespace.find()) {
+                sql = "SET LOCAL default_tablespace = " + io.tsmigrate.common.Ident.quote(tablespace.group(1)) + ";\n" + sql;
+            }
             i++;
             // TimescaleDB's own triggers: the target's TimescaleDB creates them with the hypertable and the continuous aggregate.
             if (SKIPPED.contains(type) || sql.isEmpty() || sql.contains("ts_insert_blocker") || sql.contains("ts_cagg_invalidation_trigger")) {

@@ -319,6 +319,76 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("tablespaces: kept for tables, keys and indexes where the target has them; where it lacks one, everything goes to its "
+            + "default tablespace, with a warning (the schema copy failed on the missing tablespace)")
+    void tablespaces_are_kept_or_left_with_a_warning(TestDatabases dbs) throws Exception {
+        String db = "spc_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        String space = "fast_" + Integer.toHexString(dbs.name().hashCode());
+        List<PgEndpoint> servers = List.of(dbs.source(), dbs.target());
+        try {
+            for (PgEndpoint server : servers) {
+                tablespace(server, space, true);
+            }
+            for (boolean onTarget : List.of(true, false)) {
+                createPair(src, tgt);
+                if (!onTarget) {
+                    tablespace(dbs.target(), space, false);
+                }
+                try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                    st.execute("CREATE TABLE placed (id int PRIMARY KEY USING INDEX TABLESPACE " + space + ", v text) TABLESPACE " + space);
+                    st.execute("CREATE INDEX placed_v ON placed (v) TABLESPACE " + space);
+                    st.execute("CREATE TABLE plain (id int PRIMARY KEY, v text)");
+                    st.execute("CREATE INDEX plain_v ON plain (v)");
+                    st.execute("INSERT INTO placed SELECT i, 'v' || i FROM generate_series(1, 500) i");
+                    st.execute("INSERT INTO plain SELECT i, 'v' || i FROM generate_series(1, 500) i");
+                }
+                ByteArrayOutputStream log = new ByteArrayOutputStream();
+                new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+                assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 1000 rows copied");
+                try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                    String where = "SELECT string_agg(c.relname || ':' || coalesce(ts.spcname, 'default'), ',' ORDER BY c.relname) FROM pg_class c "
+                            + "LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace WHERE c.relname IN ('placed', 'placed_pkey', 'placed_v', 'plain', "
+                            + "'plain_pkey', 'plain_v')";
+                    String expected = onTarget ? Db.one(s, where)
+                            : "placed:default,placed_pkey:default,placed_v:default,plain:default,plain_pkey:default,plain_v:default";
+                    assertThat(Db.one(t, where)).isEqualTo(expected).contains(onTarget ? "placed_v:" + space : "placed_v:default");
+                    for (String table : List.of("placed", "plain")) {
+                        assertThat(Digest.table(t, "public", table)).isEqualTo(Digest.table(s, "public", table));
+                    }
+                }
+                if (onTarget) {
+                    assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("WARN tablespaces");
+                } else {
+                    assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN tablespaces " + space + " of the source are not on the target");
+                }
+                dropPair(src, tgt);
+            }
+        } finally {
+            dropPair(src, tgt);
+            for (PgEndpoint server : servers) {
+                tablespace(server, space, false);
+            }
+        }
+    }
+
+    /**
+     * Creates (or drops) a tablespace in a folder of the server's data directory, made by the server's own user
+     * (the server may run in a chroot of its own).
+     */
+    private static void tablespace(PgEndpoint server, String name, boolean create) throws Exception {
+        try (Connection c = io.tsmigrate.testkit.Services.open(server.withDatabase("postgres")); Statement st = c.createStatement()) {
+            st.execute("DROP TABLESPACE IF EXISTS " + name);
+            if (create) {
+                String dir = Db.one(c, "SHOW data_directory") + "/" + name;
+                st.execute("COPY (SELECT 1) TO PROGRAM 'mkdir -p " + dir + "'");
+                st.execute("CREATE TABLESPACE " + name + " LOCATION '" + dir + "'");
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
         String db = "space_" + Integer.toHexString(dbs.name().hashCode());

@@ -39,6 +39,44 @@ class PostDataTest {
     }
 
     @Test
+    void each_entry_sets_its_own_tablespace_for_its_transaction() {
+        // pg_dump 17's text: the SET before an entry's header belongs to that entry, not to the one before it.
+        String dump = """
+                SET default_tablespace = fast;
+
+                --
+                -- Name: a a_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres; Tablespace: fast
+                --
+
+                ALTER TABLE ONLY public.a
+                    ADD CONSTRAINT a_pkey PRIMARY KEY (id);
+
+
+                SET default_tablespace = '';
+
+                --
+                -- Name: b b_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+                --
+
+                ALTER TABLE ONLY public.b
+                    ADD CONSTRAINT b_pkey PRIMARY KEY (id);
+
+
+                SET default_tablespace = "Fast Disk";
+
+                --
+                -- Name: a_v; Type: INDEX; Schema: public; Owner: postgres; Tablespace: Fast Disk
+                --
+
+                CREATE INDEX a_v ON public.a USING btree (v);
+                """;
+        assertThat(PostData.parse(dump)).extracting(PostData.Entry::sql).containsExactly(
+                "SET LOCAL default_tablespace = \"fast\";\nALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_pkey PRIMARY KEY (id);",
+                "ALTER TABLE ONLY public.b\n    ADD CONSTRAINT b_pkey PRIMARY KEY (id);",
+                "SET LOCAL default_tablespace = \"Fast Disk\";\nCREATE INDEX a_v ON public.a USING btree (v);");
+    }
+
+    @Test
     void a_key_that_holds_the_time_column_already_is_left_alone() {
         assertThat(PostData.widen("ALTER TABLE public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, ts);", "ts"))
                 .isEqualTo("ALTER TABLE public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, ts);");
