@@ -36,8 +36,7 @@ final class SchemaCopier {
     private final Connection src;
     private final Connection tgt;
     private final Consumer<String> say;
-    /** The source's tablespaces that the target lacks; null until the first dump asks. */
-    private List<String> missingTablespaces;
+    private final DumpOptions dumpOptions;
 
     SchemaCopier(BootstrapPlan plan, PgTools tools, Connection src, Connection tgt, Consumer<String> say) {
         this.plan = plan;
@@ -45,12 +44,13 @@ final class SchemaCopier {
         this.src = src;
         this.tgt = tgt;
         this.say = say;
+        this.dumpOptions = new DumpOptions(plan, src, tgt, say);
     }
 
     void preData(List<TableInfo> tables) throws SQLException {
         List<String> extensions = extensions();
         List<String> args = new ArrayList<>(List.of("--schema-only", "--section=pre-data", "--no-publications", "--no-subscriptions"));
-        args.addAll(ownership());
+        args.addAll(dumpOptions.args());
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
@@ -110,30 +110,6 @@ final class SchemaCopier {
         }
     }
 
-    /**
-     * pg_dump's options for owners and tablespaces. With roles copied, objects keep their owners and grants;
-     * without, the target user owns everything. Objects keep their tablespaces when the target has each one the
-     * source's objects use; otherwise (another server's storage) all go to the target's default tablespace, said once.
-     */
-    private List<String> ownership() throws SQLException {
-        List<String> out = new ArrayList<>(plan.copyRoles() ? List.of() : List.of("--no-owner", "--no-privileges"));
-        if (missingTablespaces == null) {
-            List<String> used = Db.lines(src, "SELECT DISTINCT quote_ident(t.spcname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    + "JOIN pg_tablespace t ON t.oid = c.reltablespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'tsmigrate') "
-                    + "AND n.nspname !~ '^(pg_toast|pg_temp|_timescaledb)' ORDER BY 1");
-            List<String> present = Db.lines(tgt, "SELECT quote_ident(spcname) FROM pg_tablespace");
-            missingTablespaces = used.stream().filter(t -> !present.contains(t)).toList();
-            if (!missingTablespaces.isEmpty()) {
-                say.accept("WARN tablespaces " + String.join(", ", missingTablespaces) + " of the source are not on the target: every table and "
-                        + "index goes to the target database's default tablespace (to keep them apart, CREATE TABLESPACE each on the target "
-                        + "and bootstrap again with --restart)");
-            }
-        }
-        if (!missingTablespaces.isEmpty()) {
-            out.add("--no-tablespaces");
-        }
-        return out;
-    }
 
 
     /** Roles (without passwords) that the target lacks, from pg_dumpall --roles-only; reported by name. */
@@ -196,7 +172,7 @@ final class SchemaCopier {
      */
     List<PostData.Entry> postDataEntries(Set<String> extend) throws Exception {
         List<String> args = new ArrayList<>(List.of("--schema-only", "--section=post-data", "--no-publications", "--no-subscriptions"));
-        args.addAll(ownership());
+        args.addAll(dumpOptions.args());
         for (String pattern : List.of("tsmigrate", "_timescaledb*", "timescaledb_*")) {
             args.add("--exclude-schema=" + pattern);
         }
