@@ -249,13 +249,17 @@ class CliIT {
     }
 
     @Test
-    @DisplayName("a LATIN1 source into a UTF8 target: non-ASCII names and values copied, streamed and verified equal")
+    @DisplayName("a LATIN1 source into a UTF8 target, its database set to escaped bytea and SQL-standard intervals: non-ASCII names and "
+            + "values, bytea and intervals copied, streamed and verified equal")
     void a_latin1_source(TestDatabases dbs) throws Exception {
         PgEndpoint src = dbs.source().withDatabase("latin_" + Integer.toHexString(dbs.name().hashCode()));
         PgEndpoint tgt = dbs.target().withDatabase(src.database());
         dropPair(src, tgt);
         try (Connection c = io.tsmigrate.testkit.Services.open(src.withDatabase("postgres")); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + src.database() + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+            // Settings older applications keep: every session of the database, Debezium's stream included, gets them.
+            st.execute("ALTER DATABASE " + src.database() + " SET bytea_output = 'escape'");
+            st.execute("ALTER DATABASE " + src.database() + " SET intervalstyle = 'sql_standard'");
         }
         try (Connection c = io.tsmigrate.testkit.Services.open(tgt.withDatabase("postgres")); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + tgt.database());
@@ -263,9 +267,11 @@ class CliIT {
         String slot = "latin" + Integer.toHexString(dbs.name().hashCode());
         try {
             try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE \"Café\" (id int PRIMARY KEY, \"Straße\" text DEFAULT 'é', tags text[], doc jsonb, big text)");
+                st.execute("CREATE TABLE \"Café\" (id int PRIMARY KEY, \"Straße\" text DEFAULT 'é', tags text[], doc jsonb, big text, b bytea, "
+                        + "i interval)");
                 st.execute("INSERT INTO \"Café\" SELECT i, 'Grüße ½ ' || i, ARRAY['ü', 'ß', 'ÿ'], jsonb_build_object('clé', 'välue ' || i), "
-                        + "CASE WHEN i % 50 = 0 THEN repeat('é', 5000) END FROM generate_series(1, 1000) i");
+                        + "CASE WHEN i % 50 = 0 THEN repeat('é', 5000) END, decode(md5(i::text), 'hex'), make_interval(0, i % 14, 0, i, 1, 2, 3.5) "
+                        + "FROM generate_series(1, 1000) i");
             }
             List<String> ep = List.of("--source-url", src.jdbcUrl(), "--target-url", tgt.jdbcUrl(), "--connect", dbs.services().connectUrl());
             Run boot = tsmigrate(args(ep, "bootstrap", "--slot", slot, "--publication", slot, "--pg-bin", dbs.services().pgBin().orElseThrow().toString()));
@@ -276,6 +282,7 @@ class CliIT {
                 st.execute("UPDATE \"Café\" SET \"Straße\" = 'Ä ö ü ' || id, doc = '{\"naïve\": \"ÿ\"}' WHERE id % 3 = 0");
                 st.execute("UPDATE \"Café\" SET id = id + 5000 WHERE big IS NOT NULL");
                 st.execute("INSERT INTO \"Café\" (id, tags) VALUES (9000, '{é,è}')");
+                st.execute("UPDATE \"Café\" SET b = b || '\\x5c00'::bytea, i = -i + INTERVAL '1 year 2 days 03:04:05.678' WHERE id % 4 = 0");
             }
             Run cutover = tsmigrate(args(ep, "cutover", "--name", slot, "--slot", slot, "--publication", slot, "--kafka", dbs.services().kafkaBootstrap(),
                     "--timeout", "120"));

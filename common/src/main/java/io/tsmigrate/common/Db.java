@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,23 @@ public record Db(String url, String user, String password) {
     }
 
     public Connection open(String applicationName) throws SQLException {
-        return connect(properties(applicationName));
+        return pinned(connect(properties(applicationName)));
+    }
+
+    /**
+     * Sets the output formats that a database's own settings ({@code ALTER DATABASE ... SET bytea_output = 'escape'},
+     * {@code intervalstyle}) would otherwise change: row texts compared between source and target must not depend on
+     * them (pgjdbc fixes DateStyle, TimeZone and extra_float_digits itself). The source templates set the same for
+     * Debezium's stream ({@code driver.options}).
+     */
+    private static Connection pinned(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     /**
@@ -92,7 +109,7 @@ public record Db(String url, String user, String password) {
     public Connection openForCopy(String applicationName) throws SQLException {
         Properties p = properties(applicationName);
         p.setProperty("socketFactory", BlockReadSocketFactory.class.getName());
-        return connect(p);
+        return pinned(connect(p));
     }
 
     /** A replication connection (walsender in database mode) for CREATE_REPLICATION_SLOT. */

@@ -25,9 +25,13 @@ public final class Digest {
         // (code point order within LATIN1) both order alike.
         String sql = "SELECT count(*) || ':' || coalesce(md5(convert_to(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\"), 'UTF8')), '') FROM "
                 + "(SELECT ROW(" + cols + ")::text AS r FROM " + TestDatabases.quote(schema) + "." + TestDatabases.quote(table) + " t) x";
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+        try (Statement st = c.createStatement()) {
+            // A database's own settings must not change the row texts (this session keeps them).
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'");
+            try (ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getString(1);
+            }
         }
     }
 
