@@ -112,7 +112,9 @@ final class Cutover {
         downtimeSeconds = downtime.toMillis() / 1000.0;
         if (bad > 0) {
             results.stream().filter(r -> !r.equal()).forEach(r -> System.out.println("DIFFERENT " + r.table() + ": " + r.mismatches()));
-            System.out.println("FAIL cutover: " + bad + " tables differ; the target is not ready (writes must stay stopped on the source)");
+            System.out.println("FAIL cutover: " + bad + " tables differ; the target is not ready (writes must stay stopped on the source). Rows that "
+                    + "change without a row change to stream (a partition truncated, dropped, detached or attached on the source) show so; with "
+                    + "writes still stopped, tsmigrate verify --repair copies the differing ranges again, then run cutover again");
             return 1;
         }
         System.out.printf("OK   target ready: %d tables equal; downtime %.1f s (from the cutover command's start to target ready; "

@@ -79,13 +79,15 @@ final class OnlineVerification {
         final List<Slice> slices;
         /** The newest ledger version read before the ranges to compare: checked once the pass completes (-1: do not record). */
         final long newest;
+        /** The source table's partitions when a full pass began ({@link RangeState#partitions}). */
+        final String partitions;
         final Map<String, Outcome> outcomes = new TreeMap<>();
 
         Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices) {
-            this(label, r, hash, state, full, whole, slices, -1);
+            this(label, r, hash, state, full, whole, slices, -1, null);
         }
 
-        Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices, long newest) {
+        Plan(String label, Ranges r, String hash, RangeState state, boolean full, long whole, List<Slice> slices, long newest, String partitions) {
             this.label = label;
             this.r = r;
             this.hash = hash;
@@ -94,6 +96,7 @@ final class OnlineVerification {
             this.whole = whole;
             this.slices = slices;
             this.newest = newest;
+            this.partitions = partitions;
         }
     }
 
@@ -209,7 +212,8 @@ final class OnlineVerification {
             RangeState state = new RangeState(r);
             long whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);
-            boolean pass = full || !done.complete() || whole > done.wholeVersion();
+            String partitions = RangeState.partitions(s, r.qualified());
+            boolean pass = full || !done.complete() || whole > done.wholeVersion() || !java.util.Objects.equals(partitions, done.partitions());
             long newest = state.newestVersion(t);
             List<Slice> slices = pass ? Slice.all(s, t, r) : Slice.stale(r, state.stale(t, done.checkedVersion()));
             if (pass) {
@@ -217,7 +221,7 @@ final class OnlineVerification {
             }
             progress.table(Ranges.estimatedRows(s, r.qualified()));
             Trace.of(label, (pass ? "full" : "changed") + " pass set-up, " + slices.size() + " slices", began);
-            return new Plan(label, r, hash, state, pass, whole, slices, newest);
+            return new Plan(label, r, hash, state, pass, whole, slices, newest, partitions);
         }
     }
 
@@ -244,7 +248,7 @@ final class OnlineVerification {
         if (p.full || p.newest >= 0) {
             try (Connection t = target.open("tsmigrate-verify")) {
                 if (p.full) {
-                    p.state.completed(t, p.whole);
+                    p.state.completed(t, p.whole, p.partitions);
                 }
                 // Every change up to the version read before the pass is compared now: a range that kept moving changed
                 // again during the pass, after that version, and so stays in the next pass's reading.

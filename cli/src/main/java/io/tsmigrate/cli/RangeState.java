@@ -58,7 +58,19 @@ final class RangeState {
      * ledger version up to which every change has been compared (a pass that completes sets it to the newest version it
      * had read before reading the ranges to compare; a range still moving then has changed again after it).
      */
-    record Table(boolean complete, long wholeVersion, long checkedVersion) {
+    record Table(boolean complete, long wholeVersion, long checkedVersion, String partitions) {
+    }
+
+    /**
+     * A partitioned source table's leaf partitions with their storage (oid and relfilenode), null for any other
+     * table. PostgreSQL streams no row change for a partition's TRUNCATE (under publish_via_partition_root only the
+     * root's is sent), DROP, DETACH or ATTACH: their rows change with nothing in the sink's ledger, and a TRUNCATE gives
+     * the partition new storage. A table whose partitions differ from those of its last whole pass is compared whole.
+     */
+    static String partitions(Connection s, String qualified) throws SQLException {
+        return Db.one(s, "SELECT string_agg(c.oid || ':' || c.relfilenode, ',' ORDER BY c.oid) FROM pg_partition_tree(" + io.tsmigrate.common.Ident.literal(qualified)
+                + "::regclass) pt JOIN pg_class c ON c.oid = pt.relid WHERE pt.isleaf AND (SELECT relkind FROM pg_class WHERE oid = "
+                + io.tsmigrate.common.Ident.literal(qualified) + "::regclass) = 'p'");
     }
 
     /** Whether a whole pass over this table has completed (later changes are known from the ledger). */
@@ -76,10 +88,10 @@ final class RangeState {
     }
 
     Table table(Connection t) throws SQLException {
-        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version FROM " + VERIFIED_TABLES + " WHERE table_schema = ? "
-                + "AND table_name = ?")) {
+        try (PreparedStatement ps = prepared(t, "SELECT complete, whole_version, checked_version, partitions FROM " + VERIFIED_TABLES
+                + " WHERE table_schema = ? AND table_name = ?")) {
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2), rs.getLong(3)) : new Table(false, 0, 0);
+                return rs.next() ? new Table(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.getString(4)) : new Table(false, 0, 0, null);
             }
         }
     }
@@ -120,12 +132,16 @@ final class RangeState {
         }
     }
 
-    void completed(Connection t, long wholeVersion) throws SQLException {
+    /** A whole pass completed; {@code partitions} as {@link #partitions} read before it began. */
+    void completed(Connection t, long wholeVersion, String partitions) throws SQLException {
         try (PreparedStatement ps = prepared(t, "UPDATE " + VERIFIED_TABLES + " vt SET complete = true, whole_version = " + wholeVersion
-                + ", finished_at = now(), ranges = v.n, source_rows = v.rows FROM (SELECT count(*) AS n, sum(source_rows) AS rows FROM "
+                + ", finished_at = now(), ranges = v.n, source_rows = v.rows, partitions = ? FROM (SELECT count(*) AS n, sum(source_rows) AS rows FROM "
                 + VERIFIED_RANGES + " WHERE table_schema = ? AND table_name = ?) v WHERE vt.table_schema = ? AND vt.table_name = ?")) {
-            ps.setString(3, ranges.schema());
-            ps.setString(4, ranges.table());
+            ps.setString(1, partitions);
+            ps.setString(2, ranges.schema());
+            ps.setString(3, ranges.table());
+            ps.setString(4, ranges.schema());
+            ps.setString(5, ranges.table());
             ps.executeUpdate();
         }
     }

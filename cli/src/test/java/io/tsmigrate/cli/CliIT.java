@@ -301,6 +301,53 @@ class CliIT {
     }
 
     @Test
+    @DisplayName("a partition truncated and another dropped on the source during the migration (no row change streams for either): cutover "
+            + "refuses with the rows named, verify --repair copies them again, cutover passes")
+    void partition_truncated_during_the_migration(TestDatabases dbs) throws Exception {
+        PgEndpoint[] pair = freshPair(dbs, "parttrunc");
+        PgEndpoint src = pair[0];
+        PgEndpoint tgt = pair[1];
+        String slot = "pt" + Integer.toHexString(dbs.name().hashCode());
+        try {
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE ev (id int, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+                for (int y = 2024; y <= 2026; y++) {
+                    st.execute("CREATE TABLE ev_" + y + " PARTITION OF ev FOR VALUES FROM ('" + y + "-01-01') TO ('" + (y + 1) + "-01-01')");
+                }
+                st.execute("INSERT INTO ev SELECT i, DATE '2024-01-01' + i % 1000, 'e' || i FROM generate_series(1, 3000) i");
+            }
+            List<String> ep = List.of("--source-url", src.jdbcUrl(), "--target-url", tgt.jdbcUrl(), "--connect", dbs.services().connectUrl());
+            List<String> named = List.of("--name", slot, "--slot", slot, "--publication", slot, "--kafka", dbs.services().kafkaBootstrap());
+            Run migrate = tsmigrate(args(ep, "migrate", java.util.stream.Stream.concat(named.stream(),
+                    java.util.stream.Stream.of("--pg-bin", dbs.services().pgBin().orElseThrow().toString())).toArray(String[]::new)));
+            assertThat(migrate.code()).as(migrate.out()).isZero();
+            try (Connection c = io.tsmigrate.testkit.Services.open(src); Statement st = c.createStatement()) {
+                st.execute("TRUNCATE ev_2025");
+                st.execute("DROP TABLE ev_2024");
+                st.execute("INSERT INTO ev VALUES (9000, '2026-05-05', 'after')");
+            }
+            Run refused = tsmigrate(args(ep, "cutover", java.util.stream.Stream.concat(named.stream(), java.util.stream.Stream.of("--timeout", "120"))
+                    .toArray(String[]::new)));
+            assertThat(refused.code()).as(refused.out()).isNotZero();
+            assertThat(refused.out()).contains("DIFFERENT public.ev").contains("on the source, ").contains("verify --repair");
+            Run repair = tsmigrate(args(ep, "verify", java.util.stream.Stream.concat(named.stream(), java.util.stream.Stream.of("--repair"))
+                    .toArray(String[]::new)));
+            assertThat(repair.code()).as(repair.out()).isZero();
+            Run cutover = tsmigrate(args(ep, "cutover", java.util.stream.Stream.concat(named.stream(), java.util.stream.Stream.of("--timeout", "120"))
+                    .toArray(String[]::new)));
+            assertThat(cutover.code()).as(cutover.out()).isZero();
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(io.tsmigrate.testkit.Digest.table(t, "public", "ev")).isEqualTo(io.tsmigrate.testkit.Digest.table(s, "public", "ev"));
+                assertThat(Db.one(s, "SELECT count(*) FROM ev")).isEqualTo("808");
+            }
+        } finally {
+            tsmigrate(args(List.of("--source-url", src.jdbcUrl(), "--target-url", tgt.jdbcUrl(), "--connect", dbs.services().connectUrl()),
+                    "clean", "--yes", "--name", slot, "--slot", slot, "--publication", slot));
+            dropPair(src, tgt);
+        }
+    }
+
+    @Test
     @DisplayName("embedded mode: migrate a TimescaleDB source (new chunks during the run) with no --connect; cutover --block-writes; rollback; "
             + "clean leaves no process")
     void migrate_embedded_from_a_timescaledb_source(TestDatabases dbs) throws Exception {

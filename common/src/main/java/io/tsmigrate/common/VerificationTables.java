@@ -44,6 +44,9 @@ public final class VerificationTables {
                     + "finished_at timestamptz, PRIMARY KEY (table_schema, table_name))");
             // Up to which ledger version every change of a table has been compared (only what is newer is read again).
             st.execute("ALTER TABLE " + VERIFIED_TABLES + " ADD COLUMN IF NOT EXISTS checked_version bigint NOT NULL DEFAULT 0");
+            // A partitioned source table's partitions and their storage when its last whole pass began: a partition
+            // truncated, attached, detached or dropped changes rows without row changes to stream (RangeState).
+            st.execute("ALTER TABLE " + VERIFIED_TABLES + " ADD COLUMN IF NOT EXISTS partitions text");
             st.execute("CREATE INDEX IF NOT EXISTS changed_ranges_version ON " + CHANGED_RANGES + " (table_schema, table_name, version)");
         }
     }
