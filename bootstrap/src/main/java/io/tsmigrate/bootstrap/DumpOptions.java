@@ -20,6 +20,7 @@ final class DumpOptions {
     private final Consumer<String> say;
     /** The source's tablespaces that the target lacks; null until the first dump asks. */
     private List<String> missingTablespaces;
+    private PartitionedHypertables partitioned;
     /** Views left out because they read a table left out; null until the first dump asks. */
     private List<String> leftOutViews;
 
@@ -28,6 +29,14 @@ final class DumpOptions {
         this.src = src;
         this.tgt = tgt;
         this.say = say;
+    }
+
+    /** The partitioned tables planned as hypertables (their partitions are left out of the dumps). */
+    PartitionedHypertables partitioned() throws SQLException {
+        if (partitioned == null) {
+            partitioned = new PartitionedHypertables(src, plan.hypertables());
+        }
+        return partitioned;
     }
 
     /**
@@ -54,6 +63,7 @@ final class DumpOptions {
             out.add("--no-tablespaces");
         }
         out.addAll(leftOutViews());
+        out.addAll(partitioned().dumpExclusions());
         return out;
     }
 

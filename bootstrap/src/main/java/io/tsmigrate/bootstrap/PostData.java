@@ -76,7 +76,9 @@ final class PostData {
                 out.add(e);
                 continue;
             }
-            String sql = e.sql().replace("ALTER TABLE ONLY ", "ALTER TABLE ");
+            // A partitioned source root's keys and indexes are made with ONLY (on the root alone, the partitions' own
+            // attached to them); on a hypertable they are built for its chunks.
+            String sql = e.sql().replace("ALTER TABLE ONLY ", "ALTER TABLE ").replace(" ON ONLY ", " ON ");
             if (extend.contains(table)) {
                 sql = widen(sql, time);
             }

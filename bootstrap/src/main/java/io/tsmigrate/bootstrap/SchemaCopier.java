@@ -58,7 +58,7 @@ final class SchemaCopier {
         List<ContinuousAggregates.Aggregate> aggregates = ContinuousAggregates.read(src);
         args.addAll(ContinuousAggregates.dumpExclusions(aggregates));
         extensions.forEach(e -> args.add("--extension=" + e));
-        String dump = tools.dump(plan.source(), args);
+        String dump = dumpOptions.partitioned().plainRoots(tools.dump(plan.source(), args));
         StringBuilder script = new StringBuilder(dump);
         script.append("\nSET search_path = public, pg_catalog;\n");
         // pg_dump's script empties search_path: the hypertable functions are called by their extension's schema.

@@ -389,6 +389,43 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a declaratively partitioned table (two levels, a key and an index on the root) planned as a hypertable: the target has the "
+            + "root as a hypertable with its key and index on every chunk, no partitions, rows equal")
+    void a_partitioned_table_becomes_a_hypertable(TestDatabases dbs) throws Exception {
+        String db = "parted_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE TABLE \"Events\" (id int, at timestamptz NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+                st.execute("CREATE INDEX events_v ON \"Events\" (v)");
+                st.execute("CREATE TABLE events_2025 PARTITION OF \"Events\" FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')");
+                st.execute("CREATE TABLE events_2026 PARTITION OF \"Events\" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') PARTITION BY RANGE (at)");
+                st.execute("CREATE TABLE events_2026_h1 PARTITION OF events_2026 FOR VALUES FROM ('2026-01-01') TO ('2026-07-01')");
+                st.execute("CREATE TABLE events_2026_h2 PARTITION OF events_2026 FOR VALUES FROM ('2026-07-01') TO ('2027-01-01')");
+                st.execute("INSERT INTO \"Events\" SELECT i, '2025-01-01'::timestamptz + i * INTERVAL '1 hour', 'v' || i % 10 FROM generate_series(0, 17000) i");
+            }
+            List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("public.Events", "at", "30 days", null, null, null));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 17001 rows copied");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Digest.table(t, "public", "Events")).isEqualTo(Digest.table(s, "public", "Events"));
+                assertThat(Db.one(t, "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'Events'")).isEqualTo("1");
+                assertThat(Db.one(t, "SELECT count(*) FROM pg_class WHERE relname LIKE 'events\\_20%'")).isEqualTo("0");
+                String chunks = Db.one(t, "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'Events'");
+                assertThat(Integer.parseInt(chunks)).isGreaterThan(20);
+                // The key and the index on every chunk.
+                assertThat(Db.one(t, "SELECT count(*) FROM pg_index WHERE indrelid IN (SELECT format('%I.%I', chunk_schema, chunk_name)::regclass "
+                        + "FROM timescaledb_information.chunks WHERE hypertable_name = 'Events')")).isEqualTo(String.valueOf(2 * Integer.parseInt(chunks)));
+            }
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
         String db = "space_" + Integer.toHexString(dbs.name().hashCode());
