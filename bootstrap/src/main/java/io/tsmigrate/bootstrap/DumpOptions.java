@@ -56,7 +56,7 @@ final class DumpOptions {
             if (!missingTablespaces.isEmpty()) {
                 say.accept("WARN tablespaces " + String.join(", ", missingTablespaces) + " of the source are not on the target: every table and "
                         + "index goes to the target database's default tablespace (to keep them apart, CREATE TABLESPACE each on the target "
-                        + "and bootstrap again with --restart)");
+                        + "first and bootstrap into a fresh target database)");
             }
         }
         if (!missingTablespaces.isEmpty()) {
