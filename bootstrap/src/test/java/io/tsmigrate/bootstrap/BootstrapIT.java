@@ -426,6 +426,32 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a source database with a statement_timeout of 100 ms and an idle_in_transaction_session_timeout of 200 ms (production "
+            + "settings): the bootstrap's sessions are not cancelled; rows equal")
+    void a_source_with_short_timeouts(TestDatabases dbs) throws Exception {
+        String db = "timeouts_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE TABLE timed (id bigint PRIMARY KEY, v text)");
+                st.execute("INSERT INTO timed SELECT i, md5(i::text) || repeat('x', 100) FROM generate_series(1, 600000) i");
+                st.execute("ALTER DATABASE " + db + " SET statement_timeout = '100ms'");
+                st.execute("ALTER DATABASE " + db + " SET idle_in_transaction_session_timeout = '200ms'");
+            }
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 600000 rows copied");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Digest.table(t, "public", "timed")).isEqualTo(Digest.table(s, "public", "timed"));
+            }
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    @Test
     @DisplayName("a TimescaleDB source's hypertable with a hash dimension: the target hypertable has the same dimensions and chunks, rows equal")
     void a_hash_dimension_comes_along(TestDatabases dbs) throws Exception {
         String db = "space_" + Integer.toHexString(dbs.name().hashCode());

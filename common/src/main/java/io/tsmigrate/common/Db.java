@@ -87,14 +87,17 @@ public record Db(String url, String user, String password) {
     }
 
     /**
-     * Sets the output formats that a database's own settings ({@code ALTER DATABASE ... SET bytea_output = 'escape'},
-     * {@code intervalstyle}) would otherwise change: row texts compared between source and target must not depend on
-     * them (pgjdbc fixes DateStyle, TimeZone and extra_float_digits itself). The source templates set the same for
-     * Debezium's stream ({@code driver.options}).
+     * Undoes what a database's or role's own settings would otherwise change for tsmigrate's sessions. Output formats
+     * ({@code ALTER DATABASE ... SET bytea_output = 'escape'}, {@code intervalstyle}): row texts compared between
+     * source and target must not depend on them (pgjdbc fixes DateStyle, TimeZone and extra_float_digits itself; the
+     * source templates set the same for Debezium's stream, {@code driver.options}). Timeouts (a production database's
+     * {@code statement_timeout} of seconds cancelled the bootstrap's first COPY): none, as pg_dump sets.
      */
     private static Connection pinned(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'");
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET statement_timeout = 0; SET lock_timeout = 0; "
+                    + "SET idle_in_transaction_session_timeout = 0; SELECT set_config('transaction_timeout', '0', false) "
+                    + "WHERE current_setting('transaction_timeout', true) IS NOT NULL");
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -118,6 +121,9 @@ public record Db(String url, String user, String password) {
         p.setProperty("replication", "database");
         p.setProperty("assumeMinServerVersion", "10");
         p.setProperty("preferQueryMode", "simple");
+        // CREATE_REPLICATION_SLOT waits for the transactions open on the server, however long; then the connection holds
+        // the exported snapshot, in a transaction, idle until the copy ends: neither may time out.
+        p.setProperty("options", "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0");
         return connect(p);
     }
 

@@ -26,8 +26,8 @@ public final class Digest {
         String sql = "SELECT count(*) || ':' || coalesce(md5(convert_to(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\"), 'UTF8')), '') FROM "
                 + "(SELECT ROW(" + cols + ")::text AS r FROM " + TestDatabases.quote(schema) + "." + TestDatabases.quote(table) + " t) x";
         try (Statement st = c.createStatement()) {
-            // A database's own settings must not change the row texts (this session keeps them).
-            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'");
+            // A database's own settings must not change the row texts or cancel the reading (this session keeps them).
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET statement_timeout = 0");
             try (ResultSet rs = st.executeQuery(sql)) {
                 rs.next();
                 return rs.getString(1);
