@@ -211,7 +211,7 @@ public final class Bootstrap {
             DataCopier.importSnapshot(snap, state.snapshotName());
             if (state.pieces() == null) {
                 Map<String, String> times = new LinkedHashMap<>();
-                effective.hypertables().forEach(h -> times.put(h.schemaName() + "." + h.tableName(), h.timeColumn()));
+                effective.hypertables().forEach(h -> times.put(h.id(), h.timeColumn()));
                 java.util.Set<String> chunked = plan.compressedCopy() ? CompressedCopy.hypertables(src, tgt, tables, this::say) : java.util.Set.of();
                 pieces = PiecePlanner.plan(snap, tgt, tables, times, effective.jobs(), chunked);
                 StateStore.pieces(tgt, JSON.writeValueAsString(pieces));
@@ -260,7 +260,7 @@ public final class Bootstrap {
     private static BootstrapPlan withSourceHypertables(Connection src, BootstrapPlan plan, List<TableInfo> tables) throws SQLException {
         List<BootstrapPlan.HypertableSpec> specs = new ArrayList<>(plan.hypertables());
         for (TableInfo t : tables) {
-            if (t.sourceTime() != null && specs.stream().noneMatch(h -> (h.schemaName() + "." + h.tableName()).equals(t.id()))) {
+            if (t.sourceTime() != null && specs.stream().noneMatch(h -> h.id().equals(t.id()))) {
                 String[] space = SourceCatalog.spaceDimension(src, t.schema(), t.name());
                 specs.add(new BootstrapPlan.HypertableSpec(t.id(), t.sourceTime(), t.sourceInterval(), space == null ? null : space[0],
                         space == null ? null : Integer.valueOf(space[1]), null));

@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
 import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.Db;
 
@@ -95,13 +97,16 @@ public record BootstrapPlan(Db source, Db target, List<String> includeSchemas, L
     public record HypertableSpec(String table, String timeColumn, String chunkInterval, String partitionColumn, Integer partitions,
                                  Boolean extendKeys) {
         public String schemaName() {
-            int dot = table.indexOf('.');
-            return dot < 0 ? "public" : table.substring(0, dot);
+            return Ident.split(table)[0];
         }
 
         public String tableName() {
-            int dot = table.indexOf('.');
-            return dot < 0 ? table : table.substring(dot + 1);
+            return Ident.split(table)[1];
+        }
+
+        /** As {@link TableInfo#id()} names the table. */
+        public String id() {
+            return Ident.readable(schemaName(), tableName());
         }
     }
 

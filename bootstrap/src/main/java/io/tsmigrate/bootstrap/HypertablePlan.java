@@ -29,7 +29,7 @@ public final class HypertablePlan {
         Set<String> extend = new HashSet<>();
         List<String> problems = new ArrayList<>();
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
-            String id = h.schemaName() + "." + h.tableName();
+            String id = h.id();
             Optional<TableInfo> table = tables.stream().filter(t -> t.id().equals(id)).findFirst();
             if (table.isEmpty()) {
                 problems.add("hypertable " + id + " in the plan is not a migrated source table");
@@ -70,7 +70,7 @@ public final class HypertablePlan {
     static void timeColumnsNotNull(Connection src, BootstrapPlan plan, List<TableInfo> tables, Consumer<String> warn) throws SQLException {
         List<String> problems = new ArrayList<>();
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
-            String id = h.schemaName() + "." + h.tableName();
+            String id = h.id();
             TableInfo t = tables.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
             if (t == null || t.sourceTime() != null || h.timeColumn() == null) {
                 continue;

@@ -20,7 +20,7 @@ public final class PlanReport {
             List<TableInfo> tables = SourceCatalog.tables(src, plan);
             sb.append(String.format(Locale.ROOT, "%-40s %12s %14s  %s%n", "table", "size", "rows (est.)", "becomes"));
             for (TableInfo t : tables) {
-                BootstrapPlan.HypertableSpec h = plan.hypertables().stream().filter(x -> (x.schemaName() + "." + x.tableName()).equals(t.id()))
+                BootstrapPlan.HypertableSpec h = plan.hypertables().stream().filter(x -> x.id().equals(t.id()))
                         .findFirst().orElse(null);
                 String becomes = "table";
                 if (h != null) {

@@ -184,7 +184,7 @@ final class SchemaCopier {
             String spelled = Db.one(src, "SELECT quote_ident(" + Ident.literal(h.schemaName()) + ") || '.' || quote_ident("
                     + Ident.literal(h.tableName()) + ")");
             hypertables.put(spelled, Db.one(src, "SELECT quote_ident(" + Ident.literal(h.timeColumn()) + ")"));
-            if (extend.contains(h.schemaName() + "." + h.tableName())) {
+            if (extend.contains(h.id())) {
                 extendSpelled.add(spelled);
             }
         }

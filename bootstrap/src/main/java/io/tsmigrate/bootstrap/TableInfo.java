@@ -48,8 +48,9 @@ public record TableInfo(String schema, String name, long bytes, long heapPages, 
         return (ownRowsOnly ? "ONLY " : "") + qualified();
     }
 
+    /** The table's key in the bootstrap's maps and ledger, and its name in messages ({@link Ident#readable}). */
     public String id() {
-        return schema + "." + name;
+        return Ident.readable(schema, name);
     }
 
     /** The columns, quoted, as a COPY column list ({@code "a", "b"}). */

@@ -180,7 +180,7 @@ public final class TimescaleFeatures {
             while (rs.next()) {
                 String schema = rs.getString(1);
                 String table = rs.getString(2);
-                Compression c = compression.computeIfAbsent(schema + "." + table, k -> new Compression(schema, table, new ArrayList<>(), new ArrayList<>()));
+                Compression c = compression.computeIfAbsent(Ident.readable(schema, table), k -> new Compression(schema, table, new ArrayList<>(), new ArrayList<>()));
                 if (rs.getObject(4) != null) {
                     c.segmentBy().add(Ident.quote(rs.getString(3)));
                 }
@@ -225,7 +225,7 @@ public final class TimescaleFeatures {
                 if (!range.matches("\\(-?[0-9.]+,-?[0-9.]+\\)")) {
                     throw new IllegalStateException("unexpected chunk range " + range + " of " + schema + "." + table);
                 }
-                chunks.computeIfAbsent(schema + "." + table, k -> new CompressedChunks(schema, table, new ArrayList<>())).ranges().add(range);
+                chunks.computeIfAbsent(Ident.readable(schema, table), k -> new CompressedChunks(schema, table, new ArrayList<>())).ranges().add(range);
             }
         }
         chunks.values().forEach(c -> items.add(c.item()));

@@ -426,6 +426,32 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("tables whose names read the same once joined with a dot (s.\"a.b\" and \"s.a\".b), one of them a hypertable: "
+            + "each copied whole into its own table")
+    void names_with_dots(TestDatabases dbs) throws Exception {
+        withPair(dbs, "dots", (src, tgt, db) -> {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE SCHEMA s");
+                st.execute("CREATE SCHEMA \"s.a\"");
+                st.execute("CREATE TABLE s.\"a.b\" (id int, at timestamptz NOT NULL, v text, PRIMARY KEY (id, at))");
+                st.execute("CREATE TABLE \"s.a\".b (id int PRIMARY KEY, v text)");
+                st.execute("INSERT INTO s.\"a.b\" SELECT i, '2026-01-01'::timestamptz + i * INTERVAL '1 hour', 'dotted table ' || i FROM generate_series(1, 3000) i");
+                st.execute("INSERT INTO \"s.a\".b SELECT i, 'dotted schema ' || i FROM generate_series(1, 5000) i");
+            }
+            List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("s.\"a.b\"", "at", "30 days", null, null, null));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 8000 rows copied");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Digest.table(t, "s", "a.b")).isEqualTo(Digest.table(s, "s", "a.b"));
+                assertThat(Digest.table(t, "s.a", "b")).isEqualTo(Digest.table(s, "s.a", "b"));
+                assertThat(Db.one(t, "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_schema = 's' AND hypertable_name = 'a.b'"))
+                        .isEqualTo("1");
+            }
+        });
+    }
+
+    @Test
     @DisplayName("a source database with a statement_timeout of 100 ms and an idle_in_transaction_session_timeout of 200 ms (production "
             + "settings): the bootstrap's sessions are not cancelled; rows equal")
     void a_source_with_short_timeouts(TestDatabases dbs) throws Exception {
@@ -604,6 +630,23 @@ class BootstrapIT {
     }
 
     /** Fresh databases of these names (a test whose bootstrap must not leave its state in the class's shared pair). */
+    /** A test on a database pair of its own ({@code prefix} and the test's hash), created before and dropped after. */
+    static void withPair(TestDatabases dbs, String prefix, PairTest test) throws Exception {
+        String db = prefix + "_" + Integer.toHexString(dbs.name().hashCode());
+        PgEndpoint src = dbs.source().withDatabase(db);
+        PgEndpoint tgt = dbs.target().withDatabase(db);
+        createPair(src, tgt);
+        try {
+            test.run(src, tgt, db);
+        } finally {
+            dropPair(src, tgt);
+        }
+    }
+
+    interface PairTest {
+        void run(PgEndpoint src, PgEndpoint tgt, String db) throws Exception;
+    }
+
     static void createPair(PgEndpoint src, PgEndpoint tgt) throws Exception {
         for (PgEndpoint db : List.of(src, tgt)) {
             try (Connection c = io.tsmigrate.testkit.Services.open(db.withDatabase("postgres")); Statement st = c.createStatement()) {

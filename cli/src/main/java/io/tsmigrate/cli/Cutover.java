@@ -1,5 +1,7 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.Ident;
+
 import io.tsmigrate.common.MigrationScope;
 import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.ConnectClient;
@@ -170,7 +172,7 @@ final class Cutover {
                     runs.stream().mapToLong(r -> r.result().sourceRows()).sum(), since(start));
         }
         java.util.Set<String> skip = new java.util.HashSet<>();
-        covered.forEach(t -> skip.add(t[0] + "." + t[1]));
+        covered.forEach(t -> skip.add(Ident.readable(t[0], t[1])));
         results.addAll(new Verification(streams.publications(), selection, 2, "1 day", null).skipping(skip)
                 .run(endpoints.source(), endpoints.target()));
         return results;

@@ -65,13 +65,13 @@ final class Verification {
         Map<String, String> times = new TreeMap<>();
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
             tables = new ArrayList<>(new MigrationScope(publications, selection).tables(s));
-            tables.removeIf(x -> skip.contains(x[0] + "." + x[1]));
+            tables.removeIf(x -> skip.contains(Ident.readable(x[0], x[1])));
             tables.addAll(materializations(s, t));
             if ("t".equals(Db.one(t, "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'"))) {
-                try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema || '.' || hypertable_name, column_name, "
+                try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery("SELECT hypertable_schema, hypertable_name, column_name, "
                         + "column_type::text FROM timescaledb_information.dimensions WHERE dimension_number = 1")) {
                     while (rs.next()) {
-                        times.put(rs.getString(1), rs.getString(2) + "\u0000" + rs.getString(3));
+                        times.put(Ident.readable(rs.getString(1), rs.getString(2)), rs.getString(3) + "\u0000" + rs.getString(4));
                     }
                 }
             }
@@ -81,7 +81,7 @@ final class Verification {
             List<Future<Result>> futures = new ArrayList<>();
             for (String[] t : tables) {
                 futures.add(pool.submit(() -> {
-                    Result r = compare(source, target, t[0], t[1], times.get(t[0] + "." + t[1]));
+                    Result r = compare(source, target, t[0], t[1], times.get(Ident.readable(t[0], t[1])));
                     return t.length < 3 ? r : new Result(t[2], r.sourceRows(), r.targetRows(), r.mismatches());
                 }));
             }

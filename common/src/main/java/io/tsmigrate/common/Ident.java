@@ -15,6 +15,47 @@ public final class Ident {
         return quote(schema) + "." + quote(name);
     }
 
+    /**
+     * schema.name as a person reads it: a part is quoted only where it must be (anything but a lower-case letter or
+     * {@code _} first, then lower-case letters, digits, {@code _} and {@code $}), so two different tables never read
+     * the same, even when their names hold dots ({@code s."a.b"} and {@code "s.a".b}). Used as a table's key in maps
+     * and ledgers, and in messages.
+     */
+    public static String readable(String schema, String name) {
+        return readable(schema) + "." + readable(name);
+    }
+
+    private static String readable(String part) {
+        return part.matches("[a-z_][a-z0-9_$]*") ? part : quote(part);
+    }
+
+    /**
+     * The schema and table of {@code schema.table}, or of {@code table} (in public): split at the first dot outside
+     * double quotes; a part in double quotes is taken without them ({@code ""} is one quote), other text as written.
+     */
+    public static String[] split(String qualified) {
+        StringBuilder part = new StringBuilder();
+        String schema = null;
+        boolean quoted = false;
+        for (int i = 0; i < qualified.length(); i++) {
+            char c = qualified.charAt(i);
+            if (c == '"') {
+                if (quoted && i + 1 < qualified.length() && qualified.charAt(i + 1) == '"') {
+                    part.append('"');
+                    i++;
+                } else {
+                    quoted = !quoted;
+                }
+            } else if (c == '.' && !quoted && schema == null) {
+                schema = part.toString();
+                part.setLength(0);
+            } else {
+                part.append(c);
+            }
+        }
+        return new String[] {schema == null ? "public" : schema, part.toString()};
+    }
+
     public static String literal(String value) {
         return '\'' + value.replace("'", "''") + '\'';
     }

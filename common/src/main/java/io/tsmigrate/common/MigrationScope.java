@@ -100,11 +100,11 @@ public record MigrationScope(List<String> publications, TableSelection selection
         }
         Set<String> published = new HashSet<>();
         for (String[] t : new MigrationScope(publications, TableSelection.ALL).tables(source)) {
-            published.add(t[0] + "." + t[1]);
+            published.add(Ident.readable(t[0], t[1]));
         }
         for (String[] t : userTables(source)) {
-            if (selection.covers(t[0], t[1]) && !published.contains(t[0] + "." + t[1])) {
-                out.add(t[0] + "." + t[1]);
+            if (selection.covers(t[0], t[1]) && !published.contains(Ident.readable(t[0], t[1]))) {
+                out.add(Ident.readable(t[0], t[1]));
             }
         }
         return out;
