@@ -16,9 +16,9 @@ import java.util.Map;
 /**
  * Change topics with several partitions ({@code start --topic-partitions N}), so that several sink tasks, on several
  * workers, share one large table. Records of one key stay in one partition (Kafka partitions by Debezium's record
- * key, the primary key), in order. Only tables for which that order is enough are spread: a primary key, and no other
- * unique index or exclusion constraint (rows of two partitions could then collide on it while one partition is ahead
- * of the other). Tables without a key (their records have no key, so Kafka would scatter them), and the rest, keep one
+ * key, the primary key), in order. Only tables for which that order is enough are spread: a primary key that is not
+ * deferrable (two rows holding one key for a while must arrive in their order), and no other unique index or exclusion
+ * constraint (rows of two partitions could then collide on it while one partition is ahead of the other). Tables without a key (their records have no key, so Kafka would scatter them), and the rest, keep one
  * partition. Across partitions the sink pairs the halves of key changes (sink-timescale's {@code KeyMoves}) and holds
  * a TRUNCATE until every partition reaches it ({@code TruncateBarriers}; the source task sends it to each partition).
  */
@@ -30,7 +30,7 @@ final class Spread {
     /** The source tables of the migration that may be spread over partitions, as schema and table. */
     static List<String[]> tables(Connection source, String publication) throws SQLException {
         List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
+        try (PreparedStatement ps = source.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND i.indimmediate) "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisunique OR i.indisexclusion) AND NOT i.indisprimary) "
                 + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
             for (String[] t : new MigrationScope(List.of(publication), TableSelection.ALL).tables(source)) {

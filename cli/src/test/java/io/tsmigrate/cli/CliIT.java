@@ -108,6 +108,10 @@ class CliIT {
                 st.execute("CREATE TABLE pairs (a int NOT NULL, b int NOT NULL, CONSTRAINT pairs_a UNIQUE (a), CONSTRAINT pairs_b UNIQUE (b))");
                 st.execute("ALTER TABLE pairs REPLICA IDENTITY USING INDEX pairs_b");
                 st.execute("CREATE UNLOGGED TABLE cache (id int PRIMARY KEY, v text)");
+                // A deferrable primary key cannot be a replica identity: published, the table refuses updates and deletes.
+                st.execute("CREATE TABLE ranks (id int PRIMARY KEY DEFERRABLE, v text)");
+                st.execute("CREATE TABLE quiet (id int PRIMARY KEY, v text)");
+                st.execute("ALTER TABLE quiet REPLICA IDENTITY NOTHING");
             }
             String url = "jdbc:postgresql://127.0.0.1:" + bad.port() + "/postgres";
             Run r = tsmigrate("check", "--source-url", url, "--source-user", "plain", "--target-url", dbs.target().jdbcUrl(),
@@ -116,6 +120,8 @@ class CliIT {
             assertThat(r.out()).contains("FAIL source   wal_level").contains("ALTER SYSTEM SET wal_level = logical")
                     .contains("FAIL source   REPLICATION privilege").contains("ALTER ROLE <user> REPLICATION")
                     .contains("WARN source   key of public.nokey").contains("REPLICA IDENTITY FULL").contains("insert-only")
+                    .contains("WARN source   key of public.ranks").contains("public.ranks's primary key is DEFERRABLE")
+                    .contains("WARN source   key of public.quiet").contains("REPLICA IDENTITY NOTHING")
                     .contains("FAIL source   name of public.\"\"\"start\"").contains("RENAME TO")
                     .contains("FAIL source   name of public.\"\"\"start\".\"\"\"wrapped\"\"\"").doesNotContain("in\"\"side")
                     .contains("WARN source   time with time zone public.shifts.starts")

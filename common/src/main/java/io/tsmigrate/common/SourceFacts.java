@@ -46,8 +46,12 @@ public final class SourceFacts {
         String userTables = MigrationScope.USER_TABLES + scope.restriction(c);
         String columnsOf = userTables.replace("FROM pg_class cl", "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid")
                 + " AND a.attnum > 0 AND NOT a.attisdropped";
-        f.put("tables_without_key", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relreplident IN ('d', 'n') "
-                + "AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) ORDER BY 1"));
+        // Tables whose updates and deletes PostgreSQL refuses once published: no replica identity. "table\twhy": none (no
+        // primary key), deferrable (a deferrable primary key cannot be the identity) or nothing (REPLICA IDENTITY NOTHING).
+        f.put("tables_without_key", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || E'\\t' || CASE WHEN cl.relreplident = 'n' "
+                + "THEN 'nothing' WHEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary) THEN 'deferrable' ELSE 'none' END "
+                + userTables + " AND (cl.relreplident = 'n' OR cl.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i "
+                + "WHERE i.indrelid = cl.oid AND i.indisprimary AND i.indimmediate)) ORDER BY 1"));
         // The key of a table's change events (its primary key; without one, a unique index Debezium picks) must lie within
         // its replica identity index, else an UPDATE of the key that leaves the index's columns alone carries no old key.
         // Per table: the table, the replica identity index, p (the primary key) or u (another unique index), that index.

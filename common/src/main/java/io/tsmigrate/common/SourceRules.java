@@ -74,11 +74,7 @@ public final class SourceRules {
                 : Check.fail("source", "REPLICATION privilege", "the user may not create replication slots",
                         flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : flavour == null
                                 ? "ALTER ROLE <user> REPLICATION (on Amazon RDS: GRANT rds_replication TO <user>)" : "ALTER ROLE <user> REPLICATION"));
-        list(facts, "tables_without_key").forEach(t -> out.add(Check.warn("source", "key of " + t,
-                "table " + t + " has no primary key and no replica identity, so it is insert-only: its inserts stream, but while the "
-                        + "migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows); fine for an "
-                        + "append-only table",
-                "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)")));
+        list(facts, "tables_without_key").forEach(line -> out.add(withoutIdentity(line.split("\t"))));
         list(facts, "unlogged_tables").forEach(t -> out.add(Check.fail("source", "unlogged " + t,
                 "table " + t + " is UNLOGGED: PostgreSQL writes no WAL for it, so its changes cannot stream and a publication refuses it",
                 "ALTER TABLE " + t + " SET LOGGED before the migration (it rewrites the table), or leave it out with --exclude-table")));
@@ -190,6 +186,26 @@ public final class SourceRules {
     private static int num(Map<String, String> facts, String key) {
         String v = facts.get(key);
         return v == null || v.isBlank() ? 0 : Integer.parseInt(v);
+    }
+
+    /**
+     * A table without a replica identity ({@code table}, {@code why}: none, deferrable or nothing): its inserts stream,
+     * but once it is published PostgreSQL refuses UPDATE and DELETE on it.
+     */
+    private static Check withoutIdentity(String[] f) {
+        String t = f[0];
+        String why = f.length > 1 ? f[1] : "none";
+        String refused = "while the migration runs PostgreSQL refuses UPDATE and DELETE on it (a published table must identify its rows)";
+        return switch (why) {
+            case "deferrable" -> Check.warn("source", "key of " + t, "table " + t + "'s primary key is DEFERRABLE, which PostgreSQL cannot use "
+                    + "as a replica identity: " + refused, "ALTER TABLE " + t + " REPLICA IDENTITY FULL before the migration (moves of a "
+                    + "deferrable key, such as renumbering every key in one statement, then stream exactly)");
+            case "nothing" -> Check.warn("source", "key of " + t, "table " + t + " has REPLICA IDENTITY NOTHING: " + refused,
+                    "ALTER TABLE " + t + " REPLICA IDENTITY DEFAULT (with a primary key) or REPLICA IDENTITY FULL");
+            default -> Check.warn("source", "key of " + t, "table " + t + " has no primary key and no replica identity, so it is insert-only: "
+                    + "its inserts stream, but " + refused + "; fine for an append-only table",
+                    "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL (each update and delete then changes one matching row)");
+        };
     }
 
     /**

@@ -56,6 +56,12 @@ class SourceRulesTest {
         assertThat(find(checks, "REPLICATION privilege").fix()).isEqualTo("ALTER ROLE <user> REPLICATION");
         assertThat(checks).filteredOn(c -> c.name().startsWith("key of")).hasSize(2).allMatch(c -> c.status() == Check.Status.WARN)
                 .allMatch(c -> c.detail().contains("insert-only") && c.fix().contains("REPLICA IDENTITY FULL"));
+        f.put("tables_without_key", "public.ranked\tdeferrable\npublic.quiet\tnothing");
+        checks = SourceRules.evaluate(SourceRules.Flavour.POSTGRES, f, ONE);
+        assertThat(find(checks, "key of public.ranked").detail()).contains("DEFERRABLE").contains("refuses UPDATE and DELETE");
+        assertThat(find(checks, "key of public.ranked").fix()).isEqualTo("ALTER TABLE public.ranked REPLICA IDENTITY FULL before the migration "
+                + "(moves of a deferrable key, such as renumbering every key in one statement, then stream exactly)");
+        assertThat(find(checks, "key of public.quiet").detail()).contains("REPLICA IDENTITY NOTHING");
     }
 
     @Test

@@ -24,7 +24,7 @@ import java.util.Random;
 @ExtendWith(ServicesExtension.class)
 class ChangeShapesIT {
 
-    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index", "two_uniq", "idt", "idlog", "ranked", "fk_parent", "fk_child", "docs", "fulldocs"};
+    private static final String[] TABLES = {"loose", "defaults", "wide", "full_rows", "more_toast", "full_toast", "parted", "series", "series_log", "trunc", "text_types", "user_types", "ri_index", "two_uniq", "idt", "idlog", "ranked", "renumbered", "fk_parent", "fk_child", "docs", "fulldocs"};
 
     @Test
     @DisplayName("COPY, NULLs with defaults, unchanged TOAST of every type, key changes, REPLICA IDENTITY FULL: equal")
@@ -291,6 +291,10 @@ class ChangeShapesIT {
                 "CREATE TABLE IF NOT EXISTS fk_child (id int PRIMARY KEY, parent int REFERENCES fk_parent (id), v text)");
         // A deferrable unique position: one statement reverses the order of more rows than a batch holds.
         p.both("CREATE TABLE IF NOT EXISTS ranked (id int PRIMARY KEY, pos int NOT NULL, CONSTRAINT ranked_pos UNIQUE (pos) DEFERRABLE)");
+        // A deferrable primary key (REPLICA IDENTITY FULL, as PostgreSQL cannot use it as identity): one statement renumbers
+        // every key, rows moving onto keys whose rows have not moved yet, over several batches; some values TOASTed.
+        p.both("CREATE TABLE IF NOT EXISTS renumbered (id int PRIMARY KEY DEFERRABLE, v text, big text)");
+        p.source("ALTER TABLE renumbered REPLICA IDENTITY FULL", "ALTER TABLE renumbered ALTER big SET STORAGE EXTERNAL");
         // No primary key, two unique indexes, REPLICA IDENTITY FULL (check's fix when the identity was one of them):
         // Debezium keys by one index, updates change either.
         p.both("CREATE TABLE IF NOT EXISTS two_uniq (a int NOT NULL, b int NOT NULL, v text, CONSTRAINT two_uniq_a UNIQUE (a), CONSTRAINT two_uniq_b UNIQUE (b))");
@@ -457,6 +461,12 @@ class ChangeShapesIT {
         p.source("INSERT INTO ranked SELECT i, i FROM generate_series(1, 3000) i", "UPDATE ranked SET pos = 3001 - pos",
                 "BEGIN; UPDATE ranked SET pos = -pos WHERE id <= 10; UPDATE ranked SET pos = 3000 + id WHERE id > 2990; "
                         + "UPDATE ranked SET pos = -pos + 2990 WHERE id <= 10; COMMIT");
+        p.source("INSERT INTO renumbered SELECT i, 'r' || i, CASE WHEN i % 50 = 0 THEN repeat(md5(i::text), 300) END FROM generate_series(1, 2500) i",
+                "UPDATE renumbered SET id = id + 1", "UPDATE renumbered SET id = 2502 - id",
+                "BEGIN; SET CONSTRAINTS ALL DEFERRED; INSERT INTO renumbered VALUES (5, 'newcomer'); "
+                        + "DELETE FROM renumbered WHERE id = 5 AND v <> 'newcomer'; UPDATE renumbered SET id = id + 10000 WHERE id < 3; "
+                        + "UPDATE renumbered SET id = id - 10000 WHERE id > 10000; COMMIT",
+                "UPDATE renumbered SET v = v || '!' WHERE id % 9 = 0");
         p.source("INSERT INTO fk_parent SELECT i, 'p' FROM generate_series(1, 20) i", "INSERT INTO fk_child SELECT i, 1 + i % 20, 'c' FROM generate_series(1, 50) i",
                 "TRUNCATE fk_parent CASCADE", "INSERT INTO fk_parent SELECT i, 'p2' FROM generate_series(1, 10) i",
                 "INSERT INTO fk_child SELECT i, 1 + i % 10, 'c2' FROM generate_series(1, 30) i", "TRUNCATE fk_child, fk_parent",

@@ -19,12 +19,22 @@ public final class Pending {
     public final String take;
     /** For a stashed old row (not a row of the table): the key move it is stashed under; else null. */
     public final String stash;
+    /**
+     * A delete under a deferrable key ({@link TableBatch}): its cells hold the old row as far as the event carries it, and
+     * it deletes the target's row only where that row matches them.
+     */
+    public final boolean guarded;
 
     public Pending(String[] cells, boolean delete, boolean fresh, Object sortKey) {
         this(cells, delete, fresh, sortKey, null, null, null);
     }
 
     public Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey, String take, String stash) {
+        this(cells, delete, fresh, sortKey, fromKey, take, stash, false);
+    }
+
+    private Pending(String[] cells, boolean delete, boolean fresh, Object sortKey, String[] fromKey, String take, String stash, boolean guarded) {
+        this.guarded = guarded;
         this.cells = cells;
         this.delete = delete;
         this.fresh = fresh;
@@ -32,6 +42,11 @@ public final class Pending {
         this.fromKey = fromKey;
         this.take = take;
         this.stash = stash;
+    }
+
+    /** A delete of the target's row at this key only where that row matches the old row's known cells ({@link #guarded}). */
+    static Pending guardedDelete(String[] oldRow) {
+        return new Pending(oldRow, true, false, null, null, null, null, true);
     }
 
     boolean hasKeep() {

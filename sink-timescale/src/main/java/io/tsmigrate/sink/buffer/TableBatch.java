@@ -55,6 +55,11 @@ public final class TableBatch {
     private final Map<String, Moving> moving = new LinkedHashMap<>();
     /** The last DELETE half of a key change without a position (no key move): paired with the next CREATE half only. */
     private Moving unnamed;
+    /**
+     * The key is a deferrable primary key or unique index: inside one source transaction two rows may hold a key for a
+     * while (all keys renumbered in one statement, two keys swapped), so a delete says by its old row which one it removes.
+     */
+    private final boolean deferrableKey;
 
     private record Moving(String move, String[] key, Pending row) {
     }
@@ -79,6 +84,7 @@ public final class TableBatch {
         }).toArray();
         Integer time = meta.timeColumn() == null ? null : positions.get(meta.timeColumn());
         this.timePosition = time == null ? -1 : time;
+        this.deferrableKey = !keyColumns.isEmpty() && meta.deferrable(keyColumns);
     }
 
     public TableMeta meta() {
@@ -120,16 +126,19 @@ public final class TableBatch {
         String identity = identity(keyCells);
         Pending previous = keyed.get(identity);
         if (e.op() == Op.DELETE) {
-            keyed.put(identity, new Pending(keyCells, true, false, null));
-            // The DELETE half of a primary-key change: its CREATE takes unchanged values from this row (in this batch, or stashed).
-            if (e.deletesForKeyChange()) {
-                Moving m = new Moving(e.move(), keyCells, previous != null && !previous.delete ? previous : null);
-                if (m.move() != null) {
-                    moving.put(m.move(), m);
-                } else {
-                    unnamed = m;
-                }
+            String[] old = deferrableKey && e.before() != null ? oldRow(e.before(), keyCells) : null;
+            Pending written = previous != null && !previous.delete ? previous : null;
+            if (old != null && written != null && !matches(old, written.cells)) {
+                // Two rows hold this key for a while (deferrable key): this delete removes the other one, not the row an
+                // earlier event of this batch wrote here, which stays.
+                moved(e, keyCells, new Pending(old, false, false, null));
+                return;
             }
+            // The first event at this key in this batch, under a deferrable key: the target's row may be another than this old
+            // row (written here by an earlier batch while this one still held the key), which stays.
+            keyed.put(identity, old != null && previous == null ? Pending.guardedDelete(old) : new Pending(keyCells, true, false, null));
+            // The DELETE half of a primary-key change: its CREATE takes unchanged values from this row (in this batch, or stashed).
+            moved(e, keyCells, written != null ? written : old != null ? new Pending(old, false, false, null) : null);
             return;
         }
         String[] cells = render(e.after());
@@ -157,6 +166,41 @@ public final class TableBatch {
         }
         boolean fresh = !half && (previous == null ? e.op() == Op.INSERT : previous.fresh && !previous.delete);
         keyed.put(identity, new Pending(cells, false, fresh, sortKey(e.after()), fromKey, take, null));
+    }
+
+    /** Remembers the DELETE half of a key change for its CREATE half: the old key and the old row (null: the target's row). */
+    private void moved(ChangeEvent e, String[] keyCells, Pending oldRow) {
+        if (!e.deletesForKeyChange()) {
+            return;
+        }
+        Moving m = new Moving(e.move(), keyCells, oldRow);
+        if (m.move() != null) {
+            moving.put(m.move(), m);
+        } else {
+            unnamed = m;
+        }
+    }
+
+    /** A delete's old row as far as the event carries it (KEEP elsewhere), with its key. */
+    private String[] oldRow(Row before, String[] keyCells) {
+        String[] cells = render(before);
+        for (int p : keyPositions) {
+            cells[p] = keyCells[p];
+        }
+        return cells;
+    }
+
+    /**
+     * Whether a row's cells match an old row's known cells: NULL in an old row is not known (outside a REPLICA IDENTITY
+     * FULL table's identity, an old row carries NULL for what it lacks), nor is a kept cell on either side.
+     */
+    static boolean matches(String[] old, String[] cells) {
+        for (int i = 0; i < old.length; i++) {
+            if (old[i] != null && old[i] != KEEP && cells[i] != KEEP && !old[i].equals(cells[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

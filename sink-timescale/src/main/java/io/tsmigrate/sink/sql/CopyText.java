@@ -53,7 +53,7 @@ public final class CopyText {
             }
             if (stagedKey != null) {
                 text.put('\t');
-                text.put(r.stash != null ? 's' : r.delete ? 'd' : 'u');
+                text.put(r.stash != null ? 's' : r.guarded ? 'g' : r.delete ? 'd' : 'u');
                 text.put('\t');
                 text.cell(keep == null ? null : keep.append('}').toString());
                 for (int p : stagedKey) {

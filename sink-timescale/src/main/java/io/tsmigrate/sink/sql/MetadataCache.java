@@ -30,7 +30,8 @@ public final class MetadataCache {
     private static final String INDEXES = """
             SELECT i.indisprimary, i.indisunique,
                    array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n)
-                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n),
+                   NOT i.indimmediate
             FROM pg_index i
             WHERE i.indrelid = ?::regclass AND i.indisvalid AND i.indpred IS NULL
             ORDER BY i.indisprimary DESC, i.indisunique DESC""";
@@ -85,6 +86,7 @@ public final class MetadataCache {
         }
         List<String> pk = List.of();
         List<List<String>> indexes = new ArrayList<>();
+        List<List<String>> deferrable = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(INDEXES)) {
             ps.setString(1, id.quoted());
             try (ResultSet rs = ps.executeQuery()) {
@@ -97,10 +99,14 @@ public final class MetadataCache {
                         pk = List.copyOf(cols);
                     }
                     indexes.add(List.copyOf(cols));
+                    if (rs.getBoolean(4)) {
+                        deferrable.add(List.copyOf(cols));
+                    }
                 }
             }
         }
-        return new TableMeta(id, ++versions, List.copyOf(columns), pk, List.copyOf(indexes), timeColumn(c, id), java.util.Set.copyOf(identityAlways));
+        return new TableMeta(id, ++versions, List.copyOf(columns), pk, List.copyOf(indexes), timeColumn(c, id), java.util.Set.copyOf(identityAlways),
+                List.copyOf(deferrable));
     }
 
     private static boolean exists(Connection c, TableId id) throws SQLException {

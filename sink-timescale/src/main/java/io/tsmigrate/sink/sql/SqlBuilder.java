@@ -82,9 +82,22 @@ public final class SqlBuilder {
         return String.join(" AND ", parts);
     }
 
-    /** Deletes every target row whose key is staged: rows deleted, and old versions of rows written again. */
-    public static String deleteStaged(String stage, TableMeta meta, List<String> key) {
-        return "DELETE FROM " + meta.id().quoted() + " t USING " + Sql.ident(stage) + " s WHERE " + keyMatch(key);
+    /**
+     * Deletes every target row whose key is staged: rows deleted, and old versions of rows written again (a stashed
+     * old row deletes nothing: its key's own row does). A guarded delete ({@code __tsm_op = 'g'}, {@code guarded}: the
+     * batch has some) deletes only a row that matches its known cells (the others are NULL there), compared as text so
+     * that every type compares.
+     */
+    public static String deleteStaged(String stage, TableMeta meta, List<String> key, boolean guarded) {
+        String sql = "DELETE FROM " + meta.id().quoted() + " t USING " + Sql.ident(stage) + " s WHERE " + keyMatch(key) + " AND s." + Sql.ident(OP)
+                + " <> 's'";
+        if (!guarded) {
+            return sql;
+        }
+        String match = meta.columns().stream().map(Column::name).filter(c -> !key.contains(c))
+                .map(c -> "(s." + Sql.ident(c) + " IS NULL OR t." + Sql.ident(c) + "::text = s." + Sql.ident(c) + "::text)")
+                .collect(Collectors.joining(" AND "));
+        return match.isEmpty() ? sql : sql + " AND (s." + Sql.ident(OP) + " <> 'g' OR " + match + ")";
     }
 
     /** Inserts the staged new row versions, in time order for a hypertable (chunk locality). */

@@ -19,12 +19,19 @@ import java.util.Set;
  * @param timeColumn  the hypertable's time dimension column, or null for a plain table
  * @param identityAlways identity columns {@code GENERATED ALWAYS}: an INSERT gives them values only with
  *                    {@code OVERRIDING SYSTEM VALUE}, and an UPDATE cannot set them at all
+ * @param deferrable  the key columns of each {@code DEFERRABLE} unique index or primary key: inside a source transaction
+ *                    two rows may hold one such key for a while
  */
 public record TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn,
-                        Set<String> identityAlways) {
+                        Set<String> identityAlways, List<List<String>> deferrable) {
 
     public TableMeta(TableId id, int version, List<Column> columns, List<String> primaryKey, List<List<String>> indexes, String timeColumn) {
-        this(id, version, columns, primaryKey, indexes, timeColumn, Set.of());
+        this(id, version, columns, primaryKey, indexes, timeColumn, Set.of(), List.of());
+    }
+
+    /** Whether these key columns are exactly those of a deferrable unique index (in any order). */
+    public boolean deferrable(List<String> key) {
+        return deferrable.stream().anyMatch(ix -> ix.size() == key.size() && ix.containsAll(key));
     }
 
     public Map<String, Integer> positions() {

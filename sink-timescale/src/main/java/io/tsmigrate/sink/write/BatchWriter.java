@@ -211,7 +211,7 @@ public final class BatchWriter {
         if (rows.stream().anyMatch(r -> r.stash != null)) {
             execute(keyMoves.stash(stage, meta));
         }
-        rowsWritten += execute(SqlBuilder.deleteStaged(stage, meta, batch.keyColumns()));
+        rowsWritten += execute(SqlBuilder.deleteStaged(stage, meta, batch.keyColumns(), rows.stream().anyMatch(r -> r.guarded)));
         rowsWritten += execute(SqlBuilder.insertStaged(stage, meta));
     }
 

@@ -92,6 +92,67 @@ class TableBatchTest {
         });
     }
 
+    private static final TableMeta DEFERRABLE = new TableMeta(META.id(), 1, META.columns(), META.primaryKey(), META.indexes(), null,
+            java.util.Set.of(), List.of(List.of("id")));
+
+    /** A half of the key change {@code from -> to} of a REPLICA IDENTITY FULL table: the DELETE half carries the whole old row. */
+    private ChangeEvent fullHalf(Op op, int from, int to, String body, long lsn) {
+        ChangeEvent e = half(op, from, to, body, lsn);
+        Struct before = op == Op.DELETE ? new Struct(ROW).put("id", from).put("body", body).put("n", 1) : null;
+        return new ChangeEvent(e.record(), META.id(), e.op(), e.key(), e.after(), before == null ? null : Row.of(before), lsn, -1, 1, lsn, 7, -1);
+    }
+
+    @Test
+    void under_a_deferrable_key_renumbering_every_key_keeps_every_row() {
+        // UPDATE t SET id = id + 1 on rows 1..4: each row moves onto the next one's key before that one moves on.
+        TableBatch b = new TableBatch(DEFERRABLE, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
+        for (int id = 1; id <= 4; id++) {
+            b.add(fullHalf(Op.DELETE, id, id + 1, "row " + id, 100 + id));
+            b.add(fullHalf(Op.INSERT, id, id + 1, "row " + id, 100 + id));
+        }
+        assertThat(b.stashes()).isEmpty();
+        assertThat(b.rows()).extracting(r -> r.delete ? "-" + r.cells[0] : r.cells[0] + "=" + r.cells[1])
+                .containsExactly("-1", "2=row 1", "3=row 2", "4=row 3", "5=row 4");
+        assertThat(b.rows()).first().satisfies(r -> assertThat(r.guarded).as("its old row may already be overwritten on the target").isTrue());
+    }
+
+    @Test
+    void under_a_deferrable_key_a_swap_in_either_order_keeps_both_rows() {
+        for (boolean createFirst : new boolean[] {false, true}) {
+            TableBatch b = new TableBatch(DEFERRABLE, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
+            // UPDATE t SET id = 3 - id: 1 -> 2 and 2 -> 1; the create half of the second may come before its delete half's turn.
+            b.add(fullHalf(Op.DELETE, 1, 2, "one", 100));
+            b.add(fullHalf(Op.INSERT, 1, 2, "one", 100));
+            if (createFirst) {
+                b.add(event(Op.INSERT, 3, "three", 1));
+            }
+            b.add(fullHalf(Op.DELETE, 2, 1, "two", 110));
+            b.add(fullHalf(Op.INSERT, 2, 1, "two", 110));
+            assertThat(b.rows()).filteredOn(r -> !r.delete).extracting(r -> r.cells[0] + "=" + r.cells[1]).contains("1=two", "2=one");
+            assertThat(b.rows()).noneMatch(r -> r.delete);
+        }
+    }
+
+    @Test
+    void under_a_deferrable_key_the_first_delete_at_a_key_is_guarded_and_a_later_one_is_not() {
+        TableBatch b = new TableBatch(DEFERRABLE, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
+        b.add(fullHalf(Op.DELETE, 2, 3, "two", 100));
+        assertThat(b.rows()).singleElement().satisfies(r -> {
+            assertThat(r.guarded).isTrue();
+            assertThat(r.cells).containsExactly("2", "two", "1");
+        });
+        assertThat(b.stashes()).singleElement().satisfies(st -> assertThat(st.cells).containsExactly("2", "two", "1"));
+        b.add(fullHalf(Op.INSERT, 1, 2, "one", 110));
+        b.add(fullHalf(Op.DELETE, 2, 4, "one", 120));
+        assertThat(b.rows()).singleElement().satisfies(r -> {
+            assertThat(r.delete).isTrue();
+            assertThat(r.guarded).as("both rows that held the key are gone").isFalse();
+        });
+        TableBatch plain = batch();
+        plain.add(fullHalf(Op.DELETE, 2, 3, "two", 100));
+        assertThat(plain.rows()).singleElement().satisfies(r -> assertThat(r.guarded).isFalse());
+    }
+
     private TableBatch batch() {
         return new TableBatch(META, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
     }
