@@ -1,5 +1,6 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
 
 import java.sql.Connection;
@@ -16,7 +17,7 @@ import java.util.function.Consumer;
  * the copied rows, that is as of the bootstrap's snapshot. A view that reads another one waits for it (a REFRESH
  * that finds an unpopulated view fails and is tried again after the others).
  */
-final class MaterializedViews {
+public final class MaterializedViews {
 
     /** PostgreSQL's SQLSTATE for "materialized view ... has not been populated". */
     private static final String NOT_POPULATED = "55000";
@@ -26,22 +27,82 @@ final class MaterializedViews {
 
     /** Refreshes on the target the views populated on the source that the target has unpopulated; returns how many. */
     static int refresh(Connection src, Connection tgt, Consumer<String> say) throws SQLException {
-        List<String> pending = new ArrayList<>();
+        List<String> populate = new ArrayList<>();
+        for (String view : populated(src)) {
+            if (unpopulatedOnTarget(tgt, view)) {
+                populate.add(view);
+            }
+        }
+        return refreshAll(tgt, populate, say);
+    }
+
+    /**
+     * At cutover: materialized views are not streamed, so a view refreshed on the source during the migration holds older
+     * rows on the target. Each view populated on the source whose rows differ on the target (count and digest of every
+     * row) is refreshed there from the migrated rows, again while refreshing changes what another reads.
+     *
+     * @return the views refreshed, and those whose rows still differ (the source's were refreshed before its tables
+     *         last changed: the target's are the fresher)
+     */
+    public static Refreshed refreshChanged(Connection src, Connection tgt, Consumer<String> say) throws SQLException {
+        boolean utf8 = !Db.one(src, "SHOW server_encoding").equals(Db.one(tgt, "SHOW server_encoding"));
+        List<String> differ = new ArrayList<>();
+        for (String view : populated(src)) {
+            if (Db.one(tgt, "SELECT count(*) FROM pg_class WHERE oid = to_regclass(" + Ident.literal(view) + ") AND relkind = 'm'").equals("1")
+                    && !digest(src, view, utf8).equals(digest(tgt, view, utf8))) {
+                differ.add(view);
+            }
+        }
+        List<String> refreshed = new ArrayList<>();
+        for (int round = 0; !differ.isEmpty() && round < 5; round++) {
+            refreshAll(tgt, differ, say);
+            differ.forEach(v -> {
+                if (!refreshed.contains(v)) {
+                    refreshed.add(v);
+                }
+            });
+            List<String> still = new ArrayList<>();
+            for (String view : differ) {
+                if (!digest(src, view, utf8).equals(digest(tgt, view, utf8))) {
+                    still.add(view);
+                }
+            }
+            if (still.size() == differ.size()) {
+                break;
+            }
+            differ = still;
+        }
+        return new Refreshed(refreshed, differ);
+    }
+
+    /** What {@link #refreshChanged} did. */
+    public record Refreshed(List<String> refreshed, List<String> stillDiffer) {
+    }
+
+    /** The row count and an order-independent digest of every row's text (as UTF-8 when the encodings differ). */
+    private static String digest(Connection c, String view, boolean utf8) throws SQLException {
+        String row = "ROW(__tsm_v.*)::text";
+        return Db.one(c, "SELECT count(*) || ' ' || coalesce(sum(('x' || substr(md5(" + (utf8 ? "convert_to(" + row + ", 'UTF8')" : row)
+                + "), 1, 15))::bit(60)::bigint), 0) FROM " + view + " AS __tsm_v");
+    }
+
+    /** The source's populated materialized views outside the system's and extensions', as schema.name quoted. */
+    private static List<String> populated(Connection src) throws SQLException {
+        List<String> out = new ArrayList<>();
         try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
                 + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND n.nspname NOT LIKE 'pg\\_%' "
                 + "AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname <> 'information_schema' "
                 + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 1")) {
             while (rs.next()) {
-                pending.add(rs.getString(1));
+                out.add(rs.getString(1));
             }
         }
-        List<String> populate = new ArrayList<>();
-        for (String view : pending) {
-            if (unpopulatedOnTarget(tgt, view)) {
-                populate.add(view);
-            }
-        }
-        pending = populate;
+        return out;
+    }
+
+    /** Refreshes these views on the target, a view that reads an unpopulated one after it; returns how many. */
+    private static int refreshAll(Connection tgt, List<String> views, Consumer<String> say) throws SQLException {
+        List<String> pending = views;
         int refreshed = 0;
         while (!pending.isEmpty()) {
             List<String> waiting = new ArrayList<>();

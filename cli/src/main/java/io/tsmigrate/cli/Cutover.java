@@ -101,6 +101,16 @@ final class Cutover {
             for (String line : io.tsmigrate.bootstrap.TimescaleFeatures.mirrorDroppedChunks(s, t)) {
                 System.out.println("Dropped on the target as on the source: " + line);
             }
+            long viewsFrom = System.nanoTime();
+            var views = io.tsmigrate.bootstrap.MaterializedViews.refreshChanged(s, t, System.out::println);
+            if (!views.refreshed().isEmpty()) {
+                System.out.printf("Materialized views refreshed on the target (their source copies were refreshed during the migration; they are not "
+                        + "streamed): %s (%.1f s)%n", String.join(", ", views.refreshed()), (System.nanoTime() - viewsFrom) / 1e9);
+            }
+            if (!views.stillDiffer().isEmpty()) {
+                System.out.println("Materialized views whose source copy is older than its tables (refreshed before they last changed): "
+                        + String.join(", ", views.stillDiffer()) + "; the target's copy is refreshed from the migrated rows");
+            }
             int n = io.tsmigrate.bootstrap.ContinuousAggregates.writeState(t, aggregates);
             if (n > 0) {
                 System.out.println("Continuous aggregates: watermark, invalidation threshold and pending invalidations of " + n

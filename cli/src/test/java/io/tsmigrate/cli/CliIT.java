@@ -180,6 +180,11 @@ class CliIT {
             st.execute("INSERT INTO events SELECT i, DATE '2025-06-01' + i % 300, 'e' || i FROM generate_series(1, 2000) i");
             st.execute("INSERT INTO accounts (owner, balance) SELECT 'owner ' || i, i FROM generate_series(1, 1000) i");
             st.execute("INSERT INTO readings SELECT '2026-01-01'::timestamptz + i * INTERVAL '1 minute', i % 5, i FROM generate_series(1, 20000) i");
+            // Sequences whose next value is not last_value + 1: restarted, never used, counting down.
+            st.execute("CREATE SEQUENCE invoice_no START 500");
+            st.execute("CREATE SEQUENCE countdown INCREMENT -1 MINVALUE -100 MAXVALUE 10 START 10");
+            // Refreshed on the source during the migration (materialized views are not streamed).
+            st.execute("CREATE MATERIALIZED VIEW account_count AS SELECT count(*) AS accounts, sum(balance) AS balance FROM accounts");
         }
         List<String> ep = endpoints(dbs);
         String prefix = "cli" + Integer.toHexString(dbs.name().hashCode());
@@ -202,17 +207,27 @@ class CliIT {
         assertThat(status.out()).contains("\"connector " + prefix + "-source\":\"RUNNING").contains("sink records applied");
         // The load must have run the whole time: a writer that died early would leave nothing to catch up.
         writer.close();
+        try (Connection c = dbs.openSource(); Statement st = c.createStatement()) {
+            st.execute("ALTER SEQUENCE accounts_id_seq RESTART WITH 5000");
+            st.execute("REFRESH MATERIALIZED VIEW account_count");
+            st.execute("SELECT nextval('countdown'), nextval('countdown')");
+        }
         assertThat(writer.rounds()).as("write-load rounds").isGreaterThan(10);
         Run cutover = tsmigrate(args(ep, "cutover", "--name", prefix, "--slot", prefix, "--kafka", dbs.services().kafkaBootstrap(), "--timeout", "120"));
         assertThat(cutover.code()).as(cutover.out()).isZero();
         System.out.println(cutover.out());
         assertThat(cutover.out()).containsPattern("target ready: \\d+ tables equal; downtime \\d+\\.\\d s")
-                .contains("source idle since the cutover point").contains("paused");
+                .contains("source idle since the cutover point").contains("paused")
+                .contains("Materialized views refreshed on the target (their source copies were refreshed during the migration; they are not streamed): "
+                        + "public.account_count");
         assertThat(new ConnectClient(dbs.services().connectUrl()).status(prefix + "-source").path("connector").path("state").asText()).isEqualTo("PAUSED");
         // The sequences are carried at cutover: the application's next insert on the target does not collide.
         try (Connection src = dbs.openSource(); Connection tgt = dbs.openTarget()) {
-            String sql = "SELECT last_value FROM accounts_id_seq";
-            assertThat(Db.one(tgt, sql)).isEqualTo(Db.one(src, sql));
+            assertThat(Db.one(tgt, "SELECT accounts || ' ' || balance FROM account_count")).isEqualTo(Db.one(src, "SELECT accounts || ' ' || balance FROM account_count"));
+            for (String seq : List.of("accounts_id_seq", "invoice_no", "countdown")) {
+                String sql = "SELECT last_value || ' ' || is_called FROM " + seq;
+                assertThat(Db.one(tgt, sql)).as(seq).isEqualTo(Db.one(src, sql));
+            }
             try (Statement st = tgt.createStatement()) {
                 st.execute("INSERT INTO accounts (owner, balance) VALUES ('after cutover', 0)");
                 st.execute("DELETE FROM accounts WHERE owner = 'after cutover'");
