@@ -144,19 +144,27 @@ final class SchemaCopier {
         return out;
     }
 
-    /** Creates on the target the source's extensions it has; returns their names (pg_dump's --extension list). */
+    /**
+     * Creates on the target the source's extensions it has, each in the source's schema for it; returns their names
+     * (pg_dump's --extension list). An extension whose schema the target does not have yet (say {@code extensions}) is
+     * left to the schema copy, which creates the schema and then the extension in it.
+     */
     private List<String> extensions() throws SQLException {
-        List<String> wanted = new ArrayList<>();
-        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")) {
+        List<String[]> wanted = new ArrayList<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT e.extname, n.nspname FROM pg_extension e "
+                + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY e.oid")) {
             while (rs.next()) {
-                wanted.add(rs.getString(1));
+                wanted.add(new String[] {rs.getString(1), rs.getString(2)});
             }
         }
         List<String> present = new ArrayList<>();
-        for (String ext : wanted) {
+        for (String[] w : wanted) {
+            String ext = w[0];
             if ("1".equals(Db.one(tgt, "SELECT count(*) FROM pg_available_extensions WHERE name = " + Ident.literal(ext)))) {
-                try (Statement st = tgt.createStatement()) {
-                    st.execute("CREATE EXTENSION IF NOT EXISTS " + Ident.quote(ext) + " CASCADE");
+                if ("1".equals(Db.one(tgt, "SELECT count(*) FROM pg_namespace WHERE nspname = " + Ident.literal(w[1])))) {
+                    try (Statement st = tgt.createStatement()) {
+                        st.execute("CREATE EXTENSION IF NOT EXISTS " + Ident.quote(ext) + " WITH SCHEMA " + Ident.quote(w[1]) + " CASCADE");
+                    }
                 }
                 present.add(ext);
             } else {

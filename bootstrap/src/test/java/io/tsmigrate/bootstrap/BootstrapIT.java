@@ -452,6 +452,30 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("extensions in a schema of their own (CREATE EXTENSION citext WITH SCHEMA extensions, as hosted databases have them): "
+            + "created in that schema on the target, tables using their types copied equal")
+    void extensions_in_their_own_schema(TestDatabases dbs) throws Exception {
+        withPair(dbs, "extschema", (src, tgt, db) -> {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE SCHEMA extensions");
+                st.execute("CREATE EXTENSION citext WITH SCHEMA extensions");
+                st.execute("CREATE EXTENSION hstore WITH SCHEMA extensions");
+                st.execute("CREATE TABLE users (id int PRIMARY KEY, email extensions.citext UNIQUE, attrs extensions.hstore, tags extensions.citext[])");
+                st.execute("INSERT INTO users SELECT i, 'User' || i || '@Example.com', ('a=>' || i || ', b=>NULL')::extensions.hstore, "
+                        + "ARRAY['X' || i]::extensions.citext[] FROM generate_series(1, 2000) i");
+            }
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 2000 rows copied");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Digest.table(t, "public", "users")).isEqualTo(Digest.table(s, "public", "users"));
+                assertThat(Db.one(t, "SELECT string_agg(extname || ' in ' || extnamespace::regnamespace, ', ' ORDER BY extname) FROM pg_extension "
+                        + "WHERE extname IN ('citext', 'hstore')")).isEqualTo("citext in extensions, hstore in extensions");
+            }
+        });
+    }
+
+    @Test
     @DisplayName("a source database with a statement_timeout of 100 ms and an idle_in_transaction_session_timeout of 200 ms (production "
             + "settings): the bootstrap's sessions are not cancelled; rows equal")
     void a_source_with_short_timeouts(TestDatabases dbs) throws Exception {
