@@ -37,8 +37,7 @@ public final class Preflight {
         try (Connection probe = plan.target().open("tsmigrate-bootstrap-check")) {
             license = TimescaleFeatures.probeLicense(probe);
         }
-        checks.addAll(TargetChecks.evaluate(target, Integer.parseInt(facts.get("server_version_num")), license,
-                plan.slotName(), plan.jobs(), plan.indexJobs(), SourceFacts.list(facts, "user_triggers")));
+        checks.addAll(TargetChecks.evaluate(target, facts, license, plan.slotName(), plan.jobs(), plan.indexJobs()));
         List<String> fail = new ArrayList<>();
         if (plan.sources() > 1) {
             lanes(plan, tables, fail);

@@ -2,6 +2,7 @@ package io.tsmigrate.bootstrap;
 
 import io.tsmigrate.common.Check;
 import io.tsmigrate.common.Db;
+import io.tsmigrate.common.SourceFacts;
 import io.tsmigrate.common.StateStore;
 
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one definition of what a target needs for a migration: a PostgreSQL at least as new as the source, TimescaleDB
@@ -27,10 +29,13 @@ public final class TargetChecks {
      * @param slot          the migration's slot name, which names its bootstrap state
      * @param jobs          the bootstrap's copy jobs ({@code --jobs})
      * @param indexJobs     its index jobs ({@code --index-jobs})
-     * @param triggers      the migrated tables' triggers ({@code user_triggers} of {@link io.tsmigrate.common.SourceFacts}, "table trigger")
+     * @param facts         the source's facts ({@link io.tsmigrate.common.SourceFacts}): its version, the migrated tables'
+     *                      triggers ("table trigger") and those under FORCE ROW LEVEL SECURITY
      */
-    public static List<Check> evaluate(Connection c, int sourceVersion, String license, String slot, int jobs, int indexJobs, List<String> triggers)
+    public static List<Check> evaluate(Connection c, Map<String, String> facts, String license, String slot, int jobs, int indexJobs)
             throws SQLException {
+        int sourceVersion = Integer.parseInt(facts.getOrDefault("server_version_num", "0"));
+        List<String> triggers = SourceFacts.list(facts, "user_triggers");
         List<Check> out = new ArrayList<>();
         // Each copy job holds a connection and, for hypertables copied straight into chunks, one that makes the chunks;
         // the index jobs build beside the copy; the bootstrap's own connection, and one for the sink task or cutover's checks.
@@ -48,6 +53,12 @@ public final class TargetChecks {
                         + " needed " + why, "raise max_connections on the target, or run with fewer --jobs"));
         if (!triggers.isEmpty()) {
             out.add(triggers(c, version, triggers));
+        }
+        List<String> forced = SourceFacts.list(facts, "forced_row_security_tables");
+        if (!forced.isEmpty() && "f".equals(Db.one(c, "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))) {
+            out.add(Check.fail("target", "row-level security", "FORCE ROW LEVEL SECURITY on " + String.join(", ", forced) + " comes with the "
+                    + "schema copy and binds the table's owner too: on the target the policies would refuse or hide rows from the sink's writes "
+                    + "and from verify", "as a superuser on the target: ALTER ROLE <the target user> BYPASSRLS"));
         }
         String other = StateStore.otherMigrationSlot(c, slot);
         if (other != null) {

@@ -39,14 +39,11 @@ final class PreflightReport {
      */
     static List<Check> run(Endpoints endpoints, TableSelection selection, Names names, SourceRules.Flavour f, int jobs, int indexJobs, int sources) {
         List<Check> checks = new ArrayList<>();
-        int sourceVersion = 0;
-        List<String> triggers = List.of();
+        Map<String, String> facts = Map.of("server_version_num", "0");
         SourceRules.Streams streams = new SourceRules.Streams(Lanes.of(names.slot(), names.publication(), sources).stream().map(Lanes.Lane::slot)
                 .toList(), endpoints.targetUrl == null ? null : slotExpected(endpoints.target()));
         try (Connection c = endpoints.source().open("tsmigrate-check")) {
-            Map<String, String> facts = SourceFacts.read(c, MigrationScope.beforeBootstrap(selection), streams, true);
-            sourceVersion = Integer.parseInt(facts.get("server_version_num"));
-            triggers = SourceFacts.list(facts, "user_triggers");
+            facts = SourceFacts.read(c, MigrationScope.beforeBootstrap(selection), streams, true);
             checks.addAll(SourceRules.evaluate(f, facts, streams));
         } catch (SQLException e) {
             checks.add(Check.fail("source", "connection", "cannot connect to " + endpoints.source() + ": " + e.getMessage(),
@@ -54,7 +51,7 @@ final class PreflightReport {
         }
         if (endpoints.targetUrl != null) {
             String license = license(endpoints.target());
-            checks.addAll(target(endpoints.target(), sourceVersion, license, names.slot(), jobs, indexJobs, triggers));
+            checks.addAll(target(endpoints.target(), facts, license, names.slot(), jobs, indexJobs));
             checks.addAll(edition(endpoints.source(), endpoints.target(), license));
         }
         if (endpoints.connect != null) {
@@ -84,9 +81,9 @@ final class PreflightReport {
         }
     }
 
-    private static List<Check> target(Db target, int sourceVersion, String license, String slot, int jobs, int indexJobs, List<String> triggers) {
+    private static List<Check> target(Db target, Map<String, String> facts, String license, String slot, int jobs, int indexJobs) {
         try (Connection c = target.open("tsmigrate-check")) {
-            return TargetChecks.evaluate(c, sourceVersion, license, slot, jobs, indexJobs, triggers);
+            return TargetChecks.evaluate(c, facts, license, slot, jobs, indexJobs);
         } catch (SQLException e) {
             return List.of(Check.fail("target", "connection", "cannot connect to " + target + ": " + e.getMessage(),
                     connectionFix(target, e, "--target-url", "check --target-url")));

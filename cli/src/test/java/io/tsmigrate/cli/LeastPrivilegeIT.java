@@ -50,12 +50,17 @@ class LeastPrivilegeIT {
             st.execute("CREATE FUNCTION stamp_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := coalesce(NEW.note, '') || '+'; "
                     + "RETURN NEW; END $$");
             st.execute("CREATE TRIGGER orders_stamp BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION stamp_note()");
+            // Row-level security forced on the owner too: on the target it would bind the sink's writes unless its role bypasses it.
+            st.execute("CREATE TABLE secured (id int PRIMARY KEY, tenant int NOT NULL, v text)");
+            st.execute("ALTER TABLE secured ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
+            st.execute("CREATE POLICY tenant_one ON secured USING (tenant = 1)");
+            st.execute("INSERT INTO secured SELECT i, i % 3, 's' || i FROM generate_series(1, 600) i");
             st.execute("DROP ROLE IF EXISTS " + reader);
-            st.execute("CREATE ROLE " + reader + " LOGIN REPLICATION");
+            st.execute("CREATE ROLE " + reader + " LOGIN REPLICATION BYPASSRLS");
             st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader);
             st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + reader);
             // Made once by a superuser, as the docs say (a plain role may not publish tables it does not own).
-            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes, readings WITH (publish_via_partition_root = true)");
+            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes, readings, secured WITH (publish_via_partition_root = true)");
         }
         try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
             dropOwner(st, owner);
@@ -71,9 +76,12 @@ class LeastPrivilegeIT {
             // Without the privilege the sink would apply with the trigger on: check says so, with the grant that fixes it.
             CliIT.Run warned = tsmigrate(args(ep, "check"));
             assertThat(warned.out()).contains("WARN target   triggers").contains("public.orders orders_stamp")
-                    .contains("GRANT SET ON PARAMETER session_replication_role");
+                    .contains("GRANT SET ON PARAMETER session_replication_role")
+                    .contains("FAIL target   row-level security").contains("FORCE ROW LEVEL SECURITY on public.secured")
+                    .contains("ALTER ROLE <the target user> BYPASSRLS");
             try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
                 st.execute("GRANT SET ON PARAMETER session_replication_role TO " + owner);
+                st.execute("ALTER ROLE " + owner + " BYPASSRLS");
             }
             CliIT.Run check = tsmigrate(args(ep, "check"));
             assertThat(check.code()).as(check.out()).isZero();
@@ -90,12 +98,15 @@ class LeastPrivilegeIT {
                 st.execute("DELETE FROM notes WHERE body = 'n5'");
                 st.execute("UPDATE readings SET v = -v WHERE dev = 2");
                 st.execute("INSERT INTO readings SELECT '2026-03-01'::timestamptz + i * INTERVAL '10 minutes', i % 3, i FROM generate_series(1, 300) i");
+                st.execute("INSERT INTO secured SELECT i, i % 3, 'late' FROM generate_series(601, 700) i");
+                st.execute("UPDATE secured SET v = 'edited' WHERE id % 5 = 0");
+                st.execute("DELETE FROM secured WHERE id % 7 = 0");
             }
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "120"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
-                for (String table : List.of("orders", "notes", "readings")) {
+                for (String table : List.of("orders", "notes", "readings", "secured")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
                 assertThat(Db.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);

@@ -93,6 +93,8 @@ public final class SourceFacts {
         }
         f.put("unreadable_sequences", lines(c, Sequences.UNREADABLE));
         f.put("row_security_tables", lines(c, ROW_SECURITY_HIDES));
+        f.put("forced_row_security_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables
+                + " AND cl.relrowsecurity AND cl.relforcerowsecurity ORDER BY 1"));
         f.put("large_objects", Db.one(c, "SELECT count(*) FROM pg_largeobject_metadata"));
         if (contents) {
             f.put("numeric_specials", numericSpecials(c, columnsOf));

@@ -103,6 +103,12 @@ public final class TargetSession {
             throw new ConnectException("connection.url is not a PostgreSQL JDBC URL: " + Redact.url(config.url()));
         }
         c.setAutoCommit(false);
+        // The target database's own settings must not cancel a large batch (statement, lock and idle timeouts), and a
+        // row-level security policy must make a write fail rather than hide rows from it (as pg_dump and pg_restore set).
+        try (Statement st = c.createStatement()) {
+            st.execute("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; SET row_security = off");
+            c.commit();
+        }
         setReplicationRole(c);
         offsetStore.createIfMissing(c);
         keyMoves.createIfMissing(c);
