@@ -39,8 +39,8 @@ final class OnlineVerification {
     }
 
     private final Names names;
-    private final Db source;
-    private final Db target;
+    private final SessionPool source;
+    private final SessionPool target;
     private final Endpoints endpoints;
     private final boolean quiet;
     private final long rowsPerSecond;
@@ -55,8 +55,8 @@ final class OnlineVerification {
     OnlineVerification(Endpoints endpoints, Names names, boolean quiet, long rowsPerSecond, Duration timeout) {
         this.endpoints = endpoints;
         this.names = names;
-        this.source = endpoints.source();
-        this.target = endpoints.target();
+        this.source = new SessionPool(endpoints.source());
+        this.target = new SessionPool(endpoints.target());
         this.quiet = quiet;
         this.rowsPerSecond = rowsPerSecond;
         this.timeout = timeout;
@@ -102,9 +102,10 @@ final class OnlineVerification {
 
     /**
      * Each table's pass, on {@code jobs} threads, reported in the tables' order. The passes over changed ranges (the
-     * common case after a first complete pass: a follower, cutover) run together: every table's source digests, one
-     * wait for the stream, every table's target digests. Full passes compare a slice of about {@link Slice#ROWS}
-     * rows a wait, table by table.
+     * common case after a first complete pass: a follower, cutover), and full passes of one slice, run together: every
+     * table's source digests, one wait for the stream, every table's target digests. Full passes of several slices
+     * compare a slice of about {@link Slice#ROWS} rows a wait, table by table. Sessions are kept between uses
+     * ({@link SessionPool}).
      */
     List<TableRun> tables(List<String[]> tables, boolean full, int jobs) throws Exception {
         deadline = Instant.now().plus(timeout);
@@ -120,7 +121,8 @@ final class OnlineVerification {
             List<Plan> changed = new ArrayList<>();
             List<java.util.concurrent.Callable<Void>> fulls = new ArrayList<>();
             for (Object o : planned) {
-                if (o instanceof Plan p && p.full) {
+                // A full pass of one slice (a small table) joins the changed ranges' passes: one wait for all of them.
+                if (o instanceof Plan p && p.full && p.slices.size() > 1) {
                     fulls.add(() -> {
                         for (Slice slice : p.slices) {
                             compare(pool, List.of(p), List.of(List.of(slice)), false);
@@ -176,6 +178,8 @@ final class OnlineVerification {
             catchUp.close();
             catchUp = null;
         }
+        source.close();
+        target.close();
     }
 
     /** Compares one range again (after a repair) and records the outcome. */

@@ -64,7 +64,7 @@ final class RangeRound {
      * The source's side of the next attempt; returns the source's WAL position after its snapshots. With {@code quiet},
      * the target's digests are started on {@code sides} at once.
      */
-    String sourceSide(Db source, Db target, ExecutorService sides, Progress progress, long rowsPerSecond) throws Exception {
+    String sourceSide(SessionPool source, SessionPool target, ExecutorService sides, Progress progress, long rowsPerSecond) throws Exception {
         attempt++;
         before.clear();
         src.clear();
@@ -97,7 +97,7 @@ final class RangeRound {
     }
 
     /** The target's side of the attempt (the target holds every change before the source side's position): the outcomes, and what to try again. */
-    void targetSide(Db target) throws Exception {
+    void targetSide(SessionPool target) throws Exception {
         List<String> again = new ArrayList<>();
         for (int i = 0; i < todo.size(); i++) {
             Slice part = todo.get(i);
@@ -142,7 +142,7 @@ final class RangeRound {
     }
 
     /** Records the outcomes of the round's slices (verified at the marker {@code lsn}); returns them by range key. */
-    Map<String, OnlineVerification.Outcome> record(Db target, String lsn) throws SQLException {
+    Map<String, OnlineVerification.Outcome> record(SessionPool target, String lsn) throws SQLException {
         try (Connection t = target.open("tsmigrate-verify")) {
             for (Slice slice : slices) {
                 Map<String, OnlineVerification.Outcome> record = new TreeMap<>();
@@ -163,7 +163,7 @@ final class RangeRound {
     }
 
     /** Per range key of the slice: rows and digest, in one repeatable-read snapshot (with {@code first} and {@code also} read in it, before and after). */
-    private static Map<String, String[]> digest(Db db, Ranges r, String hash, Slice slice, SameSnapshot first, SameSnapshot also) throws SQLException {
+    private static Map<String, String[]> digest(SessionPool db, Ranges r, String hash, Slice slice, SameSnapshot first, SameSnapshot also) throws SQLException {
         Map<String, String[]> out = new TreeMap<>();
         try (Connection c = db.open("tsmigrate-verify")) {
             // JIT compilation off: the digests' cost estimates pass its thresholds, and compiling took 300 ms to 1 s a
