@@ -1,5 +1,7 @@
 package io.tsmigrate.bootstrap;
 
+import io.tsmigrate.common.Ident;
+
 import io.tsmigrate.common.Db;
 
 import java.sql.Connection;
@@ -98,13 +100,13 @@ final class PostDataBuilds implements AutoCloseable {
     /** pg_dump's spelling of each table's name ({@code quote_ident} of schema and name) to the table's id. */
     static Map<String, String> spelled(Connection src, List<TableInfo> tables) throws SQLException {
         Map<String, String> out = new HashMap<>();
-        try (PreparedStatement ps = src.prepareStatement("SELECT quote_ident(s) || '.' || quote_ident(n), s || '.' || n "
+        try (PreparedStatement ps = src.prepareStatement("SELECT quote_ident(s) || '.' || quote_ident(n), s, n "
                 + "FROM unnest(?::text[], ?::text[]) AS u(s, n)")) {
             ps.setArray(1, src.createArrayOf("text", tables.stream().map(TableInfo::schema).toArray()));
             ps.setArray(2, src.createArrayOf("text", tables.stream().map(TableInfo::name).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), rs.getString(2));
+                    out.put(rs.getString(1), Ident.readable(rs.getString(2), rs.getString(3)));
                 }
             }
         }
@@ -114,10 +116,10 @@ final class PostDataBuilds implements AutoCloseable {
     /** The copied tables whose statistics depend only on their data and indexes (see above), by the source's catalog. */
     static List<TableInfo> analyzable(Connection src, List<TableInfo> tables) throws SQLException {
         Set<String> not = new java.util.HashSet<>();
-        try (PreparedStatement ps = src.prepareStatement("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        try (PreparedStatement ps = src.prepareStatement("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 + "WHERE EXISTS (SELECT FROM pg_statistic_ext x WHERE x.stxrelid = c.oid)"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                not.add(rs.getString(1));
+                not.add(Ident.readable(rs.getString(1), rs.getString(2)));
             }
         }
         return tables.stream().filter(t -> !not.contains(t.id())).toList();

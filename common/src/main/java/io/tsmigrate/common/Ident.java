@@ -31,15 +31,19 @@ public final class Ident {
 
     /**
      * The schema and table of {@code schema.table}, or of {@code table} (in public): split at the first dot outside
-     * double quotes; a part in double quotes is taken without them ({@code ""} is one quote), other text as written.
+     * double quotes; a part that begins with a double quote is taken without its quotes ({@code ""} is one quote),
+     * other text as written (a quote inside it included).
      */
     public static String[] split(String qualified) {
         StringBuilder part = new StringBuilder();
         String schema = null;
         boolean quoted = false;
+        boolean start = true;
         for (int i = 0; i < qualified.length(); i++) {
             char c = qualified.charAt(i);
-            if (c == '"') {
+            boolean atStart = start;
+            start = false;
+            if (c == '"' && (quoted || atStart)) {
                 if (quoted && i + 1 < qualified.length() && qualified.charAt(i + 1) == '"') {
                     part.append('"');
                     i++;
@@ -49,6 +53,7 @@ public final class Ident {
             } else if (c == '.' && !quoted && schema == null) {
                 schema = part.toString();
                 part.setLength(0);
+                start = true;
             } else {
                 part.append(c);
             }

@@ -24,5 +24,6 @@ class IdentTest {
         assertThat(Ident.split("readings")).containsExactly("public", "readings");
         assertThat(Ident.split("app.Readings")).as("unquoted text as written, as before").containsExactly("app", "Readings");
         assertThat(Ident.split("app.a.b")).as("the first dot splits").containsExactly("app", "a.b");
+        assertThat(Ident.split("Mess\"wert ü")).as("a quote inside unquoted text, as written").containsExactly("public", "Mess\"wert ü");
     }
 }

@@ -49,6 +49,34 @@ public final class Pending {
         return new Pending(oldRow, true, false, null, null, null, null, true);
     }
 
+    /**
+     * An old row as the origin of a key change's unchanged values: its NULLs taken as not known (KEEP). A value a CREATE
+     * half keeps is an unchanged TOASTed one, never NULL; an old row of an identity index carries NULL for the columns
+     * outside it, which the target's row then gives.
+     */
+    static Pending origin(String[] old) {
+        String[] cells = old.clone();
+        for (int i = 0; i < cells.length; i++) {
+            if (cells[i] == null) {
+                cells[i] = TableBatch.KEEP;
+            }
+        }
+        return new Pending(cells, false, false, null);
+    }
+
+    /**
+     * Whether this row's cells match an old row's known cells: NULL in an old row is not known (outside a REPLICA
+     * IDENTITY FULL table's identity, an old row carries NULL for what it lacks), nor is a kept cell on either side.
+     */
+    boolean matches(String[] old) {
+        for (int i = 0; i < old.length; i++) {
+            if (old[i] != null && old[i] != TableBatch.KEEP && cells[i] != TableBatch.KEEP && !old[i].equals(cells[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     boolean hasKeep() {
         for (String c : cells) {
             if (c == TableBatch.KEEP) {

@@ -128,17 +128,17 @@ public final class TableBatch {
         if (e.op() == Op.DELETE) {
             String[] old = deferrableKey && e.before() != null ? oldRow(e.before(), keyCells) : null;
             Pending written = previous != null && !previous.delete ? previous : null;
-            if (old != null && written != null && !matches(old, written.cells)) {
+            if (old != null && written != null && !written.matches(old)) {
                 // Two rows hold this key for a while (deferrable key): this delete removes the other one, not the row an
                 // earlier event of this batch wrote here, which stays.
-                moved(e, keyCells, new Pending(old, false, false, null));
+                moved(e, keyCells, Pending.origin(old));
                 return;
             }
             // The first event at this key in this batch, under a deferrable key: the target's row may be another than this old
             // row (written here by an earlier batch while this one still held the key), which stays.
             keyed.put(identity, old != null && previous == null ? Pending.guardedDelete(old) : new Pending(keyCells, true, false, null));
             // The DELETE half of a primary-key change: its CREATE takes unchanged values from this row (in this batch, or stashed).
-            moved(e, keyCells, written != null ? written : old != null ? new Pending(old, false, false, null) : null);
+            moved(e, keyCells, written != null ? written : old != null ? Pending.origin(old) : null);
             return;
         }
         String[] cells = render(e.after());
@@ -188,19 +188,6 @@ public final class TableBatch {
             cells[p] = keyCells[p];
         }
         return cells;
-    }
-
-    /**
-     * Whether a row's cells match an old row's known cells: NULL in an old row is not known (outside a REPLICA IDENTITY
-     * FULL table's identity, an old row carries NULL for what it lacks), nor is a kept cell on either side.
-     */
-    static boolean matches(String[] old, String[] cells) {
-        for (int i = 0; i < old.length; i++) {
-            if (old[i] != null && old[i] != KEEP && cells[i] != KEEP && !old[i].equals(cells[i])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

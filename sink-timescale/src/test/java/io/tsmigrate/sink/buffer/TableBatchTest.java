@@ -153,6 +153,18 @@ class TableBatchTest {
         assertThat(plain.rows()).singleElement().satisfies(r -> assertThat(r.guarded).isFalse());
     }
 
+    @Test
+    void under_a_deferrable_key_a_value_the_old_row_lacks_comes_from_the_target() {
+        TableBatch b = new TableBatch(DEFERRABLE, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
+        // The old row of an identity index carries NULL outside it; the CREATE half keeps body (an unchanged TOASTed value).
+        b.add(fullHalf(Op.DELETE, 1, 2, null, 100));
+        b.add(half(Op.INSERT, 1, 2, PLACEHOLDER, 100));
+        assertThat(b.rows()).filteredOn(r -> !r.delete).singleElement().satisfies(r -> {
+            assertThat(r.cells[1]).isSameAs(TableBatch.KEEP);
+            assertThat(r.fromKey[0]).isEqualTo("1");
+        });
+    }
+
     private TableBatch batch() {
         return new TableBatch(META, List.of("id"), new ValueRenderer(), PLACEHOLDER, false);
     }
