@@ -2,6 +2,7 @@ package io.tsmigrate.bootstrap;
 
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
+import io.tsmigrate.common.RowDigest;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -45,7 +46,7 @@ public final class MaterializedViews {
      *         last changed: the target's are the fresher)
      */
     public static Refreshed refreshChanged(Connection src, Connection tgt, Consumer<String> say) throws SQLException {
-        boolean utf8 = !Db.one(src, "SHOW server_encoding").equals(Db.one(tgt, "SHOW server_encoding"));
+        boolean utf8 = RowDigest.encodingsDiffer(src, tgt);
         List<String> differ = new ArrayList<>();
         for (String view : populated(src)) {
             if (Db.one(tgt, "SELECT count(*) FROM pg_class WHERE oid = to_regclass(" + Ident.literal(view) + ") AND relkind = 'm'").equals("1")
@@ -79,11 +80,9 @@ public final class MaterializedViews {
     public record Refreshed(List<String> refreshed, List<String> stillDiffer) {
     }
 
-    /** The row count and an order-independent digest of every row's text (as UTF-8 when the encodings differ). */
+    /** The row count and {@link RowDigest} of every row's text. */
     private static String digest(Connection c, String view, boolean utf8) throws SQLException {
-        String row = "ROW(__tsm_v.*)::text";
-        return Db.one(c, "SELECT count(*) || ' ' || coalesce(sum(('x' || substr(md5(" + (utf8 ? "convert_to(" + row + ", 'UTF8')" : row)
-                + "), 1, 15))::bit(60)::bigint), 0) FROM " + view + " AS __tsm_v");
+        return Db.one(c, "SELECT count(*) || ' ' || " + RowDigest.sum("ROW(__tsm_v.*)::text", utf8) + " FROM " + view + " AS __tsm_v");
     }
 
     /** The source's populated materialized views outside the system's and extensions', as schema.name quoted. */

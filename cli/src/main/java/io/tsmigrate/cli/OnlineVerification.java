@@ -1,5 +1,6 @@
 package io.tsmigrate.cli;
 
+import io.tsmigrate.common.RowDigest;
 import io.tsmigrate.common.VerificationTables;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
@@ -49,6 +50,8 @@ final class OnlineVerification {
     private volatile Instant deadline;
     /** Keep the stream watcher between {@link #tables} calls (passes that follow each other); {@link #close} ends it. */
     private boolean following;
+    /** Whether digests hash as UTF-8; the servers' encodings do not change during a run. */
+    private Boolean asUtf8;
     private final Progress progress;
 
     /** @param quiet writes are stopped and the stream has caught up: no waiting for the sink, no retries */
@@ -182,11 +185,19 @@ final class OnlineVerification {
         target.close();
     }
 
+    /** Whether digests hash as UTF-8 ({@link RowDigest#encodingsDiffer}), asked once per run. */
+    private synchronized boolean asUtf8(Connection s, Connection t) throws SQLException {
+        if (asUtf8 == null) {
+            asUtf8 = RowDigest.encodingsDiffer(s, t);
+        }
+        return asUtf8;
+    }
+
     /** Compares one range again (after a repair) and records the outcome. */
     Outcome recheck(Ranges r, String key) throws Exception {
         String hash;
         try (Connection s = source.open("tsmigrate-verify"); Connection t = target.open("tsmigrate-verify")) {
-            hash = Verification.digest(Verification.columns(s, r.schema(), r.table()), Verification.encodingsDiffer(s, t));
+            hash = Verification.digest(Verification.columns(s, r.schema(), r.table()), asUtf8(s, t));
         }
         long k = r.ranged() ? Long.parseLong(key) : 0;
         Plan p = new Plan(r.schema() + "." + r.table(), r, hash, new RangeState(r), false, 0, List.of(Slice.of(k, k)));
@@ -212,7 +223,7 @@ final class OnlineVerification {
                 return new TableRun(new Verification.Result(label, 0, 0, List.of(Verification.NOT_ON_TARGET)), null, 0, 0, List.of());
             }
             Ranges r = Ranges.define(s, t, schema, table);
-            String hash = Verification.digest(Verification.columns(s, schema, table), Verification.encodingsDiffer(s, t));
+            String hash = Verification.digest(Verification.columns(s, schema, table), asUtf8(s, t));
             RangeState state = new RangeState(r);
             long whole = state.wholeVersion(t);
             RangeState.Table done = state.table(t);

@@ -4,6 +4,7 @@ import io.tsmigrate.common.MigrationScope;
 import io.tsmigrate.common.TableSelection;
 import io.tsmigrate.common.Db;
 import io.tsmigrate.common.Ident;
+import io.tsmigrate.common.RowDigest;
 
 
 import java.sql.Connection;
@@ -125,7 +126,7 @@ final class Verification {
             if (Db.one(t, "SELECT to_regclass(" + Ident.literal(qualified) + ")") == null) {
                 return new Result(schema + "." + table, 0, 0, List.of(NOT_ON_TARGET));
             }
-            hash = digest(columns(s, schema, table), encodingsDiffer(s, t));
+            hash = digest(columns(s, schema, table), RowDigest.encodingsDiffer(s, t));
         }
         String sql;
         if (time == null) {
@@ -165,19 +166,9 @@ final class Verification {
         return new Result(schema + "." + table, sr, tr, mismatches);
     }
 
-    /**
-     * The aggregate that digests the rows of a group: the sum of a 60-bit hash of each row's text (of these columns,
-     * {@link #columns}). md5 hashes the text's bytes in the database's encoding: when source and target store text
-     * in different encodings (a LATIN1 source), both sides hash it as UTF-8 ({@link #encodingsDiffer}).
-     */
+    /** The aggregate that digests the rows of a group: {@link RowDigest#sum} over these columns ({@link #columns}). */
     static String digest(List<String> cols, boolean asUtf8) {
-        String row = "ROW(" + String.join(", ", cols) + ")::text";
-        return "coalesce(sum(('x' || substr(md5(" + (asUtf8 ? "convert_to(" + row + ", 'UTF8')" : row) + "), 1, 15))::bit(60)::bigint), 0)";
-    }
-
-    /** Whether the two databases store text in different encodings. */
-    static boolean encodingsDiffer(Connection s, Connection t) throws SQLException {
-        return !Db.one(s, "SHOW server_encoding").equals(Db.one(t, "SHOW server_encoding"));
+        return RowDigest.sum("ROW(" + String.join(", ", cols) + ")::text", asUtf8);
     }
 
     private static String integerKey(SessionPool source, String qualified) throws SQLException {

@@ -93,7 +93,7 @@ class CliIT {
                 st.execute("CREATE TABLE nokey (a int, b text)");
                 st.execute("CREATE TABLE \"\"\"start\" (id int PRIMARY KEY, \"\"\"wrapped\"\"\" text, \"in\"\"side\" text)");
                 st.execute("CREATE TABLE shifts (id int PRIMARY KEY, starts timetz, speeds float8[], codes text[])");
-                st.execute("CREATE TABLE tracks (id int PRIMARY KEY, speeds float8[]) ");
+                st.execute("CREATE TABLE tracks (id int PRIMARY KEY, speeds float8[], __tsm_op text) ");
                 st.execute("ALTER TABLE tracks REPLICA IDENTITY FULL");
                 st.execute("CREATE ROLE plain LOGIN");
                 st.execute("CREATE SEQUENCE order_ids");
@@ -124,6 +124,7 @@ class CliIT {
                     .contains("WARN source   key of public.quiet").contains("REPLICA IDENTITY NOTHING")
                     .contains("FAIL source   name of public.\"\"\"start\"").contains("RENAME TO")
                     .contains("FAIL source   name of public.\"\"\"start\".\"\"\"wrapped\"\"\"").doesNotContain("in\"\"side")
+                    .contains("FAIL source   name of public.tracks.__tsm_op").contains("begins with __tsm_")
                     .contains("WARN source   time with time zone public.shifts.starts")
                     .doesNotContain("shifts.speeds").doesNotContain("unchanged large values")
                     .contains("FAIL source   row-level security").contains("part of public.secrets").contains("ALTER ROLE <user> BYPASSRLS")

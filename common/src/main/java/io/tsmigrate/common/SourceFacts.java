@@ -84,6 +84,8 @@ public final class SourceFacts {
                 + " AND a.atttypid = 'timetz'::regtype ORDER BY 1"));
         f.put("quoted_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables
                 + " AND (n.nspname ~ '^\"|\"$' OR cl.relname ~ '^\"|\"$') ORDER BY 1"));
+        f.put("reserved_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
+                + " AND a.attname LIKE '\\_\\_tsm\\_%' ORDER BY 1"));
         f.put("quoted_columns", lines(c, "SELECT format('%I.%I.%I', n.nspname, cl.relname, a.attname) " + columnsOf
                 + " AND a.attname ~ '^\"|\"$' ORDER BY 1"));
         if (Db.one(c, "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'") != null) {

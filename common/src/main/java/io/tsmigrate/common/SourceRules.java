@@ -57,7 +57,7 @@ public final class SourceRules {
      *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
      *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
      *                tables_without_key, unlogged_tables, identity_index_outside_key, open_transactions, generated_columns, timestamp_columns, large_objects, numeric_specials,
-     *                timetz_columns, quoted_tables, quoted_columns, unreadable_sequences, row_security_tables,
+     *                timetz_columns, quoted_tables, quoted_columns, reserved_columns, unreadable_sequences, row_security_tables,
      *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
      * @param streams the migration's source streams
      */
@@ -90,6 +90,10 @@ public final class SourceRules {
                         + "under another column name",
                 "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name that neither begins nor ends with a "
                         + "double quote>")));
+        list(facts, "reserved_columns").forEach(col -> out.add(Check.fail("source", "name of " + col,
+                "column " + col + " begins with __tsm_, the prefix of the sink's own bookkeeping columns: its changes would not apply",
+                "rename the column before the migration: ALTER TABLE ... RENAME COLUMN ... TO <a name not beginning with __tsm_>; or leave the "
+                        + "table out with --exclude-table")));
         int compressed = num(facts, "compressed_chunks");
         if (compressed > 0) {
             out.add(Check.warn("source", "compressed chunks", compressed + " compressed chunks: the bootstrap copies their rows and "

@@ -84,6 +84,13 @@ public final class MetadataCache {
                 }
             }
         }
+        for (Column col : columns) {
+            if (col.name().startsWith(SqlBuilder.RESERVED)) {
+                throw new TargetShapeException("table " + id + ", column " + col.name() + ": column names beginning " + SqlBuilder.RESERVED
+                        + " are the sink's own (its staging table's bookkeeping); rename the column on the source and the target "
+                        + "(ALTER TABLE ... RENAME COLUMN) and restart the sink task");
+            }
+        }
         List<String> pk = List.of();
         List<List<String>> indexes = new ArrayList<>();
         List<List<String>> deferrable = new ArrayList<>();

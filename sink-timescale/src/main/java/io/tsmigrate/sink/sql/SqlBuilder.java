@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
  */
 public final class SqlBuilder {
 
+    /** The prefix of the staging table's own columns; a table's columns may not begin with it. */
+    public static final String RESERVED = "__tsm_";
     public static final String OP = "__tsm_op";
     public static final String KEEP = "__tsm_keep";
     static final String FROM = "__tsm_from_";
