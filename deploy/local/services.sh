@@ -82,6 +82,16 @@ chroot_apt() { # chroot_apt DIR: install $PG_PACKAGES into the chroot at DIR
 provision() {
   provision_chroot
   community
+  test_locale
+}
+
+test_locale() { # a European locale for servers and databases set to one (money as 1.234,56 €): made once, before a server starts
+  [ -f "$CHROOT/usr/share/i18n/locales/de_DE" ] || return 0
+  chroot "$CHROOT" /usr/bin/locale -a 2>/dev/null | grep -qx 'de_DE.utf8' && return 0
+  need_root
+  log "generating the de_DE.UTF-8 locale in the chroot (once)"
+  chroot "$CHROOT" /usr/bin/env -i PATH=/usr/bin:/bin localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 \
+    || log "could not generate de_DE.UTF-8 (localedef): tests that need it will fail"
 }
 
 provision_chroot() {

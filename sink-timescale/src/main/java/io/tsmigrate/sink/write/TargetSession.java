@@ -105,8 +105,11 @@ public final class TargetSession {
         c.setAutoCommit(false);
         // The target database's own settings must not cancel a large batch (statement, lock and idle timeouts), and a
         // row-level security policy must make a write fail rather than hide rows from it (as pg_dump and pg_restore set).
+        // Money values arrive as plain numbers (1234.56): a target database set to a European lc_monetary would read the
+        // dot as a thousands separator, so the session reads them in C.
         try (Statement st = c.createStatement()) {
-            st.execute("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; SET row_security = off");
+            st.execute("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; SET row_security = off; "
+                    + "SET lc_monetary = 'C'");
             c.commit();
         }
         setReplicationRole(c);
