@@ -158,6 +158,10 @@ public final class Bootstrap {
             schema.sequences();
             schema.analyze(tables.stream().filter(t -> !analyzed.contains(t.id())).toList());
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
+            List<String> quiet = TargetTriggers.quiet(tgt);
+            if (!quiet.isEmpty()) {
+                say("Triggers disabled on the target until cutover (they would fire for the sink's writes): " + String.join(", ", quiet));
+            }
             int views = MaterializedViews.refresh(src, tgt, this::say);
             if (views > 0) {
                 say("Materialized views refreshed: " + views + " (from the copied rows; they hold that content until refreshed again)");

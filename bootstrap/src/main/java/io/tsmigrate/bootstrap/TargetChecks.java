@@ -81,10 +81,10 @@ public final class TargetChecks {
                 + (triggers.size() > 5 ? ", ..." : "") + ")";
         return replica ? Check.ok("target", "triggers", which + " stay quiet while the sink applies (session_replication_role=replica)")
                 : Check.warn("target", "triggers", "the target role may not set session_replication_role, so the sink applies with triggers on: "
-                        + which + " fire on the target for every streamed change, and one that stamps a column or writes another table makes "
-                        + "the target differ from the source",
-                "as a superuser: GRANT SET ON PARAMETER session_replication_role TO <the target user> (PostgreSQL 15+); or disable those "
-                        + "triggers on the target after the bootstrap (ALTER TABLE ... DISABLE TRIGGER ...) and enable them again at cutover");
+                        + "the bootstrap disables " + which + " on the target until cutover, but TimescaleDB does not let a hypertable's "
+                        + "triggers be disabled: those fire on the target for every streamed change, and one that stamps a column or writes "
+                        + "another table makes the target differ from the source",
+                "as a superuser: GRANT SET ON PARAMETER session_replication_role TO <the target user> (PostgreSQL 15+)");
     }
 
     private static List<Check> timescale(Connection c, String license) throws SQLException {

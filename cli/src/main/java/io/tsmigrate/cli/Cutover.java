@@ -59,6 +59,9 @@ final class Cutover {
             for (String job : io.tsmigrate.bootstrap.TargetJobs.pause(t)) {
                 System.out.println("Paused again on the target " + job + " (cutover had switched it on)");
             }
+            for (String trigger : io.tsmigrate.bootstrap.TargetTriggers.pause(t)) {
+                System.out.println("Disabled again on the target trigger " + trigger + " (cutover had set it back)");
+            }
         }
         // A successful cutover paused the connectors; going on with the source means streaming on.
         ConnectClient rest = Cluster.running(endpoints, names).connect();
@@ -139,6 +142,9 @@ final class Cutover {
         try (Connection s = endpoints.source().open("tsmigrate-cutover"); Connection t = endpoints.target().open("tsmigrate-cutover")) {
             for (String job : io.tsmigrate.bootstrap.TargetJobs.enable(s, t)) {
                 System.out.println("Enabled " + job);
+            }
+            for (String trigger : io.tsmigrate.bootstrap.TargetTriggers.enable(t)) {
+                System.out.println("Enabled trigger " + trigger + " (disabled while the sink applied)");
             }
         }
         return 0;

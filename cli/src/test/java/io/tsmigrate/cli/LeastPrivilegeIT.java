@@ -50,6 +50,16 @@ class LeastPrivilegeIT {
             st.execute("CREATE FUNCTION stamp_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := coalesce(NEW.note, '') || '+'; "
                     + "RETURN NEW; END $$");
             st.execute("CREATE TRIGGER orders_stamp BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION stamp_note()");
+            // Triggers that fire under session_replication_role = replica too: an audit trail kept ALWAYS (on the target it
+            // would write each audit row twice, or fail the sink on the audit key) and a stamp kept for replicas only.
+            st.execute("CREATE TABLE audit (id bigserial PRIMARY KEY, op text NOT NULL, order_id bigint)");
+            st.execute("CREATE FUNCTION audit_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (op, order_id) "
+                    + "VALUES (TG_OP, NEW.id); RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER orders_audit AFTER INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION audit_order()");
+            st.execute("ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_audit");
+            st.execute("CREATE FUNCTION stamp_body() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.body := NEW.body || '+'; RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp_body()");
+            st.execute("ALTER TABLE notes ENABLE REPLICA TRIGGER notes_stamp");
             // Row-level security forced on the owner too: on the target it would bind the sink's writes unless its role bypasses it.
             st.execute("CREATE TABLE secured (id int PRIMARY KEY, tenant int NOT NULL, v text)");
             st.execute("ALTER TABLE secured ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
@@ -60,7 +70,7 @@ class LeastPrivilegeIT {
             st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader);
             st.execute("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + reader);
             // Made once by a superuser, as the docs say (a plain role may not publish tables it does not own).
-            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes, readings, secured WITH (publish_via_partition_root = true)");
+            st.execute("CREATE PUBLICATION lp FOR TABLE orders, notes, readings, secured, audit WITH (publish_via_partition_root = true)");
         }
         try (Connection c = Services.open(tgtDb.withDatabase("postgres")); Statement st = c.createStatement()) {
             dropOwner(st, owner);
@@ -90,6 +100,8 @@ class LeastPrivilegeIT {
                     "--hypertable", "public.readings:ts:1day"));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
+            assertThat(migrate.out()).contains("Triggers disabled on the target until cutover").contains("public.notes notes_stamp (ENABLE REPLICA)")
+                    .contains("public.orders orders_audit (ENABLE ALWAYS)").doesNotContain("orders_stamp (");
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
                 st.execute("INSERT INTO orders (customer, total, note) SELECT i % 50, i, NULL FROM generate_series(1, 500) i");
                 st.execute("UPDATE orders SET total = total + 1 WHERE customer = 3");
@@ -105,11 +117,16 @@ class LeastPrivilegeIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "120"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
+            assertThat(cutover.out()).contains("Enabled trigger public.orders orders_audit (ENABLE ALWAYS)");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
-                for (String table : List.of("orders", "notes", "readings", "secured")) {
+                for (String table : List.of("orders", "notes", "readings", "secured", "audit")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
                 }
                 assertThat(Db.one(t, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'")).isEqualTo(owner);
+                String states = "SELECT string_agg(tgname || ' ' || tgenabled::text, ', ' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal "
+                        + "AND tgrelid IN ('orders'::regclass, 'notes'::regclass)";
+                assertThat(Db.one(t, states)).as("triggers set back at cutover").isEqualTo(Db.one(s, states))
+                        .isEqualTo("notes_stamp R, orders_audit A, orders_stamp O");
                 assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM _timescaledb_catalog.chunk_index x "
                         + "JOIN _timescaledb_catalog.chunk c ON c.id = x.chunk_id AND NOT c.dropped JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id "
                         + "WHERE h.table_name = 'readings' GROUP BY x.chunk_id) y")).as("readings' key and index on every chunk").isEqualTo("2");
