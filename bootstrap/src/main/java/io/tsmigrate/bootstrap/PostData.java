@@ -67,6 +67,20 @@ final class PostData {
      * @param extend      tables (same keys) whose keys may be widened with the time column
      */
     static List<Entry> adapt(List<Entry> entries, Map<String, String> hypertables, Set<String> extend) {
+        return adapt(entries, hypertables, extend, w -> { });
+    }
+
+    /** A trigger's state statement after its CREATE TRIGGER in pg_dump's entry. */
+    private static final Pattern TRIGGER_STATE = Pattern.compile("\\n*ALTER TABLE (?:ONLY )?" + NAME + "\\." + NAME
+            + " (ENABLE ALWAYS|ENABLE REPLICA|DISABLE) TRIGGER " + NAME + ";");
+
+    /**
+     * {@link #adapt(List, Map, Set)}, saying what it changes: TimescaleDB refuses to enable or disable a hypertable's
+     * triggers, so a trigger set {@code ENABLE ALWAYS} on the source is created plainly enabled (the same for every
+     * session but a replica's), and one disabled or set {@code ENABLE REPLICA} (quiet in ordinary sessions) is not
+     * created: {@code warn} gets its statement to run after cutover.
+     */
+    static List<Entry> adapt(List<Entry> entries, Map<String, String> hypertables, Set<String> extend, java.util.function.Consumer<String> warn) {
         // hypertables maps pg_dump's spelling of the table to quote_ident() of its time column.
         List<Entry> out = new ArrayList<>();
         for (Entry e : entries) {
@@ -79,6 +93,19 @@ final class PostData {
             // A partitioned source root's keys and indexes are made with ONLY (on the root alone, the partitions' own
             // attached to them); on a hypertable they are built for its chunks.
             String sql = e.sql().replace("ALTER TABLE ONLY ", "ALTER TABLE ").replace(" ON ONLY ", " ON ");
+            java.util.regex.Matcher state = "TRIGGER".equals(e.type()) ? TRIGGER_STATE.matcher(sql) : null;
+            if (state != null && state.find()) {
+                sql = sql.substring(0, state.start()) + sql.substring(state.end());
+                String create = sql.lines().filter(l -> !l.startsWith("--")).collect(java.util.stream.Collectors.joining(" ")).replaceAll("\\s+", " ").strip();
+                if (!"ENABLE ALWAYS".equals(state.group(1))) {
+                    warn.accept("WARN trigger " + e.name() + " is " + ("DISABLE".equals(state.group(1)) ? "disabled" : "set ENABLE REPLICA")
+                            + " on the source, and TimescaleDB cannot keep that on a hypertable: it is not created on the target (to have it "
+                            + "after cutover: " + create + ")");
+                    continue;
+                }
+                warn.accept("WARN trigger " + e.name() + " is set ENABLE ALWAYS on the source; TimescaleDB cannot keep that on a hypertable, so it "
+                        + "is created plainly enabled (the same for every session but a replica's)");
+            }
             if (extend.contains(table)) {
                 sql = widen(sql, time);
             }

@@ -201,7 +201,7 @@ final class SchemaCopier {
                     + "done_at timestamptz NOT NULL DEFAULT now())");
         }
         List<PostData.Entry> entries = new ArrayList<>();
-        for (PostData.Entry e : PostData.adapt(PostData.parse(tools.dump(plan.source(), args)), hypertables, extendSpelled)) {
+        for (PostData.Entry e : PostData.adapt(PostData.parse(tools.dump(plan.source(), args)), hypertables, extendSpelled, say)) {
             String referenced = PostData.referenced(e);
             if (referenced != null && !migrated(referenced)) {
                 say.accept("WARN foreign key " + e.name() + " references " + referenced + ", which the migration leaves out: it is not created on "

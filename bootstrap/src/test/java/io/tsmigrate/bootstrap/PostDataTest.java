@@ -39,6 +39,44 @@ class PostDataTest {
     }
 
     @Test
+    void a_hypertables_trigger_states_are_left_out_as_timescaledb_refuses_them() {
+        String dump = """
+                --
+                -- Name: m m_always; Type: TRIGGER; Schema: public; Owner: postgres
+                --
+
+                CREATE TRIGGER m_always AFTER INSERT ON public.m FOR EACH ROW EXECUTE FUNCTION public.f();
+
+                ALTER TABLE public.m ENABLE ALWAYS TRIGGER m_always;
+
+
+                --
+                -- Name: m m_off; Type: TRIGGER; Schema: public; Owner: postgres
+                --
+
+                CREATE TRIGGER m_off AFTER UPDATE ON public.m FOR EACH ROW EXECUTE FUNCTION public.f();
+
+                ALTER TABLE public.m DISABLE TRIGGER m_off;
+
+
+                --
+                -- Name: plain p_always; Type: TRIGGER; Schema: public; Owner: postgres
+                --
+
+                CREATE TRIGGER p_always AFTER INSERT ON public.plain FOR EACH ROW EXECUTE FUNCTION public.f();
+
+                ALTER TABLE public.plain ENABLE ALWAYS TRIGGER p_always;
+                """;
+        java.util.List<String> warned = new java.util.ArrayList<>();
+        var entries = PostData.adapt(PostData.parse(dump), Map.of("public.m", "ts"), Set.of(), warned::add);
+        assertThat(entries).extracting(PostData.Entry::name).containsExactly("m m_always", "plain p_always");
+        assertThat(entries.get(0).sql()).contains("CREATE TRIGGER m_always").doesNotContain("ENABLE ALWAYS");
+        assertThat(entries.get(1).sql()).contains("ALTER TABLE public.plain ENABLE ALWAYS TRIGGER p_always;");
+        assertThat(warned).hasSize(2);
+        assertThat(warned.get(1)).contains("m m_off is disabled").contains("CREATE TRIGGER m_off AFTER UPDATE ON public.m FOR EACH ROW");
+    }
+
+    @Test
     void each_entry_sets_its_own_tablespace_for_its_transaction() {
         // pg_dump 17's text: the SET before an entry's header belongs to that entry, not to the one before it.
         String dump = """

@@ -60,6 +60,14 @@ class LeastPrivilegeIT {
             st.execute("CREATE FUNCTION stamp_body() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.body := NEW.body || '+'; RETURN NEW; END $$");
             st.execute("CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp_body()");
             st.execute("ALTER TABLE notes ENABLE REPLICA TRIGGER notes_stamp");
+            // On the table that becomes a hypertable (TimescaleDB refuses to enable or disable a hypertable's triggers): an
+            // ALWAYS one and a disabled one.
+            st.execute("CREATE FUNCTION audit_reading() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (op) VALUES ('reading'); "
+                    + "RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER readings_seen AFTER INSERT ON readings FOR EACH ROW EXECUTE FUNCTION audit_reading()");
+            st.execute("ALTER TABLE readings ENABLE ALWAYS TRIGGER readings_seen");
+            st.execute("CREATE TRIGGER readings_off AFTER UPDATE ON readings FOR EACH ROW EXECUTE FUNCTION audit_reading()");
+            st.execute("ALTER TABLE readings DISABLE TRIGGER readings_off");
             // Row-level security forced on the owner too: on the target it would bind the sink's writes unless its role bypasses it.
             st.execute("CREATE TABLE secured (id int PRIMARY KEY, tenant int NOT NULL, v text)");
             st.execute("ALTER TABLE secured ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
@@ -101,7 +109,9 @@ class LeastPrivilegeIT {
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
             assertThat(migrate.out()).contains("Triggers disabled on the target until cutover").contains("public.notes notes_stamp (ENABLE REPLICA)")
-                    .contains("public.orders orders_audit (ENABLE ALWAYS)").doesNotContain("orders_stamp (");
+                    .contains("public.orders orders_audit (ENABLE ALWAYS)").doesNotContain("orders_stamp (")
+                    .contains("WARN trigger readings readings_seen is set ENABLE ALWAYS on the source").contains("created plainly enabled")
+                    .contains("WARN trigger readings readings_off is disabled on the source").contains("to have it after cutover: CREATE TRIGGER readings_off");
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
                 st.execute("INSERT INTO orders (customer, total, note) SELECT i % 50, i, NULL FROM generate_series(1, 500) i");
                 st.execute("UPDATE orders SET total = total + 1 WHERE customer = 3");
@@ -127,6 +137,8 @@ class LeastPrivilegeIT {
                         + "AND tgrelid IN ('orders'::regclass, 'notes'::regclass)";
                 assertThat(Db.one(t, states)).as("triggers set back at cutover").isEqualTo(Db.one(s, states))
                         .isEqualTo("notes_stamp R, orders_audit A, orders_stamp O");
+                assertThat(Db.one(t, "SELECT string_agg(tgname || ' ' || tgenabled::text, ', ' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal "
+                        + "AND tgrelid = 'readings'::regclass AND tgname LIKE 'readings%'")).isEqualTo("readings_seen O");
                 assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM _timescaledb_catalog.chunk_index x "
                         + "JOIN _timescaledb_catalog.chunk c ON c.id = x.chunk_id AND NOT c.dropped JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id "
                         + "WHERE h.table_name = 'readings' GROUP BY x.chunk_id) y")).as("readings' key and index on every chunk").isEqualTo("2");
