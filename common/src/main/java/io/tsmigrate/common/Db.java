@@ -90,14 +90,16 @@ public record Db(String url, String user, String password) {
      * Undoes what a database's or role's own settings would otherwise change for tsmigrate's sessions. Output formats
      * ({@code ALTER DATABASE ... SET bytea_output = 'escape'}, {@code intervalstyle}, {@code lc_monetary}, which a
      * server made by initdb in a European locale has: {@code 1.234,56 €}): row texts compared between
-     * source and target must not depend on them (pgjdbc fixes DateStyle, TimeZone and extra_float_digits itself; the
+     * source and target must not depend on them (pgjdbc fixes DateStyle, TimeZone and extra_float_digits itself;
+     * {@code standard_conforming_strings}: on, as tsmigrate writes its literals, so that a database of an older
+     * application set to off does not read a backslash in a name as an escape; the
      * source templates set the same for Debezium's stream, {@code driver.options}). Timeouts (a production database's
      * {@code statement_timeout} of seconds cancelled the bootstrap's first COPY): none, as pg_dump sets. Row-level security:
      * off, as pg_dump sets it, so that a policy that would hide rows makes a read or write fail instead.
      */
     private static Connection pinned(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; "
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET standard_conforming_strings = on; SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; "
                     + "SET idle_in_transaction_session_timeout = 0; SELECT set_config('transaction_timeout', '0', false) "
                     + "WHERE current_setting('transaction_timeout', true) IS NOT NULL");
         } catch (SQLException e) {

@@ -27,7 +27,7 @@ public final class Digest {
                 + "(SELECT ROW(" + cols + ")::text AS r FROM " + TestDatabases.quote(schema) + "." + TestDatabases.quote(table) + " t) x";
         try (Statement st = c.createStatement()) {
             // A database's own settings must not change the row texts or cancel the reading (this session keeps them).
-            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET statement_timeout = 0");
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET standard_conforming_strings = on; SET statement_timeout = 0");
             try (ResultSet rs = st.executeQuery(sql)) {
                 rs.next();
                 return rs.getString(1);

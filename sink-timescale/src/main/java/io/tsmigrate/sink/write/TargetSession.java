@@ -109,7 +109,7 @@ public final class TargetSession {
         // dot as a thousands separator, so the session reads them in C.
         try (Statement st = c.createStatement()) {
             st.execute("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; SET row_security = off; "
-                    + "SET lc_monetary = 'C'");
+                    + "SET lc_monetary = 'C'; SET standard_conforming_strings = on");
             c.commit();
         }
         setReplicationRole(c);
