@@ -252,7 +252,9 @@ public final class Bootstrap {
         try (Progress progress = new Progress(bytes, out, this.progress)) {
             ChunkBuilds chunkBuilds = ChunkBuilds.plan(tgt, entries, spelled, pieces, analyzable);
             builds.chunksAnalyzedInCopy(chunkBuilds::analyzesChunks);
-            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, chunkBuilds, progress).copy(todo, effective.jobs(), builds::tableCopied);
+            Set<String> textOnly = binary ? SourceCatalog.oidAliasTables(src) : Set.of();
+            new DataCopier(plan.source(), plan.target(), state.snapshotName(), byId, binary, textOnly, chunkBuilds, progress)
+                    .copy(todo, effective.jobs(), builds::tableCopied);
             return progress.totalRows();
         }
     }

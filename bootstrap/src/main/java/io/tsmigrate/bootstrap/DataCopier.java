@@ -33,10 +33,14 @@ final class DataCopier {
     private final String snapshot;
     private final Map<String, TableInfo> tables;
     private final boolean binary;
+    /** Tables copied as text even where the copy is binary: they have columns of OID alias types ({@link SourceCatalog#OID_ALIAS_TABLES}). */
+    private final java.util.Set<String> textOnly;
     private final Progress progress;
     private final ChunkBuilds builds;
 
-    DataCopier(Db source, Db target, String snapshot, Map<String, TableInfo> tables, boolean binary, ChunkBuilds builds, Progress progress) {
+    DataCopier(Db source, Db target, String snapshot, Map<String, TableInfo> tables, boolean binary, java.util.Set<String> textOnly,
+            ChunkBuilds builds, Progress progress) {
+        this.textOnly = textOnly;
         this.builds = builds;
         this.source = source;
         this.target = target;
@@ -150,10 +154,11 @@ final class DataCopier {
         TableInfo t = tables.get(piece.table());
         LongConsumer moved = b -> progress.bytes(piece.table(), b);
         List<ChunkPieces.Chunk> filled = new ArrayList<>();
+        boolean binary = this.binary && !textOnly.contains(piece.table());
         try {
             long rows = piece.chunk() != null ? CompressedCopy.copy(src, tgt, chunks, piece, t, binary, moved)
                     : piece.span() != null ? ChunkPieces.copy(src, tgt, chunks, piece, t, binary, builds.of(piece.table()), moved, filled::add, order)
-                    : copyRows(src, tgt, piece, t, moved);
+                    : copyRows(src, tgt, piece, t, binary, moved);
             progress.rows(piece.table(), rows);
             StateStore.pieceDone(tgt, piece.table(), piece.no(), rows);
             tgt.commit();
@@ -194,7 +199,7 @@ final class DataCopier {
     }
 
     /** The piece's rows into the table (TimescaleDB routes them when it is a hypertable). */
-    private long copyRows(Connection src, Connection tgt, Piece piece, TableInfo t, LongConsumer moved) throws SQLException {
+    private long copyRows(Connection src, Connection tgt, Piece piece, TableInfo t, boolean binary, LongConsumer moved) throws SQLException {
         String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.sourceRelation() + " WHERE " + piece.where() + ") TO STDOUT" + format;

@@ -1,6 +1,7 @@
 package io.tsmigrate.bootstrap;
 
 import io.tsmigrate.common.MigrationScope;
+import io.tsmigrate.common.Ident;
 import io.tsmigrate.common.TableSelection;
 
 import java.sql.Connection;
@@ -189,5 +190,29 @@ public final class SourceCatalog {
                 return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
             }
         }
+    }
+
+    /**
+     * Tables with a column of an OID alias type (regclass, regconfig, regrole, ...; also in an array or under a domain):
+     * the binary copy sends such a value as the source's OID, which on the target names another object or none (a
+     * regclass column arrived as 74021), so these tables are copied as text, which carries the object's name.
+     */
+    static final String OID_ALIAS_TABLES = "WITH RECURSIVE types(relid, typ) AS (SELECT a.attrelid, a.atttypid FROM pg_attribute a "
+            + "JOIN pg_class c ON c.oid = a.attrelid WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
+            + "UNION SELECT t.relid, CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.typelem END FROM types t JOIN pg_type ty ON ty.oid = t.typ "
+            + "WHERE ty.typtype = 'd' OR ty.typcategory = 'A' AND ty.typelem <> 0) "
+            + "SELECT DISTINCT n.nspname, c.relname FROM types t JOIN pg_type ty ON ty.oid = t.typ JOIN pg_class c ON c.oid = t.relid "
+            + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ty.typnamespace = 'pg_catalog'::regnamespace AND ty.typname IN ('regclass', "
+            + "'regproc', 'regprocedure', 'regoper', 'regoperator', 'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation', 'regtype')";
+
+    /** The ids ({@link TableInfo#id}) of the tables {@link #OID_ALIAS_TABLES} finds. */
+    static java.util.Set<String> oidAliasTables(Connection src) throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery(OID_ALIAS_TABLES)) {
+            while (rs.next()) {
+                out.add(Ident.readable(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
     }
 }
