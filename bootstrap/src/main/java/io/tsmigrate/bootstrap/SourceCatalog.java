@@ -193,14 +193,15 @@ public final class SourceCatalog {
     }
 
     /**
-     * Tables with a column of an OID alias type (regclass, regconfig, regrole, ...; also in an array or under a domain):
+     * Tables with a column of an OID alias type (regclass, regconfig, regrole, ...; also in an array, a composite or under a domain):
      * the binary copy sends such a value as the source's OID, which on the target names another object or none (a
      * regclass column arrived as 74021), so these tables are copied as text, which carries the object's name.
      */
     static final String OID_ALIAS_TABLES = "WITH RECURSIVE types(relid, typ) AS (SELECT a.attrelid, a.atttypid FROM pg_attribute a "
             + "JOIN pg_class c ON c.oid = a.attrelid WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
-            + "UNION SELECT t.relid, CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.typelem END FROM types t JOIN pg_type ty ON ty.oid = t.typ "
-            + "WHERE ty.typtype = 'd' OR ty.typcategory = 'A' AND ty.typelem <> 0) "
+            + "UNION SELECT t.relid, n.typ FROM types t JOIN pg_type ty ON ty.oid = t.typ CROSS JOIN LATERAL (SELECT ty.typbasetype WHERE ty.typtype = 'd' "
+            + "UNION ALL SELECT ty.typelem WHERE ty.typcategory = 'A' AND ty.typelem <> 0 UNION ALL SELECT f.atttypid FROM pg_attribute f "
+            + "WHERE ty.typtype = 'c' AND f.attrelid = ty.typrelid AND f.attnum > 0 AND NOT f.attisdropped) n(typ)) "
             + "SELECT DISTINCT n.nspname, c.relname FROM types t JOIN pg_type ty ON ty.oid = t.typ JOIN pg_class c ON c.oid = t.relid "
             + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ty.typnamespace = 'pg_catalog'::regnamespace AND ty.typname IN ('regclass', "
             + "'regproc', 'regprocedure', 'regoper', 'regoperator', 'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation', 'regtype')";

@@ -452,24 +452,26 @@ class BootstrapIT {
     }
 
     @Test
-    @DisplayName("columns of OID alias types (regclass, a text search configuration of its own, a domain over regclass, an array): "
+    @DisplayName("columns of OID alias types (regclass, a text search configuration of its own, a domain over regclass, an array, a composite): "
             + "copied by name, not as the source's OIDs")
     void oid_alias_columns(TestDatabases dbs) throws Exception {
         withPair(dbs, "regs", (src, tgt, db) -> {
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
                 st.execute("CREATE TEXT SEARCH CONFIGURATION own_cfg (COPY = english)");
                 st.execute("CREATE DOMAIN tabref AS regclass");
+                st.execute("CREATE TYPE withrel AS (r regclass, n int)");
                 st.execute("CREATE TABLE targets (id int PRIMARY KEY)");
-                st.execute("CREATE TABLE refs (id int PRIMARY KEY, rel regclass, cfg regconfig, d tabref, rels regclass[], note text)");
+                st.execute("CREATE TABLE refs (id int PRIMARY KEY, rel regclass, cfg regconfig, d tabref, rels regclass[], w withrel, note text)");
                 st.execute("INSERT INTO refs SELECT i, 'targets', (CASE WHEN i % 2 = 0 THEN 'own_cfg' ELSE 'english' END)::regconfig, 'refs', "
-                        + "ARRAY['targets', 'refs']::regclass[], 'n' || i FROM generate_series(1, 500) i");
+                        + "ARRAY['targets', 'refs']::regclass[], ROW('targets', i)::withrel, 'n' || i FROM generate_series(1, 500) i");
             }
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
             assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 500 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "refs")).isEqualTo(Digest.table(s, "public", "refs"));
-                assertThat(Db.one(t, "SELECT count(*) FROM refs WHERE rel = 'targets'::regclass AND d = 'refs'::regclass AND cfg::text IN ('english', 'own_cfg')"))
+                assertThat(Db.one(t, "SELECT count(*) FROM refs WHERE rel = 'targets'::regclass AND d = 'refs'::regclass AND (w).r = 'targets'::regclass "
+                        + "AND cfg::text IN ('english', 'own_cfg')"))
                         .isEqualTo("500");
             }
         });

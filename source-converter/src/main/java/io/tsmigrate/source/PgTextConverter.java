@@ -43,6 +43,14 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
             "regoperator", "regconfig", "regdictionary", "regnamespace", "regrole", "regcollation", "int2vector",
             "oidvector", "aclitem");
 
+    /**
+     * The OIDs of {@link #TEXT_TYPES}' built-in types and the built-in multiranges. A column of a domain reaches this
+     * class with the domain's name and its base type's OID: a domain over regclass came through as raw bytes and
+     * stopped the sink.
+     */
+    static final Set<Integer> TEXT_OIDS = Set.of(603, 718, 628, 601, 602, 604, 3220, 3615, 4072, 2970, 5038, 28, 5069, 29, 27, 1562,
+            2205, 2206, 24, 2202, 2203, 2204, 3734, 3769, 4089, 4096, 4191, 22, 30, 1033, 4451, 4536, 4532, 4535, 4533, 4534);
+
     private String placeholder = DEFAULT_PLACEHOLDER;
 
     @Override
@@ -69,7 +77,7 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
      * user-defined ranges and base types of extensions), which Debezium would send as raw bytes or leave out.
      */
     static boolean carriesAsText(String typeName, int jdbcType, int nativeType) {
-        if (carriesAsText(typeName)) {
+        if (carriesAsText(typeName) || TEXT_OIDS.contains(nativeType) || jdbcType == java.sql.Types.ARRAY) {
             return true;
         }
         if (jdbcType == java.sql.Types.STRUCT) {
@@ -99,6 +107,10 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
         }
         if (value instanceof PGobject o) {
             return o.getValue();
+        }
+        if (value instanceof byte[] bytes) {
+            // A type Debezium does not know, sent as pgoutput's text in bytes.
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
         }
         // pgjdbc's PgArray built from pgoutput's text gives that text back; geometry and unknown types come as text.
         return value.toString();

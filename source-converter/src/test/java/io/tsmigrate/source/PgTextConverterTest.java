@@ -52,5 +52,10 @@ class PgTextConverterTest {
         assertThat(PgTextConverter.carriesAsText("hstore", java.sql.Types.OTHER, 16700)).isFalse();
         assertThat(PgTextConverter.carriesAsText("int4range", java.sql.Types.OTHER, 3904)).isFalse();
         assertThat(PgTextConverter.carriesAsText("numeric", java.sql.Types.NUMERIC, 1700)).isFalse();
+        // Domains: the domain's name with its base type's OID and JDBC type.
+        assertThat(PgTextConverter.carriesAsText("tabref", java.sql.Types.OTHER, 2205)).isTrue();
+        assertThat(PgTextConverter.carriesAsText("shape", java.sql.Types.OTHER, 604)).isTrue();
+        assertThat(PgTextConverter.carriesAsText("ints", java.sql.Types.ARRAY, 1007)).isTrue();
+        assertThat(PgTextConverter.carriesAsText("price", java.sql.Types.NUMERIC, 1700)).isFalse();
     }
 }

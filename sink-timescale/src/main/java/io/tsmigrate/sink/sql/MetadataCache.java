@@ -19,7 +19,7 @@ public final class MetadataCache {
 
     private static final String COLUMNS = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), coalesce(et.typname, t.typname),
-                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A', a.attnotnull AND NOT a.atthasdef, a.attgenerated <> '',
+                   coalesce(et.typcategory, t.typcategory), t.typcategory = 'A' AND t.typelem <> 0, a.attnotnull AND NOT a.atthasdef, a.attgenerated <> '',
                    a.attidentity = 'a'
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
