@@ -64,6 +64,7 @@ final class SchemaCopier {
         // pg_dump's script empties search_path: the hypertable functions are called by their extension's schema.
         // Created always, as the preflight said: the sink refuses a target database without it.
         String ts = timescaleSchema() + ".";
+        Map<String, String> integerNow = TimescaleFeatures.integerNowFunctions(src);
         for (BootstrapPlan.HypertableSpec h : plan.hypertables()) {
             String interval = h.chunkInterval() != null ? h.chunkInterval() : ChunkInterval.derive(src, h);
             String by = interval.matches("\\d+") ? interval : "INTERVAL " + Ident.literal(interval);
@@ -73,6 +74,12 @@ final class SchemaCopier {
                 script.append("SELECT ").append(ts).append("add_dimension(").append(Ident.literal(Ident.qualified(h.schemaName(), h.tableName())))
                         .append("::regclass, ").append(ts).append("by_hash(").append(Ident.literal(h.partitionColumn())).append(", ")
                         .append(h.partitions() == null ? 4 : h.partitions()).append("));\n");
+            }
+            String now = integerNow.get(h.id());
+            if (now != null) {
+                // An integer time column's "now" (retention and compression policies, continuous aggregates need it).
+                script.append("SELECT ").append(ts).append("set_integer_now_func(").append(Ident.literal(Ident.qualified(h.schemaName(), h.tableName())))
+                        .append("::regclass, ").append(Ident.literal(now)).append("::regproc);\n");
             }
             say.accept("Hypertable " + h.table() + ": time column " + h.timeColumn() + ", chunk interval " + interval);
         }

@@ -358,6 +358,26 @@ public final class TimescaleFeatures {
         }
     }
 
+    /**
+     * The source hypertables' integer_now functions (hypertables with an integer time column), by table id
+     * ({@link Ident#readable}), as schema.function quoted. Without it on the target, policies of such a hypertable
+     * are refused (invalid value for parameter drop_after) and so are its continuous aggregates.
+     */
+    static Map<String, String> integerNowFunctions(Connection src) throws SQLException {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (!hasTimescale(src)) {
+            return out;
+        }
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT h.schema_name, h.table_name, "
+                + "format('%I.%I', d.integer_now_func_schema, d.integer_now_func) FROM _timescaledb_catalog.dimension d "
+                + "JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id WHERE d.integer_now_func IS NOT NULL")) {
+            while (rs.next()) {
+                out.put(Ident.readable(rs.getString(1), rs.getString(2)), rs.getString(3));
+            }
+        }
+        return out;
+    }
+
     static boolean hasTimescale(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_extension WHERE extname = 'timescaledb'")) {
             rs.next();

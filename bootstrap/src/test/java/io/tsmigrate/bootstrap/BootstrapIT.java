@@ -548,6 +548,37 @@ class BootstrapIT {
         }
     }
 
+    @Test
+    @DisplayName("a TimescaleDB source's hypertable on an integer time column (epoch milliseconds) with its integer_now function, a "
+            + "retention policy and a continuous aggregate: all recreated on the target, rows equal")
+    void an_integer_time_hypertable_keeps_its_now_function(TestDatabases dbs) throws Exception {
+        withPair(dbs, "intnow", (src, tgt, db) -> {
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+                st.execute("CREATE TABLE ms (ts bigint NOT NULL, dev int NOT NULL, v float8, PRIMARY KEY (dev, ts))");
+                st.execute("SELECT create_hypertable('ms', by_range('ts', 86400000))");
+                st.execute("CREATE FUNCTION now_ms() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$");
+                st.execute("SELECT set_integer_now_func('ms', 'now_ms')");
+                st.execute("INSERT INTO ms SELECT 1764547200000 + i::bigint * 60000, i % 10, i FROM generate_series(1, 20000) i");
+                st.execute("SELECT add_retention_policy('ms', 86400000::bigint * 365 * 5)");
+                st.execute("CREATE MATERIALIZED VIEW ms_hourly WITH (timescaledb.continuous) AS SELECT time_bucket(3600000::bigint, ts) AS b, dev, "
+                        + "avg(v) FROM ms GROUP BY 1, 2 WITH NO DATA");
+                st.execute("CALL refresh_continuous_aggregate('ms_hourly', NULL, NULL)");
+            }
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+            assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("could not recreate");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Db.one(t, "SELECT integer_now_func FROM timescaledb_information.dimensions WHERE hypertable_name = 'ms'")).isEqualTo("now_ms");
+                assertThat(Db.one(t, "SELECT config->>'drop_after' FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'"))
+                        .isEqualTo("157680000000");
+                assertThat(Digest.table(t, "public", "ms")).isEqualTo(Digest.table(s, "public", "ms"));
+                String hourly = "SELECT count(*) || ' ' || sum(avg) FROM ms_hourly";
+                assertThat(Db.one(t, hourly)).isEqualTo(Db.one(s, hourly));
+            }
+        });
+    }
+
     private static void hashDimension(TestDatabases dbs, PgEndpoint src, PgEndpoint tgt, String slot) throws Exception {
         new Bootstrap(plan(dbs, src, tgt, slot, List.of(), true), false, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 ProgressMode.PLAIN).run();
