@@ -268,9 +268,7 @@ class BootstrapIT {
                 assertThat(io.tsmigrate.common.Db.one(t, "SELECT to_regclass('public.loose_times')")).isNull();
                 st.execute("DELETE FROM loose_times WHERE ts IS NULL");
             }
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN hypertable public.loose_times: the time column ts allows NULL")
+            assertThat(bootstrap(dbs, src, tgt, db, specs)).contains("WARN hypertable public.loose_times: the time column ts allows NULL")
                     .contains("Bootstrap complete: 499 rows copied");
         } finally {
             dropPair(src, tgt);
@@ -344,9 +342,8 @@ class BootstrapIT {
                     st.execute("INSERT INTO placed SELECT i, 'v' || i FROM generate_series(1, 500) i");
                     st.execute("INSERT INTO plain SELECT i, 'v' || i FROM generate_series(1, 500) i");
                 }
-                ByteArrayOutputStream log = new ByteArrayOutputStream();
-                new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-                assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 1000 rows copied");
+                String log = bootstrap(dbs, src, tgt, db, List.of());
+                assertThat(log).contains("Bootstrap complete: 1000 rows copied");
                 try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                     String where = "SELECT string_agg(c.relname || ':' || coalesce(ts.spcname, 'default'), ',' ORDER BY c.relname) FROM pg_class c "
                             + "LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace WHERE c.relname IN ('placed', 'placed_pkey', 'placed_v', 'plain', "
@@ -359,9 +356,9 @@ class BootstrapIT {
                     }
                 }
                 if (onTarget) {
-                    assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("WARN tablespaces");
+                    assertThat(log).doesNotContain("WARN tablespaces");
                 } else {
-                    assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN tablespaces " + space + " of the source are not on the target");
+                    assertThat(log).contains("WARN tablespaces " + space + " of the source are not on the target");
                 }
                 dropPair(src, tgt);
             }
@@ -407,9 +404,7 @@ class BootstrapIT {
                 st.execute("INSERT INTO \"Events\" SELECT i, '2025-01-01'::timestamptz + i * INTERVAL '1 hour', 'v' || i % 10 FROM generate_series(0, 17000) i");
             }
             List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("public.Events", "at", "30 days", null, null, null));
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 17001 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, specs)).contains("Bootstrap complete: 17001 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "Events")).isEqualTo(Digest.table(s, "public", "Events"));
                 assertThat(Db.one(t, "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'Events'")).isEqualTo("1");
@@ -439,9 +434,7 @@ class BootstrapIT {
                 st.execute("INSERT INTO \"s.a\".b SELECT i, 'dotted schema ' || i FROM generate_series(1, 5000) i");
             }
             List<BootstrapPlan.HypertableSpec> specs = List.of(new BootstrapPlan.HypertableSpec("s.\"a.b\"", "at", "30 days", null, null, null));
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 8000 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, specs)).contains("Bootstrap complete: 8000 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "s", "a.b")).isEqualTo(Digest.table(s, "s", "a.b"));
                 assertThat(Digest.table(t, "s.a", "b")).isEqualTo(Digest.table(s, "s.a", "b"));
@@ -465,9 +458,7 @@ class BootstrapIT {
                 st.execute("INSERT INTO refs SELECT i, 'targets', (CASE WHEN i % 2 = 0 THEN 'own_cfg' ELSE 'english' END)::regconfig, 'refs', "
                         + "ARRAY['targets', 'refs']::regclass[], ROW('targets', i)::withrel, 'n' || i FROM generate_series(1, 500) i");
             }
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 500 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, List.of())).contains("Bootstrap complete: 500 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "refs")).isEqualTo(Digest.table(s, "public", "refs"));
                 assertThat(Db.one(t, "SELECT count(*) FROM refs WHERE rel = 'targets'::regclass AND d = 'refs'::regclass AND (w).r = 'targets'::regclass "
@@ -490,9 +481,7 @@ class BootstrapIT {
                 st.execute("INSERT INTO users SELECT i, 'User' || i || '@Example.com', ('a=>' || i || ', b=>NULL')::extensions.hstore, "
                         + "ARRAY['X' || i]::extensions.citext[] FROM generate_series(1, 2000) i");
             }
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 2000 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, List.of())).contains("Bootstrap complete: 2000 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "users")).isEqualTo(Digest.table(s, "public", "users"));
                 assertThat(Db.one(t, "SELECT string_agg(extname || ' in ' || extnamespace::regnamespace, ', ' ORDER BY extname) FROM pg_extension "
@@ -516,9 +505,7 @@ class BootstrapIT {
                 st.execute("ALTER DATABASE " + db + " SET statement_timeout = '100ms'");
                 st.execute("ALTER DATABASE " + db + " SET idle_in_transaction_session_timeout = '200ms'");
             }
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).contains("Bootstrap complete: 600000 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, List.of())).contains("Bootstrap complete: 600000 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "timed")).isEqualTo(Digest.table(s, "public", "timed"));
             }
@@ -565,9 +552,7 @@ class BootstrapIT {
                         + "avg(v) FROM ms GROUP BY 1, 2 WITH NO DATA");
                 st.execute("CALL refresh_continuous_aggregate('ms_hourly', NULL, NULL)");
             }
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            new Bootstrap(plan(dbs, src, tgt, db, List.of(), true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
-            assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("could not recreate");
+            assertThat(bootstrap(dbs, src, tgt, db, List.of())).doesNotContain("could not recreate");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Db.one(t, "SELECT integer_now_func FROM timescaledb_information.dimensions WHERE hypertable_name = 'ms'")).isEqualTo("now_ms");
                 assertThat(Db.one(t, "SELECT config->>'drop_after' FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'"))
@@ -712,6 +697,13 @@ class BootstrapIT {
 
     /** Fresh databases of these names (a test whose bootstrap must not leave its state in the class's shared pair). */
     /** A test on a database pair of its own ({@code prefix} and the test's hash), created before and dropped after. */
+    /** Runs a bootstrap of {@code src} into {@code tgt} (slot and publication {@code db}) and returns what it printed. */
+    private static String bootstrap(TestDatabases dbs, PgEndpoint src, PgEndpoint tgt, String db, List<BootstrapPlan.HypertableSpec> specs) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Bootstrap(plan(dbs, src, tgt, db, specs, true), false, new PrintStream(log, true, StandardCharsets.UTF_8), ProgressMode.PLAIN).run();
+        return log.toString(StandardCharsets.UTF_8);
+    }
+
     static void withPair(TestDatabases dbs, String prefix, PairTest test) throws Exception {
         String db = prefix + "_" + Integer.toHexString(dbs.name().hashCode());
         PgEndpoint src = dbs.source().withDatabase(db);
