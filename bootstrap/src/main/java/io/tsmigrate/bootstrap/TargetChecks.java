@@ -52,7 +52,7 @@ public final class TargetChecks {
                 : Check.fail("target", "max_connections", "only " + (max - used) + " free connections (max_connections=" + max + "), " + connections
                         + " needed " + why, "raise max_connections on the target, or run with fewer --jobs"));
         if (!triggers.isEmpty()) {
-            out.add(triggers(c, version, triggers));
+            out.add(triggers(c, triggers));
         }
         List<String> forced = SourceFacts.list(facts, "forced_row_security_tables");
         if (!forced.isEmpty() && "f".equals(Db.one(c, "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))) {
@@ -74,9 +74,8 @@ public final class TargetChecks {
      * when the target role may set it, and then they do not fire; otherwise each fires on the target for every
      * streamed change, and one that stamps a column or writes another table makes the target differ from the source.
      */
-    private static Check triggers(Connection c, int version, List<String> triggers) throws SQLException {
-        boolean replica = "t".equals(Db.one(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-                || version >= 150000 && "t".equals(Db.one(c, "SELECT has_parameter_privilege('session_replication_role', 'SET')"));
+    private static Check triggers(Connection c, List<String> triggers) throws SQLException {
+        boolean replica = TargetTriggers.sinkIsReplica(c);
         String which = triggers.size() + " trigger(s) of the migrated tables (" + String.join(", ", triggers.stream().limit(5).toList())
                 + (triggers.size() > 5 ? ", ..." : "") + ")";
         return replica ? Check.ok("target", "triggers", which + " stay quiet while the sink applies (session_replication_role=replica)")
