@@ -160,7 +160,7 @@ public final class Bootstrap {
             TimescaleFeatures.apply(TimescaleFeatures.read(src), tgt, this::say, schema::parallel);
             List<String> quiet = TargetTriggers.quiet(tgt);
             if (!quiet.isEmpty()) {
-                say("Triggers disabled on the target until cutover (they would fire for the sink's writes): " + String.join(", ", quiet));
+                say("Triggers and rules disabled on the target until cutover (they would fire for the sink's writes): " + String.join(", ", quiet));
             }
             int views = MaterializedViews.refresh(src, tgt, this::say);
             if (views > 0) {

@@ -16,6 +16,7 @@ import java.util.List;
  * The sink applies with {@code session_replication_role = replica} where its role may set it: then ordinary triggers
  * keep quiet, but those set {@code ENABLE ALWAYS} or {@code ENABLE REPLICA} fire for every streamed change (an audit
  * trigger wrote its rows twice, or failed the sink on a duplicate key). Without that role, ordinary ones fire too.
+ * Rules ({@code CREATE RULE ... DO ALSO}) follow the same states and are handled alike.
  * The bootstrap disables each trigger that would fire for the sink and lists it with its state; cutover, once the
  * target is the database in use, sets each back, and a rollback disables them again. Hypertables are left alone
  * (TimescaleDB refuses to enable or disable their triggers; theirs can only be ordinary ones).
@@ -35,24 +36,44 @@ public final class TargetTriggers {
                 && "t".equals(Db.one(tgt, "SELECT has_parameter_privilege('session_replication_role', 'SET')"));
     }
 
+    /** A trigger or rule (kind TRIGGER or RULE) on a relation (schema.table quoted), its state as pg_trigger or pg_rewrite has it. */
+    private record Fires(String kind, String relation, String name, String state) {
+
+        String shown() {
+            return relation + " " + (name.matches("[a-z_][a-z0-9_$]*") ? name : Ident.quote(name)) + " ("
+                    + ("RULE".equals(kind) ? "rule, " : "") + switch (state) {
+                        case "A" -> "ENABLE ALWAYS";
+                        case "R" -> "ENABLE REPLICA";
+                        default -> "enabled";
+                    } + ")";
+        }
+
+        String alter(boolean disable) {
+            return "ALTER TABLE " + relation + (disable ? " DISABLE " : " ENABLE " + ("A".equals(state) ? "ALWAYS " : "R".equals(state) ? "REPLICA " : ""))
+                    + kind + " " + Ident.quote(name);
+        }
+    }
+
     /**
-     * Disables the user triggers on the target's tables that would fire for the sink's writes and lists them. Returns
-     * one line per trigger, as "table trigger (state)".
+     * Disables the user triggers and rules on the target's tables that would fire for the sink's writes and lists them.
+     * Returns one line per trigger or rule, as "table name (state)".
      */
     static List<String> quiet(Connection tgt) throws SQLException {
         String states = sinkIsReplica(tgt) ? "'A', 'R'" : "'A', 'O'";
-        boolean timescale = TimescaleFeatures.hasTimescale(tgt);
-        List<String[]> found = new ArrayList<>();
+        String tables = "c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE '\\_timescaledb%' "
+                + "AND n.nspname NOT IN ('information_schema', 'tsmigrate') "
+                + (TimescaleFeatures.hasTimescale(tgt) ? "AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.hypertable h WHERE h.schema_name = n.nspname "
+                        + "AND h.table_name = c.relname) " : "");
+        List<Fires> found = new ArrayList<>();
         // Partitions' clones of a trigger too (listed after their parent: older servers do not pass the change down).
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname), t.tgname, t.tgenabled, quote_ident(t.tgname) "
-                + "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND t.tgenabled IN (" + states + ") "
-                + "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname NOT IN ('information_schema', 'tsmigrate') "
-                + (timescale ? "AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.hypertable h WHERE h.schema_name = n.nspname "
-                        + "AND h.table_name = c.relname) " : "")
-                + "ORDER BY t.tgparentid <> 0, 1, 2")) {
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT 'TRIGGER', format('%I.%I', n.nspname, c.relname), t.tgname, "
+                + "t.tgenabled::text, t.tgparentid <> 0 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE NOT t.tgisinternal AND t.tgenabled IN (" + states + ") AND " + tables
+                + "UNION ALL SELECT 'RULE', format('%I.%I', n.nspname, c.relname), r.rulename, r.ev_enabled::text, false FROM pg_rewrite r "
+                + "JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE r.rulename <> '_RETURN' AND r.ev_enabled IN (" + states + ") AND " + tables + "ORDER BY 5, 2, 1, 3")) {
             while (rs.next()) {
-                found.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
+                found.add(new Fires(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
             }
         }
         List<String> out = new ArrayList<>();
@@ -60,29 +81,30 @@ public final class TargetTriggers {
             return out;
         }
         try (Statement st = tgt.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS " + LIST + " (relation text NOT NULL, trigger_name text NOT NULL, state \"char\" NOT NULL, "
-                    + "enabled boolean NOT NULL DEFAULT false, position serial, PRIMARY KEY (relation, trigger_name))");
+            st.execute("CREATE TABLE IF NOT EXISTS " + LIST + " (kind text NOT NULL, relation text NOT NULL, name text NOT NULL, state \"char\" NOT NULL, "
+                    + "enabled boolean NOT NULL DEFAULT false, position serial, PRIMARY KEY (kind, relation, name))");
         }
-        try (PreparedStatement ps = tgt.prepareStatement("INSERT INTO " + LIST + " (relation, trigger_name, state) VALUES (?, ?, ?) "
-                + "ON CONFLICT (relation, trigger_name) DO UPDATE SET state = EXCLUDED.state, enabled = false"); Statement st = tgt.createStatement()) {
-            for (String[] t : found) {
-                ps.setString(1, t[0]);
-                ps.setString(2, t[1]);
-                ps.setString(3, t[2]);
+        try (PreparedStatement ps = tgt.prepareStatement("INSERT INTO " + LIST + " (kind, relation, name, state) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (kind, relation, name) DO UPDATE SET state = EXCLUDED.state, enabled = false"); Statement st = tgt.createStatement()) {
+            for (Fires f : found) {
+                ps.setString(1, f.kind());
+                ps.setString(2, f.relation());
+                ps.setString(3, f.name());
+                ps.setString(4, f.state());
                 ps.executeUpdate();
-                st.execute("ALTER TABLE " + t[0] + " DISABLE TRIGGER " + Ident.quote(t[1]));
-                out.add(t[0] + " " + t[3] + " (" + state(t[2]) + ")");
+                st.execute(f.alter(true));
+                out.add(f.shown());
             }
         }
         return out;
     }
 
-    /** Sets back the triggers {@link #quiet} disabled (at cutover, the sink paused); one line per trigger. */
+    /** Sets back what {@link #quiet} disabled (at cutover, the sink paused); one line per trigger or rule. */
     public static List<String> enable(Connection tgt) throws SQLException {
         return set(tgt, false);
     }
 
-    /** Disables again the triggers cutover set back (a rollback: the stream goes on); one line per trigger. */
+    /** Disables again what cutover set back (a rollback: the stream goes on); one line per trigger or rule. */
     public static List<String> pause(Connection tgt) throws SQLException {
         return set(tgt, true);
     }
@@ -92,36 +114,29 @@ public final class TargetTriggers {
         if (Db.one(tgt, "SELECT to_regclass('" + LIST + "')") == null) {
             return out;
         }
-        List<String[]> listed = new ArrayList<>();
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT relation, trigger_name, state, quote_ident(trigger_name) FROM " + LIST
+        List<Fires> listed = new ArrayList<>();
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT kind, relation, name, state FROM " + LIST
                 + " WHERE enabled = " + enabled + " AND to_regclass(relation) IS NOT NULL ORDER BY position")) {
             while (rs.next()) {
-                listed.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
+                listed.add(new Fires(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
             }
         }
         try (Statement st = tgt.createStatement(); PreparedStatement done = tgt.prepareStatement("UPDATE " + LIST + " SET enabled = ? "
-                + "WHERE relation = ? AND trigger_name = ?")) {
-            for (String[] t : listed) {
-                if (Db.one(tgt, "SELECT 1 FROM pg_trigger WHERE tgrelid = " + Ident.literal(t[0]) + "::regclass AND tgname = "
-                        + Ident.literal(t[1])) != null) {
-                    st.execute("ALTER TABLE " + t[0] + (enabled ? " DISABLE" : " ENABLE" + ("A".equals(t[2]) ? " ALWAYS" : "R".equals(t[2])
-                            ? " REPLICA" : "")) + " TRIGGER " + Ident.quote(t[1]));
-                    out.add(t[0] + " " + t[3] + " (" + state(t[2]) + ")");
+                + "WHERE kind = ? AND relation = ? AND name = ?")) {
+            for (Fires f : listed) {
+                String exists = "TRIGGER".equals(f.kind()) ? "SELECT 1 FROM pg_trigger WHERE tgrelid = " + Ident.literal(f.relation()) + "::regclass AND tgname = "
+                        : "SELECT 1 FROM pg_rewrite WHERE ev_class = " + Ident.literal(f.relation()) + "::regclass AND rulename = ";
+                if (Db.one(tgt, exists + Ident.literal(f.name())) != null) {
+                    st.execute(f.alter(enabled));
+                    out.add(f.shown());
                 }
                 done.setBoolean(1, !enabled);
-                done.setString(2, t[0]);
-                done.setString(3, t[1]);
+                done.setString(2, f.kind());
+                done.setString(3, f.relation());
+                done.setString(4, f.name());
                 done.executeUpdate();
             }
         }
         return out;
-    }
-
-    private static String state(String tgenabled) {
-        return switch (tgenabled) {
-            case "A" -> "ENABLE ALWAYS";
-            case "R" -> "ENABLE REPLICA";
-            default -> "enabled";
-        };
     }
 }

@@ -60,7 +60,7 @@ final class Cutover {
                 System.out.println("Paused again on the target " + job + " (cutover had switched it on)");
             }
             for (String trigger : io.tsmigrate.bootstrap.TargetTriggers.pause(t)) {
-                System.out.println("Disabled again on the target trigger " + trigger + " (cutover had set it back)");
+                System.out.println("Disabled again on the target " + trigger + " (cutover had set it back)");
             }
         }
         // A successful cutover paused the connectors; going on with the source means streaming on.
@@ -144,7 +144,7 @@ final class Cutover {
                 System.out.println("Enabled " + job);
             }
             for (String trigger : io.tsmigrate.bootstrap.TargetTriggers.enable(t)) {
-                System.out.println("Enabled trigger " + trigger + " (disabled while the sink applied)");
+                System.out.println("Enabled again on the target " + trigger + " (disabled while the sink applied)");
             }
         }
         return 0;

@@ -57,6 +57,9 @@ class LeastPrivilegeIT {
                     + "VALUES (TG_OP, NEW.id); RETURN NEW; END $$");
             st.execute("CREATE TRIGGER orders_audit AFTER INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION audit_order()");
             st.execute("ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_audit");
+            // A rule kept ALWAYS: like such a trigger, it would write its rows again on the target.
+            st.execute("CREATE RULE orders_noted AS ON INSERT TO orders DO ALSO INSERT INTO audit (op, order_id) VALUES ('rule', NEW.id)");
+            st.execute("ALTER TABLE orders ENABLE ALWAYS RULE orders_noted");
             st.execute("CREATE FUNCTION stamp_body() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.body := NEW.body || '+'; RETURN NEW; END $$");
             st.execute("CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION stamp_body()");
             st.execute("ALTER TABLE notes ENABLE REPLICA TRIGGER notes_stamp");
@@ -108,8 +111,9 @@ class LeastPrivilegeIT {
                     "--hypertable", "public.readings:ts:1day"));
             System.out.println(migrate.out());
             assertThat(migrate.code()).as(migrate.out()).isZero();
-            assertThat(migrate.out()).contains("Triggers disabled on the target until cutover").contains("public.notes notes_stamp (ENABLE REPLICA)")
+            assertThat(migrate.out()).contains("Triggers and rules disabled on the target until cutover").contains("public.notes notes_stamp (ENABLE REPLICA)")
                     .contains("public.orders orders_audit (ENABLE ALWAYS)").doesNotContain("orders_stamp (")
+                    .contains("public.orders orders_noted (rule, ENABLE ALWAYS)")
                     .contains("WARN trigger readings readings_seen is set ENABLE ALWAYS on the source").contains("created plainly enabled")
                     .contains("WARN trigger readings readings_off is disabled on the source").contains("to have it after cutover: CREATE TRIGGER readings_off");
             try (Connection c = Services.open(srcDb); Statement st = c.createStatement()) {
@@ -127,7 +131,7 @@ class LeastPrivilegeIT {
             CliIT.Run cutover = tsmigrate(args(ep, "cutover", "--timeout", "120"));
             System.out.println(cutover.out());
             assertThat(cutover.code()).as(cutover.out()).isZero();
-            assertThat(cutover.out()).contains("Enabled trigger public.orders orders_audit (ENABLE ALWAYS)");
+            assertThat(cutover.out()).contains("Enabled again on the target public.orders orders_audit (ENABLE ALWAYS)");
             try (Connection s = Services.open(srcDb); Connection t = Services.open(tgtDb)) {
                 for (String table : List.of("orders", "notes", "readings", "secured", "audit")) {
                     assertThat(Digest.table(t, "public", table)).as(table).isEqualTo(Digest.table(s, "public", table));
@@ -139,6 +143,8 @@ class LeastPrivilegeIT {
                         .isEqualTo("notes_stamp R, orders_audit A, orders_stamp O");
                 assertThat(Db.one(t, "SELECT string_agg(tgname || ' ' || tgenabled::text, ', ' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal "
                         + "AND tgrelid = 'readings'::regclass AND tgname LIKE 'readings%'")).isEqualTo("readings_seen O");
+                String rule = "SELECT ev_enabled::text FROM pg_rewrite WHERE rulename = 'orders_noted'";
+                assertThat(Db.one(t, rule)).as("rule set back at cutover").isEqualTo(Db.one(s, rule)).isEqualTo("A");
                 assertThat(Db.one(t, "SELECT string_agg(DISTINCT n::text, ',') FROM (SELECT count(*) n FROM _timescaledb_catalog.chunk_index x "
                         + "JOIN _timescaledb_catalog.chunk c ON c.id = x.chunk_id AND NOT c.dropped JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id "
                         + "WHERE h.table_name = 'readings' GROUP BY x.chunk_id) y")).as("readings' key and index on every chunk").isEqualTo("2");
