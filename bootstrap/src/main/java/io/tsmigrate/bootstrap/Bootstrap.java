@@ -91,6 +91,13 @@ public final class Bootstrap {
             }
             SchemaCopier schema = new SchemaCopier(effective, tools, src, tgt, this::say);
             if (state == null || state.phase() == StateStore.Phase.SCHEMA) {
+                List<String> there = SchemaCopier.existing(tgt, tables);
+                if (!there.isEmpty()) {
+                    throw new BootstrapException("the target database already has " + there.size() + " of the tables to migrate ("
+                            + String.join(", ", there.stream().limit(10).toList()) + (there.size() > 10 ? ", ..." : "") + "): the bootstrap "
+                            + "copies the schema into a new target database, and nothing was copied. Migrate into a new database (CREATE "
+                            + "DATABASE ... on the target), or drop those tables there first");
+                }
                 StateStore.create(tgt);
                 StateStore.phase(tgt, StateStore.Phase.SCHEMA);
                 schema.preData(tables);

@@ -47,6 +47,22 @@ final class SchemaCopier {
         this.dumpOptions = new DumpOptions(plan, src, tgt, say);
     }
 
+    /** Those of the tables to migrate that the target database has already (as schema.table, quoted where needed). */
+    static List<String> existing(Connection tgt, List<TableInfo> tables) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (java.sql.PreparedStatement ps = tgt.prepareStatement("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "JOIN unnest(?::text[], ?::text[]) AS m(s, t) ON m.s = n.nspname AND m.t = c.relname ORDER BY 1, 2")) {
+            ps.setArray(1, tgt.createArrayOf("text", tables.stream().map(TableInfo::schema).toArray()));
+            ps.setArray(2, tgt.createArrayOf("text", tables.stream().map(TableInfo::name).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Ident.readable(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
+    }
+
     void preData(List<TableInfo> tables) throws SQLException {
         List<String> extensions = extensions();
         List<String> args = new ArrayList<>(List.of("--schema-only", "--section=pre-data", "--no-publications", "--no-subscriptions"));

@@ -445,6 +445,28 @@ class BootstrapIT {
     }
 
     @Test
+    @DisplayName("a target database that has some of the tables already: refused before anything is copied, naming them")
+    void tables_already_on_the_target_are_refused(TestDatabases dbs) throws Exception {
+        withPair(dbs, "there", (src, tgt, db) -> {
+            for (PgEndpoint e : List.of(src, tgt)) {
+                try (Connection c = io.tsmigrate.testkit.Services.open(e); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE \"Kept\" (id int PRIMARY KEY, v text)");
+                }
+            }
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
+                st.execute("CREATE TABLE fresh (id int PRIMARY KEY)");
+                st.execute("INSERT INTO \"Kept\" SELECT i, 'v' FROM generate_series(1, 100) i");
+            }
+            assertThatThrownBy(() -> bootstrap(dbs, src, tgt, db, List.of())).hasMessageContaining("already has 1 of the tables to migrate "
+                    + "(public.\"Kept\")").hasMessageContaining("nothing was copied");
+            try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
+                assertThat(Db.one(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db + "'")).isEqualTo("0");
+                assertThat(Db.one(t, "SELECT to_regclass('public.fresh')")).isNull();
+            }
+        });
+    }
+
+    @Test
     @DisplayName("columns of OID alias types (regclass, a text search configuration of its own, a domain over regclass, an array, a composite): "
             + "copied by name, not as the source's OIDs")
     void oid_alias_columns(TestDatabases dbs) throws Exception {
