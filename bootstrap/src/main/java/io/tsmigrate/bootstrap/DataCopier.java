@@ -203,7 +203,8 @@ final class DataCopier {
         String cols = t.columnList();
         String format = binary ? " WITH (FORMAT binary)" : "";
         String out = "COPY (SELECT " + cols + " FROM " + t.sourceRelation() + " WHERE " + piece.where() + ") TO STDOUT" + format;
-        String in = "COPY " + t.qualified() + " (" + cols + ") FROM STDIN" + format;
+        // A table without columns (all dropped) still has rows: COPY takes no column list for it.
+        String in = "COPY " + t.qualified() + (cols.isEmpty() ? "" : " (" + cols + ")") + " FROM STDIN" + format;
         return CopyRelay.stream(src, tgt, out, in, moved);
     }
 }

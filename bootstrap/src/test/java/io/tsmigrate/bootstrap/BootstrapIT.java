@@ -468,7 +468,7 @@ class BootstrapIT {
 
     @Test
     @DisplayName("columns of OID alias types (regclass, a text search configuration of its own, a domain over regclass, an array, a composite): "
-            + "copied by name, not as the source's OIDs")
+            + "copied by name, not as the source's OIDs; a table without columns copied with its rows")
     void oid_alias_columns(TestDatabases dbs) throws Exception {
         withPair(dbs, "regs", (src, tgt, db) -> {
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Statement st = s.createStatement()) {
@@ -477,12 +477,16 @@ class BootstrapIT {
                 st.execute("CREATE TYPE withrel AS (r regclass, n int)");
                 st.execute("CREATE TABLE targets (id int PRIMARY KEY)");
                 st.execute("CREATE TABLE refs (id int PRIMARY KEY, rel regclass, cfg regconfig, d tabref, rels regclass[], w withrel, note text)");
+                // A table without columns (all dropped) still has rows.
+                st.execute("CREATE TABLE hollow ()");
+                st.execute("INSERT INTO hollow SELECT FROM generate_series(1, 3)");
                 st.execute("INSERT INTO refs SELECT i, 'targets', (CASE WHEN i % 2 = 0 THEN 'own_cfg' ELSE 'english' END)::regconfig, 'refs', "
                         + "ARRAY['targets', 'refs']::regclass[], ROW('targets', i)::withrel, 'n' || i FROM generate_series(1, 500) i");
             }
-            assertThat(bootstrap(dbs, src, tgt, db, List.of())).contains("Bootstrap complete: 500 rows copied");
+            assertThat(bootstrap(dbs, src, tgt, db, List.of())).contains("Bootstrap complete: 503 rows copied");
             try (Connection s = io.tsmigrate.testkit.Services.open(src); Connection t = io.tsmigrate.testkit.Services.open(tgt)) {
                 assertThat(Digest.table(t, "public", "refs")).isEqualTo(Digest.table(s, "public", "refs"));
+                assertThat(Db.one(t, "SELECT count(*) FROM hollow")).isEqualTo("3");
                 assertThat(Db.one(t, "SELECT count(*) FROM refs WHERE rel = 'targets'::regclass AND d = 'refs'::regclass AND (w).r = 'targets'::regclass "
                         + "AND cfg::text IN ('english', 'own_cfg')"))
                         .isEqualTo("500");

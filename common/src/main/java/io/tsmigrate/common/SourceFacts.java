@@ -71,6 +71,8 @@ public final class SourceFacts {
                 + "AND backend_type = 'client backend' AND xact_start < now() - INTERVAL '1 minute' "
                 + "UNION ALL SELECT format('prepared transaction %L on database %s (owner %s)', gid, database, owner) || E'\\t' "
                 + "|| date_trunc('second', now() - prepared) FROM pg_prepared_xacts ORDER BY 1"));
+        f.put("tables_without_columns", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND NOT EXISTS (SELECT 1 "
+                + "FROM pg_attribute a WHERE a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped) ORDER BY 1"));
         f.put("unlogged_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relpersistence = 'u' ORDER BY 1"));
         // Triggers the bootstrap copies that fire on an ordinary write (not TimescaleDB's own): "table trigger".
         f.put("user_triggers", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) || ' ' || format('%I', tg.tgname) "

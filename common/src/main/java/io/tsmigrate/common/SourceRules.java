@@ -56,7 +56,7 @@ public final class SourceRules {
      * @param facts   setting and catalog values ({@link SourceFacts}): server_version_num, wal_level,
      *                rds.logical_replication, max_replication_slots, slots_used, stream_slots_existing,
      *                max_wal_senders, senders_used, rolreplication, rolsuper, rds_replication_member,
-     *                tables_without_key, unlogged_tables, identity_index_outside_key, open_transactions, generated_columns, timestamp_columns, large_objects, numeric_specials,
+     *                tables_without_key, tables_without_columns, unlogged_tables, identity_index_outside_key, open_transactions, generated_columns, timestamp_columns, large_objects, numeric_specials,
      *                timetz_columns, quoted_tables, quoted_columns, reserved_columns, unreadable_sequences, row_security_tables,
      *                compressed_chunks, continuous_aggregates (TimescaleDB sources)
      * @param streams the migration's source streams
@@ -75,6 +75,10 @@ public final class SourceRules {
                         flavour == Flavour.RDS ? "GRANT rds_replication TO <user>" : flavour == null
                                 ? "ALTER ROLE <user> REPLICATION (on Amazon RDS: GRANT rds_replication TO <user>)" : "ALTER ROLE <user> REPLICATION"));
         list(facts, "tables_without_key").forEach(line -> out.add(withoutIdentity(line.split("\t"))));
+        list(facts, "tables_without_columns").forEach(t -> out.add(Check.warn("source", "no columns in " + t,
+                "table " + t + " has no columns (all dropped?): the bootstrap copies its rows, but Debezium sends no change of such a table, so "
+                        + "rows added or removed during the migration do not reach the target (verify reports it)",
+                "add a column (ALTER TABLE " + t + " ADD COLUMN ...) or drop the table, or leave it out with --exclude-table")));
         list(facts, "unlogged_tables").forEach(t -> out.add(Check.fail("source", "unlogged " + t,
                 "table " + t + " is UNLOGGED: PostgreSQL writes no WAL for it, so its changes cannot stream and a publication refuses it",
                 "ALTER TABLE " + t + " SET LOGGED before the migration (it rewrites the table), or leave it out with --exclude-table")));

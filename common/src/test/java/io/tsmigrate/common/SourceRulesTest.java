@@ -106,6 +106,7 @@ class SourceRulesTest {
         f.put("quoted_columns", "public.t.\"\"\"wrapped\"\"\"");
         f.put("timetz_columns", "public.shifts.starts");
         f.put("reserved_columns", "public.t.__tsm_op");
+        f.put("tables_without_columns", "public.hollow");
         f.put("unreadable_sequences", "public.order_ids\nbilling.\"Invoice No\"");
         f.put("compressed_chunks", "7");
         f.put("continuous_aggregates", "public.hourly");
@@ -115,6 +116,7 @@ class SourceRulesTest {
         assertThat(find(checks, "name of public.t.\"\"\"wrapped\"\"\"").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "name of public.t.__tsm_op").status()).isEqualTo(Check.Status.FAIL);
         assertThat(find(checks, "name of public.t.__tsm_op").fix()).contains("RENAME COLUMN");
+        assertThat(find(checks, "no columns in public.hollow").status()).isEqualTo(Check.Status.WARN);
         assertThat(find(checks, "time with time zone public.shifts.starts").status()).isEqualTo(Check.Status.WARN);
         assertThat(find(checks, "compressed chunks").status()).isEqualTo(Check.Status.WARN);
         assertThat(find(checks, "continuous aggregates").status()).isEqualTo(Check.Status.WARN);
