@@ -54,6 +54,19 @@ public final class TargetChecks {
         if (!triggers.isEmpty()) {
             out.add(triggers(c, triggers));
         }
+        List<String> lacking = new ArrayList<>();
+        for (String line : SourceFacts.list(facts, "system_collations")) {
+            String[] parts = line.split("\t");
+            if (Db.one(c, "SELECT to_regcollation(" + io.tsmigrate.common.Ident.literal(parts[0]) + ")") == null) {
+                lacking.add(parts[0] + " (used by " + parts[1] + ")");
+            }
+        }
+        if (!lacking.isEmpty()) {
+            out.add(Check.fail("target", "collations", "the target database lacks collation(s) " + String.join(", ", lacking) + " of the source's "
+                    + "operating system locales; the schema copy would stop on them", "install the same locales on the target server and run "
+                    + "SELECT pg_import_system_collations('pg_catalog') in the target database, or create each one there (for example with "
+                    + "ICU: CREATE COLLATION pg_catalog.\"de_DE.utf8\" (provider = icu, locale = 'de-DE'))"));
+        }
         List<String> forced = SourceFacts.list(facts, "forced_row_security_tables");
         if (!forced.isEmpty() && "f".equals(Db.one(c, "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))) {
             out.add(Check.fail("target", "row-level security", "FORCE ROW LEVEL SECURITY on " + String.join(", ", forced) + " comes with the "

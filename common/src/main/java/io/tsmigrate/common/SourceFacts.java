@@ -71,6 +71,12 @@ public final class SourceFacts {
                 + "AND backend_type = 'client backend' AND xact_start < now() - INTERVAL '1 minute' "
                 + "UNION ALL SELECT format('prepared transaction %L on database %s (owner %s)', gid, database, owner) || E'\\t' "
                 + "|| date_trunc('second', now() - prepared) FROM pg_prepared_xacts ORDER BY 1"));
+        // The system's collations (pg_catalog: imported from the server's locales, which pg_dump does not copy) that the
+        // tables' columns use, with one column each: "collation\tcolumn", the collation quoted as schema.name.
+        f.put("system_collations", lines(c, "SELECT format('pg_catalog.%I', co.collname) || E'\\t' || min(format('%I.%I.%I', n.nspname, cl.relname, a.attname)) "
+                + columnsOf.replace("FROM pg_attribute a", "FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation")
+                + " AND co.collnamespace = 'pg_catalog'::regnamespace AND co.collname NOT IN ('default', 'C', 'POSIX', 'ucs_basic', 'pg_c_utf8', "
+                + "'unicode') GROUP BY co.collname ORDER BY 1"));
         f.put("tables_without_columns", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND NOT EXISTS (SELECT 1 "
                 + "FROM pg_attribute a WHERE a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped) ORDER BY 1"));
         f.put("unlogged_tables", lines(c, "SELECT format('%I.%I', n.nspname, cl.relname) " + userTables + " AND cl.relpersistence = 'u' ORDER BY 1"));
