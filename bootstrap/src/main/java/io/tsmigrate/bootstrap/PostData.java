@@ -60,25 +60,19 @@ final class PostData {
         return out;
     }
 
-    /**
-     * Adapts entries of hypertables.
-     *
-     * @param hypertables the time column of every hypertable, keyed by pg_dump's spelling of its qualified name
-     * @param extend      tables (same keys) whose keys may be widened with the time column
-     */
-    static List<Entry> adapt(List<Entry> entries, Map<String, String> hypertables, Set<String> extend) {
-        return adapt(entries, hypertables, extend, w -> { });
-    }
-
     /** A trigger's state statement after its CREATE TRIGGER in pg_dump's entry. */
     private static final Pattern TRIGGER_STATE = Pattern.compile("\\n*ALTER TABLE (?:ONLY )?" + NAME + "\\." + NAME
             + " (ENABLE ALWAYS|ENABLE REPLICA|DISABLE) TRIGGER " + NAME + ";");
 
     /**
-     * {@link #adapt(List, Map, Set)}, saying what it changes: TimescaleDB refuses to enable or disable a hypertable's
-     * triggers, so a trigger set {@code ENABLE ALWAYS} on the source is created plainly enabled (the same for every
-     * session but a replica's), and one disabled or set {@code ENABLE REPLICA} (quiet in ordinary sessions) is not
-     * created: {@code warn} gets its statement to run after cutover.
+     * Adapts entries of hypertables. TimescaleDB refuses to enable or disable a hypertable's triggers, so a trigger set
+     * {@code ENABLE ALWAYS} on the source is created plainly enabled (the same for every session but a replica's), and
+     * one disabled or set {@code ENABLE REPLICA} (quiet in ordinary sessions) is not created: {@code warn} gets its
+     * statement to run after cutover.
+     *
+     * @param hypertables the time column of every hypertable, keyed by pg_dump's spelling of its qualified name
+     * @param extend      tables (same keys) whose keys may be widened with the time column
+     * @param warn        told each change to a trigger
      */
     static List<Entry> adapt(List<Entry> entries, Map<String, String> hypertables, Set<String> extend, java.util.function.Consumer<String> warn) {
         // hypertables maps pg_dump's spelling of the table to quote_ident() of its time column.

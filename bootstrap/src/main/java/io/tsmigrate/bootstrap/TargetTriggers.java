@@ -40,7 +40,7 @@ public final class TargetTriggers {
     private record Fires(String kind, String relation, String name, String state) {
 
         String shown() {
-            return relation + " " + (name.matches("[a-z_][a-z0-9_$]*") ? name : Ident.quote(name)) + " ("
+            return relation + " " + Ident.readable(name) + " ("
                     + ("RULE".equals(kind) ? "rule, " : "") + switch (state) {
                         case "A" -> "ENABLE ALWAYS";
                         case "R" -> "ENABLE REPLICA";
@@ -115,18 +115,21 @@ public final class TargetTriggers {
             return out;
         }
         List<Fires> listed = new ArrayList<>();
-        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT kind, relation, name, state FROM " + LIST
-                + " WHERE enabled = " + enabled + " AND to_regclass(relation) IS NOT NULL ORDER BY position")) {
+        List<Boolean> present = new ArrayList<>();
+        try (Statement st = tgt.createStatement(); ResultSet rs = st.executeQuery("SELECT kind, relation, name, state, CASE kind WHEN 'TRIGGER' "
+                + "THEN EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(relation) AND tgname = name) ELSE EXISTS (SELECT 1 FROM pg_rewrite "
+                + "WHERE ev_class = to_regclass(relation) AND rulename = name) END FROM " + LIST + " WHERE enabled = " + enabled
+                + " AND to_regclass(relation) IS NOT NULL ORDER BY position")) {
             while (rs.next()) {
                 listed.add(new Fires(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                present.add(rs.getBoolean(5));
             }
         }
         try (Statement st = tgt.createStatement(); PreparedStatement done = tgt.prepareStatement("UPDATE " + LIST + " SET enabled = ? "
                 + "WHERE kind = ? AND relation = ? AND name = ?")) {
-            for (Fires f : listed) {
-                String exists = "TRIGGER".equals(f.kind()) ? "SELECT 1 FROM pg_trigger WHERE tgrelid = " + Ident.literal(f.relation()) + "::regclass AND tgname = "
-                        : "SELECT 1 FROM pg_rewrite WHERE ev_class = " + Ident.literal(f.relation()) + "::regclass AND rulename = ";
-                if (Db.one(tgt, exists + Ident.literal(f.name())) != null) {
+            for (int i = 0; i < listed.size(); i++) {
+                Fires f = listed.get(i);
+                if (present.get(i)) {
                     st.execute(f.alter(enabled));
                     out.add(f.shown());
                 }

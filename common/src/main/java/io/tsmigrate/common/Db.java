@@ -99,8 +99,8 @@ public record Db(String url, String user, String password) {
      */
     private static Connection pinned(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET standard_conforming_strings = on; SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; "
-                    + "SET idle_in_transaction_session_timeout = 0; SELECT set_config('transaction_timeout', '0', false) "
+            st.execute("SET bytea_output = 'hex'; SET intervalstyle = 'postgres'; SET lc_monetary = 'C'; SET standard_conforming_strings = on; "
+                    + "SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; SELECT set_config('transaction_timeout', '0', false) "
                     + "WHERE current_setting('transaction_timeout', true) IS NOT NULL");
         } catch (SQLException e) {
             c.close();

@@ -25,7 +25,8 @@ public final class Ident {
         return readable(schema) + "." + readable(name);
     }
 
-    private static String readable(String part) {
+    /** One name as {@link #readable(String, String)} writes each part: quoted only where it must be. */
+    public static String readable(String part) {
         return part.matches("[a-z_][a-z0-9_$]*") ? part : quote(part);
     }
 
